@@ -1,0 +1,208 @@
+// The byte layout of an evbus shared-memory segment: the one header that
+// writers (producers, the segment creator) and readers (subscribers, the
+// persister, the inspector) share. docs/shm_layout.md is the prose spec.
+//
+//   offset 0                                        (every region 64-aligned)
+//   +------------------------------------------+
+//   | SegmentHeader        (320 B)             |  magic, version, sizes, offsets
+//   +------------------------------------------+
+//   | ClaimWord            (64 B)              |  {next_id, tail}: 16-byte CAS
+//   +------------------------------------------+
+//   | WaitWord             (64 B)              |  futex words, waiter counts
+//   +------------------------------------------+
+//   | ProducerSlot x 64    (128 B each)        |  state line + stats line
+//   +------------------------------------------+
+//   | SubscriberSlot x 64  (128 B each)        |  cursor line + stats line
+//   +------------------------------------------+
+//   | IndexEntry x index_slots (64 B each)     |  entry of id X at X & (N-1)
+//   +------------------------------------------+
+//   | data ring            (data_capacity B)   |  bodies, 64-aligned, no wrap
+//   +------------------------------------------+
+//
+// All integers are native-endian (the segment never leaves the host).
+#ifndef EVBUS_SHM_LAYOUT_H_
+#define EVBUS_SHM_LAYOUT_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+namespace evbus::shm {
+
+inline constexpr char kSegmentMagic[8] = {'E', 'V', 'B', 'U', 'S', 'S', 'E', 'G'};
+inline constexpr std::uint32_t kLayoutVersion = 1;
+inline constexpr std::uint32_t kReadyValue = 0x59444552;  // "REDY"
+inline constexpr std::uint32_t kCacheLine = 64;
+inline constexpr std::uint32_t kRecordAlignment = 64;
+inline constexpr std::uint32_t kProducerSlots = 64;
+inline constexpr std::uint32_t kSubscriberSlots = 64;
+inline constexpr std::size_t kNameCapacity = 72;      // 64 chars + NUL, padded
+inline constexpr std::size_t kSlotNameCapacity = 40;  // 39 chars + NUL
+
+// IndexEntry::commit: X + 1 = record X committed; kAbandonedBit | (X + 1) =
+// record X abandoned; any other value is stale (an earlier lap, 0 = never).
+inline constexpr std::uint64_t kAbandonedBit = std::uint64_t{1} << 63;
+inline constexpr std::uint64_t CommittedValue(std::uint64_t id) { return id + 1; }
+inline constexpr std::uint64_t AbandonedValue(std::uint64_t id) { return kAbandonedBit | (id + 1); }
+
+// ProducerSlot::state: IDLE | CLAIMING | CLAIMED with the claimed id.
+inline constexpr std::uint64_t kStateIdle = 0;
+inline constexpr std::uint64_t kStateClaiming = std::uint64_t{1} << 62;
+inline constexpr std::uint64_t kStateClaimed = std::uint64_t{2} << 62;
+inline constexpr std::uint64_t kStateIdMask = (std::uint64_t{1} << 62) - 1;
+
+// IndexEntry::flags bits.
+inline constexpr std::uint8_t kFlagHidden = 1;
+
+// Liveness lock bytes (fcntl OFD locks on the shm object's descriptor).
+inline constexpr std::uint32_t ProducerLockByte(std::uint32_t slot) { return slot; }
+inline constexpr std::uint32_t SubscriberLockByte(std::uint32_t slot) {
+  return kProducerSlots + slot;
+}
+
+constexpr std::uint64_t AlignUp(std::uint64_t v, std::uint64_t a) { return (v + a - 1) & ~(a - 1); }
+constexpr bool IsPowerOfTwo(std::uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
+
+// Written once by the creator; `ready` is stored last (release).
+struct alignas(64) SegmentHeader {
+  char magic[8];                      //   0
+  std::uint32_t layout_version;       //   8
+  std::uint32_t header_size;          //  12 sizeof(SegmentHeader)
+  std::uint64_t total_size;           //  16 bytes of the whole object
+  std::uint64_t data_capacity;        //  24 power of two
+  std::uint32_t index_slots;          //  32 power of two
+  std::uint32_t max_record_size;      //  36 body bytes
+  std::uint32_t producer_slots;       //  40 kProducerSlots
+  std::uint32_t subscriber_slots;     //  44 kSubscriberSlots
+  std::uint64_t claim_offset;         //  48
+  std::uint64_t wait_offset;          //  56
+  std::uint64_t producers_offset;     //  64
+  std::uint64_t subscribers_offset;   //  72
+  std::uint64_t index_offset;         //  80
+  std::uint64_t data_offset;          //  88
+  std::int32_t creator_pid;           //  96
+  std::atomic<std::uint32_t> ready;   // 100 kReadyValue once initialised
+  std::int64_t created_ns;            // 104 wall clock
+  std::int64_t abandon_timeout_ns;    // 112
+  std::uint64_t creator_start_ticks;  // 120 /proc/<pid>/stat starttime
+  char stream[kNameCapacity];         // 128 NUL-terminated
+  char user[kNameCapacity];           // 200 NUL-terminated, "" = none
+  char reserved[48];                  // 272
+};
+
+// The claim word: 16 bytes changed together by one 16-byte CAS. Readers may
+// load the halves separately (each half only grows).
+struct alignas(64) ClaimWord {
+  alignas(16) std::uint64_t next_id;  // next id to hand out
+  std::uint64_t tail;                 // unwrapped end of the last claimed data
+  char pad[48];
+};
+
+// Futex words. Producers read `waiters` after each commit and make a system
+// call only when it is non-zero; durable subscribers do the same with
+// `producer_waiters` after moving their cursor.
+struct alignas(64) WaitWord {
+  std::atomic<std::uint32_t> published_seq;     //  0 futex: bumped when waking readers
+  std::atomic<std::uint32_t> waiters;           //  4 readers registered to sleep
+  std::atomic<std::uint32_t> consumed_seq;      //  8 futex: bumped when waking producers
+  std::atomic<std::uint32_t> producer_waiters;  // 12 producers registered to sleep
+  std::atomic<std::uint64_t> wake_calls;        // 16 futex wakes issued (inspection)
+  char pad[40];
+};
+
+// One per attached producer. Line 1 is read by readers deciding whether an
+// unfinished claim can still be committed; line 2 is statistics.
+struct alignas(64) ProducerSlot {
+  std::atomic<std::uint64_t> state;                  //   0 kStateIdle/Claiming/Claimed|id
+  std::atomic<std::int32_t> owner_pid;               //   8 0 = never used
+  std::atomic<std::uint32_t> generation;             //  12 +1 per attach
+  std::atomic<std::uint64_t> start_ticks;            //  16 owner's process start time
+  char name[kSlotNameCapacity];                      //  24 NUL-terminated
+  alignas(64) std::atomic<std::uint64_t> published;  //  64
+  std::atomic<std::uint64_t> bytes;                  //  72
+  std::atomic<std::uint64_t> backpressure_waits;     //  80
+  std::atomic<std::uint64_t> abandoned;              //  88 own records lost
+  std::atomic<std::int64_t> attached_ns;             //  96
+  char pad[24];
+};
+
+// One per attached subscriber. Line 1 is read by producers (durable gating)
+// only when their cached minimum fails.
+struct alignas(64) SubscriberSlot {
+  std::atomic<std::uint64_t> next_id;                //   0 next id to read
+  std::atomic<std::uint64_t> byte_pos;               //   8 all data before it is consumed
+  std::atomic<std::uint32_t> durable;                //  16 1 = gates producers
+  std::atomic<std::int32_t> owner_pid;               //  20 0 = free
+  std::atomic<std::uint64_t> start_ticks;            //  24
+  char name[kSlotNameCapacity - 8];                  //  32 NUL-terminated
+  alignas(64) std::atomic<std::uint64_t> delivered;  //  64
+  std::atomic<std::uint64_t> gaps;                   //  72 ids lost to laps
+  std::atomic<std::uint64_t> abandoned_seen;         //  80
+  std::atomic<std::uint64_t> corrupt_seen;           //  88
+  std::atomic<std::int64_t> attached_ns;             //  96
+  char pad[24];
+};
+
+// One per record id. Everything but `commit` is written by the claiming
+// producer before it commits, and read by subscribers seqlock-style.
+struct alignas(64) IndexEntry {
+  std::atomic<std::uint64_t> commit;  //  0 see CommittedValue/AbandonedValue
+  std::uint64_t data_pos;             //  8 unwrapped byte position of the body
+  std::uint32_t length;               // 16 body bytes
+  std::uint32_t crc32c;               // 20 of body, then the 24 bytes at 24
+  std::int64_t timestamp_ns;          // 24
+  std::int64_t cause;                 // 32 -1 = none
+  std::uint16_t type;                 // 40
+  std::uint8_t source;                // 42
+  std::uint8_t flags;                 // 43 bit 0 hidden
+  std::uint16_t producer_slot;        // 44
+  std::uint16_t reserved;             // 46
+  char pad[16];                       // 48
+};
+
+// Region offsets for given sizes; creator and attach compute the same.
+struct RegionOffsets {
+  std::uint64_t claim, wait, producers, subscribers, index, data, total;
+};
+constexpr RegionOffsets ComputeOffsets(std::uint64_t data_capacity, std::uint32_t index_slots) {
+  RegionOffsets o{};
+  o.claim = AlignUp(sizeof(SegmentHeader), kCacheLine);
+  o.wait = o.claim + sizeof(ClaimWord);
+  o.producers = o.wait + sizeof(WaitWord);
+  o.subscribers = o.producers + sizeof(ProducerSlot) * kProducerSlots;
+  o.index = o.subscribers + sizeof(SubscriberSlot) * kSubscriberSlots;
+  o.data = AlignUp(o.index + sizeof(IndexEntry) * index_slots, 4096);
+  o.total = o.data + data_capacity;
+  return o;
+}
+
+#define EVBUS_SHM_STD_LAYOUT(T) \
+  static_assert(std::is_standard_layout_v<T>, #T " must be standard-layout")
+EVBUS_SHM_STD_LAYOUT(SegmentHeader);
+EVBUS_SHM_STD_LAYOUT(ClaimWord);
+EVBUS_SHM_STD_LAYOUT(WaitWord);
+EVBUS_SHM_STD_LAYOUT(ProducerSlot);
+EVBUS_SHM_STD_LAYOUT(SubscriberSlot);
+EVBUS_SHM_STD_LAYOUT(IndexEntry);
+#undef EVBUS_SHM_STD_LAYOUT
+
+static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
+static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
+static_assert(std::atomic<std::int64_t>::is_always_lock_free);
+static_assert(std::atomic<std::int32_t>::is_always_lock_free);
+static_assert(sizeof(std::atomic<std::uint64_t>) == 8 && sizeof(std::atomic<std::uint32_t>) == 4);
+
+static_assert(sizeof(SegmentHeader) == 320 && alignof(SegmentHeader) == 64);
+static_assert(offsetof(SegmentHeader, ready) == 100);
+static_assert(offsetof(SegmentHeader, stream) == 128 && offsetof(SegmentHeader, user) == 200);
+static_assert(sizeof(ClaimWord) == 64 && offsetof(ClaimWord, tail) == 8);
+static_assert(sizeof(WaitWord) == 64 && offsetof(WaitWord, wake_calls) == 16);
+static_assert(sizeof(ProducerSlot) == 128 && offsetof(ProducerSlot, published) == 64);
+static_assert(sizeof(SubscriberSlot) == 128 && offsetof(SubscriberSlot, delivered) == 64);
+static_assert(sizeof(IndexEntry) == 64 && offsetof(IndexEntry, timestamp_ns) == 24);
+static_assert(offsetof(IndexEntry, producer_slot) == 44);
+
+}  // namespace evbus::shm
+
+#endif  // EVBUS_SHM_LAYOUT_H_

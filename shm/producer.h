@@ -1,0 +1,99 @@
+// Producer: appends records to a segment's ring (claim {id, space} with one
+// 16-byte CAS, write, commit with one release CAS). See docs/shm_layout.md.
+//
+// Thread safety: a Producer is thread-compatible: one thread at a time uses
+// it. Threads that publish concurrently attach one Producer each (up to
+// kProducerSlots per segment, across all processes). Any number of Producers
+// in any processes publish to one segment concurrently.
+// Invariants:
+//   1. Ids are dense and unique across all producers; ring order == id order.
+//   2. A record's entry commit word goes from a stale value to
+//      CommittedValue(id) exactly once, with release, after every byte of the
+//      body and every entry field is written; or to AbandonedValue(id) by a
+//      reader, in which case the commit CAS fails and nothing is delivered.
+//   3. The slot's state is CLAIMING or CLAIMED|id whenever this producer may
+//      own an uncommitted id (readers rely on this to decide abandonment).
+//   4. The publish fast path makes no system call and no allocation: the
+//      futex wake happens only when a waiter is registered.
+//   5. No durable subscriber is ever overrun: a claim that would overwrite
+//      data or an index entry it has not consumed is not made.
+#ifndef EVBUS_SHM_PRODUCER_H_
+#define EVBUS_SHM_PRODUCER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+#include "shm/liveness.h"
+#include "shm/record.h"
+#include "shm/segment.h"
+
+namespace evbus::shm {
+
+enum class PublishResult {
+  kOk,             // *id is the record's id
+  kTooLarge,       // body > max_record_size; nothing written
+  kBackPressured,  // a durable subscriber (or an unfinished older record) blocks the claim
+  kAbandoned,      // a reader gave up on this record before it was committed
+};
+
+class Producer {
+ public:
+  ~Producer();
+  Producer(const Producer&) = delete;
+  Producer& operator=(const Producer&) = delete;
+
+  // Takes a free (or dead owner's) producer slot of a read-write segment.
+  // `name` (<= 39 chars) shows in the inspector and in errors. Any thread.
+  static Status Attach(Segment* segment, std::string_view name, std::unique_ptr<Producer>* out);
+
+  // One attempt, never blocks. Owner thread only.
+  [[nodiscard]] PublishResult TryPublish(const RecordMeta& meta, std::string_view body,
+                                         std::uint64_t* id) noexcept;
+
+  // Retries TryPublish while back-pressured, up to timeout_ns (<0: forever);
+  // then BackPressured naming the lagging durable subscriber (or the
+  // unfinished record). TooLarge names the limit. Owner thread only.
+  Status Publish(const RecordMeta& meta, std::string_view body, std::int64_t timeout_ns,
+                 std::uint64_t* id);
+
+  std::uint32_t slot_index() const { return slot_index_; }
+  const std::string& name() const { return name_; }
+
+ private:
+  enum class Blocker { kNone, kDurable, kInFlight };
+  Producer() = default;
+  bool RefreshGate(std::uint64_t next_id, std::uint64_t tail) noexcept;
+  void WriteRecord(std::uint64_t id, std::uint64_t pos, const RecordMeta& meta,
+                   std::string_view body) noexcept;
+  std::string DescribeBlocker() const;
+
+  Segment* segment_ = nullptr;
+  ProducerSlot* slot_ = nullptr;
+  std::uint32_t slot_index_ = 0;
+  std::string name_;
+  LivenessLock lock_;
+  std::uint64_t capacity_ = 0;
+  std::uint64_t index_slots_ = 0;
+  std::uint32_t max_record_size_ = 0;
+  // Cached gating limits (exclusive): claims may end at or below these.
+  std::uint64_t id_limit_ = 0;
+  std::uint64_t pos_limit_ = 0;
+  Blocker blocker_ = Blocker::kNone;
+  std::uint64_t blocked_id_ = 0;  // the in-flight id or the laggard's cursor
+  int laggard_slot_ = -1;         // subscriber slot that set the limit
+  std::uint64_t published_ = 0, bytes_ = 0, waits_ = 0, abandoned_ = 0;
+};
+
+namespace testing {
+// Called between claim and commit with the claimed id; null by default. Costs
+// one relaxed load when unset. For crash tests (kill a producer mid-record).
+using PauseHook = void (*)(std::uint64_t id);
+void SetPauseAfterClaimHook(PauseHook hook);
+}  // namespace testing
+
+}  // namespace evbus::shm
+
+#endif  // EVBUS_SHM_PRODUCER_H_

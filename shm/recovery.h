@@ -1,0 +1,37 @@
+// Recovery of records whose producer died (or stalled past the segment's
+// abandon timeout) between claim and commit: the one decision both readers
+// and producers (waiting to reuse an index entry) make. See
+// docs/shm_layout.md ("Dead-producer recovery").
+//
+// Thread safety: any thread of any process with a read-write mapping.
+// Invariants:
+//   1. An entry is abandoned only by a CAS from the stale value observed
+//      before the decision; a commit CAS from the same value competes, so
+//      exactly one of commit and abandon wins.
+//   2. A record is abandoned early (before the timeout) only when no live
+//      producer slot could own it: none is CLAIMING or CLAIMED|id with its
+//      liveness lock held.
+#ifndef EVBUS_SHM_RECOVERY_H_
+#define EVBUS_SHM_RECOVERY_H_
+
+#include <cstdint>
+
+#include "shm/segment.h"
+
+namespace evbus::shm {
+
+// How often a stalled waiter re-runs the liveness scan.
+inline constexpr std::int64_t kAbandonCheckIntervalNs = 5'000'000;
+
+// True if some producer whose process lives may still commit `id`.
+bool LiveClaimantMayExist(const Segment& segment, std::uint64_t id) noexcept;
+
+// Marks `id` abandoned if its entry still holds `stale` and either no live
+// claimant exists or waited_ns >= the segment's abandon timeout. Returns true
+// if the entry now holds AbandonedValue(id) (by us or someone else).
+bool TryAbandon(Segment* segment, std::uint64_t id, std::uint64_t stale,
+                std::int64_t waited_ns) noexcept;
+
+}  // namespace evbus::shm
+
+#endif  // EVBUS_SHM_RECOVERY_H_

@@ -1,0 +1,103 @@
+// Subscriber: reads a segment's ring in id order with its own cursor.
+// See docs/shm_layout.md ("Read").
+//
+// Thread safety: a Subscriber is thread-compatible (one thread at a time).
+// Any number of Subscribers in any processes read one segment; they never
+// write producer cache lines (only their own slot, and an index entry's
+// commit word when they abandon a dead producer's record).
+// Invariants:
+//   1. Records are returned in strictly increasing id order; every id from
+//      the start position on is accounted for exactly once: as a record, in
+//      a gap, as abandoned or as corrupt.
+//   2. A record is returned only if its commit word said committed before the
+//      copy and the claim word shows it was not overwritten after the copy
+//      (seqlock re-check); otherwise the ids lost are a kGap.
+//   3. A durable subscriber's cursor (next_id, byte_pos) only grows and is
+//      published with release after every read, so producers never overwrite
+//      what it has not read.
+#ifndef EVBUS_SHM_SUBSCRIBER_H_
+#define EVBUS_SHM_SUBSCRIBER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "shm/liveness.h"
+#include "shm/record.h"
+#include "shm/segment.h"
+#include "shm/wait.h"
+
+namespace evbus::shm {
+
+enum class StartAt { kOldest, kLatest, kAtId };
+
+struct SubscriberOptions {
+  std::string name;  // <= 31 chars; a durable subscriber is identified by it
+  bool durable = false;
+  StartAt start = StartAt::kOldest;
+  std::uint64_t start_id = 0;  // for kAtId
+  WaitStrategy wait = WaitStrategy::kBlocking;
+};
+
+class Subscriber {
+ public:
+  ~Subscriber();  // non-durable: frees the slot; durable: keeps gating
+  Subscriber(const Subscriber&) = delete;
+  Subscriber& operator=(const Subscriber&) = delete;
+
+  // Takes a subscriber slot of a read-write segment. A durable subscriber
+  // whose name has a registration from an earlier run (its process gone)
+  // resumes from that cursor and ignores `start`; AlreadyExists if that
+  // registration's process still lives.
+  static Status Attach(Segment* segment, const SubscriberOptions& options,
+                       std::unique_ptr<Subscriber>* out);
+
+  // Drops a durable registration left by a subscriber that is gone, so it no
+  // longer gates producers. Busy if its process still lives.
+  static Status Unregister(Segment* segment, std::string_view name);
+
+  // One attempt, never sleeps. Owner thread only.
+  [[nodiscard]] ReadStatus TryRead(Record* record) noexcept;
+
+  // Waits (by the configured strategy) up to timeout_ns (<0: forever) for
+  // something other than kEmpty. Owner thread only.
+  ReadStatus Read(Record* record, std::int64_t timeout_ns);
+
+  std::uint64_t next_id() const { return next_id_; }
+  std::uint32_t slot_index() const { return slot_index_; }
+  bool durable() const { return durable_; }
+
+ private:
+  Subscriber() = default;
+  ReadStatus ReadCommitted(const IndexEntry& entry, Record* record) noexcept;
+  ReadStatus ReportLap(std::uint64_t claim_next, Record* record) noexcept;
+  ReadStatus HandleUnfinished(IndexEntry* entry, std::uint64_t stale) noexcept;
+  void Advance(std::uint64_t end_pos) noexcept;
+  void PublishProgress(bool force) noexcept;
+  std::uint64_t OldestRetained() const noexcept;
+
+  Segment* segment_ = nullptr;
+  SubscriberSlot* slot_ = nullptr;
+  std::uint32_t slot_index_ = 0;
+  bool durable_ = false;
+  WaitStrategy wait_ = WaitStrategy::kBlocking;
+  LivenessLock lock_;
+  std::uint64_t capacity_ = 0;
+  std::uint64_t index_slots_ = 0;
+  std::uint64_t next_id_ = 0;
+  std::uint64_t byte_pos_ = 0;
+  std::vector<char> buffer_;  // max_record_size bytes, allocated at attach
+  // Stall tracking for the abandon decision (id, first seen, last check).
+  std::uint64_t stalled_id_ = ~std::uint64_t{0};
+  std::int64_t stalled_since_ns_ = 0;
+  std::int64_t last_check_ns_ = 0;
+  std::uint64_t delivered_ = 0, gaps_ = 0, abandoned_ = 0, corrupt_ = 0;
+  std::uint64_t unpublished_ = 0;
+};
+
+}  // namespace evbus::shm
+
+#endif  // EVBUS_SHM_SUBSCRIBER_H_
