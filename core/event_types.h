@@ -29,9 +29,16 @@ struct EventTypeInfo {
   std::string_view class_name;  // "CmdRunAction"
 };
 
-// All registered concrete types, ids dense from 0.
+// "action" / "observation": the JSON key that carries the tag.
+std::string_view EventKindName(EventKind kind);
+
+// All registered concrete types, ids dense from 0. Ids are stable forever
+// (they are stored in shared memory and on disk): the table is append-only,
+// see core/event_types.cc.
 std::span<const EventTypeInfo> AllEventTypes();
 const EventTypeInfo& GetEventType(EventTypeId id);  // id must be valid
+// True when `id` names a registered type (e.g. read from a record header).
+bool IsValidEventType(EventTypeId id);
 
 // Tag lookup within a kind: ("run", kAction) -> CmdRunAction.
 // Unknown: InvalidArgument naming the tag and listing what is accepted.
