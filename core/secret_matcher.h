@@ -1,0 +1,100 @@
+// SecretMatcher: finds every occurrence of a set of byte strings (secret
+// values) in one pass, leftmost match first and, at that position, the longest.
+//
+// Built once as an Aho-Corasick automaton compiled to a dense DFA over byte
+// equivalence classes (bytes that occur in no secret share one class), so a
+// scan costs two table loads per byte whatever the number of secrets. States
+// are renumbered so that every state where some secret ends comes after all
+// others: the hot loop tests one integer compare per byte.
+//
+// Thread safety: immutable after construction; any number of threads may call
+// the const methods concurrently.
+//
+// Invariants:
+//   1. State 0 is the start state; transition offsets are premultiplied by the
+//      number of classes, so state s's row starts at trans_[s].
+//   2. A state is a match state (some secret is a suffix of the text read)
+//      iff its offset is >= first_match_offset_.
+//   3. depth_[id] is the length of the longest suffix of the text read that is
+//      a prefix of some secret; match_len_[id] the longest secret ending here.
+#ifndef EVBUS_CORE_SECRET_MATCHER_H_
+#define EVBUS_CORE_SECRET_MATCHER_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace evbus {
+
+// A match of one secret: text[begin, begin + length). length == 0: no match.
+struct SecretMatch {
+  std::size_t begin = 0;
+  std::size_t length = 0;
+  bool found() const { return length != 0; }
+};
+
+class SecretMatcher {
+ public:
+  using State = std::uint32_t;
+
+  // Empty values are ignored, duplicates collapse. The table costs about
+  // 4 * (total bytes of distinct values) * (distinct bytes in them) bytes;
+  // callers bound the input (see Redactor::kMaxTotalSecretBytes).
+  explicit SecretMatcher(const std::vector<std::string>& values);
+  SecretMatcher() : SecretMatcher(std::vector<std::string>{}) {}
+
+  bool empty() const noexcept { return pattern_count_ == 0; }
+  std::size_t pattern_count() const noexcept { return pattern_count_; }
+  std::size_t max_length() const noexcept { return max_length_; }
+  std::size_t state_count() const noexcept { return depth_.size(); }
+  std::size_t class_count() const noexcept { return stride_; }
+
+  // The leftmost-longest match that begins at or after `from`.
+  SecretMatch Find(std::string_view text, std::size_t from = 0) const noexcept;
+
+  // True when some secret occurs in `text`.
+  bool Contains(std::string_view text) const noexcept {
+    return !empty() && IsMatch(Feed(start_state(), text));
+  }
+
+  // Appends `in` to *out with every leftmost-longest, non-overlapping match
+  // replaced by `replacement` (which is never rescanned). Returns the number
+  // of replacements.
+  std::size_t Replace(std::string_view in, std::string_view replacement, std::string* out) const;
+
+  // Streaming, for text that arrives in pieces (e.g. decoded JSON escapes):
+  // state = Feed(state, piece) ... then IsMatch(state). Feed stops early and
+  // returns a match state as soon as one is reached.
+  State start_state() const noexcept { return 0; }
+  bool IsMatch(State state) const noexcept { return state >= first_match_offset_; }
+  State Feed(State state, std::string_view piece) const noexcept {
+    const auto* p = reinterpret_cast<const unsigned char*>(piece.data());
+    const auto* end = p + piece.size();
+    const State* trans = trans_.data();
+    const unsigned char* classes = classes_.data();
+    for (; p != end && state < first_match_offset_; ++p) state = trans[state + classes[*p]];
+    return state;
+  }
+
+ private:
+  State Step(State state, unsigned char byte) const noexcept {
+    return trans_[state + classes_[byte]];
+  }
+  std::uint32_t IdOf(State state) const noexcept { return state / stride_; }
+
+  std::array<unsigned char, 256> classes_{};  // byte -> equivalence class
+  std::uint32_t stride_ = 1;                  // number of classes
+  std::vector<State> trans_;                  // [state offset + class] -> state offset
+  std::vector<std::uint32_t> depth_;          // by state id (Invariant 3)
+  std::vector<std::uint32_t> match_len_;      // by state id; 0: not a match state
+  State first_match_offset_ = 0;              // Invariant 2
+  std::size_t pattern_count_ = 0;
+  std::size_t max_length_ = 0;
+};
+
+}  // namespace evbus
+
+#endif  // EVBUS_CORE_SECRET_MATCHER_H_
