@@ -28,6 +28,8 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "shm/crc32c.h"
+
 namespace evbus::shm {
 
 inline constexpr char kSegmentMagic[8] = {'E', 'V', 'B', 'U', 'S', 'S', 'E', 'G'};
@@ -160,6 +162,17 @@ struct alignas(64) IndexEntry {
   std::uint16_t reserved;             // 46
   char pad[16];                       // 48
 };
+
+// IndexEntry::crc32c: the CRC32C of the body, extended with the entry's 24
+// metadata bytes at offset 24 (timestamp .. reserved), so a late write by a
+// producer that was abandoned is caught whether it hit the body or the entry.
+inline constexpr std::size_t kChecksummedMetaOffset = 24;
+inline constexpr std::size_t kChecksummedMetaBytes = 24;
+inline std::uint32_t RecordChecksum(const void* body, std::size_t length,
+                                    const void* entry_bytes) noexcept {
+  const auto* meta = static_cast<const char*>(entry_bytes) + kChecksummedMetaOffset;
+  return crc32c::Extend(crc32c::Value(body, length), meta, kChecksummedMetaBytes);
+}
 
 // Region offsets for given sizes; creator and attach compute the same.
 struct RegionOffsets {

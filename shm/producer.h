@@ -69,6 +69,8 @@ class Producer {
   void WriteRecord(std::uint64_t id, std::uint64_t pos, const RecordMeta& meta,
                    std::string_view body) noexcept;
   std::string DescribeBlocker() const;
+  bool WaitForProgress(std::int64_t deadline_ns);
+  void PublishStats() noexcept;
 
   Segment* segment_ = nullptr;
   ProducerSlot* slot_ = nullptr;
@@ -82,8 +84,9 @@ class Producer {
   std::uint64_t id_limit_ = 0;
   std::uint64_t pos_limit_ = 0;
   Blocker blocker_ = Blocker::kNone;
-  std::uint64_t blocked_id_ = 0;  // the in-flight id or the laggard's cursor
-  int laggard_slot_ = -1;         // subscriber slot that set the limit
+  std::uint64_t blocked_id_ = 0;     // the in-flight id or the laggard's cursor
+  std::uint64_t blocked_stale_ = 0;  // the in-flight id's entry value
+  int laggard_slot_ = -1;            // subscriber slot that set the limit
   std::uint64_t published_ = 0, bytes_ = 0, waits_ = 0, abandoned_ = 0;
 };
 

@@ -102,8 +102,8 @@ class Segment {
  private:
   struct Mapping;
   Segment() = default;
-  static Status Attach(std::string_view stream, std::string_view user, bool read_only,
-                       std::unique_ptr<Segment>* out);
+  static Status AttachByName(const std::string& name, bool read_only,
+                             std::unique_ptr<Segment>* out);
   template <typename T>
   T* At(std::uint64_t offset) const {
     return reinterpret_cast<T*>(base_ + offset);

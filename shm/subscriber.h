@@ -72,12 +72,15 @@ class Subscriber {
 
  private:
   Subscriber() = default;
+  Status TakeSlot(const SubscriberOptions& options);
+  void ChooseStart(const SubscriberOptions& options, bool resumed);
   ReadStatus ReadCommitted(const IndexEntry& entry, Record* record) noexcept;
-  ReadStatus ReportLap(std::uint64_t claim_next, Record* record) noexcept;
-  ReadStatus HandleUnfinished(IndexEntry* entry, std::uint64_t stale) noexcept;
-  void Advance(std::uint64_t end_pos) noexcept;
+  ReadStatus ReportLap(Record* record) noexcept;
+  ReadStatus ReportAbandoned(Record* record) noexcept;
+  ReadStatus HandleUnfinished(std::uint64_t stale, Record* record) noexcept;
   void PublishProgress(bool force) noexcept;
-  std::uint64_t OldestRetained() const noexcept;
+  // First id >= lo whose record is still intact with `slack_bytes` to spare.
+  std::uint64_t FirstIntact(std::uint64_t lo, std::uint64_t slack_bytes) const noexcept;
 
   Segment* segment_ = nullptr;
   SubscriberSlot* slot_ = nullptr;

@@ -1,0 +1,197 @@
+// Producer: claim (16-byte CAS on {next_id, tail}), write, commit (release
+// CAS on the index entry), wake only registered waiters.
+#include "shm/producer.h"
+
+#include <unistd.h>
+
+#include <cstring>
+
+#include "shm/atomic128.h"
+#include "shm/recovery.h"
+#include "shm/wait.h"
+
+namespace evbus::shm {
+namespace {
+
+std::atomic<testing::PauseHook> g_pause_hook{nullptr};
+
+constexpr std::int64_t kInFlightSliceNs = 1'000'000;
+
+}  // namespace
+
+namespace testing {
+void SetPauseAfterClaimHook(PauseHook hook) { g_pause_hook.store(hook, std::memory_order_relaxed); }
+}  // namespace testing
+
+Producer::~Producer() {
+  if (slot_ != nullptr) {
+    PublishStats();
+    slot_->state.store(kStateIdle, std::memory_order_release);
+  }
+}
+
+Status Producer::Attach(Segment* segment, std::string_view name, std::unique_ptr<Producer>* out) {
+  if (segment->read_only()) {
+    return Status::InvalidArgument("cannot publish through a read-only segment; use Segment::Open");
+  }
+  if (name.size() >= kSlotNameCapacity) {
+    return Status::InvalidArgument("producer name '" + std::string(name) + "' is longer than " +
+                                   std::to_string(kSlotNameCapacity - 1) + " characters");
+  }
+  Status s = CheckCas128();
+  if (!s.ok()) return s;
+  auto p = std::unique_ptr<Producer>(new Producer());
+  for (std::uint32_t i = 0; i < kProducerSlots && !p->lock_.held(); ++i) {
+    s = LivenessLock::Acquire(segment->shm_name(), ProducerLockByte(i), &p->lock_);
+    if (!s.ok() && s.code() != Status::Code::kBusy) return s;
+    if (s.ok()) p->slot_index_ = i;
+  }
+  if (!p->lock_.held()) {
+    return Status::Busy("all " + std::to_string(kProducerSlots) + " producer slots of '" +
+                        segment->shm_name() + "' are held by live producers; detach some first");
+  }
+  const SegmentHeader& h = segment->header();
+  p->segment_ = segment;
+  p->slot_ = segment->producer_slot(p->slot_index_);
+  p->name_ = std::string(name);
+  p->capacity_ = h.data_capacity;
+  p->index_slots_ = h.index_slots;
+  p->max_record_size_ = h.max_record_size;
+  ProducerSlot* slot = p->slot_;
+  // A dead owner may have left CLAIMED|id: resetting it lets readers abandon id.
+  slot->state.store(kStateIdle, std::memory_order_relaxed);
+  std::memset(slot->name, 0, kSlotNameCapacity);
+  std::memcpy(slot->name, name.data(), name.size());
+  slot->owner_pid.store(static_cast<std::int32_t>(::getpid()), std::memory_order_relaxed);
+  slot->start_ticks.store(ProcessStartTicks(::getpid()), std::memory_order_relaxed);
+  slot->generation.fetch_add(1, std::memory_order_relaxed);
+  slot->published.store(0, std::memory_order_relaxed);
+  slot->bytes.store(0, std::memory_order_relaxed);
+  slot->backpressure_waits.store(0, std::memory_order_relaxed);
+  slot->abandoned.store(0, std::memory_order_relaxed);
+  slot->attached_ns.store(MonotonicNanos(), std::memory_order_release);
+  *out = std::move(p);
+  return Status::OK();
+}
+
+bool Producer::RefreshGate(std::uint64_t next_id, std::uint64_t tail) noexcept {
+  std::uint64_t min_id = next_id, min_pos = tail;  // the head counts as a consumer
+  int laggard = -1;
+  // Pairs with the fence of a durable subscriber registering (subscriber.cc).
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  for (std::uint32_t i = 0; i < kSubscriberSlots; ++i) {
+    const SubscriberSlot* s = segment_->subscriber_slot(i);
+    if (s->durable.load(std::memory_order_acquire) == 0) continue;
+    // SYNC POINT READ: subscriber.cursor -- the durable reader is done with
+    // every id below next_id and every byte below byte_pos.
+    std::uint64_t id = s->next_id.load(std::memory_order_acquire);
+    std::uint64_t pos = s->byte_pos.load(std::memory_order_acquire);
+    if (id < min_id || (id == min_id && pos < min_pos)) laggard = static_cast<int>(i);
+    if (id < min_id) min_id = id;
+    if (pos < min_pos) {
+      min_pos = pos;
+      laggard = static_cast<int>(i);
+    }
+  }
+  id_limit_ = min_id + index_slots_;
+  pos_limit_ = min_pos + capacity_;
+  laggard_slot_ = laggard;
+  blocked_id_ = min_id;
+  return true;
+}
+
+PublishResult Producer::TryPublish(const RecordMeta& meta, std::string_view body,
+                                   std::uint64_t* id) noexcept {
+  if (body.size() > max_record_size_) return PublishResult::kTooLarge;
+  const std::uint64_t size = AlignUp(body.size(), kRecordAlignment);
+  ClaimWord* claim = segment_->claim();
+  auto* word = reinterpret_cast<Pair64*>(&claim->next_id);
+  // Ordered before the claim CAS by the CAS's release half (invariant 3).
+  slot_->state.store(kStateClaiming, std::memory_order_relaxed);
+  Pair64 cur{LoadHalfAcquire(&claim->next_id), LoadHalfAcquire(&claim->tail)};
+  std::uint64_t start = 0, stale = 0;
+  IndexEntry* entry = nullptr;
+  while (true) {
+    const std::uint64_t x = cur.lo;
+    start = cur.hi;
+    if ((start & (capacity_ - 1)) + size > capacity_)
+      start = (start + capacity_) & ~(capacity_ - 1);
+    const std::uint64_t new_tail = start + size;
+    if (x + 1 > id_limit_ || new_tail > pos_limit_) {
+      RefreshGate(x, cur.hi);
+      if (x + 1 > id_limit_ || new_tail > pos_limit_) {
+        blocker_ = Blocker::kDurable;
+        slot_->state.store(kStateIdle, std::memory_order_relaxed);
+        return PublishResult::kBackPressured;
+      }
+    }
+    entry = segment_->index_entry(x);
+    // SYNC POINT READ: entry.commit -- the previous lap's record is finished.
+    stale = entry->commit.load(std::memory_order_acquire);
+    const std::uint64_t prior = x >= index_slots_ ? CommittedValue(x - index_slots_) : 0;
+    if (stale != prior && stale != (prior | kAbandonedBit)) {
+      if ((stale & ~kAbandonedBit) < prior) {
+        blocker_ = Blocker::kInFlight;  // x - N is claimed but not committed
+        blocked_id_ = x - index_slots_;
+        blocked_stale_ = stale;
+        slot_->state.store(kStateIdle, std::memory_order_relaxed);
+        return PublishResult::kBackPressured;
+      }
+      cur = Pair64{LoadHalfAcquire(&claim->next_id), LoadHalfAcquire(&claim->tail)};
+      continue;  // our view of next_id is old: the entry already moved on
+    }
+    // SYNC POINT WRITE: claim -- full barrier; publishes state=CLAIMING.
+    if (Cas128(word, &cur, Pair64{x + 1, new_tail})) break;
+  }
+  const std::uint64_t x = cur.lo;
+  slot_->state.store(kStateClaimed | x, std::memory_order_relaxed);
+  // Seqlock writer side: the claim is ordered before the body/entry writes.
+  std::atomic_thread_fence(std::memory_order_release);
+  if (testing::PauseHook hook = g_pause_hook.load(std::memory_order_relaxed)) hook(x);
+  WriteRecord(x, start, meta, body);
+  std::uint64_t expected = stale;
+  // SYNC POINT WRITE: entry.commit -- body bytes and entry fields are visible
+  // to any reader that acquire-loads CommittedValue(x).
+  bool committed = entry->commit.compare_exchange_strong(
+      expected, CommittedValue(x), std::memory_order_release, std::memory_order_relaxed);
+  slot_->state.store(kStateIdle, std::memory_order_release);
+  if (!committed) {
+    ++abandoned_;
+    slot_->abandoned.store(abandoned_, std::memory_order_relaxed);
+    return PublishResult::kAbandoned;
+  }
+  ++published_;
+  bytes_ += body.size();
+  slot_->published.store(published_, std::memory_order_relaxed);
+  slot_->bytes.store(bytes_, std::memory_order_relaxed);
+  WaitWord* w = segment_->wait_word();
+  WakeIfWaiting(&w->published_seq, &w->waiters, &w->wake_calls);
+  *id = x;
+  return PublishResult::kOk;
+}
+
+void Producer::WriteRecord(std::uint64_t id, std::uint64_t pos, const RecordMeta& meta,
+                           std::string_view body) noexcept {
+  if (!body.empty())
+    std::memcpy(segment_->data() + (pos & (capacity_ - 1)), body.data(), body.size());
+  IndexEntry* e = segment_->index_entry(id);
+  e->data_pos = pos;
+  e->length = static_cast<std::uint32_t>(body.size());
+  e->timestamp_ns = meta.timestamp_ns;
+  e->cause = meta.cause;
+  e->type = meta.type;
+  e->source = meta.source;
+  e->flags = meta.flags;
+  e->producer_slot = static_cast<std::uint16_t>(slot_index_);
+  e->reserved = 0;
+  e->crc32c = RecordChecksum(body.data(), body.size(), e);
+}
+
+void Producer::PublishStats() noexcept {
+  slot_->published.store(published_, std::memory_order_relaxed);
+  slot_->bytes.store(bytes_, std::memory_order_relaxed);
+  slot_->backpressure_waits.store(waits_, std::memory_order_relaxed);
+  slot_->abandoned.store(abandoned_, std::memory_order_relaxed);
+}
+
+}  // namespace evbus::shm
