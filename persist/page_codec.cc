@@ -143,6 +143,7 @@ bool DecodeFooter(std::string_view tail, std::uint64_t file_size, std::uint64_t 
       MaskedCrc(footer.substr(0, covered))) {
     return false;
   }
+  if (DecodeFixed<std::uint32_t>(trailer + kTrailerCrcOffset + 4) != 0) return false;  // reserved
   const auto count = DecodeFixed<std::uint32_t>(trailer + kTrailerCountOffset);
   const auto last_id = DecodeFixed<std::uint64_t>(trailer + kTrailerLastIdOffset);
   const auto index_offset = DecodeFixed<std::uint32_t>(trailer + kTrailerIndexOffsetOffset);

@@ -1,0 +1,127 @@
+#include "persist/page_writer.h"
+
+#include <utility>
+
+#include "persist/page_codec.h"
+
+namespace evbus::persist {
+
+PageWriter::PageWriter(Env* env, std::string path, std::unique_ptr<WritableFile> file,
+                       std::uint64_t first_id)
+    : env_(env), path_(std::move(path)), file_(std::move(file)), first_id_(first_id) {}
+
+PageWriter::~PageWriter() { (void)Close(); }
+
+Result<std::unique_ptr<PageWriter>> PageWriter::Create(Env* env, std::string path,
+                                                       std::uint64_t first_id) {
+  if (env->FileExists(path)) {
+    return Status::AlreadyExists("page file '" + path +
+                                 "' already exists: recovery should have reopened it");
+  }
+  auto file = env->NewAppendableFile(path, kOwnerOnlyFileMode);
+  if (!file.ok()) return file.status();
+  std::unique_ptr<PageWriter> writer(
+      new PageWriter(env, std::move(path), std::move(*file), first_id));
+  AppendFileHeader(first_id, &writer->buffer_);
+  return writer;
+}
+
+Result<std::unique_ptr<PageWriter>> PageWriter::Reopen(Env* env, std::string path,
+                                                       std::uint64_t first_id,
+                                                       std::vector<std::uint32_t> offsets,
+                                                       std::uint64_t size) {
+  auto file = env->NewAppendableFile(path, kOwnerOnlyFileMode);
+  if (!file.ok()) return file.status();
+  std::unique_ptr<PageWriter> writer(
+      new PageWriter(env, std::move(path), std::move(*file), first_id));
+  writer->offsets_ = std::move(offsets);
+  writer->flushed_size_ = writer->synced_size_ = size;
+  writer->flushed_records_ = writer->synced_records_ = writer->offsets_.size();
+  return writer;
+}
+
+bool PageWriter::WouldOverflow(std::size_t body_size, std::uint64_t max_bytes,
+                               std::uint32_t max_records) const {
+  if (offsets_.empty()) return false;
+  if (offsets_.size() >= max_records) return true;
+  const std::uint64_t footer = (offsets_.size() + 1) * 4 + kTrailerSize;
+  return size() + PaddedRecordSize(body_size) + footer > max_bytes;
+}
+
+Status PageWriter::Append(const RecordMeta& meta, std::string_view body) {
+  if (sealed_) return Status::InvalidArgument("page '" + path_ + "' is sealed");
+  if (meta.id != next_id()) {
+    return Status::InvalidArgument("record id " + std::to_string(meta.id) + " appended to page '" +
+                                   path_ + "' whose next id is " + std::to_string(next_id()) +
+                                   ": ids in a page must be dense");
+  }
+  if (body.size() > kMaxBodyBytes) {
+    return Status::TooLarge("event of " + std::to_string(body.size()) +
+                            " bytes exceeds the store's limit of " + std::to_string(kMaxBodyBytes) +
+                            " bytes");
+  }
+  offsets_.push_back(static_cast<std::uint32_t>(size()));
+  AppendRecord(meta, body, &buffer_);
+  return Status::OK();
+}
+
+Status PageWriter::Flush() {
+  if (!broken_.ok()) return broken_;
+  if (buffer_.empty()) return Status::OK();
+  Status s = file_->Append(buffer_);
+  if (!s.ok()) {
+    // Cut off whatever part of the buffer reached the file, so that the page
+    // still ends at a record boundary; the buffered records stay pending.
+    const Status cut = env_->Truncate(path_, flushed_size_);
+    if (!cut.ok()) return Status::IOError(s.message() + "; then " + cut.message());
+    return s;
+  }
+  flushed_size_ += buffer_.size();
+  flushed_records_ = offsets_.size();
+  buffer_.clear();
+  return Status::OK();
+}
+
+Status PageWriter::Sync() {
+  if (!broken_.ok()) return broken_;
+  Status s = Flush();
+  if (!s.ok()) return s;
+  if (synced_size_ == flushed_size_) return Status::OK();
+  s = file_->Sync();
+  if (!s.ok()) {
+    // After a failed fsync the kernel may have dropped the dirty pages; what
+    // is on disk is unknown, so this writer stops and recovery decides.
+    broken_ = Status::IOError(s.message() +
+                              " (the page writer stopped: restart the persister to recover)");
+    return broken_;
+  }
+  synced_size_ = flushed_size_;
+  synced_records_ = flushed_records_;
+  return Status::OK();
+}
+
+Status PageWriter::Seal() {
+  if (sealed_) return Status::OK();
+  if (offsets_.empty())
+    return Status::InvalidArgument("cannot seal the empty page '" + path_ + "'");
+  const std::uint64_t index_offset = size();
+  const std::size_t footer_size = offsets_.size() * 4 + kTrailerSize;
+  AppendFooter(next_id() - 1, offsets_, static_cast<std::uint32_t>(index_offset), &buffer_);
+  Status s = Flush();
+  if (!s.ok()) {
+    buffer_.resize(buffer_.size() - footer_size);  // the footer never reached the file
+    return s;
+  }
+  sealed_ = true;  // the footer is in the file: nothing may follow it
+  return Sync();
+}
+
+Status PageWriter::Close() {
+  if (!file_) return Status::OK();
+  Status s = Flush();
+  const Status closed = file_->Close();
+  file_.reset();
+  return s.ok() ? closed : s;
+}
+
+}  // namespace evbus::persist

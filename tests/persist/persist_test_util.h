@@ -1,0 +1,76 @@
+// Helpers shared by the persist tests: a temporary directory, a Reporter
+// that records what it is told, and record builders.
+#ifndef EVBUS_TESTS_PERSIST_PERSIST_TEST_UTIL_H_
+#define EVBUS_TESTS_PERSIST_PERSIST_TEST_UTIL_H_
+
+#include <stdlib.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "persist/page_format.h"
+#include "persist/page_reader.h"
+
+namespace evbus::persist::testing {
+
+// A fresh directory under $TMPDIR (or /tmp), removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    const char* base = std::getenv("TMPDIR");
+    std::string tmpl = std::string(base != nullptr ? base : "/tmp") + "/evbus_persist_XXXXXX";
+    path_ = ::mkdtemp(tmpl.data()) != nullptr ? tmpl : std::string();
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+struct Report {
+  std::string file;
+  std::uint64_t offset;
+  std::uint64_t bytes;
+  std::string reason;
+};
+
+class CollectingReporter : public Reporter {
+ public:
+  void Corruption(const std::string& file, std::uint64_t offset, std::uint64_t bytes,
+                  const Status& reason) override {
+    reports.push_back({file, offset, bytes, reason.ToString()});
+  }
+  std::vector<Report> reports;
+};
+
+// Metadata of a plain agent event with a timestamp derived from the id.
+inline RecordMeta SampleMeta(std::uint64_t id) {
+  RecordMeta meta;
+  meta.id = id;
+  meta.timestamp_ns = 1'700'000'000'000'000'000 + static_cast<std::int64_t>(id) * 1000;
+  meta.cause = id > 0 ? static_cast<std::int64_t>(id) - 1 : kNoCause;
+  meta.type = static_cast<std::uint16_t>(id % 5);
+  meta.source = 1;
+  meta.flags = kFlagHasTimestamp | (id % 7 == 3 ? kFlagHidden : 0);
+  return meta;
+}
+
+// A JSON-looking body whose length varies with the id (so padding varies).
+inline std::string SampleBody(std::uint64_t id) {
+  std::string body = "{\"id\":" + std::to_string(id) + ",\"content\":\"";
+  body.append(id % 23, static_cast<char>('a' + id % 26));
+  body += "\"}";
+  return body;
+}
+
+}  // namespace evbus::persist::testing
+
+#endif  // EVBUS_TESTS_PERSIST_PERSIST_TEST_UTIL_H_
