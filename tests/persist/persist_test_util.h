@@ -10,8 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "persist/file_env.h"
 #include "persist/page_format.h"
 #include "persist/page_reader.h"
+#include "persist/store_paths.h"
 
 namespace evbus::persist::testing {
 
@@ -69,6 +71,30 @@ inline std::string SampleBody(std::uint64_t id) {
   body.append(id % 23, static_cast<char>('a' + id % 26));
   body += "\"}";
   return body;
+}
+
+struct StoredRecord {
+  RecordMeta meta;
+  std::string body;
+};
+
+// Every record of every page in `evbus_dir`, in file order, read strictly.
+inline std::vector<StoredRecord> ReadStoreRecords(const std::string& evbus_dir,
+                                                  Reporter* reporter = nullptr) {
+  std::vector<StoredRecord> out;
+  auto pages = ListPages(Env::Default(), PagesDir(evbus_dir));
+  if (!pages.ok()) return out;
+  for (const PageFile& file : *pages) {
+    std::string bytes;
+    if (!Env::Default()->ReadFile(file.path, &bytes).ok()) continue;
+    auto page = ParsePage(file.path, bytes, {}, reporter);
+    if (!page.ok()) continue;
+    for (std::uint32_t offset : page->offsets) {
+      const DecodedRecord rec = RecordAt(bytes, offset);
+      out.push_back({rec.meta, std::string(rec.body)});
+    }
+  }
+  return out;
 }
 
 }  // namespace evbus::persist::testing

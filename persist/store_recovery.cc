@@ -1,0 +1,123 @@
+#include "persist/store_recovery.h"
+
+#include <utility>
+
+#include "persist/store_paths.h"
+
+namespace evbus::persist {
+namespace {
+
+// Counts what recovery drops while passing every report on.
+class CountingReporter : public Reporter {
+ public:
+  explicit CountingReporter(Reporter* next) : next_(next) {}
+  void Corruption(const std::string& file, std::uint64_t offset, std::uint64_t bytes,
+                  const Status& reason) override {
+    dropped += bytes;
+    if (next_ != nullptr) next_->Corruption(file, offset, bytes, reason);
+  }
+  std::uint64_t dropped = 0;
+
+ private:
+  Reporter* next_;
+};
+
+// The newest page when it is unsealed: truncate what is past the last good
+// record (if it was never acknowledged) and make what remains durable.
+Status RecoverUnsealed(Env* env, const PageFile& file, const ParsedPage& page,
+                       std::uint64_t file_size, const std::optional<Checkpoint>& checkpoint,
+                       RecoveredStore* out) {
+  if (page.valid_end < file_size) {
+    const std::uint64_t durable_next_id = checkpoint ? checkpoint->durable_next_id : 0;
+    if (page.next_id() < durable_next_id) {
+      return Status::Corruption(
+          "page '" + file.path + "' is damaged at offset " + std::to_string(page.valid_end) +
+          " (id " + std::to_string(page.next_id()) + "), inside its acknowledged part (ids below " +
+          std::to_string(durable_next_id) +
+          " are durable): refusing to cut acknowledged events; copy the "
+          "file aside and inspect it");
+    }
+    Status s = env->Truncate(file.path, page.valid_end);
+    if (!s.ok()) return s;
+  } else {
+    // Bytes written but maybe never synced (the previous run was killed):
+    // make them durable before anyone builds on them.
+    auto handle = env->NewAppendableFile(file.path, kOwnerOnlyFileMode);
+    if (!handle.ok()) return handle.status();
+    Status s = (*handle)->Sync();
+    if (!s.ok()) return s;
+  }
+  out->next_id = page.next_id();
+  out->active = RecoveredStore::ActivePage{file.path, file.first_id, page.offsets, page.valid_end};
+  return Status::OK();
+}
+
+}  // namespace
+
+std::optional<Checkpoint> ReadCheckpoint(Env* env, const std::string& evbus_dir,
+                                         Reporter* reporter) {
+  const std::string path = CheckpointPath(evbus_dir);
+  std::string bytes;
+  if (!env->ReadFile(path, &bytes).ok()) return std::nullopt;
+  auto checkpoint = DecodeCheckpoint(bytes);
+  if (!checkpoint.ok()) {
+    if (reporter != nullptr) reporter->Corruption(path, 0, bytes.size(), checkpoint.status());
+    return std::nullopt;
+  }
+  return *checkpoint;
+}
+
+Result<RecoveredStore> RecoverStore(Env* env, const std::string& evbus_dir, Reporter* reporter) {
+  CountingReporter counting(reporter);
+  RecoveredStore out;
+  out.checkpoint = ReadCheckpoint(env, evbus_dir, reporter);
+  const std::string pages_dir = PagesDir(evbus_dir);
+  auto pages = ListPages(env, pages_dir);
+  if (!pages.ok()) return pages.status();
+  // A newest page cut inside its header holds nothing: remove it.
+  while (!pages->empty()) {
+    auto size = env->FileSize(pages->back().path);
+    if (!size.ok()) return size.status();
+    if (*size >= kFileHeaderSize) break;
+    counting.Corruption(pages->back().path, 0, *size,
+                        Status::Corruption("page header cut short (crash while creating it)"));
+    Status s = env->RemoveFile(pages->back().path);
+    if (s.ok()) s = env->SyncDir(pages_dir);
+    if (!s.ok()) return s;
+    pages->pop_back();
+  }
+  if (!pages->empty()) {
+    const PageFile& file = pages->back();
+    std::string bytes;
+    Status s = env->ReadFile(file.path, &bytes);
+    if (!s.ok()) return s;
+    PageReadOptions options;
+    options.expected_first_id = file.first_id;
+    auto page = ParsePage(file.path, bytes, options, &counting);
+    if (!page.ok()) return page.status();
+    if (page->first_id != file.first_id) {
+      return Status::Corruption("page '" + file.path + "' says its first id is " +
+                                std::to_string(page->first_id) +
+                                ": the file was renamed or mixed "
+                                "up with another stream's");
+    }
+    if (page->sealed) {
+      out.next_id = page->next_id();
+    } else {
+      s = RecoverUnsealed(env, file, *page, bytes.size(), out.checkpoint, &out);
+      if (!s.ok()) return s;
+    }
+  }
+  if (out.checkpoint && out.checkpoint->durable_next_id > out.next_id) {
+    return Status::Corruption(
+        "CHECKPOINT in '" + evbus_dir + "' says ids below " +
+        std::to_string(out.checkpoint->durable_next_id) + " are durable, but the pages end at " +
+        std::to_string(out.next_id) +
+        ": acknowledged events were lost (disk failure or removed files); restore a backup or "
+        "move evbus/ aside to start a new store");
+  }
+  out.bytes_dropped = counting.dropped;
+  return out;
+}
+
+}  // namespace evbus::persist

@@ -1,0 +1,194 @@
+#include "persist/store_writer.h"
+
+#include <utility>
+
+#include "persist/page_codec.h"
+#include "persist/store_paths.h"
+#include "persist/store_recovery.h"
+
+namespace evbus::persist {
+
+namespace {
+// Buffered bytes beyond this are handed to the kernel without waiting for a sync.
+constexpr std::size_t kFlushThresholdBytes = 256u << 10;
+}  // namespace
+
+std::string_view SyncPolicyName(SyncPolicy policy) {
+  switch (policy) {
+    case SyncPolicy::kEveryEvent:
+      return "every-event";
+    case SyncPolicy::kGroup:
+      return "group";
+    case SyncPolicy::kPerPage:
+      return "per-page";
+    case SyncPolicy::kNever:
+      return "never";
+  }
+  return "unknown";
+}
+
+Result<SyncPolicy> ParseSyncPolicy(std::string_view name) {
+  for (SyncPolicy p :
+       {SyncPolicy::kEveryEvent, SyncPolicy::kGroup, SyncPolicy::kPerPage, SyncPolicy::kNever}) {
+    if (name == SyncPolicyName(p)) return p;
+  }
+  return Status::InvalidArgument("unknown fsync policy '" + std::string(name) +
+                                 "': use every-event, group, per-page or never");
+}
+
+StoreWriter::StoreWriter(std::string dir, const StoreWriterOptions& options)
+    : dir_(std::move(dir)),
+      pages_dir_(PagesDir(dir_)),
+      options_(options),
+      env_(options.env != nullptr ? options.env : Env::Default()) {}
+
+StoreWriter::~StoreWriter() { (void)Close(); }
+
+Result<std::unique_ptr<StoreWriter>> StoreWriter::Open(const std::string& evbus_dir,
+                                                       const StoreWriterOptions& options) {
+  if (options.max_page_bytes < 4096 || options.max_page_bytes > kMaxPageBytesLimit ||
+      options.max_page_records == 0) {
+    return Status::InvalidArgument("page bounds out of range: max_page_bytes must be in [4096, " +
+                                   std::to_string(kMaxPageBytesLimit) +
+                                   "] and max_page_records at least 1");
+  }
+  std::unique_ptr<StoreWriter> writer(new StoreWriter(evbus_dir, options));
+  Status s = writer->env_->CreateDirs(writer->pages_dir_, kOwnerOnlyDirMode);
+  if (!s.ok()) return s;
+  auto lock = DirLock::Acquire(LockPath(evbus_dir));
+  if (!lock.ok()) return lock.status();
+  writer->lock_ = std::move(*lock);
+  auto recovered = RecoverStore(writer->env_, evbus_dir, options.reporter);
+  if (!recovered.ok()) return recovered.status();
+  writer->next_id_ = writer->durable_next_id_ = writer->recovered_next_id_ = recovered->next_id;
+  writer->recovery_bytes_dropped_ = recovered->bytes_dropped;
+  if (recovered->active) {
+    auto& active = *recovered->active;
+    auto page = PageWriter::Reopen(writer->env_, active.path, active.first_id,
+                                   std::move(active.offsets), active.size);
+    if (!page.ok()) return page.status();
+    writer->active_ = std::move(*page);
+  }
+  // Directories created above, and the recovered state, become the checkpoint.
+  s = writer->env_->SyncDir(writer->pages_dir_);
+  if (s.ok()) s = writer->WriteCheckpoint();
+  if (!s.ok()) return s;
+  return writer;
+}
+
+Status StoreWriter::StartPage() {
+  auto page = PageWriter::Create(env_, JoinPath(pages_dir_, PageFileName(next_id_)), next_id_);
+  if (!page.ok()) return page.status();
+  active_ = std::move(*page);
+  pages_dir_dirty_ = true;
+  return Status::OK();
+}
+
+Status StoreWriter::SealActive() {
+  Status s = active_->Seal();
+  if (s.ok() && pages_dir_dirty_) s = env_->SyncDir(pages_dir_);
+  if (!s.ok()) return s;
+  pages_dir_dirty_ = false;
+  ++syncs_;
+  has_unsynced_ = false;
+  s = WriteCheckpoint();
+  if (!s.ok()) return s;
+  s = active_->Close();
+  active_.reset();
+  return s;
+}
+
+Status StoreWriter::Append(const RecordMeta& meta, std::string_view body) {
+  if (closed_) return Status::Unavailable("the store writer of '" + dir_ + "' is closed");
+  if (meta.id != next_id_) {
+    return Status::InvalidArgument("append of id " + std::to_string(meta.id) + " to '" + dir_ +
+                                   "' whose next id is " + std::to_string(next_id_) +
+                                   ": ids must be appended densely, in order");
+  }
+  Status s;
+  if (active_ &&
+      active_->WouldOverflow(body.size(), options_.max_page_bytes, options_.max_page_records)) {
+    s = SealActive();
+    if (!s.ok()) return s;
+  }
+  if (!active_) {
+    s = StartPage();
+    if (!s.ok()) return s;
+  }
+  s = active_->Append(meta, body);
+  if (!s.ok()) return s;
+  ++next_id_;
+  if (!has_unsynced_) {
+    has_unsynced_ = true;
+    if (options_.sync_policy == SyncPolicy::kGroup)
+      oldest_unsynced_ = std::chrono::steady_clock::now();
+  }
+  if (options_.sync_policy == SyncPolicy::kEveryEvent) return Sync();
+  if (options_.sync_policy == SyncPolicy::kGroup) {
+    s = MaybeSync();
+    if (!s.ok()) return s;
+  }
+  if (active_->size() - active_->flushed_size() >= kFlushThresholdBytes) return active_->Flush();
+  return Status::OK();
+}
+
+Status StoreWriter::AppendAbandoned(std::uint64_t id) {
+  RecordMeta meta;
+  meta.id = id;
+  meta.type = 0xFFFF;
+  meta.flags = kFlagAbandoned;
+  return Append(meta, {});
+}
+
+Status StoreWriter::MaybeSync() {
+  if (!has_unsynced_ || options_.sync_policy != SyncPolicy::kGroup) return Status::OK();
+  if (std::chrono::steady_clock::now() - oldest_unsynced_ < options_.group_commit_interval) {
+    return Status::OK();
+  }
+  return Sync();
+}
+
+Status StoreWriter::Sync() {
+  if (closed_) return Status::OK();
+  if (active_) {
+    Status s = active_->Sync();
+    if (s.ok() && pages_dir_dirty_) s = env_->SyncDir(pages_dir_);
+    if (!s.ok()) return s;
+    pages_dir_dirty_ = false;
+  }
+  has_unsynced_ = false;
+  if (durable_next_id_ == next_id_) return Status::OK();
+  ++syncs_;
+  return WriteCheckpoint();
+}
+
+Status StoreWriter::WriteCheckpoint() {
+  Checkpoint checkpoint;
+  checkpoint.durable_next_id = next_id_;
+  if (active_) {
+    checkpoint.page_first_id = active_->first_id();
+    checkpoint.page_end = static_cast<std::uint32_t>(active_->synced_size());
+  } else {
+    checkpoint.page_first_id = next_id_;  // the next page to be created
+    checkpoint.page_end = static_cast<std::uint32_t>(kFileHeaderSize);
+  }
+  Status s =
+      env_->WriteFileAtomic(CheckpointPath(dir_), EncodeCheckpoint(checkpoint), kOwnerOnlyFileMode);
+  if (s.ok()) durable_next_id_ = next_id_;
+  return s;
+}
+
+Status StoreWriter::Close() {
+  if (closed_) return Status::OK();
+  Status s = Sync();
+  if (active_) {
+    const Status closed = active_->Close();
+    if (s.ok()) s = closed;
+    active_.reset();
+  }
+  lock_.reset();
+  closed_ = true;
+  return s;
+}
+
+}  // namespace evbus::persist

@@ -1,0 +1,107 @@
+// StoreWriter: the one writer of a store directory (the persister's). Appends
+// records in id order to page files, seals a page at its size or count bound
+// and starts the next, syncs by the chosen policy, and after every sync writes
+// the CHECKPOINT that acknowledges what is durable.
+//
+// Open() takes the LOCK (Busy, naming the holder's pid, if another persister
+// has it) and recovers the newest page (persist/store_recovery.h): appending
+// resumes at the id after the last good record.
+//
+// Thread safety: not thread-safe; one thread (the persister's drain loop).
+// Invariants:
+//   1. Appended ids are dense: every append has id next_id().
+//   2. durable_next_id() only grows, and only after fsync of the page (and of
+//      the pages directory when a page was created) and the CHECKPOINT write:
+//      every id below it survives a crash.
+//   3. At most one page is unsealed: the newest.
+#ifndef EVBUS_PERSIST_STORE_WRITER_H_
+#define EVBUS_PERSIST_STORE_WRITER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+#include "persist/dir_lock.h"
+#include "persist/file_env.h"
+#include "persist/page_format.h"
+#include "persist/page_reader.h"
+#include "persist/page_writer.h"
+
+namespace evbus::persist {
+
+enum class SyncPolicy : std::uint8_t {
+  kEveryEvent,  // fsync after each record: slowest, nothing buffered
+  kGroup,       // fsync at most every group_commit_interval (group commit)
+  kPerPage,     // fsync when a page is sealed (and on Sync/Close)
+  kNever,       // leave it to the kernel (pages are still synced when sealed)
+};
+std::string_view SyncPolicyName(SyncPolicy policy);
+// "every-event" | "group" | "per-page" | "never".
+Result<SyncPolicy> ParseSyncPolicy(std::string_view name);
+
+struct StoreWriterOptions {
+  SyncPolicy sync_policy = SyncPolicy::kGroup;
+  std::chrono::nanoseconds group_commit_interval = std::chrono::milliseconds(5);
+  std::uint64_t max_page_bytes = kDefaultMaxPageBytes;
+  std::uint32_t max_page_records = kDefaultMaxPageRecords;
+  Env* env = nullptr;            // nullptr: the real file system
+  Reporter* reporter = nullptr;  // told what recovery dropped
+};
+
+class StoreWriter {
+ public:
+  // Creates `evbus_dir` (0700) if needed, takes its LOCK, recovers.
+  static Result<std::unique_ptr<StoreWriter>> Open(const std::string& evbus_dir,
+                                                   const StoreWriterOptions& options);
+  ~StoreWriter();  // Close(), errors ignored
+  StoreWriter(const StoreWriter&) = delete;
+  StoreWriter& operator=(const StoreWriter&) = delete;
+
+  // Appends one event; meta.id must be next_id(). Syncs when the policy says.
+  Status Append(const RecordMeta& meta, std::string_view body);
+  // Records `id` (== next_id()) as abandoned: missing, with an empty body.
+  Status AppendAbandoned(std::uint64_t id);
+  // Group commit: syncs if unsynced records are older than the interval.
+  // Call it when the input runs dry, or periodically.
+  Status MaybeSync();
+  // Makes every appended record durable and writes the checkpoint.
+  Status Sync();
+  // Sync(), then release the file and the LOCK. Idempotent.
+  Status Close();
+
+  std::uint64_t next_id() const { return next_id_; }
+  std::uint64_t durable_next_id() const { return durable_next_id_; }
+  std::uint64_t recovered_next_id() const { return recovered_next_id_; }
+  std::uint64_t recovery_bytes_dropped() const { return recovery_bytes_dropped_; }
+  std::uint64_t syncs() const { return syncs_; }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  StoreWriter(std::string dir, const StoreWriterOptions& options);
+  Status StartPage();
+  Status SealActive();
+  Status WriteCheckpoint();
+
+  std::string dir_;
+  std::string pages_dir_;
+  StoreWriterOptions options_;
+  Env* env_;
+  std::unique_ptr<DirLock> lock_;
+  std::unique_ptr<PageWriter> active_;
+  std::uint64_t next_id_ = 0;
+  std::uint64_t durable_next_id_ = 0;
+  std::uint64_t recovered_next_id_ = 0;
+  std::uint64_t recovery_bytes_dropped_ = 0;
+  std::uint64_t syncs_ = 0;
+  bool pages_dir_dirty_ = false;  // a page was created since the last SyncDir
+  std::chrono::steady_clock::time_point oldest_unsynced_{};
+  bool has_unsynced_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace evbus::persist
+
+#endif  // EVBUS_PERSIST_STORE_WRITER_H_
