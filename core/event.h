@@ -32,14 +32,14 @@ Result<Source> ParseSource(std::string_view name);
 struct Event {
   static constexpr std::int64_t kInvalidId = -1;
 
-  std::int64_t id = kInvalidId;                // omitted from JSON when kInvalidId
-  std::optional<std::int64_t> timestamp_ns;    // ns since the Unix epoch; omitted when unset
-  Source source = Source::kNone;               // omitted when kNone
-  std::optional<std::int64_t> cause;           // omitted when unset
-  std::string message;                         // always written (may be "")
-  EventTypeId type = kInvalidEventType;        // gives kind and tag
-  std::string tool_call_metadata_json;         // JSON text; empty = absent
-  std::string llm_metrics_json;                // JSON text; empty = absent
+  std::int64_t id = kInvalidId;              // omitted from JSON when kInvalidId
+  std::optional<std::int64_t> timestamp_ns;  // ns since the Unix epoch; omitted when unset
+  Source source = Source::kNone;             // omitted when kNone
+  std::optional<std::int64_t> cause;         // omitted when unset
+  std::string message;                       // always written (may be "")
+  EventTypeId type = kInvalidEventType;      // gives kind and tag
+  std::string tool_call_metadata_json;       // JSON text; empty = absent
+  std::string llm_metrics_json;              // JSON text; empty = absent
   // Actions: "args" object (JSON text; empty = absent) and top-level "timeout".
   std::string args_json;
   std::optional<double> timeout;
@@ -64,9 +64,21 @@ struct Event {
 //   id, timestamp, source, message, cause, action|observation,
 //   tool_call_metadata, llm_metrics, then args, timeout (actions)
 //   or content, extras, success (observations), then unknown keys.
-// Text is UTF-8; non-ASCII is written as UTF-8 (see docs/compat.md).
-// Errors name the field and the byte offset: "field \"args\" at offset 57:
-// expected an object, got a string".
+// Text is UTF-8; non-ASCII is written as UTF-8, not \u-escaped as Python's
+// json.dumps does (see docs/compat.md); \u escapes are read. Separators are
+// compact; floats are written as Python writes them ("timeout":120.0) and
+// nested integers stay integers. Apart from separators and \u escapes, the
+// output is byte for byte what OpenHands' event_to_dict + json.dumps give.
+//
+// ParseEvent: "action" present -> action, else "observation" -> observation,
+// else an error. null counts as absent for id, timestamp, source, cause,
+// timeout, success, tool_call_metadata and llm_metrics. Fields of the other
+// kind (e.g. "content" on an action) and a top-level "hidden" are kept as
+// unknown fields, since OpenHands ignores them. The input must be valid
+// UTF-8. Errors are InvalidArgument naming the field and the byte offset of
+// its value: "field \"args\" at offset 57: expected an object, got a string".
+//
+// AppendEventJson: `event.type` must be valid; id is written when >= 0.
 Result<Event> ParseEvent(std::string_view json);
 std::string EventToJson(const Event& event);
 void AppendEventJson(const Event& event, std::string* out);  // appends, no clear

@@ -1,0 +1,129 @@
+// ParseEvent: OpenHands event JSON -> Event, in one rapidjson SAX pass.
+//
+// Top-level metadata is type-checked and converted as it streams by; nested
+// values (args, extras, tool_call_metadata, llm_metrics, unknown keys) are
+// written straight back out as compact JSON text by a JsonTextWriter, so ints
+// stay ints and nothing is built in a DOM. Type errors name the field and the
+// byte offset of its value: the reader's stream position after a key plus the
+// ':' and whitespace that follow it.
+//
+// Fields of the other kind (content/extras/success on an action, args/timeout
+// on an observation) are checked like the rest and then kept as unknown
+// fields, in their place among them, since OpenHands ignores them.
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "core/event.h"
+#include "core/event_parse_handler.h"
+#include "core/json_text_writer.h"
+
+namespace evbus {
+namespace {
+
+// JSON text of a kind-specific field that becomes an unknown field.
+std::string StringJson(std::string_view text) {
+  std::string json;
+  StringAppendStream stream(&json);
+  WriterStackBuffer stack;
+  JsonTextWriter writer(stream, &stack.allocator);
+  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  return json;
+}
+
+// Puts a member that turned out to be unknown (a field of the other kind)
+// among the unknown fields, in the order it had in the object.
+void InsertUnknown(ParsedParts& parts, int order, std::string key, std::string json, Event* event) {
+  const auto at = std::upper_bound(parts.unknown_order.begin(), parts.unknown_order.end(), order);
+  const auto index = at - parts.unknown_order.begin();
+  parts.unknown_order.insert(at, order);
+  event->unknown_fields.insert(event->unknown_fields.begin() + index,
+                               {std::move(key), std::move(json)});
+}
+
+// An action keeps content/extras/success (and a losing "observation" tag) as
+// unknown fields; an observation keeps args/timeout.
+void MoveOtherKindFields(ParsedParts& parts, Event* event) {
+  if (event->is_action()) {
+    if (parts.observation_order >= 0) {
+      InsertUnknown(parts, parts.observation_order, "observation",
+                    StringJson(parts.observation_tag), event);
+    }
+    if (parts.content_order >= 0) {
+      InsertUnknown(parts, parts.content_order, "content", StringJson(event->content), event);
+    }
+    if (parts.extras_order >= 0) {
+      InsertUnknown(parts, parts.extras_order, "extras", std::move(event->extras_json), event);
+    }
+    if (event->success) {
+      InsertUnknown(parts, parts.success_order, "success", *event->success ? "true" : "false",
+                    event);
+    }
+    event->content.clear();
+    event->extras_json.clear();
+    event->success.reset();
+    return;
+  }
+  if (parts.args_order >= 0) {
+    InsertUnknown(parts, parts.args_order, "args", std::move(event->args_json), event);
+  }
+  if (event->timeout) {
+    std::string text;
+    AppendPythonFloat(*event->timeout, &text);
+    InsertUnknown(parts, parts.timeout_order, "timeout", std::move(text), event);
+  }
+  event->args_json.clear();
+  event->timeout.reset();
+}
+
+// Decides the kind and type once every member has been seen.
+Status Finish(ParsedParts& parts, Event* event) {
+  const bool is_action = parts.action_order >= 0;
+  if (!is_action && parts.observation_order < 0) {
+    return Status::InvalidArgument(
+        "event has neither \"action\" nor \"observation\" (the object at offset " +
+        std::to_string(parts.root_offset) +
+        "): add \"action\": \"<tag>\" or \"observation\": \"<tag>\", e.g. \"action\": \"run\"");
+  }
+  const EventKind kind = is_action ? EventKind::kAction : EventKind::kObservation;
+  const std::string& tag = is_action ? parts.action_tag : parts.observation_tag;
+  auto type = EventTypeFromTag(kind, tag);
+  if (!type.ok()) {
+    const std::size_t offset = is_action ? parts.action_offset : parts.observation_offset;
+    return Status::InvalidArgument("field \"" + std::string(EventKindName(kind)) + "\" at offset " +
+                                   std::to_string(offset) + ": " + type.status().message());
+  }
+  event->type = type.value();
+  event->hidden = is_action ? parts.args_hidden : parts.extras_hidden;
+  MoveOtherKindFields(parts, event);
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<Event> ParseEvent(std::string_view json) {
+  constexpr unsigned kFlags = rapidjson::kParseFullPrecisionFlag |
+                              rapidjson::kParseValidateEncodingFlag |
+                              rapidjson::kParseNanAndInfFlag;
+  Event event;
+  ParsedParts parts;
+  rapidjson::MemoryStream stream(json.data(), json.size());
+  EventParseHandler handler(json, stream, &event, &parts);
+  rapidjson::Reader reader;
+  const rapidjson::ParseResult result = reader.Parse<kFlags>(stream, handler);
+  if (handler.failed()) return Status::InvalidArgument(handler.TakeError());
+  if (result.IsError()) {
+    return Status::InvalidArgument(
+        "invalid JSON at offset " + std::to_string(result.Offset()) + ": " +
+        rapidjson::GetParseError_En(result.Code()) +
+        " An event is one JSON object, e.g. {\"action\": \"run\", \"args\": {...}}");
+  }
+  Status status = Finish(parts, &event);
+  if (!status.ok()) return status;
+  return event;
+}
+
+}  // namespace evbus

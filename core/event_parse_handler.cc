@@ -1,0 +1,251 @@
+#include "core/event_parse_handler.h"
+
+#include <array>
+#include <limits>
+#include <utility>
+
+#include "core/timestamp.h"
+
+namespace evbus {
+
+EventParseHandler::EventParseHandler(std::string_view json, const rapidjson::MemoryStream& stream,
+                                     Event* event, ParsedParts* parts)
+    : json_(json),
+      stream_(stream),
+      event_(event),
+      parts_(parts),
+      capture_stream_(&key_),  // retargeted by BeginCapture before any write
+      writer_(capture_stream_, &writer_stack_.allocator) {}
+
+EventParseHandler::Field EventParseHandler::FieldFromKey(std::string_view key) {
+  static constexpr std::array<std::pair<std::string_view, Field>, 14> kFields = {{
+      {"id", Field::kId},
+      {"timestamp", Field::kTimestamp},
+      {"source", Field::kSource},
+      {"message", Field::kMessage},
+      {"cause", Field::kCause},
+      {"action", Field::kAction},
+      {"observation", Field::kObservation},
+      {"tool_call_metadata", Field::kToolCallMetadata},
+      {"llm_metrics", Field::kLlmMetrics},
+      {"args", Field::kArgs},
+      {"timeout", Field::kTimeout},
+      {"content", Field::kContent},
+      {"extras", Field::kExtras},
+      {"success", Field::kSuccess},
+  }};
+  for (const auto& [name, field] : kFields) {
+    if (name == key) return field;
+  }
+  return Field::kUnknown;  // includes a top-level "hidden", which OpenHands ignores
+}
+
+std::string EventParseHandler::Describe(const Value& value) {
+  switch (value.type) {
+    case JsonType::kNull:
+      return "null";
+    case JsonType::kBool:
+      return value.boolean ? "true" : "false";
+    case JsonType::kInteger:
+      return value.too_big ? "an integer above 2^63-1" : std::to_string(value.integer);
+    case JsonType::kNumber: {
+      std::string text;
+      AppendPythonFloat(value.number, &text);
+      return text;
+    }
+    case JsonType::kString:
+      return "a string";
+    case JsonType::kObject:
+      return "an object";
+    case JsonType::kArray:
+      return "an array";
+  }
+  return "a value";
+}
+
+// The reader has just consumed a key's closing quote; the value starts after
+// optional whitespace, the ':' and more optional whitespace.
+std::size_t EventParseHandler::ValueOffsetAfterKey() const {
+  std::size_t pos = stream_.Tell();
+  const auto skip_space = [&] {
+    while (pos < json_.size() &&
+           (json_[pos] == ' ' || json_[pos] == '\t' || json_[pos] == '\n' || json_[pos] == '\r')) {
+      ++pos;
+    }
+  };
+  skip_space();
+  if (pos < json_.size() && json_[pos] == ':') ++pos;
+  skip_space();
+  return pos;
+}
+
+// ---- SAX events ------------------------------------------------------------
+
+bool EventParseHandler::Null() {
+  Value v;
+  if (CaptureNext()) return CheckHidden(v) && writer_.Null() && AfterCapturedScalar();
+  return Top(v);
+}
+
+bool EventParseHandler::Bool(bool b) {
+  Value v = Value::Of(JsonType::kBool);
+  v.boolean = b;
+  if (CaptureNext()) return CheckHidden(v) && writer_.Bool(b) && AfterCapturedScalar();
+  return Top(v);
+}
+
+bool EventParseHandler::Int64(std::int64_t i) {
+  Value v = Value::Of(JsonType::kInteger);
+  v.integer = i;
+  if (CaptureNext()) return CheckHidden(v) && writer_.Int64(i) && AfterCapturedScalar();
+  return Top(v);
+}
+
+bool EventParseHandler::Uint64(std::uint64_t u) {
+  if (u <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    return Int64(static_cast<std::int64_t>(u));
+  }
+  Value v = Value::Of(JsonType::kInteger);
+  v.too_big = true;
+  if (CaptureNext()) return CheckHidden(v) && writer_.Uint64(u) && AfterCapturedScalar();
+  return Top(v);
+}
+
+bool EventParseHandler::Double(double d) {
+  Value v = Value::Of(JsonType::kNumber);
+  v.number = d;
+  if (CaptureNext()) return CheckHidden(v) && WritePythonFloat(writer_, d) && AfterCapturedScalar();
+  return Top(v);
+}
+
+bool EventParseHandler::String(const char* str, rapidjson::SizeType length, bool /*copy*/) {
+  Value v = Value::Of(JsonType::kString);
+  v.text = std::string_view(str, length);
+  if (CaptureNext()) {
+    return CheckHidden(v) && writer_.String(str, length) && AfterCapturedScalar();
+  }
+  return Top(v);
+}
+
+bool EventParseHandler::StartObject() {
+  if (depth_ == 0) {
+    depth_ = 1;
+    parts_->root_offset = stream_.Tell() - 1;  // just after the '{'
+    return true;
+  }
+  if (CaptureNext()) {
+    if (!CheckHidden(Value::Of(JsonType::kObject))) return false;
+    ++capture_nesting_;
+    return writer_.StartObject();
+  }
+  return TopContainer(/*is_object=*/true);
+}
+
+bool EventParseHandler::Key(const char* str, rapidjson::SizeType length, bool /*copy*/) {
+  if (capturing_) {
+    if (capture_nesting_ == 1 && hidden_target_ != nullptr &&
+        std::string_view(str, length) == "hidden") {
+      hidden_next_ = true;
+      hidden_offset_ = ValueOffsetAfterKey();
+    }
+    return writer_.Key(str, length);
+  }
+  key_.assign(str, length);
+  field_ = FieldFromKey(key_);
+  value_offset_ = ValueOffsetAfterKey();
+  ++member_order_;
+  return true;
+}
+
+bool EventParseHandler::EndObject(rapidjson::SizeType /*member_count*/) {
+  if (!capturing_) {  // the root object ends
+    depth_ = 2;
+    return true;
+  }
+  if (!writer_.EndObject()) return false;
+  if (--capture_nesting_ == 0) capturing_ = false;
+  return true;
+}
+
+bool EventParseHandler::StartArray() {
+  if (depth_ == 0) return NotAnObject("an array");
+  if (CaptureNext()) {
+    if (!CheckHidden(Value::Of(JsonType::kArray))) return false;
+    ++capture_nesting_;
+    return writer_.StartArray();
+  }
+  return TopContainer(/*is_object=*/false);
+}
+
+bool EventParseHandler::EndArray(rapidjson::SizeType /*element_count*/) {
+  if (!writer_.EndArray()) return false;
+  if (--capture_nesting_ == 0) capturing_ = false;
+  return true;
+}
+
+// ---- capturing -------------------------------------------------------------
+
+bool EventParseHandler::CaptureNext() {
+  if (!capturing_ && depth_ == 1 && field_ == Field::kUnknown) {
+    event_->unknown_fields.emplace_back(key_, std::string());
+    parts_->unknown_order.push_back(member_order_);
+    BeginCapture(&event_->unknown_fields.back().second, nullptr, "");
+  }
+  return capturing_;
+}
+
+void EventParseHandler::BeginCapture(std::string* target, bool* hidden, const char* hidden_field) {
+  target->clear();
+  capture_stream_ = StringAppendStream(target);
+  writer_.Reset(capture_stream_);
+  capturing_ = true;
+  capture_nesting_ = 0;
+  hidden_target_ = hidden;
+  hidden_field_ = hidden_field;
+  hidden_next_ = false;
+  if (hidden != nullptr) *hidden = false;
+}
+
+// Called with every captured value; acts on the one that follows "hidden".
+bool EventParseHandler::CheckHidden(const Value& value) {
+  if (!hidden_next_) return true;
+  hidden_next_ = false;
+  if (value.type == JsonType::kBool || value.type == JsonType::kNull) {
+    *hidden_target_ = value.boolean;
+    return true;
+  }
+  return FieldError(hidden_field_, hidden_offset_,
+                    "expected a boolean (or null), got " + Describe(value));
+}
+
+bool EventParseHandler::AfterCapturedScalar() {
+  if (capture_nesting_ == 0) capturing_ = false;  // the member was this one scalar
+  return true;
+}
+
+// ---- errors ----------------------------------------------------------------
+
+bool EventParseHandler::NotAnObject(std::string_view got) {
+  std::size_t offset = 0;
+  while (offset < json_.size() && (json_[offset] == ' ' || json_[offset] == '\t' ||
+                                   json_[offset] == '\n' || json_[offset] == '\r')) {
+    ++offset;
+  }
+  error_ = "expected a JSON object (one OpenHands event) at offset " + std::to_string(offset) +
+           ", got " + std::string(got);
+  return false;
+}
+
+bool EventParseHandler::Expected(std::string_view expected, const Value& got) {
+  return FieldError(key_, value_offset_,
+                    "expected " + std::string(expected) + ", got " + Describe(got));
+}
+
+bool EventParseHandler::FieldError(std::string_view field, std::size_t offset,
+                                   std::string_view message) {
+  error_ = "field \"" + std::string(field) + "\" at offset " + std::to_string(offset) + ": " +
+           std::string(message);
+  return false;
+}
+
+}  // namespace evbus

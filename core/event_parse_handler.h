@@ -1,0 +1,156 @@
+// EventParseHandler: the rapidjson SAX handler behind ParseEvent (internal to
+// core/event_parse.cc; declared here to keep each file one concept).
+//
+// It sees the root object's members one by one. A metadata member (id,
+// timestamp, source, message, cause, action, observation, timeout, content,
+// success) is type-checked and stored in the Event; an object member (args,
+// extras, tool_call_metadata, llm_metrics) and any unknown member is
+// "captured": its SAX events are forwarded to a JsonTextWriter that writes
+// the value's compact JSON text into the Event. While capturing args/extras
+// it also reads their direct member "hidden".
+//
+// Thread safety: one handler per parse, one thread.
+#ifndef EVBUS_CORE_EVENT_PARSE_HANDLER_H_
+#define EVBUS_CORE_EVENT_PARSE_HANDLER_H_
+
+#include <rapidjson/memorystream.h>
+#include <rapidjson/rapidjson.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/event.h"
+#include "core/json_text_writer.h"
+
+namespace evbus {
+
+// What the handler learns besides the Event itself, for the final checks.
+// *_order is the member's position in the root object (-1: absent).
+struct ParsedParts {
+  std::size_t root_offset = 0;
+  std::string action_tag;
+  std::string observation_tag;
+  std::size_t action_offset = 0;
+  std::size_t observation_offset = 0;
+  int action_order = -1;
+  int observation_order = -1;
+  int args_order = -1;
+  int timeout_order = -1;
+  int content_order = -1;
+  int extras_order = -1;
+  int success_order = -1;
+  bool args_hidden = false;
+  bool extras_hidden = false;
+  std::vector<int> unknown_order;  // parallel to Event::unknown_fields
+};
+
+class EventParseHandler {
+ public:
+  // `json` is the text `stream` reads; the handler asks the stream where it
+  // is (Tell) to report the offset of a bad value.
+  EventParseHandler(std::string_view json, const rapidjson::MemoryStream& stream, Event* event,
+                    ParsedParts* parts);
+  EventParseHandler(const EventParseHandler&) = delete;
+  EventParseHandler& operator=(const EventParseHandler&) = delete;
+
+  // The rapidjson SAX interface.
+  bool Null();
+  bool Bool(bool b);
+  bool Int(int i) { return Int64(i); }
+  bool Uint(unsigned u) { return Int64(u); }
+  bool Int64(std::int64_t i);
+  bool Uint64(std::uint64_t u);
+  bool Double(double d);
+  bool RawNumber(const char*, rapidjson::SizeType, bool) { return false; }  // flag not used
+  bool String(const char* str, rapidjson::SizeType length, bool copy);
+  bool StartObject();
+  bool Key(const char* str, rapidjson::SizeType length, bool copy);
+  bool EndObject(rapidjson::SizeType member_count);
+  bool StartArray();
+  bool EndArray(rapidjson::SizeType element_count);
+
+  // After Parse: true when the handler stopped the parse, with this message.
+  bool failed() const { return !error_.empty(); }
+  std::string TakeError() { return std::move(error_); }
+
+ private:
+  enum class Field : std::uint8_t {
+    kId,
+    kTimestamp,
+    kSource,
+    kMessage,
+    kCause,
+    kAction,
+    kObservation,
+    kToolCallMetadata,
+    kLlmMetrics,
+    kArgs,
+    kTimeout,
+    kContent,
+    kExtras,
+    kSuccess,
+    kUnknown,
+  };
+  enum class JsonType : std::uint8_t { kNull, kBool, kInteger, kNumber, kString, kObject, kArray };
+  // One scalar value as the SAX events give it.
+  struct Value {
+    JsonType type = JsonType::kNull;
+    bool boolean = false;
+    bool too_big = false;  // an integer above INT64_MAX
+    std::int64_t integer = 0;
+    double number = 0;
+    std::string_view text;
+
+    static Value Of(JsonType type) {
+      Value v;
+      v.type = type;
+      return v;
+    }
+  };
+
+  static Field FieldFromKey(std::string_view key);
+  static std::string Describe(const Value& value);
+  std::size_t ValueOffsetAfterKey() const;
+
+  bool Top(const Value& value);
+  bool TopContainer(bool is_object);
+  bool CaptureNext();  // starts capturing an unknown member; true while capturing
+  void BeginCapture(std::string* target, bool* hidden, const char* hidden_field);
+  bool CheckHidden(const Value& value);
+  bool AfterCapturedScalar();
+
+  bool NotAnObject(std::string_view got);
+  bool Expected(std::string_view expected, const Value& got);
+  bool FieldError(std::string_view field, std::size_t offset, std::string_view message);
+
+  std::string_view json_;
+  const rapidjson::MemoryStream& stream_;
+  Event* event_;
+  ParsedParts* parts_;
+
+  int depth_ = 0;  // 0: before the root object, 1: inside it, 2: after it
+  Field field_ = Field::kUnknown;
+  std::string key_;  // the current root member's key
+  std::size_t value_offset_ = 0;
+  int member_order_ = -1;
+
+  bool capturing_ = false;
+  int capture_nesting_ = 0;
+  bool* hidden_target_ = nullptr;  // args_hidden / extras_hidden while capturing them
+  const char* hidden_field_ = "";
+  bool hidden_next_ = false;
+  std::size_t hidden_offset_ = 0;
+
+  WriterStackBuffer writer_stack_;
+  StringAppendStream capture_stream_;
+  JsonTextWriter writer_;
+
+  std::string error_;
+};
+
+}  // namespace evbus
+
+#endif  // EVBUS_CORE_EVENT_PARSE_HANDLER_H_
