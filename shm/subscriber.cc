@@ -100,7 +100,7 @@ ReadStatus Subscriber::ReadCommitted(const IndexEntry& entry, Record* record) no
     record->body = {};
     ++corrupt_;
     ++next_id_;
-    PublishProgress(false);
+    PublishProgress(true);
     return ReadStatus::kCorrupt;
   }
   record->id = id;
@@ -120,7 +120,7 @@ ReadStatus Subscriber::ReportAbandoned(Record* record) noexcept {
   record->body = {};
   ++abandoned_;
   ++next_id_;
-  PublishProgress(false);
+  PublishProgress(true);
   return ReadStatus::kAbandoned;
 }
 
@@ -191,10 +191,13 @@ ReadStatus Subscriber::Read(Record* record, std::int64_t timeout_ns) {
     if (stalled_id_ == next_id_ && now + kAbandonCheckIntervalNs < until) {
       until = now + kAbandonCheckIntervalNs;  // come back for the abandon check
     }
+    // Ready once the entry holds a value for next_id_ or later (committed,
+    // abandoned or reused), which is exactly when TryRead can make progress.
     const IndexEntry* e = segment_->index_entry(next_id_);
-    const std::uint64_t seen = e->commit.load(std::memory_order_acquire);
-    WaitUntil(wait_, &w->published_seq, &w->waiters, until, INT64_MAX,
-              [e, seen] { return e->commit.load(std::memory_order_acquire) != seen; });
+    const std::uint64_t want = next_id_ + 1;
+    WaitUntil(wait_, &w->published_seq, &w->waiters, until, INT64_MAX, [e, want] {
+      return (e->commit.load(std::memory_order_acquire) & ~kAbandonedBit) >= want;
+    });
   }
 }
 
