@@ -10,6 +10,8 @@ namespace {
 
 // Top-level keys whose values OpenHands never redacts (its
 // TOP_LEVEL_PROTECTED_FIELDS less "message", which evbus redacts).
+constexpr std::size_t kKeepScratchBytes = 1 << 20;
+
 constexpr std::array<std::string_view, 6> kProtectedKeys = {"id",    "timestamp", "source",
                                                             "cause", "action",    "observation"};
 
@@ -104,41 +106,41 @@ class Walker {
     pos_ = end + 1;
     if (!has_escapes) {
       if (is_protected_key != nullptr) *is_protected_key = IsProtectedKey(body);
-      if (redact && matcher_.Contains(body)) {
+      const SecretMatch first = redact ? matcher_.Find(body) : SecretMatch{};
+      if (first.found()) {
         Flush(begin);
-        count_ += matcher_.Replace(body, replacement_, out_);
+        count_ += matcher_.ReplaceFrom(body, first, replacement_, out_);
         copied_ = end;
       }
       return Status::OK();
     }
-    // Escaped: validate and match the decoded text as it streams by; decode
-    // into a buffer only when there is something to replace.
-    SecretMatcher::State state = matcher_.start_state();
+    // Escaped: decode (validating) into a reused per-thread buffer, so that
+    // the matcher scans one contiguous text at full speed.
+    thread_local std::string decoded;
+    decoded.clear();
     std::size_t bad = 0;
-    const bool stream_matches = redact && !matcher_.empty();
-    const bool valid = DecodeJsonStringBody(
-        body,
-        [&](std::string_view piece) {
-          if (stream_matches) state = matcher_.Feed(state, piece);
-        },
-        &bad);
-    if (!valid) return Error("malformed escape in a string", begin + bad);
-    if (is_protected_key != nullptr) {
-      std::string key;
-      (void)DecodeJsonStringBody(
-          body, [&](std::string_view p) { key.append(p); }, &bad);
-      *is_protected_key = IsProtectedKey(key);
+    if (!DecodeJsonStringBody(
+            body, [](std::string_view p) { decoded.append(p); }, &bad)) {
+      return Error("malformed escape in a string", begin + bad);
     }
-    if (!stream_matches || !matcher_.IsMatch(state)) return Status::OK();
-    std::string decoded;
-    (void)DecodeJsonStringBody(
-        body, [&](std::string_view p) { decoded.append(p); }, &bad);
-    std::string replaced;
-    count_ += matcher_.Replace(decoded, replacement_, &replaced);
-    Flush(begin);
-    AppendJsonStringBody(replaced, out_);
-    copied_ = end;
+    if (is_protected_key != nullptr) *is_protected_key = IsProtectedKey(decoded);
+    const SecretMatch first = redact ? matcher_.Find(decoded) : SecretMatch{};
+    if (first.found()) {
+      thread_local std::string replaced;
+      replaced.clear();
+      count_ += matcher_.ReplaceFrom(decoded, first, replacement_, &replaced);
+      Flush(begin);
+      AppendJsonStringBody(replaced, out_);
+      copied_ = end;
+      ReleaseIfHuge(&replaced);
+    }
+    ReleaseIfHuge(&decoded);
     return Status::OK();
+  }
+
+  // The per-thread buffers keep their capacity between calls, up to a bound.
+  static void ReleaseIfHuge(std::string* buffer) {
+    if (buffer->capacity() > kKeepScratchBytes) std::string().swap(*buffer);
   }
 
   Status Scalar() {

@@ -8,7 +8,8 @@
 // everything else written as UTF-8; a lone \uD800-style surrogate survives as
 // the same escape). Nothing is copied until the first replacement.
 //
-// Thread safety: a pure function of its arguments.
+// Thread safety: safe to call from any number of threads at once; decoded
+// strings go through per-thread scratch buffers (kept up to 1 MiB each).
 #ifndef EVBUS_CORE_JSON_REDACT_H_
 #define EVBUS_CORE_JSON_REDACT_H_
 

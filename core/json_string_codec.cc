@@ -1,5 +1,6 @@
 #include "core/json_string_codec.h"
 
+#include <array>
 #include <cstring>
 
 namespace evbus {
@@ -122,11 +123,24 @@ std::size_t FindJsonStringEnd(std::string_view json, std::size_t begin,
   return std::string_view::npos;
 }
 
+namespace {
+
+// Bytes that AppendJsonStringBody may have to write differently.
+constexpr std::array<bool, 256> kSpecial = [] {
+  std::array<bool, 256> special{};
+  for (int c = 0; c < 0x20; ++c) special[static_cast<std::size_t>(c)] = true;
+  special['"'] = special['\\'] = special[0xED] = true;
+  return special;
+}();
+
+}  // namespace
+
 void AppendJsonStringBody(std::string_view text, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::size_t run = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
+    if (!kSpecial[c]) continue;
     char esc[6] = {'\\', 'u', '0', '0', 0, 0};
     std::size_t esc_len = 2;
     std::size_t consumed = 1;

@@ -48,10 +48,11 @@ Status Redactor::UpdateSecrets(const SecretMap& secrets) {
 
 std::size_t Redactor::RedactText(std::string* text) const {
   const SecretMatcher& m = snapshot_->matcher;
-  if (!m.Contains(*text)) return 0;
+  const SecretMatch first = m.Find(*text);
+  if (!first.found()) return 0;
   std::string out;
   out.reserve(text->size());
-  const std::size_t count = m.Replace(*text, kPlaceholder, &out);
+  const std::size_t count = m.ReplaceFrom(*text, first, kPlaceholder, &out);
   text->swap(out);
   return count;
 }

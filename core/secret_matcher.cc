@@ -121,16 +121,20 @@ SecretMatcher::SecretMatcher(const std::vector<std::string>& values) {
   }
 }
 
-// Scans until the first match state: the match ending there begins earliest
-// among those ending so far. It is final once every secret prefix still in
-// progress begins after it (position - depth > begin); until then a longer
-// match at the same begin, or one beginning earlier, may still complete.
-// That tail is at most max_length() bytes.
+// The earliest match end E (found by the fast scan) bounds the leftmost
+// match: it begins at or after E - max_length(). From there, scans to the
+// first match state: the match ending there begins earliest among those
+// ending so far. It is final once every secret prefix still in progress
+// begins after it (position - depth > begin); until then a longer match at the
+// same begin, or one beginning earlier, may still complete. That tail is at
+// most max_length() bytes.
 SecretMatch SecretMatcher::Find(std::string_view text, std::size_t from) const noexcept {
   if (empty() || from >= text.size()) return {};
   const auto* data = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t n = text.size();
-  std::size_t i = from;
+  const ScanResult scan = Scan(start_state(), data + from, n - from);
+  if (scan.match_end == kNoMatch) return {};
+  std::size_t i = from + (scan.match_end > max_length_ ? scan.match_end - max_length_ : 0);
   State s = start_state();
   while (i < n && !IsMatch(s)) s = Step(s, data[i++]);
   if (!IsMatch(s)) return {};
@@ -151,9 +155,19 @@ SecretMatch SecretMatcher::Find(std::string_view text, std::size_t from) const n
 
 std::size_t SecretMatcher::Replace(std::string_view in, std::string_view replacement,
                                    std::string* out) const {
+  const SecretMatch first = Find(in);
+  if (!first.found()) {
+    out->append(in);
+    return 0;
+  }
+  return ReplaceFrom(in, first, replacement, out);
+}
+
+std::size_t SecretMatcher::ReplaceFrom(std::string_view in, SecretMatch first,
+                                       std::string_view replacement, std::string* out) const {
   std::size_t count = 0;
   std::size_t pos = 0;
-  for (SecretMatch m = Find(in, pos); m.found(); m = Find(in, pos)) {
+  for (SecretMatch m = first; m.found(); m = Find(in, pos)) {
     out->append(in.substr(pos, m.begin - pos));
     out->append(replacement);
     pos = m.begin + m.length;

@@ -64,22 +64,31 @@ class SecretMatcher {
   // replaced by `replacement` (which is never rescanned). Returns the number
   // of replacements.
   std::size_t Replace(std::string_view in, std::string_view replacement, std::string* out) const;
+  // The same, given `first` == Find(in) (found), when the caller has it.
+  std::size_t ReplaceFrom(std::string_view in, SecretMatch first, std::string_view replacement,
+                          std::string* out) const;
 
   // Streaming, for text that arrives in pieces (e.g. decoded JSON escapes):
   // state = Feed(state, piece) ... then IsMatch(state). Feed stops early and
-  // returns a match state as soon as one is reached.
+  // returns a match state as soon as a secret has been seen.
   State start_state() const noexcept { return 0; }
   bool IsMatch(State state) const noexcept { return state >= first_match_offset_; }
-  State Feed(State state, std::string_view piece) const noexcept {
-    const auto* p = reinterpret_cast<const unsigned char*>(piece.data());
-    const auto* end = p + piece.size();
-    const State* trans = trans_.data();
-    const unsigned char* classes = classes_.data();
-    for (; p != end && state < first_match_offset_; ++p) state = trans[state + classes[*p]];
-    return state;
-  }
+  State Feed(State state, std::string_view piece) const noexcept;
+
+  // Texts at least this long (and 8 x max_length()) are scanned as four
+  // interleaved streams, which hides the latency of the dependent table loads.
+  static constexpr std::size_t kMultiStreamMinBytes = 256;
 
  private:
+  static constexpr std::size_t kNoMatch = static_cast<std::size_t>(-1);
+  struct ScanResult {
+    std::size_t match_end;  // offset just past the earliest-ending match, or kNoMatch
+    State state;            // the state after the whole text when there is no match
+  };
+  // Runs the DFA over text[0, n) from `state` (secret_matcher_scan.cc).
+  ScanResult Scan(State state, const unsigned char* text, std::size_t n) const noexcept;
+  ScanResult ScanOne(State state, const unsigned char* text, std::size_t n) const noexcept;
+
   State Step(State state, unsigned char byte) const noexcept {
     return trans_[state + classes_[byte]];
   }

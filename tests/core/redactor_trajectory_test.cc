@@ -77,7 +77,8 @@ TEST(RedactorTrajectoryTest, MatchesDomReferenceAndStaysValidJsonOnRealEvents) {
       "chatcmpl-"};
   Redactor r;
   Redactor::SecretMap map;
-  for (std::size_t i = 0; i < secrets.size(); ++i) map["s" + std::to_string(i)] = secrets[i];
+  for (std::size_t i = 0; i < secrets.size(); ++i)
+    map[std::string(1, 's').append(std::to_string(i))] = secrets[i];
   ASSERT_TRUE(r.SetSecrets(map).ok());
 
   std::size_t total = 0;

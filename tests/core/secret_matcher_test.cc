@@ -145,5 +145,52 @@ TEST(SecretMatcherTest, AgreesWithNaiveLeftmostLongestOnRandomInputs) {
   }
 }
 
+// Long texts take the four-stream scan (kMultiStreamMinBytes); sparse and
+// dense matches, matches on span boundaries, and Feed's carried state.
+TEST(SecretMatcherTest, MultiStreamScanAgreesWithNaiveOnLongTexts) {
+  std::mt19937 rng(7);
+  const std::string letters = "abcdefghijklmnopqrstuvwxyz";
+  for (int round = 0; round < 1500; ++round) {
+    const std::size_t alphabet = std::uniform_int_distribution<std::size_t>(2, 26)(rng);
+    std::uniform_int_distribution<std::size_t> pick(0, alphabet - 1);
+    auto random_string = [&](std::size_t min_len, std::size_t max_len) {
+      std::string s(std::uniform_int_distribution<std::size_t>(min_len, max_len)(rng), ' ');
+      for (char& c : s) c = letters[pick(rng)];
+      return s;
+    };
+    std::vector<std::string> secrets(std::uniform_int_distribution<int>(1, 8)(rng));
+    for (auto& s : secrets) s = random_string(1, 12);
+    const std::string text = random_string(SecretMatcher::kMultiStreamMinBytes, 3000);
+    SecretMatcher m(secrets);
+    std::size_t want_count = 0;
+    const std::string want = testing::NaiveReplace(text, secrets, kHidden, &want_count);
+    std::size_t got_count = 0;
+    ASSERT_EQ(ReplaceAll(m, text, &got_count), want) << "round=" << round;
+    ASSERT_EQ(got_count, want_count);
+    ASSERT_EQ(m.Contains(text), want_count > 0);
+    // Fed in two pieces, split anywhere, the verdict is the same.
+    const std::size_t cut = std::uniform_int_distribution<std::size_t>(0, text.size())(rng);
+    const SecretMatcher::State s =
+        m.Feed(m.Feed(m.start_state(), std::string_view(text).substr(0, cut)),
+               std::string_view(text).substr(cut));
+    ASSERT_EQ(m.IsMatch(s), want_count > 0) << "cut=" << cut;
+  }
+}
+
+TEST(SecretMatcherTest, FindsSingleSecretAtEveryPositionOfALongText) {
+  const std::string secret = "ghp_ABCDEFGHIJKLMNOP";
+  SecretMatcher m({secret});
+  const std::string filler(1000, '.');
+  for (std::size_t at = 0; at + secret.size() <= filler.size(); ++at) {
+    std::string text = filler;
+    text.replace(at, secret.size(), secret);
+    const SecretMatch match = m.Find(text);
+    ASSERT_TRUE(match.found()) << at;
+    ASSERT_EQ(match.begin, at);
+    ASSERT_EQ(match.length, secret.size());
+  }
+  EXPECT_FALSE(m.Contains(filler));
+}
+
 }  // namespace
 }  // namespace evbus

@@ -1,0 +1,104 @@
+// SecretMatcher's scan loop: where the time goes when no secret is present.
+//
+// One DFA step is a load whose address depends on the previous load, so a
+// single stream runs at the latency of the L1 cache, not its throughput. A
+// long text is therefore cut into four spans scanned in lockstep (four
+// independent dependency chains):
+//
+//   text:     [0 ........ q ........ 2q ........ 3q ........ n)
+//   stream 0: [0 ........ q+L)                                   from the caller's state
+//   stream 1:         [q-L ........ 2q)                          from the start state
+//   stream 2:                    [2q-L ........ 3q)              from the start state
+//   stream 3:                               [3q-L ............ n) from the start state
+//
+// with q = n/4 and L = max_length(). A match that begins before a stream's
+// span ends at most L bytes later, inside the span before it, so every match
+// is seen whole by some stream; fresh streams only ever see real matches; and
+// stream 3 has read at least L bytes, so its final state is the exact one.
+// The earliest match end is the least first hit over the streams: after the
+// first hit, streams below the hitter continue until they pass it.
+#include <algorithm>
+
+#include "core/secret_matcher.h"
+
+namespace evbus {
+
+SecretMatcher::State SecretMatcher::Feed(State state, std::string_view piece) const noexcept {
+  if (IsMatch(state)) return state;
+  const ScanResult r =
+      Scan(state, reinterpret_cast<const unsigned char*>(piece.data()), piece.size());
+  return r.match_end == kNoMatch ? r.state : first_match_offset_;
+}
+
+SecretMatcher::ScanResult SecretMatcher::ScanOne(State state, const unsigned char* text,
+                                                 std::size_t n) const noexcept {
+  const State* trans = trans_.data();
+  const unsigned char* classes = classes_.data();
+  const State first_match = first_match_offset_;
+  for (std::size_t i = 0; i < n; ++i) {
+    state = trans[state + classes[text[i]]];
+    if (state >= first_match) return {i + 1, state};
+  }
+  return {kNoMatch, state};
+}
+
+SecretMatcher::ScanResult SecretMatcher::Scan(State state, const unsigned char* text,
+                                              std::size_t n) const noexcept {
+  const std::size_t overlap = max_length_;
+  if (n < kMultiStreamMinBytes || n < 8 * overlap) return ScanOne(state, text, n);
+  const std::size_t quarter = n / 4;
+  const std::size_t steps = quarter + overlap;  // streams 0-2 end after this many
+  const std::size_t start[4] = {0, quarter - overlap, 2 * quarter - overlap, 3 * quarter - overlap};
+  const State* trans = trans_.data();
+  const unsigned char* classes = classes_.data();
+  const State first_match = first_match_offset_;
+  const unsigned char* p0 = text;
+  const unsigned char* p1 = text + start[1];
+  const unsigned char* p2 = text + start[2];
+  const unsigned char* p3 = text + start[3];
+  State s0 = state;
+  State s1 = start_state();
+  State s2 = start_state();
+  State s3 = start_state();
+  std::size_t t = 0;
+  for (; t < steps; ++t) {
+    s0 = trans[s0 + classes[p0[t]]];
+    s1 = trans[s1 + classes[p1[t]]];
+    s2 = trans[s2 + classes[p2[t]]];
+    s3 = trans[s3 + classes[p3[t]]];
+    if (std::max(std::max(s0, s1), std::max(s2, s3)) >= first_match) break;
+  }
+  if (t == steps) {  // no hit: stream 3 finishes alone
+    const std::size_t done = start[3] + steps;
+    ScanResult tail = ScanOne(s3, text + done, n - done);
+    if (tail.match_end != kNoMatch) tail.match_end += done;
+    return tail;
+  }
+
+  const std::size_t consumed = t + 1;
+  State rest[4] = {s0, s1, s2, s3};
+  std::size_t best = kNoMatch;
+  int first_hitter = 4;
+  for (int k = 3; k >= 0; --k) {
+    if (rest[k] >= first_match) {
+      best = std::min(best, start[k] + consumed);
+      first_hitter = k;
+    }
+  }
+  // Streams below the first hitter (k <= 2, span ending at start[k] + steps)
+  // go on in lockstep until they pass `best`; a hit only lowers `best`.
+  for (std::size_t c = consumed;; ++c) {
+    bool any = false;
+    for (int k = 0; k < first_hitter; ++k) {
+      const std::size_t pos = start[k] + c;
+      if (pos >= start[k] + steps || pos >= best) continue;
+      any = true;
+      rest[k] = trans[rest[k] + classes[text[pos]]];
+      if (rest[k] >= first_match) best = pos + 1;
+    }
+    if (!any) break;
+  }
+  return {best, first_match};
+}
+
+}  // namespace evbus
