@@ -1,0 +1,34 @@
+#include "core/event_publish.h"
+
+#include <string>
+
+#include "core/event_record.h"
+#include "core/timestamp.h"
+
+namespace evbus {
+
+Result<std::uint64_t> PublishEvent(shm::Producer& producer, const Redactor& redactor,
+                                   const PublishOptions& options, Event* event,
+                                   std::string* scratch) {
+  if (event->id != Event::kInvalidId) {
+    return Status::InvalidArgument(
+        "event already has an id (" + std::to_string(event->id) +
+        "); it was probably added back to the stream from inside a handler, which would loop. "
+        "Publish a copy with id unset instead");
+  }
+  if (event->type == kInvalidEventType) {
+    return Status::InvalidArgument("event has no action or observation type; set its type");
+  }
+  if (options.stamp_timestamp || !event->timestamp_ns) event->timestamp_ns = NowNanos();
+  if (options.source != Source::kNone) event->source = options.source;
+  redactor.RedactEvent(event);
+  scratch->clear();
+  AppendEventJson(*event, scratch);  // id is unset: the body carries no id
+  std::uint64_t id = 0;
+  Status st = producer.Publish(RecordMetaFor(*event), *scratch, options.timeout_ns, &id);
+  if (!st.ok()) return st;
+  event->id = static_cast<std::int64_t>(id);
+  return id;
+}
+
+}  // namespace evbus

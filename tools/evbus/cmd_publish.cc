@@ -1,0 +1,83 @@
+// evbus publish STREAM: OpenHands event JSON on stdin, one per line; the
+// assigned ids on stdout, one per line. A malformed line stops the run with
+// its line number; every event before it stays published.
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "core/event.h"
+#include "core/event_publish.h"
+#include "core/redactor.h"
+#include "shm/producer.h"
+#include "tools/evbus/cli.h"
+#include "tools/evbus/stream_args.h"
+
+namespace evbus::cli {
+
+int CmdPublish(const std::vector<std::string>& argv) {
+  auto args = Args::Parse(argv, FlagSpec{{"--user", "--source", "--timeout-ms"}, {}, {}}, 1, 1);
+  if (!args.ok()) return UsageError("publish", args.status().message());
+  auto target = StreamFromArgs(*args);
+  if (!target.ok()) return UsageError("publish", target.status().message());
+  Source default_source = Source::kNone;
+  if (auto v = args->Get("--source")) {
+    auto source = ParseSource(*v);
+    if (!source.ok()) return UsageError("publish", "--source must be agent, user or environment");
+    default_source = *source;
+  }
+  std::int64_t timeout_ms = 1000;
+  if (auto v = args->Get("--timeout-ms")) {
+    auto n = ParseInt(*v, "--timeout-ms");
+    if (!n.ok()) return UsageError("publish", n.status().message());
+    timeout_ms = *n;
+  }
+  std::unique_ptr<shm::Segment> segment;
+  if (Status st = OpenSegment(*target, &segment); !st.ok()) return Fail("publish", st);
+  std::unique_ptr<shm::Producer> producer;
+  std::string name = "cli-publish-" + std::to_string(getpid());
+  if (Status st = shm::Producer::Attach(segment.get(), name, &producer); !st.ok()) {
+    return Fail("publish", st);
+  }
+  Redactor redactor;  // the stream's shared secret set arrives with EventStream
+  PublishOptions options;
+  options.timeout_ns = timeout_ms * 1'000'000;
+  std::string line, scratch;
+  std::size_t line_no = 0, published = 0;
+  while (std::getline(std::cin, line)) {
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto event = ParseEvent(line);
+    Status st = event.ok() ? Status::OK() : event.status();
+    if (st.ok() && event->id != Event::kInvalidId) {
+      st = Status::InvalidArgument("event already has an id (" + std::to_string(event->id) +
+                                   "); remove \"id\" to publish it as a new event");
+    }
+    if (st.ok()) {
+      options.source = event->source == Source::kNone ? default_source : Source::kNone;
+      if (event->source == Source::kNone && default_source == Source::kNone) {
+        st = Status::InvalidArgument("event has no \"source\"; add one or pass --source");
+      }
+    }
+    if (st.ok()) {
+      auto id = PublishEvent(*producer, redactor, options, &event.value(), &scratch);
+      if (id.ok()) {
+        std::printf("%llu\n", static_cast<unsigned long long>(*id));
+        ++published;
+        continue;
+      }
+      st = id.status();
+    }
+    std::fflush(stdout);
+    std::fprintf(stderr,
+                 "evbus publish: line %zu: %s\n%zu event(s) before it were published; "
+                 "nothing from line %zu on was. Fix the line and publish the rest again.\n",
+                 line_no, st.message().c_str(), published, line_no);
+    return kExitError;
+  }
+  return kExitOk;
+}
+
+}  // namespace evbus::cli

@@ -1,0 +1,105 @@
+// evbus tail STREAM: events as JSON lines in id order, from the ring.
+// Without --follow it stops once it has caught up with what was published
+// when it started. Gaps and abandoned ids are reported on stderr.
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "core/event_record.h"
+#include "shm/atomic128.h"
+#include "shm/subscriber.h"
+#include "tools/evbus/cli.h"
+#include "tools/evbus/stream_args.h"
+
+namespace evbus::cli {
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+void OnSignal(int) { g_stop = 1; }
+
+// Prints one record if it passes the filter.
+void PrintRecord(const shm::Record& rec, const EventFilter& filter, std::string* json) {
+  if (!filter.MatchesMeta(EventMetaFromRecord(rec.id, rec.meta))) return;
+  json->clear();
+  AppendEventJsonWithId(rec.id, rec.body, json);
+  if (filter.needs_json() && !filter.MatchesJson(*json)) return;
+  json->push_back('\n');
+  std::fwrite(json->data(), 1, json->size(), stdout);
+}
+
+}  // namespace
+
+int CmdTail(const std::vector<std::string>& argv) {
+  FlagSpec spec{{"--user", "--from"}, {"--latest", "--follow"}, {}};
+  AddFilterFlags(&spec);
+  auto args = Args::Parse(argv, spec, 1, 1);
+  if (!args.ok()) return UsageError("tail", args.status().message());
+  auto target = StreamFromArgs(*args);
+  if (!target.ok()) return UsageError("tail", target.status().message());
+  auto filter = FilterFromArgs(*args);
+  if (!filter.ok()) return UsageError("tail", filter.status().message());
+  shm::SubscriberOptions options;
+  options.name = "tail-" + std::to_string(getpid());
+  if (args->Has("--latest") && args->Has("--from")) {
+    return UsageError("tail", "give --from ID or --latest, not both");
+  }
+  if (auto v = args->Get("--from")) {
+    auto id = ParseInt(*v, "--from");
+    if (!id.ok() || *id < 0) return UsageError("tail", "--from expects an event id (0 or more)");
+    options.start = shm::StartAt::kAtId;
+    options.start_id = static_cast<std::uint64_t>(*id);
+  } else if (args->Has("--latest")) {
+    options.start = shm::StartAt::kLatest;
+  }
+  std::unique_ptr<shm::Segment> segment;
+  if (Status st = OpenSegment(*target, &segment); !st.ok()) return Fail("tail", st);
+  std::unique_ptr<shm::Subscriber> sub;
+  if (Status st = shm::Subscriber::Attach(segment.get(), options, &sub); !st.ok()) {
+    return Fail("tail", st);
+  }
+  const bool follow = args->Has("--follow");
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  const std::uint64_t end = shm::LoadHalfAcquire(&segment->claim()->next_id);
+  const std::int64_t wait_ns = segment->header().abandon_timeout_ns + 1'000'000'000;
+  std::string json;
+  shm::Record rec;
+  while (!g_stop && (follow || sub->next_id() < end)) {
+    switch (sub->Read(&rec, follow ? 200'000'000 : wait_ns)) {
+      case shm::ReadStatus::kRecord:
+        PrintRecord(rec, *filter, &json);
+        break;
+      case shm::ReadStatus::kGap:
+        std::fprintf(stderr,
+                     "evbus tail: events %llu..%llu were overwritten before they were "
+                     "read (gap); read them from the store with: evbus search\n",
+                     static_cast<unsigned long long>(rec.gap_first),
+                     static_cast<unsigned long long>(rec.gap_last));
+        break;
+      case shm::ReadStatus::kAbandoned:
+        std::fprintf(stderr,
+                     "evbus tail: event %llu is missing: its producer died before "
+                     "finishing it (abandoned)\n",
+                     static_cast<unsigned long long>(rec.id));
+        break;
+      case shm::ReadStatus::kCorrupt:
+        std::fprintf(stderr, "evbus tail: event %llu failed its checksum and was skipped\n",
+                     static_cast<unsigned long long>(rec.id));
+        break;
+      case shm::ReadStatus::kEmpty:
+        if (!follow) {
+          std::fprintf(stderr, "evbus tail: event %llu did not arrive in time\n",
+                       static_cast<unsigned long long>(sub->next_id()));
+          return kExitError;
+        }
+        break;
+    }
+    if (follow) std::fflush(stdout);
+  }
+  return kExitOk;
+}
+
+}  // namespace evbus::cli

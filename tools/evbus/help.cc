@@ -1,0 +1,68 @@
+#include <string_view>
+
+#include "tools/evbus/cli.h"
+
+namespace evbus::cli {
+namespace {
+
+struct HelpEntry {
+  std::string_view name;
+  const char* text;
+};
+
+constexpr const char* kFilterHelp =
+    "FILTER: [--type CLASS]... [--exclude-type CLASS]... [--source agent|user|environment]\n"
+    "        [--query TEXT] [--start-date ISO] [--end-date ISO] [--exclude-hidden]\n"
+    "CLASS is an OpenHands class name such as CmdRunAction, or Action / Observation / Event.\n"
+    "Dates are ISO 8601 (2025-07-18, 2025-07-18T17:01:36.799608, ...Z, ...+02:00), compared\n"
+    "as instants and inclusive.\n";
+
+constexpr HelpEntry kEntries[] = {
+    {"create",
+     "evbus create STREAM [--user U] [--capacity SIZE] [--max-event SIZE] [--mode OCTAL]\n"
+     "                    [--index-slots N]\n"
+     "  Creates the stream's shared-memory segment. Defaults: --capacity 64MiB (a power of\n"
+     "  two), --max-event 1MiB, --index-slots 65536, --mode 0600 (owner only).\n"},
+    {"destroy", "evbus destroy STREAM [--user U]\n  Removes the stream's segment.\n"},
+    {"list",
+     "evbus list\n  Streams on this host, one JSON line each: stream, user, size, live\n"
+     "  producers and subscribers, whether anything still uses it (alive).\n"},
+    {"publish",
+     "evbus publish STREAM [--user U] [--source agent|user|environment] [--timeout-ms N]\n"
+     "  stdin: OpenHands event JSON, one per line (without \"id\"); stdout: the assigned id,\n"
+     "  one per line. --source applies to lines without one. A malformed line stops the run\n"
+     "  and is reported with its line number; the events before it stay published.\n"},
+    {"tail",
+     "evbus tail STREAM [--user U] [--from ID | --latest] [--follow] [FILTER]\n"
+     "  stdout: events as JSON lines, in id order, from the ring (oldest retained by default).\n"
+     "  Without --follow it stops once caught up. Gaps and abandoned ids go to stderr.\n"},
+    {"demo",
+     "evbus demo\n  Plays a short scene: agent, runtime and server processes on one stream, then\n"
+     "  prints a summary and scans shared memory for the registered secret.\n"},
+};
+
+}  // namespace
+
+const char* GeneralHelp() {
+  return "evbus: a shared-memory event bus for OpenHands events.\n\n"
+         "usage: evbus SUBCOMMAND [ARGS]\n\n"
+         "  create    create a stream's shared-memory segment\n"
+         "  destroy   remove a stream's segment\n"
+         "  list      streams on this host\n"
+         "  publish   publish events from stdin (JSON lines)\n"
+         "  tail      print events from the ring (JSON lines)\n"
+         "  demo      a short multi-process demo\n"
+         "  help      this text, or `evbus help SUBCOMMAND`\n\n"
+         "stdout carries data (JSON lines), stderr human messages.\n"
+         "Exit status: 0 ok, 1 error, 2 usage.\n";
+}
+
+const char* SubcommandHelp(std::string_view subcommand) {
+  if (subcommand == "filter") return kFilterHelp;
+  for (const HelpEntry& entry : kEntries) {
+    if (entry.name == subcommand) return entry.text;
+  }
+  return nullptr;
+}
+
+}  // namespace evbus::cli
