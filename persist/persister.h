@@ -1,0 +1,97 @@
+// Persister: drains a stream's ring into its store (`evbus persist`).
+//
+// It is a durable subscriber named "persister" of the segment of (session_id,
+// user_id), so producers are back-pressured rather than overwrite what it has
+// not read. Each record becomes a page record (its JSON with the id put
+// first); abandoned ids become abandoned records, so ids stay dense. The
+// StoreWriter syncs by the chosen policy and acknowledges what is durable in
+// CHECKPOINT. One persister per store: the LOCK refuses a second one, naming
+// the holder's pid.
+//
+// Restart: the store is recovered first (torn tail cut and reported) and
+// appending resumes at its next id. The ring cursor of the durable
+// registration may be ahead of the store (records read but not yet written
+// when the previous persister died): those ids are read again through a
+// second, non-durable subscriber while the ring still holds them; ids the
+// ring no longer holds are recorded as abandoned and reported.
+//
+// Thread safety: one thread runs the persister; RequestStop() may be called
+// from any thread or a signal handler.
+// Invariants:
+//   1. The store receives every id from its next id on exactly once, in order.
+//   2. Stop: everything read is flushed and synced before Run() returns.
+#ifndef EVBUS_PERSIST_PERSISTER_H_
+#define EVBUS_PERSIST_PERSISTER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "persist/page_reader.h"
+#include "persist/store_writer.h"
+#include "shm/record.h"
+#include "shm/segment.h"
+#include "shm/subscriber.h"
+
+namespace evbus::persist {
+
+struct PersisterOptions {
+  std::string root;        // the store root (OpenHands' file store root)
+  std::string session_id;  // the stream
+  std::string user_id;     // optional
+  std::string subscriber_name = "persister";
+  StoreWriterOptions writer;                    // fsync policy, page bounds, reporter
+  std::int64_t poll_timeout_ns = 2'000'000;     // wait for records at most this long per read
+  std::function<void(const std::string&)> log;  // notices for a person (missing ids, retries)
+};
+
+struct PersisterStats {
+  std::uint64_t persisted = 0;  // events written
+  std::uint64_t abandoned = 0;  // ids recorded as abandoned (incl. lost and corrupt)
+  std::uint64_t lost = 0;       // ids the ring no longer held (reported)
+  std::uint64_t skipped = 0;    // ids already in the store
+  std::uint64_t replayed = 0;   // ids read again after a restart
+};
+
+class Persister {
+ public:
+  // Takes the store (LOCK, recovery), attaches to the segment.
+  static Result<std::unique_ptr<Persister>> Open(const PersisterOptions& options);
+  ~Persister();
+
+  // Drains until RequestStop(); then flushes, syncs and closes the store.
+  Status Run();
+  // Reads and stores what arrives within one poll; for tests and tools.
+  Status DrainOnce();
+  void RequestStop() noexcept { stop_.store(true, std::memory_order_relaxed); }
+  // Sync and close the store (Run() does it on stop). Idempotent.
+  Status Close();
+
+  std::uint64_t next_id() const { return writer_->next_id(); }
+  std::uint64_t durable_next_id() const { return writer_->durable_next_id(); }
+  const PersisterStats& stats() const { return stats_; }
+
+ private:
+  explicit Persister(const PersisterOptions& options) : options_(options) {}
+  Status Attach();
+  Status Replay(std::uint64_t until);
+  Status Handle(shm::ReadStatus status, const shm::Record& record);
+  Status StoreRecord(const shm::Record& record);
+  Status StoreMissing(std::uint64_t first, std::uint64_t last, std::string_view why);
+  Status AppendWithRetry(std::uint64_t id, bool abandoned, const shm::Record* record);
+
+  PersisterOptions options_;
+  std::unique_ptr<StoreWriter> writer_;
+  std::unique_ptr<shm::Segment> segment_;
+  std::unique_ptr<shm::Subscriber> subscriber_;
+  std::string scratch_;
+  PersisterStats stats_;
+  std::atomic<bool> stop_{false};
+};
+
+}  // namespace evbus::persist
+
+#endif  // EVBUS_PERSIST_PERSISTER_H_
