@@ -90,7 +90,12 @@ struct alignas(64) SegmentHeader {
   std::uint64_t creator_start_ticks;  // 120 /proc/<pid>/stat starttime
   char stream[kNameCapacity];         // 128 NUL-terminated
   char user[kNameCapacity];           // 200 NUL-terminated, "" = none
-  char reserved[48];                  // 272
+  // Bumped (release) by whoever replaces the stream's secret set, after the
+  // new set is in the secrets file; producers compare it (acquire) on every
+  // publish and reload the file when it moved. The secrets themselves never
+  // enter the segment. 0 = no set was ever written.
+  std::atomic<std::uint64_t> secrets_generation;  // 272
+  char reserved[40];                              // 280
 };
 
 // The claim word: 16 bytes changed together by one 16-byte CAS. Readers may
@@ -209,6 +214,8 @@ static_assert(sizeof(std::atomic<std::uint64_t>) == 8 && sizeof(std::atomic<std:
 static_assert(sizeof(SegmentHeader) == 320 && alignof(SegmentHeader) == 64);
 static_assert(offsetof(SegmentHeader, ready) == 100);
 static_assert(offsetof(SegmentHeader, stream) == 128 && offsetof(SegmentHeader, user) == 200);
+static_assert(offsetof(SegmentHeader, secrets_generation) == 272 &&
+              offsetof(SegmentHeader, reserved) == 280);
 static_assert(sizeof(ClaimWord) == 64 && offsetof(ClaimWord, tail) == 8);
 static_assert(sizeof(WaitWord) == 64 && offsetof(WaitWord, wake_calls) == 16);
 static_assert(sizeof(ProducerSlot) == 128 && offsetof(ProducerSlot, published) == 64);
