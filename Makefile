@@ -6,6 +6,10 @@ BUILD      ?= build
 BUILD_REL  ?= build-release
 BUILD_ASAN ?= build-asan
 BUILD_TSAN ?= build-tsan
+# Under TSan only the stress tests run: build just them, the helper processes
+# and the executables they start.
+TSAN_TARGETS = $(sort $(basename $(notdir $(wildcard tests/*/*stress*_test.cc tests/*/*/*stress*_test.cc tests/procs/*_proc.cc))) \
+                $(patsubst %_main,%,$(basename $(notdir $(wildcard tools/*_main.cc)))))
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?=
 
@@ -32,7 +36,7 @@ test-asan: setup
 
 test-tsan: setup
 	@cmake -S . -B $(BUILD_TSAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEVBUS_SANITIZE=thread -DEVBUS_BUILD_BENCH=OFF >/dev/null
-	@cmake --build $(BUILD_TSAN) -j $(JOBS)
+	@cmake --build $(BUILD_TSAN) -j $(JOBS) --target $(TSAN_TARGETS)
 	@cd $(BUILD_TSAN) && ctest --output-on-failure -L stress $(CTEST_FLAGS)
 
 bench: release
