@@ -95,7 +95,12 @@ struct alignas(64) SegmentHeader {
   // publish and reload the file when it moved. The secrets themselves never
   // enter the segment. 0 = no set was ever written.
   std::atomic<std::uint64_t> secrets_generation;  // 272
-  char reserved[40];                              // 280
+  // The first id this ring handed out: 0, or the store's next id when an
+  // EventStream created the segment for a stream that already has a store
+  // (it moves ClaimWord::next_id there before any producer attaches). Ids
+  // below it were never in this ring; readers take them from the store.
+  std::atomic<std::uint64_t> first_id;  // 280
+  char reserved[32];                    // 288
 };
 
 // The claim word: 16 bytes changed together by one 16-byte CAS. Readers may
@@ -215,7 +220,7 @@ static_assert(sizeof(SegmentHeader) == 320 && alignof(SegmentHeader) == 64);
 static_assert(offsetof(SegmentHeader, ready) == 100);
 static_assert(offsetof(SegmentHeader, stream) == 128 && offsetof(SegmentHeader, user) == 200);
 static_assert(offsetof(SegmentHeader, secrets_generation) == 272 &&
-              offsetof(SegmentHeader, reserved) == 280);
+              offsetof(SegmentHeader, first_id) == 280 && offsetof(SegmentHeader, reserved) == 288);
 static_assert(sizeof(ClaimWord) == 64 && offsetof(ClaimWord, tail) == 8);
 static_assert(sizeof(WaitWord) == 64 && offsetof(WaitWord, wake_calls) == 16);
 static_assert(sizeof(ProducerSlot) == 128 && offsetof(ProducerSlot, published) == 64);
