@@ -3,18 +3,19 @@
 // Top-level metadata is type-checked and converted as it streams by; nested
 // values (args, extras, tool_call_metadata, llm_metrics, unknown keys) are
 // written straight back out as compact JSON text by a JsonTextWriter, so ints
-// stay ints and nothing is built in a DOM. Type errors name the field and the
-// byte offset of its value: the reader's stream position after a key plus the
-// ':' and whitespace that follow it.
+// stay ints and nothing is built in a DOM. The reader parses a per-thread copy
+// of the text in place (no copy of each string onto the reader's stack). Type
+// errors name the field and the byte offset of its value: where the reader
+// decoded the key, past the key's closing quote, ':' and whitespace.
 //
 // Fields of the other kind (content/extras/success on an action, args/timeout
 // on an observation) are checked like the rest and then kept as unknown
 // fields, in their place among them, since OpenHands ignores them.
 #include <rapidjson/error/en.h>
-#include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 
 #include "core/event.h"
@@ -102,18 +103,32 @@ Status Finish(ParsedParts& parts, Event* event) {
   return Status::OK();
 }
 
+constexpr std::size_t kKeptInsituCapacity = 1 << 20;
+
 }  // namespace
 
 Result<Event> ParseEvent(std::string_view json) {
   constexpr unsigned kFlags = rapidjson::kParseFullPrecisionFlag |
                               rapidjson::kParseValidateEncodingFlag |
                               rapidjson::kParseNanAndInfFlag;
+  // The in-place reader stops at a NUL byte, which JSON never allows raw.
+  if (const void* nul = std::memchr(json.data(), '\0', json.size())) {
+    const auto offset = static_cast<const char*>(nul) - json.data();
+    return Status::InvalidArgument("invalid JSON at offset " + std::to_string(offset) +
+                                   ": a NUL byte (write it as \\u0000 inside a string)");
+  }
+  thread_local std::string insitu;
+  insitu.assign(json);
+  if (insitu.capacity() > kKeptInsituCapacity && json.size() < kKeptInsituCapacity) {
+    insitu.shrink_to_fit();  // do not keep one huge event's buffer per thread
+  }
   Event event;
   ParsedParts parts;
-  rapidjson::MemoryStream stream(json.data(), json.size());
-  EventParseHandler handler(json, stream, &event, &parts);
+  EventParseHandler handler(json, insitu.data(), &event, &parts);
+  rapidjson::InsituStringStream stream(insitu.data());
   rapidjson::Reader reader;
-  const rapidjson::ParseResult result = reader.Parse<kFlags>(stream, handler);
+  const rapidjson::ParseResult result =
+      reader.Parse<kFlags | rapidjson::kParseInsituFlag>(stream, handler);
   if (handler.failed()) return Status::InvalidArgument(handler.TakeError());
   if (result.IsError()) {
     return Status::InvalidArgument(

@@ -8,10 +8,10 @@
 
 namespace evbus {
 
-EventParseHandler::EventParseHandler(std::string_view json, const rapidjson::MemoryStream& stream,
-                                     Event* event, ParsedParts* parts)
+EventParseHandler::EventParseHandler(std::string_view json, const char* insitu, Event* event,
+                                     ParsedParts* parts)
     : json_(json),
-      stream_(stream),
+      insitu_(insitu),
       event_(event),
       parts_(parts),
       capture_stream_(&key_),  // retargeted by BeginCapture before any write
@@ -63,10 +63,13 @@ std::string EventParseHandler::Describe(const Value& value) {
   return "a value";
 }
 
-// The reader has just consumed a key's closing quote; the value starts after
-// optional whitespace, the ':' and more optional whitespace.
-std::size_t EventParseHandler::ValueOffsetAfterKey() const {
-  std::size_t pos = stream_.Tell();
+// `key` is where the reader decoded a key in place: just after its opening
+// quote. In the original text the key runs to the first unescaped quote; the
+// value starts after optional whitespace, the ':' and more whitespace.
+std::size_t EventParseHandler::ValueOffsetAfterKey(const char* key) const {
+  std::size_t pos = static_cast<std::size_t>(key - insitu_);
+  while (pos < json_.size() && json_[pos] != '"') pos += json_[pos] == '\\' ? 2 : 1;
+  ++pos;  // the closing quote
   const auto skip_space = [&] {
     while (pos < json_.size() &&
            (json_[pos] == ' ' || json_[pos] == '\t' || json_[pos] == '\n' || json_[pos] == '\r')) {
@@ -130,7 +133,7 @@ bool EventParseHandler::String(const char* str, rapidjson::SizeType length, bool
 bool EventParseHandler::StartObject() {
   if (depth_ == 0) {
     depth_ = 1;
-    parts_->root_offset = stream_.Tell() - 1;  // just after the '{'
+    parts_->root_offset = json_.find('{');  // the first thing in the text
     return true;
   }
   if (CaptureNext()) {
@@ -146,13 +149,13 @@ bool EventParseHandler::Key(const char* str, rapidjson::SizeType length, bool /*
     if (capture_nesting_ == 1 && hidden_target_ != nullptr &&
         std::string_view(str, length) == "hidden") {
       hidden_next_ = true;
-      hidden_offset_ = ValueOffsetAfterKey();
+      hidden_offset_ = ValueOffsetAfterKey(str);
     }
     return writer_.Key(str, length);
   }
   key_.assign(str, length);
   field_ = FieldFromKey(key_);
-  value_offset_ = ValueOffsetAfterKey();
+  value_offset_ = ValueOffsetAfterKey(str);
   ++member_order_;
   return true;
 }

@@ -13,7 +13,6 @@
 #ifndef EVBUS_CORE_EVENT_PARSE_HANDLER_H_
 #define EVBUS_CORE_EVENT_PARSE_HANDLER_H_
 
-#include <rapidjson/memorystream.h>
 #include <rapidjson/rapidjson.h>
 
 #include <cstddef>
@@ -49,10 +48,10 @@ struct ParsedParts {
 
 class EventParseHandler {
  public:
-  // `json` is the text `stream` reads; the handler asks the stream where it
-  // is (Tell) to report the offset of a bad value.
-  EventParseHandler(std::string_view json, const rapidjson::MemoryStream& stream, Event* event,
-                    ParsedParts* parts);
+  // `json` is the event text and `insitu` the start of the copy of it that
+  // the reader parses in place: a key the reader hands over points into that
+  // copy, which gives its offset; the value's offset is then found in `json`.
+  EventParseHandler(std::string_view json, const char* insitu, Event* event, ParsedParts* parts);
   EventParseHandler(const EventParseHandler&) = delete;
   EventParseHandler& operator=(const EventParseHandler&) = delete;
 
@@ -113,7 +112,7 @@ class EventParseHandler {
 
   static Field FieldFromKey(std::string_view key);
   static std::string Describe(const Value& value);
-  std::size_t ValueOffsetAfterKey() const;
+  std::size_t ValueOffsetAfterKey(const char* key) const;
 
   bool Top(const Value& value);
   bool TopContainer(bool is_object);
@@ -127,7 +126,7 @@ class EventParseHandler {
   bool FieldError(std::string_view field, std::size_t offset, std::string_view message);
 
   std::string_view json_;
-  const rapidjson::MemoryStream& stream_;
+  const char* insitu_;
   Event* event_;
   ParsedParts* parts_;
 
