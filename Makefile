@@ -13,7 +13,7 @@ TSAN_TARGETS = $(sort $(basename $(notdir $(wildcard tests/*/*stress*_test.cc te
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?=
 
-.PHONY: setup build release test test-asan test-tsan bench demo format format-check clean
+.PHONY: setup build release test test-asan test-tsan model-check bench demo format format-check clean
 
 setup:
 	@bash tools/setup.sh
@@ -38,6 +38,9 @@ test-tsan: setup
 	@cmake -S . -B $(BUILD_TSAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEVBUS_SANITIZE=thread -DEVBUS_BUILD_BENCH=OFF >/dev/null
 	@cmake --build $(BUILD_TSAN) -j $(JOBS) --target $(TSAN_TARGETS)
 	@cd $(BUILD_TSAN) && ctest --output-on-failure -L stress $(CTEST_FLAGS)
+
+model-check: setup
+	@bash tools/model_check.sh
 
 bench: release
 	@for b in $(BUILD_REL)/*_bench; do echo "== $$b"; $$b --benchmark_min_time=0.2; done
