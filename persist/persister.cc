@@ -14,7 +14,6 @@ namespace {
 
 constexpr int kMaxWriteRetries = 600;  // ~60 s of a full disk, then give up
 constexpr auto kRetryBackoff = std::chrono::milliseconds(100);
-constexpr std::int64_t kReplayDeadlineNs = 10'000'000'000;
 
 }  // namespace
 
@@ -40,45 +39,35 @@ Status Persister::Attach() {
                                          "' to persist: create it first (" + s.message() + ")")
                       : s);
   }
-  shm::SubscriberOptions sub;
-  sub.name = options_.subscriber_name;
-  sub.durable = true;
-  sub.start = shm::StartAt::kAtId;
-  sub.start_id = writer_->next_id();
-  s = shm::Subscriber::Attach(segment_.get(), sub, &subscriber_);
+  shm::SubscriberOptions gate;
+  gate.name = options_.subscriber_name;
+  gate.durable = true;
+  gate.start = shm::StartAt::kAtId;
+  gate.start_id = writer_->durable_next_id();
+  s = shm::Subscriber::Attach(segment_.get(), gate, &gate_);
   if (!s.ok()) return s;
-  // A registration from a persister that died may be ahead of the store.
-  if (subscriber_->next_id() > writer_->next_id()) return Replay(subscriber_->next_id());
-  return Status::OK();
+  shm::SubscriberOptions reader;
+  reader.name = options_.subscriber_name + "-reader";
+  reader.start = shm::StartAt::kAtId;
+  reader.start_id = writer_->next_id();
+  s = shm::Subscriber::Attach(segment_.get(), reader, &reader_);
+  if (!s.ok()) return s;
+  if (gate_->next_id() > writer_->durable_next_id() && options_.log) {
+    options_.log("evbus persist: the durable registration '" + options_.subscriber_name +
+                 "' is at id " + std::to_string(gate_->next_id()) + ", past the store's " +
+                 std::to_string(writer_->durable_next_id()) +
+                 ": ids between may already be overwritten");
+  }
+  return AdvanceGate();
 }
 
-Status Persister::Replay(std::uint64_t until) {
-  shm::SubscriberOptions sub;
-  sub.name = options_.subscriber_name + "-replay";
-  sub.start = shm::StartAt::kAtId;
-  sub.start_id = writer_->next_id();
-  std::unique_ptr<shm::Subscriber> replay;
-  Status s = shm::Subscriber::Attach(segment_.get(), sub, &replay);
-  if (!s.ok()) return s;
-  const std::int64_t deadline = shm::MonotonicNanos() + kReplayDeadlineNs;
-  while (writer_->next_id() < until) {
-    shm::Record record;
-    const shm::ReadStatus status = replay->Read(&record, options_.poll_timeout_ns);
-    if (status == shm::ReadStatus::kEmpty) {
-      if (shm::MonotonicNanos() > deadline) {
-        return Status::TimedOut("replaying ids " + std::to_string(writer_->next_id()) + ".." +
-                                std::to_string(until - 1) + " from the ring made no progress");
-      }
-      continue;
-    }
-    if (status == shm::ReadStatus::kGap) {
-      record.gap_last = std::min(record.gap_last, until - 1);
-    } else if (record.id >= until) {
-      break;
-    }
-    s = Handle(status, record);
-    if (!s.ok()) return s;
-    ++stats_.replayed;
+Status Persister::AdvanceGate() {
+  const std::uint64_t durable = writer_->durable_next_id();
+  shm::Record record;
+  while (gate_->next_id() < durable) {
+    // Everything below `durable` is committed or abandoned (the reader saw
+    // it), so a read never waits; kEmpty would mean an abandon in flight.
+    if (gate_->TryRead(&record) == shm::ReadStatus::kEmpty) break;
   }
   return Status::OK();
 }
@@ -124,7 +113,11 @@ Status Persister::StoreMissing(std::uint64_t first, std::uint64_t last, std::str
 
 Status Persister::Handle(shm::ReadStatus status, const shm::Record& record) {
   using shm::ReadStatus;
-  if (status == ReadStatus::kEmpty) return writer_->MaybeSync();
+  if (status == ReadStatus::kEmpty) {
+    Status s = writer_->MaybeSync();
+    if (s.ok()) s = AdvanceGate();
+    return s;
+  }
   if (status == ReadStatus::kGap) {
     stats_.lost += record.gap_last - record.gap_first + 1;
     return StoreMissing(record.gap_first, record.gap_last,
@@ -153,8 +146,11 @@ Status Persister::Handle(shm::ReadStatus status, const shm::Record& record) {
 
 Status Persister::DrainOnce() {
   shm::Record record;
-  const shm::ReadStatus status = subscriber_->Read(&record, options_.poll_timeout_ns);
-  return Handle(status, record);
+  const shm::ReadStatus status = reader_->Read(&record, options_.poll_timeout_ns);
+  const std::uint64_t durable_before = writer_->durable_next_id();
+  Status s = Handle(status, record);
+  if (s.ok() && writer_->durable_next_id() != durable_before) s = AdvanceGate();
+  return s;
 }
 
 Status Persister::Run() {
@@ -170,7 +166,9 @@ Status Persister::Run() {
 
 Status Persister::Close() {
   if (!writer_) return Status::OK();
-  return writer_->Close();
+  Status s = writer_->Close();  // syncs: everything read becomes durable
+  if (s.ok() && gate_) s = AdvanceGate();
+  return s;
 }
 
 }  // namespace evbus::persist

@@ -1,19 +1,21 @@
 // Persister: drains a stream's ring into its store (`evbus persist`).
 //
-// It is a durable subscriber named "persister" of the segment of (session_id,
-// user_id), so producers are back-pressured rather than overwrite what it has
-// not read. Each record becomes a page record (its JSON with the id put
-// first); abandoned ids become abandoned records, so ids stay dense. The
-// StoreWriter syncs by the chosen policy and acknowledges what is durable in
-// CHECKPOINT. One persister per store: the LOCK refuses a second one, naming
-// the holder's pid.
+// Two subscribers of the segment of (session_id, user_id) do the work:
+//   - the reader (non-durable, "<name>-reader") reads records, which become
+//     page records (the JSON with the id put first; abandoned ids become
+//     abandoned records, so ids stay dense);
+//   - the gate (durable, "<name>") follows behind and is advanced only up to
+//     what the store has made durable (CHECKPOINT written). A durable cursor
+//     moves on every read, so the gate never reads past the durable id:
+//     producers are back-pressured by what is durable, not by what was read,
+//     and a persister killed between read and fsync loses nothing (the ring
+//     still holds those records). The reader is never lapped: it is ahead of
+//     the gate.
+// One persister per store: the LOCK refuses a second one, naming the pid.
 //
-// Restart: the store is recovered first (torn tail cut and reported) and
-// appending resumes at its next id. The ring cursor of the durable
-// registration may be ahead of the store (records read but not yet written
-// when the previous persister died): those ids are read again through a
-// second, non-durable subscriber while the ring still holds them; ids the
-// ring no longer holds are recorded as abandoned and reported.
+// Restart: the store is recovered first (torn tail cut and reported); the
+// reader starts at the store's next id; the gate resumes its registration
+// (at most the durable id) and catches up by reading.
 //
 // Thread safety: one thread runs the persister; RequestStop() may be called
 // from any thread or a signal handler.
@@ -53,7 +55,6 @@ struct PersisterStats {
   std::uint64_t abandoned = 0;  // ids recorded as abandoned (incl. lost and corrupt)
   std::uint64_t lost = 0;       // ids the ring no longer held (reported)
   std::uint64_t skipped = 0;    // ids already in the store
-  std::uint64_t replayed = 0;   // ids read again after a restart
 };
 
 class Persister {
@@ -77,7 +78,7 @@ class Persister {
  private:
   explicit Persister(const PersisterOptions& options) : options_(options) {}
   Status Attach();
-  Status Replay(std::uint64_t until);
+  Status AdvanceGate();
   Status Handle(shm::ReadStatus status, const shm::Record& record);
   Status StoreRecord(const shm::Record& record);
   Status StoreMissing(std::uint64_t first, std::uint64_t last, std::string_view why);
@@ -86,7 +87,8 @@ class Persister {
   PersisterOptions options_;
   std::unique_ptr<StoreWriter> writer_;
   std::unique_ptr<shm::Segment> segment_;
-  std::unique_ptr<shm::Subscriber> subscriber_;
+  std::unique_ptr<shm::Subscriber> reader_;
+  std::unique_ptr<shm::Subscriber> gate_;
   std::string scratch_;
   PersisterStats stats_;
   std::atomic<bool> stop_{false};

@@ -57,6 +57,9 @@ Result<std::unique_ptr<Store>> Store::OpenDir(const std::string& evbus_dir,
 
 Result<std::int64_t> Store::LatestIdOfNewestPage(const PageFile& file, std::uint64_t size) const {
   const auto before_first = static_cast<std::int64_t>(file.first_id) - 1;
+  // A page being created holds nothing yet; ids are dense, so the previous
+  // page ends at first_id - 1.
+  if (size <= kFileHeaderSize) return before_first;
   std::string tail;
   // A sealed page: its footer says.
   if (size >= kFileHeaderSize + kTrailerSize) {

@@ -69,9 +69,16 @@ Result<std::unique_ptr<StoreWriter>> StoreWriter::Open(const std::string& evbus_
     if (!page.ok()) return page.status();
     writer->active_ = std::move(*page);
   }
-  // Directories created above, and the recovered state, become the checkpoint.
+  // Directories created above, and the recovered state, become durable; the
+  // checkpoint is rewritten only when it no longer matches.
   s = writer->env_->SyncDir(writer->pages_dir_);
-  if (s.ok()) s = writer->WriteCheckpoint();
+  if (!s.ok()) return s;
+  const auto& old = recovered->checkpoint;
+  const bool current =
+      old && old->durable_next_id == writer->next_id_ &&
+      old->page_first_id == (writer->active_ ? writer->active_->first_id() : writer->next_id_) &&
+      (!writer->active_ || old->page_end == writer->active_->synced_size());
+  if (!current) s = writer->WriteCheckpoint();
   if (!s.ok()) return s;
   return writer;
 }

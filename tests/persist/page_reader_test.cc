@@ -15,9 +15,9 @@ namespace evbus::persist {
 namespace {
 
 using testing::CollectingReporter;
-using testing::TempDir;
 using testing::SampleBody;
 using testing::SampleMeta;
+using testing::TempDir;
 
 class PageReaderTest : public ::testing::Test {
  protected:

@@ -1,0 +1,59 @@
+// Import from and export to OpenHands' own file layout (reference section 3):
+//
+//   <root>/sessions/<sid>/events/<id>.json           one event per file
+//   <root>/sessions/<sid>/event_cache/<a>-<b>.json   JSON array of ids a..b-1 (b = a + 25)
+//   (or <root>/users/<uid>/conversations/<sid>/... with a user id)
+//
+// Import reads every event file and every cache page (a page's copy of an
+// event wins over the file, as OpenHands reads them), parses each with
+// ParseEvent and appends them in id order to the evbus store. OpenHands' ids
+// may have holes (a missing file): evbus ids are dense, so a hole becomes an
+// abandoned record, which reads back as missing, as in OpenHands.
+//
+// Export writes the store's events back as event files and, for every
+// complete aligned block of `cache_page_size` ids, a cache page.
+//
+// Thread safety: functions of one call's own state; Import takes the store's
+// LOCK, so it cannot run beside a persister of the same stream.
+#ifndef EVBUS_PERSIST_OPENHANDS_LAYOUT_H_
+#define EVBUS_PERSIST_OPENHANDS_LAYOUT_H_
+
+#include <cstdint>
+#include <string_view>
+
+#include "core/status.h"
+#include "persist/store.h"
+#include "persist/store_writer.h"
+
+namespace evbus::persist {
+
+inline constexpr std::size_t kOpenHandsCachePageSize = 25;
+
+struct ImportStats {
+  std::uint64_t imported = 0;          // events appended
+  std::uint64_t missing = 0;           // ids without a file or page entry (stored as abandoned)
+  std::uint64_t from_cache_pages = 0;  // events whose page copy was used
+};
+
+// Appends the OpenHands events of (session_id, user_id) under `openhands_root`
+// to the evbus store under `evbus_root` (the two roots may be the same).
+// Events with ids below the store's next id are skipped (already imported).
+// InvalidArgument names the file of an event that does not parse.
+Result<ImportStats> ImportOpenHandsEvents(std::string_view openhands_root,
+                                          std::string_view evbus_root, std::string_view session_id,
+                                          std::string_view user_id,
+                                          const StoreWriterOptions& options = {});
+
+struct ExportStats {
+  std::uint64_t events = 0;
+  std::uint64_t cache_pages = 0;
+};
+
+// Writes every event of `store` into OpenHands' layout under `openhands_root`.
+Result<ExportStats> ExportOpenHandsEvents(const Store& store, std::string_view openhands_root,
+                                          std::string_view session_id, std::string_view user_id,
+                                          std::size_t cache_page_size = kOpenHandsCachePageSize);
+
+}  // namespace evbus::persist
+
+#endif  // EVBUS_PERSIST_OPENHANDS_LAYOUT_H_
