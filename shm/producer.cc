@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "shm/atomic128.h"
+#include "shm/fence.h"
 #include "shm/recovery.h"
 #include "shm/wait.h"
 
@@ -78,7 +79,7 @@ bool Producer::RefreshGate(std::uint64_t next_id, std::uint64_t tail) noexcept {
   std::uint64_t min_id = next_id, min_pos = tail;  // the head counts as a consumer
   int laggard = -1;
   // Pairs with the fence of a durable subscriber registering (subscriber.cc).
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  ThreadFence(std::memory_order_seq_cst);
   for (std::uint32_t i = 0; i < kSubscriberSlots; ++i) {
     const SubscriberSlot* s = segment_->subscriber_slot(i);
     if (s->durable.load(std::memory_order_acquire) == 0) continue;
@@ -146,7 +147,7 @@ PublishResult Producer::TryPublish(const RecordMeta& meta, std::string_view body
   const std::uint64_t x = cur.lo;
   slot_->state.store(kStateClaimed | x, std::memory_order_relaxed);
   // Seqlock writer side: the claim is ordered before the body/entry writes.
-  std::atomic_thread_fence(std::memory_order_release);
+  ThreadFence(std::memory_order_release);
   if (testing::PauseHook hook = g_pause_hook.load(std::memory_order_relaxed)) hook(x);
   WriteRecord(x, start, meta, body);
   std::uint64_t expected = stale;

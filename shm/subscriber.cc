@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "shm/atomic128.h"
+#include "shm/fence.h"
 #include "shm/recovery.h"
 
 #if defined(__SANITIZE_THREAD__)
@@ -87,7 +88,7 @@ ReadStatus Subscriber::ReadCommitted(const IndexEntry& entry, Record* record) no
   if (in_bounds && f.length > 0) RacyCopy(buffer_.data(), segment_->data() + offset, f.length);
   // Seqlock re-check: pairs with the release fence after the claim CAS. If the
   // copy saw any byte of a later claim, this load sees that claim.
-  std::atomic_thread_fence(std::memory_order_acquire);
+  ThreadFence(std::memory_order_acquire);
   const ClaimWord* claim = segment_->claim();
   const std::uint64_t head = LoadHalfAcquire(&claim->next_id);
   const std::uint64_t tail = LoadHalfAcquire(&claim->tail);

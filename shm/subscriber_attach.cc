@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "shm/atomic128.h"
+#include "shm/fence.h"
 #include "shm/subscriber.h"
 
 namespace evbus::shm {
@@ -142,7 +143,7 @@ void Subscriber::ChooseStart(const SubscriberOptions& options, bool resumed) {
     // Pairs with the fence in Producer::RefreshGate: a producer that did not
     // see this registration read a head <= the one loaded below, so nothing
     // from that head on can be overwritten before we read it.
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    ThreadFence(std::memory_order_seq_cst);
     const std::uint64_t head_now = LoadHalfAcquire(&claim->next_id);
     if (options.start == StartAt::kLatest) next_id_ = head_now;
   }

@@ -9,6 +9,8 @@
 #include <climits>
 #include <ctime>
 
+#include "shm/fence.h"
+
 namespace evbus::shm {
 
 std::int64_t MonotonicNanos() noexcept {
@@ -40,7 +42,7 @@ void FutexWakeAll(const std::atomic<std::uint32_t>* word) noexcept {
 void WakeIfWaiting(std::atomic<std::uint32_t>* seq, const std::atomic<std::uint32_t>* waiters,
                    std::atomic<std::uint64_t>* wake_calls) noexcept {
   // Pairs with the waiter's seq_cst registration (wait.h invariant 1).
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  ThreadFence(std::memory_order_seq_cst);
   if (waiters->load(std::memory_order_relaxed) == 0) return;
   seq->fetch_add(1, std::memory_order_release);
   FutexWakeAll(seq);

@@ -15,6 +15,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "shm/fence.h"
+
 namespace evbus::shm {
 
 enum class WaitStrategy { kBusySpin, kSpinYield, kBlocking };
@@ -69,7 +71,7 @@ bool WaitUntil(WaitStrategy strategy, std::atomic<std::uint32_t>* seq,
     std::int64_t slice = deadline_ns - now;
     if (slice > max_sleep_ns) slice = max_sleep_ns;
     waiters->fetch_add(1, std::memory_order_seq_cst);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    ThreadFence(std::memory_order_seq_cst);
     std::uint32_t observed = seq->load(std::memory_order_acquire);
     if (!ready()) FutexWait(seq, observed, slice);
     waiters->fetch_sub(1, std::memory_order_relaxed);
