@@ -1,0 +1,289 @@
+// Delivery through EventStream: per-callback order and isolation, failures,
+// full queues (catch-up and drop), history replay into live delivery,
+// subscription bookkeeping, and what Close leaves behind.
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/stream/event_stream.h"
+#include "tests/core/stream/stream_test_util.h"
+
+namespace evbus {
+namespace {
+
+using testing::NullObservation;
+using testing::WaitFor;
+
+// Records the ids a callback saw, thread-safely.
+class Recorder {
+ public:
+  EventCallback Callback() {
+    return [this](const Event& e) {
+      std::lock_guard<std::mutex> lock(mu_);
+      ids_.push_back(e.id);
+    };
+  }
+  std::vector<std::int64_t> ids() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return ids_;
+  }
+  std::size_t size() const { return ids().size(); }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::int64_t> ids_;
+};
+
+std::vector<std::int64_t> Range(std::int64_t first, std::int64_t last) {
+  std::vector<std::int64_t> out;
+  for (std::int64_t i = first; i <= last; ++i) out.push_back(i);
+  return out;
+}
+
+class EventStreamDeliveryTest : public ::testing::Test {
+ protected:
+  void SetUp() override { sid_ = testing::UniqueSession("dl"); }
+  void TearDown() override {
+    if (stream_) (void)stream_->Close();
+    stream_.reset();
+    testing::DestroyStream(sid_);
+  }
+  EventStream* Open(EventStreamOptions options = {}) {
+    options.store_root = root_.path();
+    options.log = [this](const std::string& line) {
+      std::lock_guard<std::mutex> lock(log_mu_);
+      log_.push_back(line);
+    };
+    auto s = EventStream::Open(sid_, options);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    stream_ = std::move(*s);
+    return stream_.get();
+  }
+  void AddMany(int n) {
+    for (int i = 0; i < n; ++i) {
+      Event e = NullObservation("event " + std::to_string(i));
+      ASSERT_TRUE(stream_->AddEvent(&e, Source::kAgent).ok());
+    }
+  }
+  std::vector<std::string> Log() {
+    std::lock_guard<std::mutex> lock(log_mu_);
+    return log_;
+  }
+
+  testing::TempDir root_;
+  std::string sid_;
+  std::unique_ptr<EventStream> stream_;
+  std::mutex log_mu_;
+  std::vector<std::string> log_;
+};
+
+TEST_F(EventStreamDeliveryTest, RefusesToReAddAnEventThatHasAnId) {
+  Open();
+  Event e = NullObservation("once");
+  auto first = stream_->AddEvent(&e, Source::kAgent);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(e.id, *first);
+  auto again = stream_->AddEvent(&e, Source::kAgent);
+  ASSERT_FALSE(again.ok());
+  EXPECT_TRUE(again.status().IsInvalidArgument());
+  EXPECT_NE(again.status().message().find("Event already has an ID:0"), std::string::npos);
+  EXPECT_EQ(stream_->GetLatestEventId(), 0);
+}
+
+TEST_F(EventStreamDeliveryTest, DuplicateSubscriptionIsAnErrorAndUnknownUnsubscribeIsLogged) {
+  Open();
+  Recorder r;
+  ASSERT_TRUE(stream_->Subscribe(SubscriberId::kServer, r.Callback(), "cb").ok());
+  Status dup = stream_->Subscribe(SubscriberId::kServer, r.Callback(), "cb");
+  EXPECT_EQ(dup.code(), Status::Code::kAlreadyExists);
+  EXPECT_NE(dup.message().find("Callback ID on subscriber server already exists: cb"),
+            std::string::npos);
+  EXPECT_TRUE(stream_->Subscribe(SubscriberId::kRuntime, r.Callback(), "cb").ok());
+  stream_->Unsubscribe(SubscriberId::kMemory, "nope");
+  ASSERT_EQ(Log().size(), 1u);
+  EXPECT_NE(Log()[0].find("no callback 'nope' for subscriber memory"), std::string::npos);
+}
+
+TEST_F(EventStreamDeliveryTest, EveryCallbackSeesEveryEventInIdOrder) {
+  Open();
+  Recorder a, b, c;
+  ASSERT_TRUE(stream_->Subscribe(SubscriberId::kAgentController, a.Callback(), "a").ok());
+  ASSERT_TRUE(stream_->Subscribe(SubscriberId::kServer, b.Callback(), "b").ok());
+  ASSERT_TRUE(stream_->Subscribe(SubscriberId::kRuntime, c.Callback(), "c").ok());
+  AddMany(500);
+  ASSERT_TRUE(WaitFor([&] { return a.size() == 500 && b.size() == 500 && c.size() == 500; }));
+  EXPECT_EQ(a.ids(), Range(0, 499));
+  EXPECT_EQ(b.ids(), Range(0, 499));
+  EXPECT_EQ(c.ids(), Range(0, 499));
+}
+
+TEST_F(EventStreamDeliveryTest, ThrowingCallbackIsLoggedCountedAndKeepsReceiving) {
+  Open();
+  Recorder seen;
+  auto record = seen.Callback();
+  ASSERT_TRUE(stream_
+                  ->Subscribe(
+                      SubscriberId::kTest,
+                      [&](const Event& e) {
+                        record(e);
+                        if (e.id % 2 == 0) throw std::runtime_error("boom");
+                      },
+                      "thrower")
+                  .ok());
+  AddMany(10);
+  ASSERT_TRUE(WaitFor([&] { return seen.size() == 10; }));
+  EXPECT_EQ(seen.ids(), Range(0, 9));
+  ASSERT_TRUE(WaitFor([&] { return stream_->Snapshot().callbacks[0].failures == 5; }));
+  int logged = 0;
+  for (const auto& line : Log()) {
+    logged += line == "Error in event callback thrower for subscriber test: boom";
+  }
+  EXPECT_EQ(logged, 5);
+}
+
+TEST_F(EventStreamDeliveryTest, BlockedCallbackDelaysNeitherOthersNorProducers) {
+  EventStreamOptions options;
+  options.callback_queue_size = 8;  // the blocked one overflows into catch-up at once
+  Open(options);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool released = false;
+  Recorder blocked, fast1, fast2;
+  auto record_blocked = blocked.Callback();
+  ASSERT_TRUE(stream_
+                  ->Subscribe(
+                      SubscriberId::kMemory,
+                      [&](const Event& e) {
+                        std::unique_lock<std::mutex> lock(mu);
+                        cv.wait(lock, [&] { return released; });
+                        record_blocked(e);
+                      },
+                      "blocked")
+                  .ok());
+  ASSERT_TRUE(stream_->Subscribe(SubscriberId::kServer, fast1.Callback(), "fast1").ok());
+  ASSERT_TRUE(stream_->Subscribe(SubscriberId::kRuntime, fast2.Callback(), "fast2").ok());
+  AddMany(300);  // returns although one callback is stuck on its first event
+  ASSERT_TRUE(WaitFor([&] { return fast1.size() == 300 && fast2.size() == 300; }));
+  EXPECT_EQ(fast1.ids(), Range(0, 299));
+  EXPECT_EQ(fast2.ids(), Range(0, 299));
+  EXPECT_EQ(blocked.size(), 0u);
+  EXPECT_GT(stream_->Snapshot().callbacks[0].queue_full, 0u);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    released = true;
+  }
+  cv.notify_all();
+  ASSERT_TRUE(WaitFor([&] { return blocked.size() == 300; }));
+  EXPECT_EQ(blocked.ids(), Range(0, 299));  // nothing lost, nothing twice
+  EXPECT_GT(stream_->Snapshot().callbacks[0].caught_up, 0u);
+}
+
+TEST_F(EventStreamDeliveryTest, DropPolicyCountsWhatASlowCallbackMissed) {
+  EventStreamOptions options;
+  options.callback_queue_size = 4;
+  options.full_queue_policy = FullQueuePolicy::kDrop;
+  Open(options);
+  std::atomic<bool> go{false};
+  Recorder slow;
+  auto record = slow.Callback();
+  ASSERT_TRUE(stream_
+                  ->Subscribe(
+                      SubscriberId::kTest,
+                      [&](const Event& e) {
+                        while (!go.load()) std::this_thread::yield();
+                        record(e);
+                      },
+                      "slow")
+                  .ok());
+  AddMany(100);
+  ASSERT_TRUE(WaitFor([&] {
+    const CallbackSnapshot c = stream_->Snapshot().callbacks[0];
+    return c.dropped + c.queue_depth + 1 >= 100;  // one may be in the callback
+  }));
+  go = true;
+  ASSERT_TRUE(WaitFor([&] { return stream_->Snapshot().callbacks[0].queue_depth == 0; }));
+  const CallbackSnapshot c = stream_->Snapshot().callbacks[0];
+  ASSERT_TRUE(WaitFor([&] { return slow.size() == 100 - c.dropped; }));
+  EXPECT_GT(c.dropped, 0u);
+  const auto ids = slow.ids();
+  for (std::size_t i = 1; i < ids.size(); ++i) EXPECT_LT(ids[i - 1], ids[i]);
+}
+
+TEST_F(EventStreamDeliveryTest, SubscriptionFromThePastReplaysStoreThenRingThenLive) {
+  EventStreamOptions options;
+  options.capacity = 64u << 10;  // the ring keeps only the newest events
+  options.max_event_size = 4096;
+  options.index_slots = 32;
+  Open(options);
+  auto persister = testing::PersisterThread::Start(root_.path(), sid_, 7);
+  ASSERT_NE(persister, nullptr);
+  AddMany(200);  // pages of 7: the replay crosses many page boundaries
+  ASSERT_TRUE(WaitFor([&] {
+    auto st = persist::Store::Open(root_.path(), sid_);
+    return st.ok() && (*st)->GetLatestEventId() == 199;
+  }));
+  Recorder r;
+  ASSERT_TRUE(stream_->SubscribeFrom(SubscriberId::kServer, r.Callback(), "replay", 3).ok());
+  AddMany(50);  // live while the replay runs
+  ASSERT_TRUE(WaitFor([&] { return r.size() == 247; }));
+  EXPECT_EQ(r.ids(), Range(3, 249));
+  EXPECT_EQ(stream_->Snapshot().callbacks[0].lost, 0u);
+}
+
+TEST_F(EventStreamDeliveryTest, CloseDeliversPendingEventsAndLeaksNoThreadOrDescriptor) {
+  const int threads_before = testing::CountEntries("/proc/self/task");
+  const int fds_before = testing::CountEntries("/proc/self/fd");
+  Open();
+  Recorder a, b;
+  ASSERT_TRUE(stream_->Subscribe(SubscriberId::kMain, a.Callback(), "a").ok());
+  ASSERT_TRUE(stream_->Subscribe(SubscriberId::kResolver, b.Callback(), "b").ok());
+  std::thread producer([&] { AddMany(100); });
+  producer.join();
+  EXPECT_GT(testing::CountEntries("/proc/self/task"), threads_before);
+  ASSERT_TRUE(stream_->Close().ok());
+  EXPECT_EQ(a.ids(), Range(0, 99));  // pending deliveries finished
+  EXPECT_EQ(b.ids(), Range(0, 99));
+  EXPECT_EQ(testing::CountEntries("/proc/self/task"), threads_before);
+  EXPECT_EQ(testing::CountEntries("/proc/self/fd"), fds_before);
+  Event late = NullObservation("late");
+  EXPECT_EQ(stream_->AddEvent(&late, Source::kAgent).status().code(), Status::Code::kUnavailable);
+  EXPECT_TRUE(stream_->Close().ok());  // idempotent
+}
+
+TEST_F(EventStreamDeliveryTest, ManyThreadsAddConcurrentlyWithDenseIds) {
+  Open();
+  Recorder r;
+  ASSERT_TRUE(stream_->Subscribe(SubscriberId::kTest, r.Callback(), "all").ok());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) threads.emplace_back([&] { AddMany(250); });
+  for (auto& t : threads) t.join();
+  ASSERT_TRUE(WaitFor([&] { return r.size() == 1000; }));
+  EXPECT_EQ(r.ids(), Range(0, 999));
+  EXPECT_EQ(stream_->Snapshot().events_added, 1000u);
+}
+
+TEST_F(EventStreamDeliveryTest, MetricsFileHoldsPerCallbackFigures) {
+  Open();
+  Recorder r;
+  ASSERT_TRUE(stream_->Subscribe(SubscriberId::kServer, r.Callback(), "m").ok());
+  AddMany(20);
+  ASSERT_TRUE(WaitFor([&] { return r.size() == 20; }));
+  const std::string path = root_.path() + "/metrics.json";
+  ASSERT_TRUE(stream_->WriteMetricsFile(path).ok());
+  std::string text;
+  if (FILE* f = std::fopen(path.c_str(), "r")) {
+    char buf[4096];
+    text.assign(buf, std::fread(buf, 1, sizeof(buf), f));
+    std::fclose(f);
+  }
+  EXPECT_NE(text.find("\"subscriber_id\":\"server\",\"callback_id\":\"m\",\"delivered\":20"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\"events_added\":20"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace evbus
