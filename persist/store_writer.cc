@@ -78,7 +78,11 @@ Result<std::unique_ptr<StoreWriter>> StoreWriter::Open(const std::string& evbus_
       old && old->durable_next_id == writer->next_id_ &&
       old->page_first_id == (writer->active_ ? writer->active_->first_id() : writer->next_id_) &&
       (!writer->active_ || old->page_end == writer->active_->synced_size());
-  if (!current) s = writer->WriteCheckpoint();
+  if (!current) {
+    s = writer->WriteCheckpoint();
+  } else {
+    writer->checkpointed_next_id_ = writer->next_id_;
+  }
   if (!s.ok()) return s;
   return writer;
 }
@@ -164,8 +168,15 @@ Status StoreWriter::Sync() {
     pages_dir_dirty_ = false;
   }
   has_unsynced_ = false;
-  if (durable_next_id_ == next_id_) return Status::OK();
-  ++syncs_;
+  if (durable_next_id_ != next_id_) {
+    durable_next_id_ = next_id_;  // fsynced: acknowledged
+    ++syncs_;
+  }
+  if (checkpointed_next_id_ == next_id_) return Status::OK();
+  if (options_.checkpoint_interval.count() > 0 &&
+      std::chrono::steady_clock::now() - last_checkpoint_ < options_.checkpoint_interval) {
+    return Status::OK();
+  }
   return WriteCheckpoint();
 }
 
@@ -181,13 +192,17 @@ Status StoreWriter::WriteCheckpoint() {
   }
   Status s =
       env_->WriteFileAtomic(CheckpointPath(dir_), EncodeCheckpoint(checkpoint), kOwnerOnlyFileMode);
-  if (s.ok()) durable_next_id_ = next_id_;
+  if (s.ok()) {
+    durable_next_id_ = checkpointed_next_id_ = next_id_;
+    last_checkpoint_ = std::chrono::steady_clock::now();
+  }
   return s;
 }
 
 Status StoreWriter::Close() {
   if (closed_) return Status::OK();
   Status s = Sync();
+  if (s.ok() && checkpointed_next_id_ != next_id_) s = WriteCheckpoint();
   if (active_) {
     const Status closed = active_->Close();
     if (s.ok()) s = closed;

@@ -11,8 +11,8 @@
 // Invariants:
 //   1. Appended ids are dense: every append has id next_id().
 //   2. durable_next_id() only grows, and only after fsync of the page (and of
-//      the pages directory when a page was created) and the CHECKPOINT write:
-//      every id below it survives a crash.
+//      the pages directory when a page was created): every id below it
+//      survives a crash. The CHECKPOINT never claims more than that.
 //   3. At most one page is unsealed: the newest.
 #ifndef EVBUS_PERSIST_STORE_WRITER_H_
 #define EVBUS_PERSIST_STORE_WRITER_H_
@@ -47,6 +47,10 @@ struct StoreWriterOptions {
   std::chrono::nanoseconds group_commit_interval = std::chrono::milliseconds(5);
   std::uint64_t max_page_bytes = kDefaultMaxPageBytes;
   std::uint32_t max_page_records = kDefaultMaxPageRecords;
+  // CHECKPOINT after every sync (0, the default), or at most this often (it
+  // is always written when a page is sealed and on Close). Between two, the
+  // checkpoint lags what is durable: still a correct lower bound.
+  std::chrono::nanoseconds checkpoint_interval{0};
   Env* env = nullptr;            // nullptr: the real file system
   Reporter* reporter = nullptr;  // told what recovery dropped
 };
@@ -93,6 +97,8 @@ class StoreWriter {
   std::unique_ptr<PageWriter> active_;
   std::uint64_t next_id_ = 0;
   std::uint64_t durable_next_id_ = 0;
+  std::uint64_t checkpointed_next_id_ = 0;
+  std::chrono::steady_clock::time_point last_checkpoint_{};
   std::uint64_t recovered_next_id_ = 0;
   std::uint64_t recovery_bytes_dropped_ = 0;
   std::uint64_t syncs_ = 0;

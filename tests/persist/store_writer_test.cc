@@ -264,3 +264,24 @@ TEST_F(StoreWriterTest, LosesNothingAcknowledgedWhenUnsyncedDataIsDropped) {
 
 }  // namespace
 }  // namespace evbus::persist
+
+namespace evbus::persist {
+namespace {
+
+TEST_F(StoreWriterTest, CheckpointIntervalLetsTheCheckpointLagButNeverLead) {
+  StoreWriterOptions options;
+  options.sync_policy = SyncPolicy::kEveryEvent;
+  options.checkpoint_interval = std::chrono::hours(1);
+  auto writer = OpenWriter(options);
+  AppendRange(writer.get(), 0, 10);
+  EXPECT_EQ(writer->durable_next_id(), 10u);  // fsynced: acknowledged
+  auto checkpoint = ReadCheckpoint(Env::Default(), dir(), nullptr);
+  ASSERT_TRUE(checkpoint.has_value());
+  EXPECT_LT(checkpoint->durable_next_id, 10u);  // not rewritten within the hour
+  ASSERT_TRUE(writer->Close().ok());
+  checkpoint = ReadCheckpoint(Env::Default(), dir(), nullptr);
+  EXPECT_EQ(checkpoint->durable_next_id, 10u);  // Close always writes it
+}
+
+}  // namespace
+}  // namespace evbus::persist
