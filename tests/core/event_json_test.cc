@@ -293,6 +293,22 @@ TEST_F(EventJsonTest, KeepsArgsOfAnObservationAsUnknownField) {
       R"({"message":"","observation":"null","content":"","args":{"a":1},"timeout":5.0,"x":0})");
 }
 
+TEST_F(EventJsonTest, RoundTripsMultiMegabyteEventsOneAfterAnother) {
+  // Browser observations can be megabytes; the parser's reusable buffer must
+  // not leak one event's bytes into the next.
+  for (std::size_t size : {std::size_t{3} << 20, std::size_t{10}, std::size_t{2} << 20}) {
+    Event e;
+    e.type = EventTypeFromTag(EventKind::kObservation, "browse").value();
+    e.content.assign(size, 'x');
+    e.extras_json = R"({"url":"http://example.com"})";
+    const std::string json = EventToJson(e);
+    auto back = ParseEvent(json);
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ(back.value().content.size(), size);
+    EXPECT_EQ(EventToJson(back.value()), json);
+  }
+}
+
 TEST_F(EventJsonTest, TreatsNullMetadataAsUnset) {
   auto r = ParseEvent(
       R"({"id": null, "timestamp": null, "source": null, "cause": null, "action": "null",)"
@@ -302,82 +318,6 @@ TEST_F(EventJsonTest, TreatsNullMetadataAsUnset) {
   EXPECT_FALSE(r.value().timestamp_ns || r.value().cause || r.value().timeout);
   EXPECT_EQ(r.value().source, Source::kNone);
   EXPECT_EQ(EventToJson(r.value()), R"({"message":"","action":"null"})");
-}
-
-// The error names the field and the byte offset where the bad value starts.
-void ExpectRejected(const std::string& json, const std::string& field, std::size_t offset,
-                    const std::string& also = "") {
-  auto r = ParseEvent(json);
-  ASSERT_FALSE(r.ok()) << json;
-  EXPECT_TRUE(r.status().IsInvalidArgument()) << r.status().ToString();
-  const std::string& msg = r.status().message();
-  if (!field.empty()) {
-    EXPECT_NE(msg.find("\"" + field + "\""), std::string::npos) << msg;
-  }
-  EXPECT_NE(msg.find("offset " + std::to_string(offset)), std::string::npos)
-      << "want offset " << offset << ": " << msg;
-  EXPECT_NE(msg.find(also), std::string::npos) << msg;
-}
-
-std::size_t After(const std::string& json, const std::string& marker) {
-  return json.find(marker) + marker.size();
-}
-
-TEST_F(EventJsonTest, RejectsWrongFieldTypesNamingFieldAndOffset) {
-  std::string j = R"({"action": "run", "args": "ls -l"})";
-  ExpectRejected(j, "args", After(j, R"("args": )"), "expected an object, got a string");
-  j = R"({"action": "run", "args": {}, "timeout":   "120"})";
-  ExpectRejected(j, "timeout", After(j, R"("timeout":   )"), "got a string");
-  j = R"({"id": -3, "action": "null"})";
-  ExpectRejected(j, "id", After(j, R"("id": )"), "non-negative integer");
-  j = "{\n  \"id\": 1.5,\n  \"action\": \"null\"\n}";
-  ExpectRejected(j, "id", After(j, "\"id\": "), "got 1.5");
-  j = R"({"source": "robot", "action": "null"})";
-  ExpectRejected(j, "source", After(j, R"("source": )"), "\"robot\"");
-  j = R"({"action": "null", "timestamp": "yesterday"})";
-  ExpectRejected(j, "timestamp", After(j, R"("timestamp": )"), "4-digit year");
-  j = R"({"observation": "run", "content": 5})";
-  ExpectRejected(j, "content", After(j, R"("content": )"), "expected a string, got 5");
-  j = R"({"observation": "run", "extras": [], "success": "yes"})";
-  ExpectRejected(j, "extras", After(j, R"("extras": )"), "got an array");
-  j = R"({"observation": "run", "success": "yes"})";
-  ExpectRejected(j, "success", After(j, R"("success": )"), "boolean");
-  j = R"({"action": "run", "cause": "5"})";
-  ExpectRejected(j, "cause", After(j, R"("cause": )"));
-  j = R"({"action": "run", "message": null})";
-  ExpectRejected(j, "message", After(j, R"("message": )"), "got null");
-  j = R"({"action": "run", "args": {"hidden": "yes"}})";
-  ExpectRejected(j, "args.hidden", After(j, R"("hidden": )"), "boolean");
-}
-
-TEST_F(EventJsonTest, RejectsUnknownTagNamingItAndTheAcceptedTags) {
-  std::string j = R"({"id": 1, "action": "teleport"})";
-  ExpectRejected(j, "action", After(j, R"("action": )"), "\"teleport\"");
-  ExpectRejected(j, "action", After(j, R"("action": )"), "run_ipython");
-  j = R"({"observation": "run_ipythonn"})";
-  ExpectRejected(j, "observation", After(j, R"("observation": )"), "loop_detection");
-  j = R"({"action": 3})";
-  ExpectRejected(j, "action", After(j, R"("action": )"), "string");
-}
-
-TEST_F(EventJsonTest, RejectsEventWithNeitherActionNorObservation) {
-  const std::string j = R"(  {"id": 1, "message": "hi"})";
-  ExpectRejected(j, "", 2, "event has neither \"action\" nor \"observation\"");
-}
-
-TEST_F(EventJsonTest, RejectsMalformedJsonWithOffset) {
-  std::string j = R"({"action": "run", "args": {"command": "ls"},})";
-  ExpectRejected(j, "", j.size() - 1, "invalid JSON");
-  ExpectRejected("", "", 0, "invalid JSON");
-  j = R"({"action": "run"} {"action": "run"})";
-  ExpectRejected(j, "", After(j, "} "), "invalid JSON");
-  // rapidjson reports where it noticed the problem: after "tru".
-  j = R"({"action": "run", "args": {"a": tru}})";
-  ExpectRejected(j, "", After(j, "tru"), "Invalid value");
-  ExpectRejected("[1, 2]", "", 0, "expected a JSON object");
-  ExpectRejected("  \"run\"", "", 2, "expected a JSON object");
-  // Invalid UTF-8 is refused rather than passed on to subscribers.
-  ExpectRejected("{\"action\": \"run\", \"message\": \"\xC3\x28\"}", "", 30, "invalid JSON");
 }
 
 }  // namespace
