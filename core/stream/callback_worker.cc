@@ -1,5 +1,7 @@
 #include "core/stream/callback_worker.h"
 
+#include <pthread.h>
+
 #include <exception>
 #include <utility>
 
@@ -127,6 +129,7 @@ bool CallbackWorker::ShouldExit(std::uint64_t handoff) const noexcept {
 }
 
 void CallbackWorker::Run() {
+  ::pthread_setname_np(::pthread_self(), "evbus-callback");  // ps/top/bench pinning
   Item item;
   while (true) {
     if (stop_.load(std::memory_order_acquire) &&

@@ -1,0 +1,259 @@
+// EventStream benchmarks.
+//
+//   event_stream_bench --benchmark_filter=AddEvent    throughput, one producer
+//   event_stream_bench --benchmark_filter=Latency     add_event -> callback in another process
+//
+// Throughput: real OpenHands events of 0.5-2 KiB (the recorded trajectories),
+// 20 registered secrets, one thread pinned to CPU 0. Baselines in the same
+// run: the raw ring publish of the same bodies (no redaction, no
+// serialization) and a mutex + std::deque<std::string> queue that copies the
+// serialized event in and out.
+// Latency: a forked subscriber process (EventStream, one callback) pinned to
+// CPU 1, the producer to CPU 0; one event in flight at a time, carrying its
+// CLOCK_MONOTONIC send time; percentiles of receive - send. With spinning
+// waits the dispatcher is pinned to CPU 1 and the worker to CPU 0, and the
+// producer sleeps between events so the worker keeps CPU 0.
+#include <benchmark/benchmark.h>
+#include <dirent.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <deque>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/event_record.h"
+#include "core/stream/event_stream.h"
+#include "core/stream/shared_secrets.h"
+#include "shm/wait.h"
+
+namespace evbus {
+namespace {
+
+void PinTo(int cpu, pid_t tid = 0) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  (void)::sched_setaffinity(tid, sizeof(set), &set);
+}
+
+// Real events of 0.5-2 KiB, ids and timestamps cleared.
+const std::vector<Event>& Events() {
+  static const std::vector<Event> events = [] {
+    std::vector<Event> out;
+    std::ifstream in(EVBUS_SOURCE_DIR "/../shared/data/openhands-trajectories/canonical.jsonl");
+    std::string line;
+    while (std::getline(in, line)) {
+      auto e = ParseEvent(line);
+      if (!e.ok()) continue;
+      e->id = Event::kInvalidId;
+      e->timestamp_ns.reset();
+      const std::size_t size = EventToJson(*e).size();
+      if (size >= 512 && size <= 2048) out.push_back(std::move(*e));
+    }
+    return out;
+  }();
+  return events;
+}
+
+Redactor::SecretMap TwentySecrets() {
+  std::mt19937 rng(7);
+  const std::string alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  Redactor::SecretMap secrets;
+  for (int i = 0; i < 20; ++i) {
+    std::string s = i % 2 == 0 ? "ghp_" : "sk-proj-";
+    for (int k = 0; k < 24; ++k) s.push_back(alnum[rng() % alnum.size()]);
+    secrets["secret_" + std::to_string(i)] = s;
+  }
+  return secrets;
+}
+
+struct BenchStream {
+  std::string sid;
+  std::unique_ptr<EventStream> stream;
+  explicit BenchStream(const std::string& tag,
+                       shm::WaitStrategy wait = shm::WaitStrategy::kBlocking) {
+    sid = "bench-" + tag + "-" + std::to_string(::getpid());
+    EventStreamOptions options;
+    options.store_root = "/tmp/evbus-bench-store";
+    options.wait_strategy = wait;
+    options.log = [](const std::string&) {};
+    auto s = EventStream::Open(sid, options);
+    if (!s.ok()) std::abort();
+    stream = std::move(*s);
+  }
+  ~BenchStream() {
+    (void)stream->Close();
+    (void)shm::Segment::Remove(sid, "");
+    (void)SharedSecrets::Remove(sid, "");
+  }
+};
+
+void BM_AddEvent(benchmark::State& state) {
+  PinTo(0);
+  BenchStream bs("add");
+  if (!bs.stream->SetSecrets(TwentySecrets()).ok()) std::abort();
+  std::vector<Event> events = Events();
+  std::size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    Event& e = events[i++ % events.size()];
+    e.id = Event::kInvalidId;
+    auto id = bs.stream->AddEvent(&e, Source::kAgent);
+    benchmark::DoNotOptimize(id);
+    bytes += e.content.size() + e.args_json.size() + e.extras_json.size();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+}
+BENCHMARK(BM_AddEvent);
+
+// Baseline: the same bodies, serialized once up front, published raw.
+void BM_AddEventBaselineRawRingPublish(benchmark::State& state) {
+  PinTo(0);
+  BenchStream bs("raw");
+  std::unique_ptr<shm::Segment> segment;
+  if (!shm::Segment::Open(bs.sid, "", &segment).ok()) std::abort();
+  std::unique_ptr<shm::Producer> producer;
+  if (!shm::Producer::Attach(segment.get(), "raw", &producer).ok()) std::abort();
+  std::vector<std::string> bodies;
+  for (const Event& e : Events()) bodies.push_back(EventToJson(e));
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const Event& e = Events()[i % bodies.size()];
+    std::uint64_t id = 0;
+    Status s = producer->Publish(RecordMetaFor(e), bodies[i++ % bodies.size()], -1, &id);
+    benchmark::DoNotOptimize(s);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_AddEventBaselineRawRingPublish);
+
+// Baseline: serialize, copy into a mutex-guarded std::deque, copy out.
+void BM_AddEventBaselineMutexDeque(benchmark::State& state) {
+  PinTo(0);
+  std::mutex mu;
+  std::deque<std::string> queue;
+  std::vector<Event> events = Events();
+  std::size_t i = 0;
+  std::string out;
+  for (auto _ : state) {
+    const Event& e = events[i++ % events.size()];
+    std::string json = EventToJson(e);
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      queue.push_back(json);
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      out = queue.front();
+      queue.pop_front();
+    }
+    benchmark::DoNotOptimize(out);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_AddEventBaselineMutexDeque);
+
+// Pins this process's threads named `name` to `cpu`.
+void PinThreads(const std::string& name, int cpu) {
+  if (DIR* d = ::opendir("/proc/self/task")) {
+    while (dirent* ent = ::readdir(d)) {
+      if (ent->d_name[0] == '.') continue;
+      std::ifstream comm(std::string("/proc/self/task/") + ent->d_name + "/comm");
+      std::string n;
+      std::getline(comm, n);
+      if (n == name) PinTo(cpu, static_cast<pid_t>(std::atoi(ent->d_name)));
+    }
+    ::closedir(d);
+  }
+}
+
+struct Shared {
+  std::atomic<std::uint64_t> received;
+  std::atomic<int> ready;
+  std::int64_t latency_ns[20000];
+};
+
+void BM_Latency(benchmark::State& state) {
+  const bool spin = state.range(0) != 0;
+  const int kPings = spin ? 5000 : 20000;
+  const auto wait = spin ? shm::WaitStrategy::kBusySpin : shm::WaitStrategy::kBlocking;
+  BenchStream bs(spin ? "lat-spin" : "lat-block", wait);
+  const std::size_t bytes = sizeof(Shared);
+  auto* shared = static_cast<Shared*>(
+      ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+  new (shared) Shared{};
+  pid_t child = ::fork();
+  if (child == 0) {
+    PinTo(1);
+    EventStreamOptions options;
+    options.store_root = "/tmp/evbus-bench-store";
+    options.wait_strategy = wait;
+    auto s = EventStream::Open(bs.sid, options);
+    if (!s.ok()) ::_exit(1);
+    auto cb = [shared, kPings](const Event& e) {
+      const std::int64_t now = shm::MonotonicNanos();
+      const std::uint64_t n = shared->received.load(std::memory_order_relaxed);
+      if (n < static_cast<std::uint64_t>(kPings))
+        shared->latency_ns[n] = now - std::stoll(e.content);
+      shared->received.store(n + 1, std::memory_order_release);
+    };
+    if (!(*s)->Subscribe(SubscriberId::kServer, cb, "latency").ok()) ::_exit(2);
+    if (spin) {
+      PinThreads("evbus-dispatch", 1);
+      PinThreads("evbus-callback", 0);
+    }
+    shared->ready.store(1, std::memory_order_release);
+    while (shared->received.load(std::memory_order_acquire) < static_cast<std::uint64_t>(kPings)) {
+      ::usleep(1000);
+    }
+    (void)(*s)->Close();
+    ::_exit(0);
+  }
+  PinTo(0);
+  while (shared->ready.load(std::memory_order_acquire) == 0) ::usleep(100);
+  auto parsed = ParseEvent(R"({"observation":"null","content":"","extras":{}})");
+  if (!parsed.ok()) std::abort();
+  Event e = std::move(*parsed);
+  for (auto _ : state) {
+    for (int i = 0; i < kPings; ++i) {
+      e.id = Event::kInvalidId;
+      e.content = std::to_string(shm::MonotonicNanos());
+      (void)bs.stream->AddEvent(&e, Source::kAgent);
+      while (shared->received.load(std::memory_order_acquire) < static_cast<std::uint64_t>(i + 1)) {
+        if (spin) {
+          ::usleep(20);  // leave CPU 0 to the spinning worker
+        } else {
+          shm::CpuRelax();
+        }
+      }
+    }
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  std::vector<std::int64_t> lat(shared->latency_ns, shared->latency_ns + kPings);
+  std::sort(lat.begin(), lat.end());
+  auto pct = [&](double p) {
+    return static_cast<double>(lat[static_cast<std::size_t>(p / 100.0 * (kPings - 1))]);
+  };
+  state.counters["p50_ns"] = pct(50);
+  state.counters["p99_ns"] = pct(99);
+  state.counters["p99.9_ns"] = pct(99.9);
+  state.counters["max_ns"] = static_cast<double>(lat.back());
+  ::munmap(shared, bytes);
+}
+BENCHMARK(BM_Latency)->Arg(1)->Arg(0)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace evbus
+
+BENCHMARK_MAIN();
