@@ -228,7 +228,8 @@ Status EventStream::Close() {
   final_snapshot_ = std::make_unique<StreamSnapshot>(Snapshot());
   retired.clear();
   dispatcher_.reset();
-  producers_.reset();
+  // producers_ stays: closed, it holds no Producer and refuses AddEvent calls
+  // that passed CheckOpen just before Close.
   history_.reset();
   secrets_.reset();
   segment_.reset();  // unmaps and closes the descriptor

@@ -94,8 +94,9 @@ class EventStream {
 
   // Stops accepting events, lets pending deliveries finish within
   // close_timeout_ns, joins every thread, unmaps. Idempotent. Afterwards
-  // every call fails with Unavailable (GetLatestEventId: -1); AddEvent and
-  // Subscribe may race with Close, queries must not.
+  // every call fails with Unavailable (GetLatestEventId: -1). AddEvent and
+  // Subscribe may race with Close; queries, secrets calls and Unsubscribe
+  // must not.
   Status Close();
 
   StreamSnapshot Snapshot() const;
