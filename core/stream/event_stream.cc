@@ -212,6 +212,7 @@ Status EventStream::Close() {
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_.exchange(true, std::memory_order_acq_rel)) return Status::OK();
   }
+  if (dispatcher_ == nullptr) return Status::OK();  // Open failed half-way: nothing runs
   producers_->Close();  // no add_event in flight from here on
   const std::uint64_t until = history_->RingHead();
   const std::int64_t deadline = shm::MonotonicNanos() + options_.close_timeout_ns;

@@ -265,6 +265,21 @@ TEST_F(EventStreamDeliveryTest, ManyThreadsAddConcurrentlyWithDenseIds) {
   EXPECT_EQ(stream_->Snapshot().events_added, 1000u);
 }
 
+TEST_F(EventStreamDeliveryTest, SessionExistsWhenTheConversationDirectoryDoes) {
+  EXPECT_FALSE(EventStream::SessionExists(sid_, root_.path()));
+  EventStreamOptions no_create;
+  no_create.store_root = root_.path();
+  no_create.create_if_missing = false;
+  auto missing = EventStream::Open(sid_, no_create);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_TRUE(missing.status().IsNotFound());
+  EXPECT_FALSE(EventStream::SessionExists(sid_, root_.path()));
+  Open();
+  EXPECT_TRUE(EventStream::SessionExists(sid_, root_.path()));
+  EXPECT_FALSE(EventStream::SessionExists(sid_, root_.path(), "someone"));
+  EXPECT_FALSE(EventStream::SessionExists("../etc", root_.path()));
+}
+
 TEST_F(EventStreamDeliveryTest, MetricsFileHoldsPerCallbackFigures) {
   Open();
   Recorder r;
