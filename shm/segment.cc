@@ -101,10 +101,12 @@ Status ValidateNamePart(std::string_view part, std::string_view what) {
 }
 
 std::string SegmentName(std::string_view stream, std::string_view user) {
+  // ':' is not allowed in a name part, so "evbus.a:b.c" (user "a", stream
+  // "b.c") can never be taken for "evbus.a.b:c" or for a stream without a user.
   std::string name = "evbus.";
   if (!user.empty()) {
     name += user;
-    name += '.';
+    name += ':';
   }
   name += stream;
   return name;

@@ -1,7 +1,7 @@
 // Segment: one POSIX shared-memory object per stream, mapped whole, laid out
 // as shm/layout.h describes (docs/shm_layout.md is the prose spec).
 //
-// Names: "evbus.<stream>" or "evbus.<user>.<stream>", stream and user each
+// Names: "evbus.<stream>" or "evbus.<user>:<stream>", stream and user each
 // [A-Za-z0-9._-]{1,64}. Objects are created 0600 unless SegmentOptions::mode
 // says otherwise.
 //
@@ -40,7 +40,7 @@ struct SegmentOptions {
 // Checks one name part ([A-Za-z0-9._-]{1,64}); `what` names it in the error.
 Status ValidateNamePart(std::string_view part, std::string_view what);
 
-// "evbus.<stream>" or "evbus.<user>.<stream>" (no validation here).
+// "evbus.<stream>" or "evbus.<user>:<stream>" (no validation here).
 std::string SegmentName(std::string_view stream, std::string_view user);
 
 // What List() shows about one segment object.

@@ -80,12 +80,19 @@ TEST_F(SegmentTest, CreateOpenRemoveRoundTrip) {
   EXPECT_TRUE(Segment::Remove(stream_, "").IsNotFound());
 }
 
+TEST_F(SegmentTest, UserAndStreamNamesWithDotsNeverShareAnObject) {
+  // "a" + "b.c", "a.b" + "c" and the user-less "a.b.c" are three streams.
+  EXPECT_NE(SegmentName("b.c", "a"), SegmentName("c", "a.b"));
+  EXPECT_NE(SegmentName("b.c", "a"), SegmentName("a.b.c", ""));
+  EXPECT_NE(SegmentName("b", "a"), SegmentName("a.b", ""));
+}
+
 TEST_F(SegmentTest, SegmentNameIncludesUserWhenGiven) {
   EXPECT_EQ("evbus.s1", SegmentName("s1", ""));
-  EXPECT_EQ("evbus.alice.s1", SegmentName("s1", "alice"));
+  EXPECT_EQ("evbus.alice:s1", SegmentName("s1", "alice"));
   std::unique_ptr<Segment> seg;
   ASSERT_TRUE(Segment::Create(stream_, "alice", SmallOptions(), &seg).ok());
-  EXPECT_EQ("evbus.alice." + stream_, seg->shm_name());
+  EXPECT_EQ("evbus.alice:" + stream_, seg->shm_name());
   EXPECT_EQ("alice", std::string(seg->header().user));
 }
 
