@@ -70,7 +70,7 @@ std::string SharedSecrets::PathFor(std::string_view session_id, std::string_view
   path += "evbus-secrets.";
   if (!user_id.empty()) {
     path += user_id;
-    path += '.';
+    path += ':';  // not allowed in a name: ("a", "b.c") and ("a.b", "c") stay distinct
   }
   path += session_id;
   return path;

@@ -2,7 +2,7 @@
 // stream in every process, without a byte of it entering the segment.
 //
 // The set lives in an owner-only (0600) file on tmpfs, outside the segment:
-//   /dev/shm/evbus-secrets.<sid>  or  /dev/shm/evbus-secrets.<uid>.<sid>
+//   /dev/shm/evbus-secrets.<sid>  or  /dev/shm/evbus-secrets.<uid>:<sid>
 // holding a JSON object {"name": "value", ...}. Set (replace) and Update
 // (merge) take an flock on "<file>.lock", write a temporary file, rename it
 // over the set, then bump SegmentHeader::secrets_generation. A producer

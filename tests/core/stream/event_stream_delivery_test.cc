@@ -280,6 +280,29 @@ TEST_F(EventStreamDeliveryTest, SessionExistsWhenTheConversationDirectoryDoes) {
   EXPECT_FALSE(EventStream::SessionExists("../etc", root_.path()));
 }
 
+TEST_F(EventStreamDeliveryTest, UserStreamsAreSeparateFromSessionStreams) {
+  EventStreamOptions options;
+  options.store_root = root_.path();
+  options.user_id = "u1";
+  options.log = [](const std::string&) {};
+  auto user_stream = EventStream::Open(sid_, options);
+  ASSERT_TRUE(user_stream.ok()) << user_stream.status().ToString();
+  ASSERT_TRUE((*user_stream)->SetSecrets({{"k", "user-only-secret"}}).ok());
+  Event e = NullObservation("user-only-secret");
+  ASSERT_TRUE((*user_stream)->AddEvent(&e, Source::kUser).ok());
+  EXPECT_EQ((*user_stream)->GetEvent(0)->content, "<secret_hidden>");
+  EXPECT_TRUE(EventStream::SessionExists(sid_, root_.path(), "u1"));
+  EXPECT_FALSE(EventStream::SessionExists(sid_, root_.path()));
+  Open();  // the same session id without a user: another stream
+  EXPECT_EQ(stream_->GetLatestEventId(), -1);
+  Event plain = NullObservation("user-only-secret");
+  ASSERT_TRUE(stream_->AddEvent(&plain, Source::kUser).ok());
+  EXPECT_EQ(stream_->GetEvent(0)->content, "user-only-secret");
+  ASSERT_TRUE((*user_stream)->Close().ok());
+  (void)shm::Segment::Remove(sid_, "u1");
+  EXPECT_TRUE(SharedSecrets::Remove(sid_, "u1").ok());
+}
+
 TEST_F(EventStreamDeliveryTest, MetricsFileHoldsPerCallbackFigures) {
   Open();
   Recorder r;

@@ -1,4 +1,4 @@
-// Helpers shared by the EventStream tests: a temporary store root, unique
+// Utilities shared by the EventStream tests: a temporary store root, unique
 // session ids, OpenHands event builders, waiting with a deadline, and a
 // persister running on its own thread.
 #ifndef EVBUS_TESTS_CORE_STREAM_STREAM_TEST_UTIL_H_
