@@ -66,18 +66,30 @@ class [[nodiscard]] Status {
 
   static std::string_view CodeName(Code code) {
     switch (code) {
-      case Code::kOk: return "OK";
-      case Code::kNotFound: return "NotFound";
-      case Code::kCorruption: return "Corruption";
-      case Code::kInvalidArgument: return "InvalidArgument";
-      case Code::kIOError: return "IOError";
-      case Code::kBackPressured: return "BackPressured";
-      case Code::kTooLarge: return "TooLarge";
-      case Code::kAlreadyExists: return "AlreadyExists";
-      case Code::kBusy: return "Busy";
-      case Code::kUnavailable: return "Unavailable";
-      case Code::kPermissionDenied: return "PermissionDenied";
-      case Code::kTimedOut: return "TimedOut";
+      case Code::kOk:
+        return "OK";
+      case Code::kNotFound:
+        return "NotFound";
+      case Code::kCorruption:
+        return "Corruption";
+      case Code::kInvalidArgument:
+        return "InvalidArgument";
+      case Code::kIOError:
+        return "IOError";
+      case Code::kBackPressured:
+        return "BackPressured";
+      case Code::kTooLarge:
+        return "TooLarge";
+      case Code::kAlreadyExists:
+        return "AlreadyExists";
+      case Code::kBusy:
+        return "Busy";
+      case Code::kUnavailable:
+        return "Unavailable";
+      case Code::kPermissionDenied:
+        return "PermissionDenied";
+      case Code::kTimedOut:
+        return "TimedOut";
     }
     return "Unknown";
   }
@@ -100,7 +112,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT
     assert(!status_.ok() && "Result built from an OK status needs a value");
   }
