@@ -213,7 +213,7 @@ Status EventStream::Close() {
     if (closed_.exchange(true, std::memory_order_acq_rel)) return Status::OK();
   }
   if (dispatcher_ == nullptr) return Status::OK();  // Open failed half-way: nothing runs
-  producers_->Close();  // no add_event in flight from here on
+  producers_->Close();                              // no add_event in flight from here on
   const std::uint64_t until = history_->RingHead();
   const std::int64_t deadline = shm::MonotonicNanos() + options_.close_timeout_ns;
   auto workers = dispatcher_->Workers();
