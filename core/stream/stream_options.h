@@ -25,7 +25,7 @@ enum class FullQueuePolicy : std::uint8_t {
 
 struct EventStreamOptions {
   // OpenHands' user_id: "" = none. Selects the segment name
-  // (evbus.<user>.<sid>) and the store directory (users/<uid>/conversations/<sid>).
+  // (evbus.<user>:<sid>) and the store directory (users/<uid>/conversations/<sid>).
   std::string user_id;
   // The file-store root the store lives under (OpenHands' file_store root).
   // "" = "$TMPDIR/evbus-store" (or /tmp/evbus-store).
