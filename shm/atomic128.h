@@ -53,6 +53,18 @@ inline Status CheckCas128() {
 // If *word == *expected, stores desired and returns true; otherwise loads the
 // current value into *expected and returns false. Full barrier either way.
 inline bool Cas128(Pair64* word, Pair64* expected, Pair64 desired) noexcept {
+#if defined(__SANITIZE_THREAD__) && defined(__x86_64__)
+  // ThreadSanitizer turns 16-byte atomic builtins into a read-compare-write
+  // under a lock private to the process, which is not atomic against other
+  // processes: two producers could claim the same id. The instruction itself
+  // is invisible to TSan, as cross-process synchronisation is anyway.
+  bool swapped;
+  __asm__ __volatile__("lock cmpxchg16b %1"
+                       : "=@ccz"(swapped), "+m"(*word), "+a"(expected->lo), "+d"(expected->hi)
+                       : "b"(desired.lo), "c"(desired.hi)
+                       : "memory");
+  return swapped;
+#else
   __extension__ typedef unsigned __int128 U;
   U exp = (static_cast<U>(expected->hi) << 64) | expected->lo;
   U des = (static_cast<U>(desired.hi) << 64) | desired.lo;
@@ -61,6 +73,7 @@ inline bool Cas128(Pair64* word, Pair64* expected, Pair64 desired) noexcept {
   expected->lo = static_cast<std::uint64_t>(old);
   expected->hi = static_cast<std::uint64_t>(old >> 64);
   return false;
+#endif
 }
 
 // Loads one half (each half only grows; callers combine halves knowing that).
