@@ -13,7 +13,7 @@ TSAN_TARGETS = $(sort $(basename $(notdir $(wildcard tests/*/*stress*_test.cc te
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?=
 
-.PHONY: setup build release test test-asan test-tsan model-check bench demo format format-check clean
+.PHONY: setup build release-config release test test-asan test-tsan model-check bench demo format format-check clean
 
 setup:
 	@bash tools/setup.sh
@@ -22,8 +22,10 @@ build: setup
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEVBUS_WERROR=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-release: setup
+release-config: setup
 	@cmake -S . -B $(BUILD_REL) -DCMAKE_BUILD_TYPE=Release -DEVBUS_BUILD_TESTS=OFF $(CMAKE_FLAGS) >/dev/null
+
+release: release-config
 	@cmake --build $(BUILD_REL) -j $(JOBS)
 
 test: build
@@ -45,7 +47,8 @@ model-check: setup
 bench: release
 	@for b in $(BUILD_REL)/*_bench; do echo "== $$b"; $$b --benchmark_min_time=0.2; done
 
-demo: release
+demo: release-config
+	@cmake --build $(BUILD_REL) -j $(JOBS) --target evbus evbus_persister
 	@$(BUILD_REL)/evbus demo
 
 format:
