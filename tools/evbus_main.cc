@@ -16,9 +16,11 @@ struct Subcommand {
 };
 
 constexpr Subcommand kSubcommands[] = {
-    {"create", evbus::cli::CmdCreate}, {"destroy", evbus::cli::CmdDestroy},
-    {"list", evbus::cli::CmdList},     {"publish", evbus::cli::CmdPublish},
-    {"tail", evbus::cli::CmdTail},     {"demo", evbus::cli::CmdDemo},
+    {"create", evbus::cli::CmdCreate},   {"destroy", evbus::cli::CmdDestroy},
+    {"list", evbus::cli::CmdList},       {"publish", evbus::cli::CmdPublish},
+    {"tail", evbus::cli::CmdTail},       {"demo", evbus::cli::CmdDemo},
+    {"search", evbus::cli::CmdSearch},   {"get", evbus::cli::CmdGet},
+    {"persist", evbus::cli::CmdPersist}, {"secrets", evbus::cli::CmdSecrets},
 };
 
 int Help(const std::vector<std::string>& args) {
@@ -32,7 +34,8 @@ int Help(const std::vector<std::string>& args) {
     return evbus::cli::kExitUsage;
   }
   std::fputs(text, stdout);
-  if (args[0] == "tail") std::fputs(evbus::cli::SubcommandHelp("filter"), stdout);
+  if (args[0] == "tail" || args[0] == "search")
+    std::fputs(evbus::cli::SubcommandHelp("filter"), stdout);
   return evbus::cli::kExitOk;
 }
 

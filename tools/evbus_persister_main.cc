@@ -9,34 +9,17 @@
 //
 // Exit status: 0 stopped cleanly (everything read is synced), 1 error,
 // 2 usage, 3 another persister holds the store.
-#include <signal.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
 #include "persist/persister.h"
+#include "persist/run_persister.h"
 
 namespace {
 
-constexpr int kExitOk = 0, kExitError = 1, kExitUsage = 2, kExitBusy = 3;
-
-evbus::persist::Persister* g_persister = nullptr;
-
-extern "C" void OnStopSignal(int) {
-  if (g_persister != nullptr) g_persister->RequestStop();  // one relaxed atomic store
-}
-
-class StderrReporter : public evbus::persist::Reporter {
- public:
-  void Corruption(const std::string& file, std::uint64_t offset, std::uint64_t bytes,
-                  const evbus::Status& reason) override {
-    std::fprintf(stderr, "evbus persist: %s: offset %llu: dropped %llu bytes: %s\n", file.c_str(),
-                 static_cast<unsigned long long>(offset), static_cast<unsigned long long>(bytes),
-                 reason.ToString().c_str());
-  }
-};
+constexpr int kExitUsage = 2;
 
 int Usage(const char* why) {
   std::fprintf(stderr,
@@ -50,9 +33,6 @@ int Usage(const char* why) {
 
 int main(int argc, char** argv) {
   evbus::persist::PersisterOptions options;
-  StderrReporter reporter;
-  options.writer.reporter = &reporter;
-  options.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   for (int i = 1; i < argc; ++i) {
     const std::string_view flag = argv[i];
     if (i + 1 >= argc) return Usage("every flag takes a value");
@@ -78,29 +58,5 @@ int main(int argc, char** argv) {
   if (options.root.empty() || options.session_id.empty())
     return Usage("--root and --session are required");
 
-  auto persister = evbus::persist::Persister::Open(options);
-  if (!persister.ok()) {
-    std::fprintf(stderr, "evbus_persister: %s\n", persister.status().ToString().c_str());
-    return persister.status().code() == evbus::Status::Code::kBusy ? kExitBusy : kExitError;
-  }
-  g_persister = persister->get();
-  struct sigaction action = {};
-  action.sa_handler = OnStopSignal;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGTERM, &action, nullptr);
-  sigaction(SIGINT, &action, nullptr);
-  std::fprintf(stderr, "evbus_persister: persisting '%s' from id %llu (fsync %s)\n",
-               options.session_id.c_str(), static_cast<unsigned long long>((*persister)->next_id()),
-               std::string(evbus::persist::SyncPolicyName(options.writer.sync_policy)).c_str());
-  const evbus::Status s = (*persister)->Run();
-  g_persister = nullptr;
-  const auto& stats = (*persister)->stats();
-  std::fprintf(
-      stderr,
-      "evbus_persister: stopped at id %llu: %llu persisted, %llu abandoned, %llu lost%s%s\n",
-      static_cast<unsigned long long>((*persister)->durable_next_id()),
-      static_cast<unsigned long long>(stats.persisted),
-      static_cast<unsigned long long>(stats.abandoned), static_cast<unsigned long long>(stats.lost),
-      s.ok() ? "" : ": ", s.ok() ? "" : s.ToString().c_str());
-  return s.ok() ? kExitOk : kExitError;
+  return evbus::persist::RunPersisterUntilSignal(options, "evbus_persister");
 }

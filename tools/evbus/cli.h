@@ -71,6 +71,10 @@ int CmdList(const std::vector<std::string>& argv);
 int CmdPublish(const std::vector<std::string>& argv);
 int CmdTail(const std::vector<std::string>& argv);
 int CmdDemo(const std::vector<std::string>& argv);
+int CmdSearch(const std::vector<std::string>& argv);
+int CmdGet(const std::vector<std::string>& argv);
+int CmdPersist(const std::vector<std::string>& argv);
+int CmdSecrets(const std::vector<std::string>& argv);
 
 }  // namespace evbus::cli
 

@@ -11,6 +11,7 @@
 #include "core/event.h"
 #include "core/event_publish.h"
 #include "core/redactor.h"
+#include "core/stream/shared_secrets.h"
 #include "shm/producer.h"
 #include "tools/evbus/cli.h"
 #include "tools/evbus/stream_args.h"
@@ -41,7 +42,12 @@ int CmdPublish(const std::vector<std::string>& argv) {
   if (Status st = shm::Producer::Attach(segment.get(), name, &producer); !st.ok()) {
     return Fail("publish", st);
   }
-  Redactor redactor;  // the stream's shared secret set arrives with EventStream
+  // The stream's shared secrets (evbus secrets / EventStream::SetSecrets);
+  // reloaded whenever another process changes them.
+  SharedSecrets secrets(segment.get(), SharedSecrets::PathFor(target->stream, target->user));
+  std::uint64_t secrets_generation = 0;
+  auto redactor = secrets.Current(&secrets_generation);
+  if (!redactor.ok()) return Fail("publish", redactor.status());
   PublishOptions options;
   options.timeout_ns = timeout_ms * 1'000'000;
   std::string line, scratch;
@@ -61,8 +67,12 @@ int CmdPublish(const std::vector<std::string>& argv) {
         st = Status::InvalidArgument("event has no \"source\"; add one or pass --source");
       }
     }
+    if (st.ok() && secrets.generation() != secrets_generation) {
+      redactor = secrets.Current(&secrets_generation);
+      if (!redactor.ok()) st = redactor.status();
+    }
     if (st.ok()) {
-      auto id = PublishEvent(*producer, redactor, options, &event.value(), &scratch);
+      auto id = PublishEvent(*producer, **redactor, options, &event.value(), &scratch);
       if (id.ok()) {
         std::printf("%llu\n", static_cast<unsigned long long>(*id));
         ++published;

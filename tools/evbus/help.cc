@@ -36,6 +36,23 @@ constexpr HelpEntry kEntries[] = {
      "evbus tail STREAM [--user U] [--from ID | --latest] [--follow] [FILTER]\n"
      "  stdout: events as JSON lines, in id order, from the ring (oldest retained by default).\n"
      "  Without --follow it stops once caught up. Gaps and abandoned ids go to stderr.\n"},
+    {"search",
+     "evbus search STREAM --root DIR [--user U] [--start ID] [--end ID] [--reverse]\n"
+     "                    [--limit N] [FILTER]\n"
+     "  stdout: persisted events as JSON lines, from the store under DIR (see evbus persist).\n"
+     "  --start/--end bound the ids (inclusive); --reverse prints newest first.\n"},
+    {"get",
+     "evbus get STREAM --root DIR [--user U] (ID | --latest | --latest-id)\n"
+     "  stdout: one persisted event as a JSON line, or with --latest-id the latest\n"
+     "  persisted id (-1 when none). A missing id exits 1.\n"},
+    {"persist",
+     "evbus persist STREAM --root DIR [--user U] [--fsync every|group:MS|page|never]\n"
+     "  Drains the stream's ring into its store under DIR until SIGTERM/SIGINT; everything\n"
+     "  read is synced before it exits. Exit 3: another persister holds the store.\n"},
+    {"secrets",
+     "evbus secrets STREAM [--user U] (set | update)\n"
+     "  stdin: a JSON object {\"NAME\": \"value\"}. set replaces the stream's secrets,\n"
+     "  update merges into them. Every publisher redacts them from then on.\n"},
     {"demo",
      "evbus demo\n  Plays a short scene: agent, runtime and server processes on one stream, then\n"
      "  prints a summary and scans shared memory for the registered secret.\n"},
@@ -51,6 +68,10 @@ const char* GeneralHelp() {
          "  list      streams on this host\n"
          "  publish   publish events from stdin (JSON lines)\n"
          "  tail      print events from the ring (JSON lines)\n"
+         "  search    print persisted events (JSON lines)\n"
+         "  get       print one persisted event, or the latest id\n"
+         "  persist   write a stream's events to disk until stopped\n"
+         "  secrets   set or update the secrets publishers redact\n"
          "  demo      a short multi-process demo\n"
          "  help      this text, or `evbus help SUBCOMMAND`\n\n"
          "stdout carries data (JSON lines), stderr human messages.\n"

@@ -1,0 +1,260 @@
+// End-to-end tests of the `evbus` executable: each test runs the real binary
+// (fork/exec) on a stream of its own and checks exit codes, stdout and stderr.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/stream/shared_secrets.h"
+
+namespace evbus {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kEvbus = std::string(EVBUS_BINARY_DIR) + "/evbus";
+
+std::string ReadAll(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+struct Result {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(::access(kEvbus.c_str(), X_OK), 0) << kEvbus << " missing: build the evbus target";
+    stream_ = "cli-test-" + std::to_string(::getpid()) + "-" +
+              ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    dir_ = fs::temp_directory_path() / ("evbus-cli-test-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    root_ = (dir_ / "store").string();
+  }
+
+  void TearDown() override {
+    if (persist_pid_ > 0) {
+      ::kill(persist_pid_, SIGKILL);
+      ::waitpid(persist_pid_, nullptr, 0);
+    }
+    Run({"destroy", stream_});
+    (void)SharedSecrets::Remove(stream_, "");
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  // Starts the binary with `stdin_text` on stdin; stdout/stderr go to files.
+  pid_t Start(const std::vector<std::string>& args, const std::string& stdin_text, int n) {
+    const fs::path in = dir_ / ("in" + std::to_string(n));
+    std::ofstream(in, std::ios::binary) << stdin_text;
+    const std::string out = (dir_ / ("out" + std::to_string(n))).string();
+    const std::string err = (dir_ / ("err" + std::to_string(n))).string();
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      std::freopen(in.c_str(), "rb", stdin);
+      std::freopen(out.c_str(), "wb", stdout);
+      std::freopen(err.c_str(), "wb", stderr);
+      std::vector<char*> argv{const_cast<char*>(kEvbus.c_str())};
+      for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      ::execv(kEvbus.c_str(), argv.data());
+      std::_Exit(127);
+    }
+    return pid;
+  }
+
+  Result Collect(pid_t pid, int n) {
+    Result r;
+    int status = 0;
+    if (::waitpid(pid, &status, 0) == pid && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+    r.out = ReadAll(dir_ / ("out" + std::to_string(n)));
+    r.err = ReadAll(dir_ / ("err" + std::to_string(n)));
+    return r;
+  }
+
+  Result Run(const std::vector<std::string>& args, const std::string& stdin_text = "") {
+    const int n = ++runs_;
+    return Collect(Start(args, stdin_text, n), n);
+  }
+
+  // Publishes `lines` (each one event) and expects every id back.
+  void PublishAll(const std::vector<std::string>& lines) {
+    std::string text;
+    for (const std::string& l : lines) text += l + "\n";
+    Result r = Run({"publish", stream_}, text);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ASSERT_EQ(Lines(r.out).size(), lines.size());
+  }
+
+  // Runs `evbus persist` in the background until `get --latest-id` shows
+  // `last_id` (or a deadline passes), then stops it with SIGTERM.
+  void PersistUpTo(long long last_id) {
+    persist_n_ = ++runs_;
+    persist_pid_ = Start({"persist", stream_, "--root", root_, "--fsync", "every"}, "", persist_n_);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    std::string latest;
+    while (std::chrono::steady_clock::now() < deadline) {
+      Result r = Run({"get", stream_, "--root", root_, "--latest-id"});
+      latest = r.out;
+      if (r.exit_code == 0 && latest == std::to_string(last_id) + "\n") break;
+      ::usleep(20'000);  // poll interval, bounded by the deadline above
+    }
+    ASSERT_EQ(latest, std::to_string(last_id) + "\n") << "persister never caught up";
+    ASSERT_EQ(::kill(persist_pid_, SIGTERM), 0);
+    Result stopped = Collect(persist_pid_, persist_n_);
+    persist_pid_ = -1;
+    EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
+  }
+
+  std::string stream_;
+  fs::path dir_;
+  std::string root_;
+  int runs_ = 0;
+  pid_t persist_pid_ = -1;
+  int persist_n_ = 0;
+};
+
+const std::vector<std::string> kEvents = {
+    R"({"action":"message","source":"user","args":{"content":"fix the bug"}})",
+    R"({"action":"run","source":"agent","args":{"command":"ls"}})",
+    R"({"action":"run","source":"agent","args":{"command":"make test"}})",
+    R"({"action":"message","source":"agent","args":{"content":"done"}})",
+    R"({"action":"run","source":"agent","args":{"command":"git diff"}})",
+};
+
+TEST_F(CliTest, PublishStopsAtMalformedLineAndReportsItsNumber) {
+  ASSERT_EQ(Run({"create", stream_}).exit_code, 0);
+  Result r = Run({"publish", stream_},
+                 kEvents[0] + "\n" + kEvents[1] + "\n{\"action\": oops\n" + kEvents[2] + "\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "0\n1\n");
+  EXPECT_NE(r.err.find("evbus publish: line 3:"), std::string::npos) << r.err;
+
+  Result tail = Run({"tail", stream_});
+  ASSERT_EQ(tail.exit_code, 0) << tail.err;
+  std::vector<std::string> lines = Lines(tail.out);
+  ASSERT_EQ(lines.size(), 2u) << tail.out;
+  EXPECT_NE(lines[0].find("\"id\":0"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("fix the bug"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[1].find("\"command\":\"ls\""), std::string::npos) << lines[1];
+}
+
+TEST_F(CliTest, PersistedEventsAreFoundBySearchAndGet) {
+  ASSERT_EQ(Run({"create", stream_}).exit_code, 0);
+  ASSERT_NO_FATAL_FAILURE(PublishAll(kEvents));
+  ASSERT_NO_FATAL_FAILURE(PersistUpTo(4));
+
+  Result all = Run({"search", stream_, "--root", root_});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  ASSERT_EQ(Lines(all.out).size(), 5u) << all.out;
+
+  Result limited = Run({"search", stream_, "--root", root_, "--limit", "2", "--reverse"});
+  ASSERT_EQ(limited.exit_code, 0) << limited.err;
+  std::vector<std::string> lines = Lines(limited.out);
+  ASSERT_EQ(lines.size(), 2u) << limited.out;
+  EXPECT_NE(lines[0].find("git diff"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[1].find("\"done\""), std::string::npos) << lines[1];
+
+  Result runs = Run({"search", stream_, "--root", root_, "--type", "CmdRunAction", "--start", "2"});
+  ASSERT_EQ(runs.exit_code, 0) << runs.err;
+  lines = Lines(runs.out);
+  ASSERT_EQ(lines.size(), 2u) << runs.out;
+  EXPECT_NE(lines[0].find("make test"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[1].find("git diff"), std::string::npos) << lines[1];
+
+  Result one = Run({"get", stream_, "--root", root_, "1"});
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_NE(one.out.find("\"command\":\"ls\""), std::string::npos) << one.out;
+  Result latest = Run({"get", stream_, "--root", root_, "--latest"});
+  ASSERT_EQ(latest.exit_code, 0) << latest.err;
+  EXPECT_NE(latest.out.find("git diff"), std::string::npos) << latest.out;
+
+  Result missing = Run({"get", stream_, "--root", root_, "99"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.out, "");
+  EXPECT_NE(missing.err.find("no persisted event with id 99"), std::string::npos) << missing.err;
+}
+
+TEST_F(CliTest, SearchWithoutAStoreSaysHowToPersist) {
+  ASSERT_EQ(Run({"create", stream_}).exit_code, 0);
+  Result r = Run({"search", stream_, "--root", root_});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("start persisting it with: evbus persist " + stream_), std::string::npos)
+      << r.err;
+}
+
+TEST_F(CliTest, UnknownStreamSaysHowToCreateIt) {
+  for (std::string sub : {"publish", "tail", "persist"}) {
+    std::vector<std::string> args{sub, stream_};
+    if (sub == "persist") args.insert(args.end(), {"--root", root_});
+    Result r = Run(args);
+    EXPECT_EQ(r.exit_code, 1) << sub;
+    EXPECT_NE(r.err.find("create it with: evbus create " + stream_), std::string::npos)
+        << sub << ": " << r.err;
+  }
+  Result r = Run({"secrets", stream_, "set"}, R"({"K":"v"})");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("create it with: evbus create " + stream_), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, BadFlagsExitWithUsageStatus) {
+  EXPECT_EQ(Run({"search", stream_, "--root", root_, "--bogus"}).exit_code, 2);
+  EXPECT_EQ(Run({"search", stream_}).exit_code, 2);  // no --root
+  EXPECT_EQ(Run({"search", stream_, "--root", root_, "--limit", "x"}).exit_code, 2);
+  EXPECT_EQ(Run({"get", stream_, "--root", root_}).exit_code, 2);  // no ID
+  EXPECT_EQ(Run({"get", stream_, "--root", root_, "1", "--latest"}).exit_code, 2);
+  EXPECT_EQ(Run({"persist", stream_, "--root", root_, "--fsync", "sometimes"}).exit_code, 2);
+  EXPECT_EQ(Run({"secrets", stream_, "delete"}).exit_code, 2);
+  Result r = Run({"nosuch"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown subcommand"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, SecretsAreRedactedFromTailAndStore) {
+  const std::string secret = "s3cr3t-" + std::to_string(::getpid()) + "-tok";
+  ASSERT_EQ(Run({"create", stream_}).exit_code, 0);
+  Result set = Run({"secrets", stream_, "set"}, R"({"API_TOKEN":")" + secret + "\"}");
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  Result bad = Run({"secrets", stream_, "update"}, "[1,2]");
+  EXPECT_EQ(bad.exit_code, 1);
+  ASSERT_NO_FATAL_FAILURE(PublishAll(
+      {R"({"action":"run","source":"agent","args":{"command":"curl -H )" + secret + R"("}})"}));
+
+  Result tail = Run({"tail", stream_});
+  ASSERT_EQ(tail.exit_code, 0) << tail.err;
+  ASSERT_EQ(Lines(tail.out).size(), 1u) << tail.out;
+  EXPECT_EQ(tail.out.find(secret), std::string::npos) << tail.out;
+  EXPECT_NE(tail.out.find("curl -H"), std::string::npos) << tail.out;
+
+  ASSERT_NO_FATAL_FAILURE(PersistUpTo(0));
+  std::size_t files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(root_)) {
+    if (!entry.is_regular_file()) continue;
+    ++files;
+    EXPECT_EQ(ReadAll(entry.path()).find(secret), std::string::npos) << entry.path();
+  }
+  EXPECT_GT(files, 0u);
+}
+
+}  // namespace
+}  // namespace evbus

@@ -1,0 +1,57 @@
+// evbus get STREAM --root DIR (ID | --latest | --latest-id): one persisted
+// event as a JSON line, or the latest persisted id (-1 when none).
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "persist/store.h"
+#include "tools/evbus/cli.h"
+#include "tools/evbus/store_args.h"
+#include "tools/evbus/stream_args.h"
+
+namespace evbus::cli {
+
+int CmdGet(const std::vector<std::string>& argv) {
+  FlagSpec spec{{"--user", "--root"}, {"--latest", "--latest-id"}, {}};
+  auto args = Args::Parse(argv, spec, 1, 2);
+  if (!args.ok()) return UsageError("get", args.status().message());
+  auto target = StreamFromArgs(*args);
+  if (!target.ok()) return UsageError("get", target.status().message());
+  if (!args->Has("--root")) return UsageError("get", "--root DIR is required");
+  const bool latest = args->Has("--latest"), latest_id = args->Has("--latest-id");
+  const bool has_id = args->positional().size() == 2;
+  if (static_cast<int>(latest) + static_cast<int>(latest_id) + static_cast<int>(has_id) != 1) {
+    return UsageError("get", "give exactly one of: an event ID, --latest, --latest-id");
+  }
+  std::int64_t id = -1;
+  if (has_id) {
+    auto n = ParseInt(args->positional()[1], "ID");
+    if (!n.ok() || *n < 0) return UsageError("get", "ID must be an event id (0 or more)");
+    id = *n;
+  }
+  std::unique_ptr<persist::Store> store;
+  if (Status st = OpenStoreFromArgs(*args, *target, &store); !st.ok()) return Fail("get", st);
+  if (latest_id) {
+    std::printf("%lld\n", static_cast<long long>(store->GetLatestEventId()));
+    return kExitOk;
+  }
+  if (latest) {
+    id = store->GetLatestEventId();
+    if (id < 0) {
+      return Fail("get", Status::NotFound("stream \"" + target->stream + "\"" +
+                                          target->user_note() + " has no persisted events yet"));
+    }
+  }
+  auto event = store->GetEventJson(id);
+  if (event.status().IsNotFound()) {
+    return Fail("get", Status::NotFound("no persisted event with id " + std::to_string(id) +
+                                        "; the latest persisted id is " +
+                                        std::to_string(store->GetLatestEventId()) +
+                                        " (see: evbus get STREAM --root DIR --latest-id)"));
+  }
+  if (!event.ok()) return Fail("get", event.status());
+  std::printf("%s\n", event->json.c_str());
+  return kExitOk;
+}
+
+}  // namespace evbus::cli
