@@ -13,6 +13,7 @@
 
 #include "core/event.h"
 #include "core/redactor.h"
+#include "tests/testutil/trajectories.h"
 
 namespace evbus {
 namespace {
@@ -78,25 +79,7 @@ TEST(RedactorEventTest, RedactsCommandAndNestedEnvOfAParsedCmdRunAction) {
   EXPECT_STREQ(doc["action"].GetString(), "run");
 }
 
-std::vector<std::string> TrajectoryEvents() {
-  std::vector<std::string> events;
-  for (const char* name : {"basic.json", "basic_gui_mode.json", "basic_interactions.json",
-                           "wrong_initial_state.json"}) {
-    std::ifstream in(kDataDir + "/" + name);
-    std::stringstream buf;
-    buf << in.rdbuf();
-    rapidjson::Document doc;
-    doc.Parse(buf.str().c_str());
-    if (doc.HasParseError() || !doc.IsArray()) continue;
-    for (const auto& event : doc.GetArray()) {
-      rapidjson::StringBuffer text;
-      rapidjson::Writer<rapidjson::StringBuffer> writer(text);
-      event.Accept(writer);
-      events.emplace_back(text.GetString(), text.GetSize());
-    }
-  }
-  return events;
-}
+std::vector<std::string> TrajectoryEvents() { return testutil::TrajectoryEventTexts(); }
 
 TEST(RedactorEventTest, RedactEventAgreesWithRedactingTheSerializedEvent) {
   const std::vector<std::string> events = TrajectoryEvents();

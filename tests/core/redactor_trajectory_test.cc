@@ -15,6 +15,7 @@
 
 #include "core/redactor.h"
 #include "tests/core/naive_secret_replace.h"
+#include "tests/testutil/trajectories.h"
 
 namespace evbus {
 namespace {
@@ -24,22 +25,7 @@ const std::string kDataDir = EVBUS_SOURCE_DIR "/../shared/data/openhands-traject
 // Every event twice: as OpenHands wrote it in the trajectory files (with id,
 // timestamp, source; re-serialized one by one) and from canonical.jsonl.
 std::vector<std::string> LoadEvents() {
-  std::vector<std::string> events;
-  for (const char* name : {"basic.json", "basic_gui_mode.json", "basic_interactions.json",
-                           "wrong_initial_state.json"}) {
-    std::ifstream in(kDataDir + "/" + name);
-    std::stringstream buf;
-    buf << in.rdbuf();
-    rapidjson::Document doc;
-    doc.Parse(buf.str().c_str());
-    if (doc.HasParseError() || !doc.IsArray()) continue;
-    for (const auto& event : doc.GetArray()) {
-      rapidjson::StringBuffer text;
-      rapidjson::Writer<rapidjson::StringBuffer> writer(text);
-      event.Accept(writer);
-      events.emplace_back(text.GetString(), text.GetSize());
-    }
-  }
+  std::vector<std::string> events = testutil::TrajectoryEventTexts();
   std::ifstream lines(kDataDir + "/canonical.jsonl");
   for (std::string line; std::getline(lines, line);) {
     if (!line.empty()) events.push_back(line);

@@ -14,27 +14,14 @@
 #include "persist/page_format.h"
 #include "persist/page_reader.h"
 #include "persist/store_paths.h"
+#include "tests/testutil/temp_dir.h"
 
 namespace evbus::persist::testing {
 
-// A fresh directory under $TMPDIR (or /tmp), removed with everything in it.
-class TempDir {
+// A fresh directory, removed with everything in it (tests/testutil/temp_dir.h).
+class TempDir : public testutil::TempDir {
  public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base != nullptr ? base : "/tmp") + "/evbus_persist_XXXXXX";
-    path_ = ::mkdtemp(tmpl.data()) != nullptr ? tmpl : std::string();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+  TempDir() : testutil::TempDir("evbus_persist") {}
 };
 
 struct Report {

@@ -22,26 +22,14 @@
 #include "core/stream/shared_secrets.h"
 #include "persist/persister.h"
 #include "shm/segment.h"
+#include "tests/testutil/temp_dir.h"
 
 namespace evbus::testing {
 
-class TempDir {
+// A fresh directory, removed with everything in it (tests/testutil/temp_dir.h).
+class TempDir : public testutil::TempDir {
  public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base != nullptr ? base : "/tmp") + "/evbus_stream_XXXXXX";
-    path_ = ::mkdtemp(tmpl.data()) != nullptr ? tmpl : std::string();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+  TempDir() : testutil::TempDir("evbus_stream") {}
 };
 
 // "st-<pid>-<n>-<tag>": unique per process and call.
