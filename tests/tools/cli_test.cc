@@ -254,6 +254,11 @@ TEST_F(CliTest, SecretsAreRedactedFromTailAndStore) {
     EXPECT_EQ(ReadAll(entry.path()).find(secret), std::string::npos) << entry.path();
   }
   EXPECT_GT(files, 0u);
+
+  const std::string secrets_file = SharedSecrets::PathFor(stream_, "");
+  ASSERT_TRUE(fs::exists(secrets_file));
+  ASSERT_EQ(Run({"destroy", stream_}).exit_code, 0);
+  EXPECT_FALSE(fs::exists(secrets_file)) << "destroy leaves the stream's secrets behind";
 }
 
 }  // namespace

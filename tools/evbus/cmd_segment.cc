@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "core/stream/shared_secrets.h"
 #include "shm/segment.h"
 #include "tools/evbus/cli.h"
 #include "tools/evbus/stream_args.h"
@@ -57,6 +58,8 @@ int CmdDestroy(const std::vector<std::string>& argv) {
   Status st = shm::Segment::Remove(target->stream, target->user);
   if (st.IsNotFound()) return Fail("destroy", target->NotFound());
   if (!st.ok()) return Fail("destroy", st);
+  // The stream's secret set goes with it (a missing file is not an error).
+  (void)SharedSecrets::Remove(target->stream, target->user);
   std::fprintf(stderr, "destroyed stream \"%s\"%s\n", target->stream.c_str(),
                target->user_note().c_str());
   return kExitOk;
