@@ -6,6 +6,9 @@ BUILD      ?= build
 BUILD_REL  ?= build-release
 BUILD_ASAN ?= build-asan
 BUILD_TSAN ?= build-tsan
+BUILD_FUZZ ?= build-fuzz
+FUZZ_SECONDS ?= 20
+FUZZ_TARGETS = $(sort $(basename $(notdir $(wildcard fuzz/*_fuzz.cc))))
 # Under TSan only the stress tests run: build just them, the helper processes
 # and the executables they start.
 TSAN_TARGETS = $(sort $(basename $(notdir $(wildcard tests/*/*stress*_test.cc tests/*/*/*stress*_test.cc tests/procs/*_proc.cc))) \
@@ -13,7 +16,7 @@ TSAN_TARGETS = $(sort $(basename $(notdir $(wildcard tests/*/*stress*_test.cc te
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?=
 
-.PHONY: setup build release-config release test test-asan test-tsan model-check bench demo format format-check clean
+.PHONY: setup build release-config release test test-asan test-tsan model-check fuzz-smoke bench demo format format-check clean
 
 setup:
 	@bash tools/setup.sh
@@ -44,6 +47,20 @@ test-tsan: setup
 model-check: setup
 	@bash tools/model_check.sh
 
+# Runs every libFuzzer target (fuzz/*_fuzz.cc) for FUZZ_SECONDS; fails on any
+# crash. event_parse starts from the canonical trajectory, one event per file.
+fuzz-smoke: setup
+	@CC=clang CXX=clang++ cmake -S . -B $(BUILD_FUZZ) -DEVBUS_FUZZ=ON -DEVBUS_BUILD_TESTS=OFF -DEVBUS_BUILD_BENCH=OFF >/dev/null
+	@cmake --build $(BUILD_FUZZ) -j $(JOBS) --target $(FUZZ_TARGETS)
+	@rm -rf $(BUILD_FUZZ)/corpus && mkdir -p $(BUILD_FUZZ)/corpus/event_parse_fuzz
+	@n=0; while IFS= read -r line; do n=$$((n+1)); printf '%s' "$$line" > $(BUILD_FUZZ)/corpus/event_parse_fuzz/seed_$$n.json; \
+	  done < ../shared/data/openhands-trajectories/canonical.jsonl
+	@for t in $(FUZZ_TARGETS); do echo "== $$t ($(FUZZ_SECONDS)s)"; \
+	  corpus=; [ -d $(BUILD_FUZZ)/corpus/$$t ] && corpus=$(BUILD_FUZZ)/corpus/$$t; \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=$(CURDIR)/fuzz/ubsan.supp \
+	    $(BUILD_FUZZ)/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(BUILD_FUZZ)/$$t- $$corpus || exit 1; done
+
 bench: release
 	@for b in $(BUILD_REL)/*_bench; do echo "== $$b"; $$b --benchmark_min_time=0.2; done
 
@@ -58,4 +75,4 @@ format-check: setup
 	@git ls-files '*.h' '*.cc' | xargs -r clang-format --dry-run --Werror
 
 clean:
-	rm -rf $(BUILD) $(BUILD_REL) $(BUILD_ASAN) $(BUILD_TSAN)
+	rm -rf $(BUILD) $(BUILD_REL) $(BUILD_ASAN) $(BUILD_TSAN) $(BUILD_FUZZ)
