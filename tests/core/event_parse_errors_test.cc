@@ -89,3 +89,28 @@ TEST(EventParseErrorsTest, RejectsMalformedJsonWithOffset) {
 
 }  // namespace
 }  // namespace evbus
+
+namespace evbus {
+namespace {
+
+// Found by fuzz/event_parse_fuzz: rapidjson 1.1.0's full-precision strtod
+// read far out of bounds on a number with hundreds of digits.
+TEST(EventParseRegressionTest, RefusesANumberWithHundredsOfDigitsWithoutReadingOutOfBounds) {
+  std::string json = R"({"observation":"null","content":"","cause":800000000000000000004445.)";
+  json += std::string(400, '4') + "}";
+  auto event = ParseEvent(json);
+  ASSERT_FALSE(event.ok());
+  EXPECT_NE(event.status().message().find("digits"), std::string::npos) << event.status().message();
+  EXPECT_NE(event.status().message().find("offset 68"), std::string::npos)
+      << event.status().message();
+}
+
+TEST(EventParseRegressionTest, AcceptsALongDigitRunInsideAString) {
+  std::string json = R"({"observation":"null","content":")" + std::string(500, '7') + R"("})";
+  auto event = ParseEvent(json);
+  ASSERT_TRUE(event.ok()) << event.status().ToString();
+  EXPECT_EQ(event->content, std::string(500, '7'));
+}
+
+}  // namespace
+}  // namespace evbus
