@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <string>
@@ -29,16 +30,64 @@ TEST(Crc32cTest, ExtendEqualsValueOfConcatenation) {
             crc32c::Extend(crc32c::Value(a.data(), a.size()), b.data(), b.size()));
 }
 
-TEST(Crc32cTest, HardwareAndPortablePathsAgreeAtEveryAlignmentAndLength) {
-  std::mt19937 rng(42);
-  std::vector<unsigned char> data(4096 + 16);
+std::vector<unsigned char> RandomBytes(std::size_t n, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<unsigned char> data(n);
   for (auto& c : data) c = static_cast<unsigned char>(rng());
-  for (std::size_t offset = 0; offset < 9; ++offset) {
-    for (std::size_t len : {0u, 1u, 3u, 7u, 8u, 9u, 63u, 64u, 65u, 1000u, 4096u}) {
-      EXPECT_EQ(crc32c::ExtendPortable(0, data.data() + offset, len),
-                crc32c::Extend(0, data.data() + offset, len))
+  return data;
+}
+
+// Every length from 0 to 4096 at every alignment mod 8: crosses each block
+// size of the three-stream loop (3 x 64, 3 x 512) and every tail length.
+TEST(Crc32cTest, MatchesThePortablePathForEveryLengthUpTo4096AtEveryAlignment) {
+  const std::vector<unsigned char> data = RandomBytes(4096 + 8, 42);
+  for (std::size_t offset = 0; offset < 8; ++offset) {
+    for (std::size_t len = 0; len <= 4096; ++len) {
+      const unsigned char* p = data.data() + offset;
+      ASSERT_EQ(crc32c::ExtendPortable(0, p, len), crc32c::Extend(0, p, len))
           << "offset " << offset << " len " << len;
     }
+  }
+}
+
+// Large buffers reach the 3 x 4096 loop, then fall through the smaller ones.
+TEST(Crc32cTest, MatchesThePortablePathOnLargeRandomBuffers) {
+  std::mt19937 rng(7);
+  for (int round = 0; round < 24; ++round) {
+    const std::size_t len = 12'288 + rng() % (1u << 20);
+    const std::size_t offset = rng() % 8;
+    const std::vector<unsigned char> data =
+        RandomBytes(len + offset, static_cast<std::uint32_t>(rng()));
+    const std::uint32_t init = round % 2 == 0 ? 0 : static_cast<std::uint32_t>(rng());
+    ASSERT_EQ(crc32c::ExtendPortable(init, data.data() + offset, len),
+              crc32c::Extend(init, data.data() + offset, len))
+        << "round " << round << " len " << len << " offset " << offset;
+  }
+}
+
+TEST(Crc32cTest, ChainedExtendsEqualOneShotAtRandomSplits) {
+  std::mt19937 rng(99);
+  const std::vector<unsigned char> data = RandomBytes(200'000, 5);
+  const std::uint32_t whole = crc32c::Value(data.data(), data.size());
+  EXPECT_EQ(whole, crc32c::ExtendPortable(0, data.data(), data.size()));
+  for (int round = 0; round < 50; ++round) {
+    std::uint32_t crc = 0;
+    std::size_t done = 0;
+    while (done < data.size()) {
+      const std::size_t piece = std::min<std::size_t>(data.size() - done, 1 + rng() % 40'000);
+      crc = crc32c::Extend(crc, data.data() + done, piece);
+      done += piece;
+    }
+    ASSERT_EQ(crc, whole) << "round " << round;
+  }
+}
+
+TEST(Crc32cTest, LongRunsOfZerosAndOnesMatchThePortablePath) {
+  for (int fill : {0x00, 0xff}) {
+    const std::vector<unsigned char> data(3 * 4096 * 2 + 3 * 512 + 3 * 64 + 7,
+                                          static_cast<unsigned char>(fill));
+    EXPECT_EQ(crc32c::ExtendPortable(0, data.data(), data.size()),
+              crc32c::Extend(0, data.data(), data.size()));
   }
 }
 
