@@ -1,0 +1,93 @@
+// Producer process of the torture scenarios (tests/fault/): publishes
+// self-checking events (tests/fault/event_payload.h) and records each
+// acknowledged one in the shared ack table, so that a kill -9 at any moment
+// leaves behind exactly what it was promised.
+//
+//   torture_producer_proc STREAM INDEX ACK_FILE ACK_SLOTS COUNT TIMEOUT_MS
+//
+// COUNT 0 publishes until killed. Publish waits at most TIMEOUT_MS for a
+// durable consumer; a BackPressured result is counted in the ack table, the
+// first one's message is written to stdout ("backpressured <message>"), and
+// the same event is retried (nothing is skipped).
+// Stdout: "ready <slot>" after attaching, "done <count>" at the end.
+// Exit status: 0 done, 2 usage or attach error, 3 publish error.
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "core/event.h"
+#include "core/event_record.h"
+#include "core/event_types.h"
+#include "shm/producer.h"
+#include "shm/segment.h"
+#include "tests/fault/ack_table.h"
+#include "tests/fault/event_payload.h"
+
+namespace {
+
+void WriteLine(const std::string& line) {
+  const std::string out = line + "\n";
+  if (::write(STDOUT_FILENO, out.data(), out.size()) < 0) std::_Exit(4);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 7) {
+    std::fprintf(stderr, "usage: %s STREAM INDEX ACK_FILE ACK_SLOTS COUNT TIMEOUT_MS\n", argv[0]);
+    return 2;
+  }
+  const std::string stream = argv[1];
+  const auto index = static_cast<std::uint32_t>(std::strtoul(argv[2], nullptr, 10));
+  const auto slots = static_cast<std::uint32_t>(std::strtoul(argv[4], nullptr, 10));
+  const std::uint64_t count = std::strtoull(argv[5], nullptr, 10);
+  const std::int64_t timeout_ns = std::strtoll(argv[6], nullptr, 10) * 1'000'000;
+
+  evbus::torture::AckTable acks;
+  if (index >= slots || !acks.Open(argv[3], slots, /*create=*/false)) {
+    std::fprintf(stderr, "producer %u: cannot open ack table %s\n", index, argv[3]);
+    return 2;
+  }
+  std::unique_ptr<evbus::shm::Segment> segment;
+  evbus::Status s = evbus::shm::Segment::Open(stream, "", &segment);
+  std::unique_ptr<evbus::shm::Producer> producer;
+  if (s.ok())
+    s = evbus::shm::Producer::Attach(segment.get(), "torture" + std::to_string(index), &producer);
+  if (!s.ok()) {
+    std::fprintf(stderr, "producer %u: %s\n", index, s.ToString().c_str());
+    return 2;
+  }
+  WriteLine("ready " + std::to_string(producer->slot_index()));
+
+  evbus::Event event;
+  event.type = evbus::EventTypeFromTag(evbus::EventKind::kObservation, "null").value();
+  event.source = evbus::Source::kEnvironment;
+  evbus::shm::RecordMeta meta = evbus::RecordMetaFor(event);
+  std::string body;
+  bool reported = false;
+  for (std::uint64_t seq = acks.acked(index); count == 0 || seq < count;) {
+    evbus::torture::MakeEventBody(index, seq, &body);
+    meta.timestamp_ns = static_cast<std::int64_t>(seq);
+    std::uint64_t id = 0;
+    s = producer->Publish(meta, body, timeout_ns, &id);
+    if (s.IsBackPressured()) {
+      acks.CountBackPressure(index);
+      if (!reported) WriteLine("backpressured " + s.ToString());
+      reported = true;
+      continue;
+    }
+    if (!s.ok()) {
+      std::fprintf(stderr, "producer %u seq %llu: %s\n", index,
+                   static_cast<unsigned long long>(seq), s.ToString().c_str());
+      return 3;
+    }
+    ++seq;
+    acks.Ack(index, seq);
+  }
+  WriteLine("done " + std::to_string(count));
+  return 0;
+}
