@@ -92,8 +92,7 @@ void PrintTable(const std::vector<ScenarioResult>& results, double seconds,
         static_cast<unsigned long long>(r.faults),
         static_cast<unsigned long long>(r.events_checked), static_cast<unsigned long long>(r.lost),
         static_cast<unsigned long long>(r.duplicated), static_cast<unsigned long long>(r.torn),
-        static_cast<unsigned long long>(r.secrets_found), Stall(r.longest_stall_ms).c_str(),
-        verdict);
+        Count(r.secrets_found).c_str(), Stall(r.longest_stall_ms).c_str(), verdict);
   }
   std::printf("\n");
   for (const ScenarioResult& r : results) {
