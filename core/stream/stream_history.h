@@ -1,31 +1,19 @@
-// StreamHistory: one continuous view of a stream's events, the persisted
-// store for what the ring no longer holds and the ring for the rest, with no
-// hole between them (OpenHands' EventStore over evbus).
+// StreamHistory: EventStream's view of its stream's history, the store for
+// what the ring no longer holds and the ring for the rest, with no hole
+// between them. The logic is persist::UnifiedView (persist/unified_view.h),
+// which store users get directly; this keeps EventStream's names for it.
 //
-// Reads go through a fresh, non-durable shm::Subscriber positioned at the
-// first id wanted. When the ring reports a gap (those ids were overwritten),
-// exactly that range is read from the store; if the store does not hold it
-// yet and a durable consumer (the persister) is registered, the store is
-// re-read for up to `history_wait_ns` before the ids are reported lost.
-//
-// Thread safety: all methods may be called from any thread concurrently
-// (each call uses its own Subscriber; the Store is thread-safe).
-// Invariants:
-//   1. ForEach hands out ids in strictly increasing order, each at most once.
-//   2. An id is reported lost only when neither the ring nor the store had it.
+// Thread safety and invariants: those of persist::UnifiedView.
 #ifndef EVBUS_CORE_STREAM_STREAM_HISTORY_H_
 #define EVBUS_CORE_STREAM_STREAM_HISTORY_H_
 
 #include <cstdint>
-#include <functional>
-#include <memory>
-#include <mutex>
-#include <string>
+#include <utility>
 #include <vector>
 
-#include "core/event.h"
 #include "core/status.h"
 #include "persist/store.h"
+#include "persist/unified_view.h"
 #include "shm/segment.h"
 
 namespace evbus {
@@ -37,44 +25,31 @@ struct HistoryOptions {
   std::int64_t in_flight_wait_ns = 100'000'000;  // wait for an id claimed but not yet committed
 };
 
-class StreamHistory {
+class StreamHistory : public persist::UnifiedView {
  public:
-  // Called per event; return false to stop.
-  using Visitor = std::function<bool(const persist::StoredEvent&)>;
-  // Called for ids nobody holds: [first, last].
-  using LostVisitor = std::function<void(std::int64_t first, std::int64_t last)>;
-
-  StreamHistory(shm::Segment* segment, HistoryOptions options);
-
-  // Events with ids in [from, to] (inclusive) in id order. Stops at `to`, at
-  // the ring's head (what is committed now), or when `visit` returns false.
-  // Sets *next to the first id not handed out (or reported lost).
-  Status ForEach(std::int64_t from, std::int64_t to, const Visitor& visit, const LostVisitor& lost,
-                 std::int64_t* next);
+  StreamHistory(shm::Segment* segment, const HistoryOptions& options)
+      : persist::UnifiedView(segment, ViewOptions(options)) {}
 
   // OpenHands' search_events over the whole history.
-  Result<std::vector<persist::StoredEvent>> Search(const persist::SearchQuery& query);
+  Result<std::vector<persist::StoredEvent>> Search(const persist::SearchQuery& query) {
+    return SearchEventsJson(query);
+  }
   // The event with that id; NotFound if neither the ring nor the store has it.
-  Result<persist::StoredEvent> Get(std::int64_t id);
+  Result<persist::StoredEvent> Get(std::int64_t id) { return GetEventJson(id); }
   // max(ring head - 1, store latest); -1 when the stream is empty.
-  std::int64_t LatestId();
-  // Ids handed out so far by the ring (its next id).
-  std::uint64_t RingHead() const noexcept;
-
-  // The store, opened on first use; null while the stream has none.
-  persist::Store* store();
+  std::int64_t LatestId() { return GetLatestEventId(); }
 
  private:
-  // Reads [first, last] from the store (waiting for the persister as above).
-  // *next: the id after the last one handed out (last + 1 when done).
-  Status FromStore(std::int64_t first, std::int64_t last, const Visitor& visit,
-                   const LostVisitor& lost, std::int64_t* next, bool* stopped);
-  bool HasDurableConsumer() const;
-
-  shm::Segment* segment_;
-  HistoryOptions options_;
-  std::mutex mu_;  // guards store_
-  std::unique_ptr<persist::Store> store_;
+  static persist::UnifiedViewOptions ViewOptions(const HistoryOptions& options) {
+    persist::UnifiedViewOptions view;
+    view.store_root = options.store_root;
+    view.session_id = options.session_id;
+    view.user_id = options.user_id;
+    view.page_cache_pages = options.page_cache_pages;
+    view.store_wait_ns = options.history_wait_ns;
+    view.in_flight_wait_ns = options.in_flight_wait_ns;
+    return view;
+  }
 };
 
 }  // namespace evbus

@@ -1,6 +1,7 @@
-#include "core/stream/stream_history.h"
+#include "persist/unified_view.h"
 
 #include <algorithm>
+#include <chrono>
 #include <thread>
 #include <utility>
 
@@ -9,54 +10,73 @@
 #include "shm/subscriber.h"
 #include "shm/wait.h"
 
-namespace evbus {
+namespace evbus::persist {
 namespace {
 
 constexpr std::int64_t kStorePollNs = 1'000'000;
 
-persist::StoredEvent* FillFromRecord(const shm::Record& rec, persist::StoredEvent* out) {
+}  // namespace
+
+void StoredEventFromRecord(const shm::Record& rec, StoredEvent* out) {
   out->meta = EventMetaFromRecord(rec.id, rec.meta);
   out->cause = rec.meta.cause >= 0 ? std::optional<std::int64_t>(rec.meta.cause) : std::nullopt;
   out->json.clear();
   AppendEventJsonWithId(rec.id, rec.body, &out->json);
-  return out;
 }
 
-}  // namespace
+bool HasDurableSubscriber(const shm::Segment& segment) {
+  for (std::uint32_t i = 0; i < shm::kSubscriberSlots; ++i) {
+    if (segment.subscriber_slot(i)->durable.load(std::memory_order_acquire) != 0) return true;
+  }
+  return false;
+}
 
-StreamHistory::StreamHistory(shm::Segment* segment, HistoryOptions options)
+UnifiedView::UnifiedView(shm::Segment* segment, UnifiedViewOptions options)
     : segment_(segment), options_(std::move(options)) {}
 
-std::uint64_t StreamHistory::RingHead() const noexcept {
+Result<std::unique_ptr<UnifiedView>> UnifiedView::Open(UnifiedViewOptions options) {
+  std::unique_ptr<shm::Segment> segment;
+  const Status attached = shm::Segment::Open(options.session_id, options.user_id, &segment);
+  if (!attached.ok()) segment.reset();
+  auto view = std::make_unique<UnifiedView>(segment.get(), std::move(options));
+  view->owned_segment_ = std::move(segment);
+  if (view->segment_ == nullptr && view->store() == nullptr) {
+    return Status::NotFound("stream \"" + view->options_.session_id +
+                            "\" has neither a live ring (" + attached.message() +
+                            ") nor a store under '" + view->options_.store_root +
+                            "': check the stream name, user and root, or create and persist it");
+  }
+  return view;
+}
+
+std::uint64_t UnifiedView::RingHead() const noexcept {
+  if (segment_ == nullptr) return 0;
   return shm::LoadHalfAcquire(&segment_->claim()->next_id);
 }
 
-persist::Store* StreamHistory::store() {
+Store* UnifiedView::store() {
   std::lock_guard<std::mutex> lock(mu_);
   if (store_ == nullptr && !options_.store_root.empty()) {
-    persist::StoreOptions so;
+    StoreOptions so;
     so.page_cache_pages = options_.page_cache_pages;
-    auto opened =
-        persist::Store::Open(options_.store_root, options_.session_id, options_.user_id, so);
+    auto opened = Store::Open(options_.store_root, options_.session_id, options_.user_id, so);
     if (opened.ok()) store_ = std::move(*opened);
   }
   return store_.get();
 }
 
-bool StreamHistory::HasDurableConsumer() const {
-  for (std::uint32_t i = 0; i < shm::kSubscriberSlots; ++i) {
-    if (segment_->subscriber_slot(i)->durable.load(std::memory_order_acquire) != 0) return true;
-  }
-  return false;
+bool UnifiedView::HasDurableConsumer() const {
+  return segment_ != nullptr && HasDurableSubscriber(*segment_);
 }
 
-Status StreamHistory::FromStore(std::int64_t first, std::int64_t last, const Visitor& visit,
-                                const LostVisitor& lost, std::int64_t* next, bool* stopped) {
+Status UnifiedView::FromStore(std::int64_t first, std::int64_t last, bool wait,
+                              const Visitor& visit, const LostVisitor& lost, std::int64_t* next,
+                              bool* stopped) {
   // The persister may still be writing what the ring dropped: wait for it
   // (bounded) when one is registered.
   const std::int64_t deadline =
-      shm::MonotonicNanos() + (HasDurableConsumer() ? options_.history_wait_ns : 0);
-  persist::Store* st = store();
+      shm::MonotonicNanos() + (wait && HasDurableConsumer() ? options_.store_wait_ns : 0);
+  Store* st = store();
   while (true) {
     if (st == nullptr) st = store();
     if (st != nullptr && st->GetLatestEventId() >= last) break;
@@ -66,11 +86,11 @@ Status StreamHistory::FromStore(std::int64_t first, std::int64_t last, const Vis
   std::int64_t& cursor = *next;
   cursor = first;
   if (st != nullptr) {
-    persist::SearchQuery q;
+    SearchQuery q;
     q.start_id = first;
     q.end_id = last;
-    auto it = st->Search(q);
-    persist::StoredEvent ev;
+    EventIterator it = st->Search(q);
+    StoredEvent ev;
     while (it.Next()) {
       const std::int64_t id = it.meta().id;
       if (id > cursor && lost) lost(cursor, id - 1);
@@ -90,20 +110,32 @@ Status StreamHistory::FromStore(std::int64_t first, std::int64_t last, const Vis
   return Status::OK();
 }
 
-Status StreamHistory::ForEach(std::int64_t from, std::int64_t to, const Visitor& visit,
-                              const LostVisitor& lost, std::int64_t* next) {
+Status UnifiedView::ForEach(std::int64_t from, std::int64_t to, const Visitor& visit,
+                            const LostVisitor& lost, std::int64_t* next) {
   std::int64_t cursor = std::max<std::int64_t>(from, 0);
   *next = cursor;
+  if (segment_ == nullptr) {  // the store alone
+    Store* st = store();
+    const std::int64_t last = std::min(to, st != nullptr ? st->GetLatestEventId() : -1);
+    if (cursor > last) return Status::OK();
+    bool stopped = false;
+    return FromStore(cursor, last, false, visit, lost, next, &stopped);
+  }
   // Ids below the ring's first id were never in it: the store has them.
   const auto first =
       static_cast<std::int64_t>(segment_->header().first_id.load(std::memory_order_acquire));
   if (cursor < first && cursor <= to) {
     bool stopped = false;
-    Status s = FromStore(cursor, std::min(first - 1, to), visit, lost, next, &stopped);
+    Status s = FromStore(cursor, std::min(first - 1, to), true, visit, lost, next, &stopped);
     if (!s.ok() || stopped) return s;
     cursor = *next;
   }
   if (cursor > to || static_cast<std::uint64_t>(cursor) >= RingHead()) return Status::OK();
+  return FromRing(cursor, to, visit, lost, next);
+}
+
+Status UnifiedView::FromRing(std::int64_t cursor, std::int64_t to, const Visitor& visit,
+                             const LostVisitor& lost, std::int64_t* next) {
   shm::SubscriberOptions so;
   so.name = "history";
   so.start = shm::StartAt::kAtId;
@@ -111,7 +143,7 @@ Status StreamHistory::ForEach(std::int64_t from, std::int64_t to, const Visitor&
   std::unique_ptr<shm::Subscriber> sub;
   if (Status s = shm::Subscriber::Attach(segment_, so, &sub); !s.ok()) return s;
   shm::Record rec;
-  persist::StoredEvent ev;
+  StoredEvent ev;
   *next = cursor;
   while (cursor <= to && static_cast<std::uint64_t>(cursor) < RingHead()) {
     const shm::ReadStatus r = sub->Read(&rec, options_.in_flight_wait_ns);
@@ -120,8 +152,8 @@ Status StreamHistory::ForEach(std::int64_t from, std::int64_t to, const Visitor&
     if (r == shm::ReadStatus::kGap) {
       const std::int64_t last = std::min(static_cast<std::int64_t>(rec.gap_last), to);
       bool stopped = false;
-      Status s =
-          FromStore(static_cast<std::int64_t>(rec.gap_first), last, visit, lost, next, &stopped);
+      Status s = FromStore(static_cast<std::int64_t>(rec.gap_first), last, true, visit, lost, next,
+                           &stopped);
       if (!s.ok() || stopped) return s;
       cursor = last + 1;
       continue;
@@ -129,15 +161,16 @@ Status StreamHistory::ForEach(std::int64_t from, std::int64_t to, const Visitor&
     if (id > to) break;
     cursor = id + 1;
     if (r != shm::ReadStatus::kRecord) continue;  // abandoned or corrupt: no event
-    if (!visit(*FillFromRecord(rec, &ev))) break;
+    StoredEventFromRecord(rec, &ev);
+    if (!visit(ev)) break;
   }
   *next = cursor;
   return Status::OK();
 }
 
-Result<std::vector<persist::StoredEvent>> StreamHistory::Search(const persist::SearchQuery& q) {
-  std::vector<persist::StoredEvent> out;
-  const std::int64_t latest = LatestId();
+Result<std::vector<StoredEvent>> UnifiedView::SearchEventsJson(const SearchQuery& q) {
+  std::vector<StoredEvent> out;
+  const std::int64_t latest = GetLatestEventId();
   const std::int64_t lo = std::max<std::int64_t>(q.start_id, 0);
   const std::int64_t hi = q.end_id ? std::min(*q.end_id, latest) : latest;
   if (lo > hi) return out;
@@ -145,7 +178,7 @@ Result<std::vector<persist::StoredEvent>> StreamHistory::Search(const persist::S
   std::int64_t limit = q.limit.value_or(0);
   if (limit < 0) limit = 1;
   auto full = [&] { return limit > 0 && static_cast<std::int64_t>(out.size()) >= limit; };
-  auto collect = [&](const persist::StoredEvent& ev) {
+  auto collect = [&](const StoredEvent& ev) {
     if (q.filter == nullptr || q.filter->Matches(ev.meta, ev.json)) out.push_back(ev);
     return q.reverse || !full();
   };
@@ -155,7 +188,7 @@ Result<std::vector<persist::StoredEvent>> StreamHistory::Search(const persist::S
     return out;
   }
   // Reverse: the ring's part (newest) first, then the store's, newest first.
-  persist::Store* st = store();
+  Store* st = store();
   const std::int64_t store_latest = st != nullptr ? st->GetLatestEventId() : -1;
   const std::int64_t split = std::max(lo, std::min(hi, store_latest) + 1);
   if (Status s = ForEach(split, hi, collect, nullptr, &next); !s.ok()) return s;
@@ -164,7 +197,7 @@ Result<std::vector<persist::StoredEvent>> StreamHistory::Search(const persist::S
     out.resize(static_cast<std::size_t>(limit));
   }
   if (full() || st == nullptr || lo > split - 1) return out;
-  persist::SearchQuery sq = q;
+  SearchQuery sq = q;
   sq.start_id = lo;
   sq.end_id = split - 1;
   if (limit > 0) sq.limit = limit - static_cast<std::int64_t>(out.size());
@@ -174,12 +207,12 @@ Result<std::vector<persist::StoredEvent>> StreamHistory::Search(const persist::S
   return out;
 }
 
-Result<persist::StoredEvent> StreamHistory::Get(std::int64_t id) {
-  std::optional<persist::StoredEvent> found;
+Result<StoredEvent> UnifiedView::GetEventJson(std::int64_t id) {
+  std::optional<StoredEvent> found;
   std::int64_t next = 0;
   Status s = ForEach(
       id, id,
-      [&](const persist::StoredEvent& ev) {
+      [&](const StoredEvent& ev) {
         found = ev;
         return false;
       },
@@ -193,11 +226,19 @@ Result<persist::StoredEvent> StreamHistory::Get(std::int64_t id) {
   return std::move(*found);
 }
 
-std::int64_t StreamHistory::LatestId() {
+Result<StoredEvent> UnifiedView::GetLatestEventJson() {
+  const std::int64_t latest = GetLatestEventId();
+  if (latest < 0) {
+    return Status::NotFound("stream \"" + options_.session_id + "\" holds no events yet");
+  }
+  return GetEventJson(latest);
+}
+
+std::int64_t UnifiedView::GetLatestEventId() {
   const auto ring_latest = static_cast<std::int64_t>(RingHead()) - 1;
-  persist::Store* st = store();
+  Store* st = store();
   const std::int64_t store_latest = st != nullptr ? st->GetLatestEventId() : -1;
   return std::max(ring_latest, store_latest);
 }
 
-}  // namespace evbus
+}  // namespace evbus::persist
