@@ -90,24 +90,33 @@ Result<ImportStats> ImportOpenHandsEvents(std::string_view openhands_root,
                                           std::string_view evbus_root, std::string_view session_id,
                                           std::string_view user_id,
                                           const StoreWriterOptions& options) {
-  Env* env = options.env != nullptr ? options.env : Env::Default();
   auto conversation = ConversationDir(openhands_root, session_id, user_id);
   if (!conversation.ok()) return conversation.status();
-  EventTexts texts;
-  Status s = ReadEventFiles(env, JoinPath(*conversation, "events"), &texts);
-  if (s.ok()) s = ReadCachePages(env, JoinPath(*conversation, "event_cache"), &texts);
-  if (!s.ok()) return s;
   auto evbus_dir = EvbusDir(evbus_root, session_id, user_id);
   if (!evbus_dir.ok()) return evbus_dir.status();
-  auto writer = StoreWriter::Open(*evbus_dir, options);
+  return ImportOpenHandsDir(*conversation, *evbus_dir, options);
+}
+
+Result<ImportStats> ImportOpenHandsDir(const std::string& conversation_dir,
+                                       const std::string& evbus_dir,
+                                       const StoreWriterOptions& options,
+                                       const LayoutProgress& progress) {
+  Env* env = options.env != nullptr ? options.env : Env::Default();
+  EventTexts texts;
+  Status s = ReadEventFiles(env, JoinPath(conversation_dir, "events"), &texts);
+  if (s.ok()) s = ReadCachePages(env, JoinPath(conversation_dir, "event_cache"), &texts);
+  if (!s.ok()) return s;
+  auto writer = StoreWriter::Open(evbus_dir, options);
   if (!writer.ok()) return writer.status();
   ImportStats stats;
+  std::uint64_t done = 0;
   for (auto& [id, text] : texts) {
+    ++done;
     if (id < (*writer)->next_id()) continue;
     auto event = ParseEvent(text.json);
     if (!event.ok()) {
       return Status::InvalidArgument("OpenHands event " + std::to_string(id) + " in '" +
-                                     *conversation +
+                                     conversation_dir +
                                      "' does not parse: " + event.status().message());
     }
     while ((*writer)->next_id() < id) {
@@ -120,6 +129,7 @@ Result<ImportStats> ImportOpenHandsEvents(std::string_view openhands_root,
     if (!s.ok()) return s;
     ++stats.imported;
     if (text.from_page) ++stats.from_cache_pages;
+    if (progress) progress(done, texts.size());
   }
   s = (*writer)->Close();
   if (!s.ok()) return s;
@@ -129,11 +139,17 @@ Result<ImportStats> ImportOpenHandsEvents(std::string_view openhands_root,
 Result<ExportStats> ExportOpenHandsEvents(const Store& store, std::string_view openhands_root,
                                           std::string_view session_id, std::string_view user_id,
                                           std::size_t cache_page_size) {
-  Env* env = Env::Default();
   auto conversation = ConversationDir(openhands_root, session_id, user_id);
   if (!conversation.ok()) return conversation.status();
-  const std::string events_dir = JoinPath(*conversation, "events");
-  const std::string cache_dir = JoinPath(*conversation, "event_cache");
+  return ExportOpenHandsDir(store, *conversation, cache_page_size);
+}
+
+Result<ExportStats> ExportOpenHandsDir(const Store& store, const std::string& conversation_dir,
+                                       std::size_t cache_page_size,
+                                       const LayoutProgress& progress) {
+  Env* env = Env::Default();
+  const std::string events_dir = JoinPath(conversation_dir, "events");
+  const std::string cache_dir = JoinPath(conversation_dir, "event_cache");
   Status s = env->CreateDirs(events_dir, kOwnerOnlyDirMode);
   if (s.ok()) s = env->CreateDirs(cache_dir, kOwnerOnlyDirMode);
   if (!s.ok()) return s;
@@ -141,12 +157,14 @@ Result<ExportStats> ExportOpenHandsEvents(const Store& store, std::string_view o
   std::string page = "[";
   std::size_t in_page = 0;
   std::int64_t expected = 0;  // next id for the current aligned page
+  const auto total = static_cast<std::uint64_t>(store.latest_id() + 1);
   EventIterator it = store.Search(SearchQuery());
   while (it.Next()) {
     const std::int64_t id = it.meta().id;
     s = WriteFile(env, JoinPath(events_dir, std::to_string(id) + ".json"), it.json());
     if (!s.ok()) return s;
     ++stats.events;
+    if (progress) progress(static_cast<std::uint64_t>(id) + 1, total);
     if (cache_page_size == 0) continue;
     const auto size = static_cast<std::int64_t>(cache_page_size);
     if (id % size == 0) {  // an aligned page starts here

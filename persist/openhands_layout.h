@@ -19,6 +19,8 @@
 #define EVBUS_PERSIST_OPENHANDS_LAYOUT_H_
 
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <string_view>
 
 #include "core/status.h"
@@ -28,6 +30,10 @@
 namespace evbus::persist {
 
 inline constexpr std::size_t kOpenHandsCachePageSize = 25;
+
+// Told how far a long import or export is: (events done, events in all).
+// Called after every event; the caller decides how often to show it.
+using LayoutProgress = std::function<void(std::uint64_t done, std::uint64_t total)>;
 
 struct ImportStats {
   std::uint64_t imported = 0;          // events appended
@@ -44,6 +50,14 @@ Result<ImportStats> ImportOpenHandsEvents(std::string_view openhands_root,
                                           std::string_view user_id,
                                           const StoreWriterOptions& options = {});
 
+// The same from one OpenHands conversation directory (the one holding events/
+// and event_cache/) into the store in `evbus_dir` (EvbusDir()). A directory
+// without either imports nothing.
+Result<ImportStats> ImportOpenHandsDir(const std::string& conversation_dir,
+                                       const std::string& evbus_dir,
+                                       const StoreWriterOptions& options = {},
+                                       const LayoutProgress& progress = {});
+
 struct ExportStats {
   std::uint64_t events = 0;
   std::uint64_t cache_pages = 0;
@@ -53,6 +67,12 @@ struct ExportStats {
 Result<ExportStats> ExportOpenHandsEvents(const Store& store, std::string_view openhands_root,
                                           std::string_view session_id, std::string_view user_id,
                                           std::size_t cache_page_size = kOpenHandsCachePageSize);
+
+// The same into one conversation directory: <dir>/events/<id>.json and
+// <dir>/event_cache/<a>-<b>.json.
+Result<ExportStats> ExportOpenHandsDir(const Store& store, const std::string& conversation_dir,
+                                       std::size_t cache_page_size = kOpenHandsCachePageSize,
+                                       const LayoutProgress& progress = {});
 
 }  // namespace evbus::persist
 

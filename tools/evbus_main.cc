@@ -16,11 +16,20 @@ struct Subcommand {
 };
 
 constexpr Subcommand kSubcommands[] = {
-    {"create", evbus::cli::CmdCreate},   {"destroy", evbus::cli::CmdDestroy},
-    {"list", evbus::cli::CmdList},       {"publish", evbus::cli::CmdPublish},
-    {"tail", evbus::cli::CmdTail},       {"demo", evbus::cli::CmdDemo},
-    {"search", evbus::cli::CmdSearch},   {"get", evbus::cli::CmdGet},
-    {"persist", evbus::cli::CmdPersist}, {"secrets", evbus::cli::CmdSecrets},
+    {"create", evbus::cli::CmdCreate},
+    {"destroy", evbus::cli::CmdDestroy},
+    {"list", evbus::cli::CmdList},
+    {"publish", evbus::cli::CmdPublish},
+    {"tail", evbus::cli::CmdTail},
+    {"demo", evbus::cli::CmdDemo},
+    {"search", evbus::cli::CmdSearch},
+    {"get", evbus::cli::CmdGet},
+    {"persist", evbus::cli::CmdPersist},
+    {"secrets", evbus::cli::CmdSecrets},
+    {"sessions", evbus::cli::CmdSessions},
+    {"delete", evbus::cli::CmdDelete},
+    {"import-openhands", evbus::cli::CmdImportOpenHands},
+    {"export-openhands", evbus::cli::CmdExportOpenHands},
 };
 
 int Help(const std::vector<std::string>& args) {

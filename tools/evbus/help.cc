@@ -53,6 +53,32 @@ constexpr HelpEntry kEntries[] = {
      "evbus secrets STREAM [--user U] (set | update)\n"
      "  stdin: a JSON object {\"NAME\": \"value\"}. set replaces the stream's secrets,\n"
      "  update merges into them. Every publisher redacts them from then on.\n"},
+    {"sessions",
+     "evbus sessions --root DIR [--user U]\n"
+     "  The streams stored under DIR, one JSON line each: stream, user, events (ids\n"
+     "  0..latest_id, abandoned ones included), latest_id, first_timestamp and\n"
+     "  last_timestamp (null when empty), bytes on disk, persister_alive and\n"
+     "  persister_pid (0 when none). Without --user: every user's streams and those\n"
+     "  without one; with --user U: only U's.\n"},
+    {"delete",
+     "evbus delete STREAM --root DIR [--user U]\n"
+     "  Deletes the stream's store under DIR (its evbus/ directory; OpenHands' own\n"
+     "  files beside it stay). Refused (exit 1) while a persister holds the store:\n"
+     "  stop it first. The segment is untouched (see evbus destroy).\n"},
+    {"import-openhands",
+     "evbus import-openhands SESSION_DIR STREAM --root DIR [--user U] [--replace]\n"
+     "  Reads an OpenHands conversation directory (SESSION_DIR/events/<id>.json and\n"
+     "  SESSION_DIR/event_cache/<a>-<b>.json; a cache page's copy wins) into the\n"
+     "  stream's store under DIR. Missing ids are stored as abandoned. A stream that\n"
+     "  already has stored events is refused unless --replace, which deletes its\n"
+     "  store first. stdout: one JSON line of counts. Progress on stderr when it is\n"
+     "  a terminal.\n"},
+    {"export-openhands",
+     "evbus export-openhands STREAM OUT_DIR --root DIR [--user U]\n"
+     "  Writes the stream's stored events in OpenHands' layout: OUT_DIR/events/<id>.json\n"
+     "  and OUT_DIR/event_cache/<a>-<b>.json (complete pages of 25 ids). OUT_DIR must\n"
+     "  not hold events already. stdout: one JSON line of counts. Progress on stderr\n"
+     "  when it is a terminal.\n"},
     {"demo",
      "evbus demo\n  Plays a short scene: agent, runtime and server processes on one stream, then\n"
      "  prints a summary and scans shared memory for the registered secret.\n"},
@@ -72,6 +98,10 @@ const char* GeneralHelp() {
          "  get       print one persisted event, or the latest id\n"
          "  persist   write a stream's events to disk until stopped\n"
          "  secrets   set or update the secrets publishers redact\n"
+         "  sessions  the streams stored under a root (JSON lines)\n"
+         "  delete    delete a stream's store\n"
+         "  import-openhands  read an OpenHands conversation directory into a store\n"
+         "  export-openhands  write a store in OpenHands' layout\n"
          "  demo      a short multi-process demo\n"
          "  help      this text, or `evbus help SUBCOMMAND`\n\n"
          "stdout carries data (JSON lines), stderr human messages.\n"
