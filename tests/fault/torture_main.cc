@@ -26,6 +26,7 @@ struct Scenario {
 };
 constexpr Scenario kScenarios[] = {
     {1, RunProducerKills},
+    {2, RunPersisterKills},
 };
 
 int Usage(const char* argv0) {
