@@ -24,7 +24,7 @@ constexpr std::size_t kMaxImplicitProducers = 1;
 CallbackWorker::CallbackWorker(SubscriberId subscriber_id, std::string callback_id,
                                EventCallback callback, std::uint64_t start_id,
                                const EventStreamOptions& options, StreamHistory* history,
-                               LogFunction log)
+                               LogFunction log, CallbackSlot metrics)
     : subscriber_id_(subscriber_id),
       callback_id_(std::move(callback_id)),
       callback_(std::move(callback)),
@@ -35,7 +35,9 @@ CallbackWorker::CallbackWorker(SubscriberId subscriber_id, std::string callback_
       log_(std::move(log)),
       queue_(queue_size_, kMaxExplicitProducers, kMaxImplicitProducers),
       handoff_(start_id),  // catch-up from the start id until the dispatcher switches it
-      next_id_(start_id) {}
+      next_id_(start_id),
+      metrics_(std::move(metrics)),
+      counters_(metrics_.counters()) {}
 
 CallbackWorker::~CallbackWorker() { Join(); }
 
@@ -51,15 +53,15 @@ void CallbackWorker::Offer(const std::shared_ptr<const Event>& event) noexcept {
   const auto id = static_cast<std::uint64_t>(event->id);
   std::uint64_t h = handoff_.load(std::memory_order_acquire);
   if ((h & kLive) != 0) {
-    const std::uint64_t depth = counters_.enqueued.load(std::memory_order_relaxed) -
-                                counters_.dequeued.load(std::memory_order_relaxed);
+    const std::uint64_t depth = counters_->enqueued.load(std::memory_order_relaxed) -
+                                counters_->dequeued.load(std::memory_order_relaxed);
     if (depth < queue_size_ && queue_.try_enqueue(event)) {
-      counters_.enqueued.fetch_add(1, std::memory_order_relaxed);
+      counters_->enqueued.fetch_add(1, std::memory_order_relaxed);
       return;
     }
-    counters_.queue_full.fetch_add(1, std::memory_order_relaxed);
+    counters_->queue_full.fetch_add(1, std::memory_order_relaxed);
     if (policy_ == FullQueuePolicy::kDrop) {
-      counters_.dropped.fetch_add(1, std::memory_order_relaxed);
+      counters_->dropped.fetch_add(1, std::memory_order_relaxed);
       return;
     }
     // SYNC POINT WRITE: handoff.catchup -- every item enqueued before is
@@ -74,7 +76,7 @@ void CallbackWorker::Offer(const std::shared_ptr<const Event>& event) noexcept {
   if (handoff_.compare_exchange_strong(h, kLive | id, std::memory_order_acq_rel,
                                        std::memory_order_acquire)) {
     if (queue_.try_enqueue(event)) {
-      counters_.enqueued.fetch_add(1, std::memory_order_relaxed);
+      counters_->enqueued.fetch_add(1, std::memory_order_relaxed);
     } else {
       handoff_.store(id, std::memory_order_release);  // no room after all: read it from history
     }
@@ -85,7 +87,7 @@ void CallbackWorker::OfferGap(std::uint64_t first, std::uint64_t last) noexcept 
   const std::uint64_t h = handoff_.load(std::memory_order_acquire);
   if ((h & kLive) == 0) return;  // catching up: the worker reads these itself
   if (policy_ == FullQueuePolicy::kDrop) {
-    counters_.dropped.fetch_add(last - first + 1, std::memory_order_relaxed);
+    counters_->dropped.fetch_add(last - first + 1, std::memory_order_relaxed);
     return;
   }
   // SYNC POINT WRITE: handoff.catchup -- as in Offer.
@@ -100,14 +102,14 @@ void CallbackWorker::RequestStop(std::uint64_t until, std::int64_t deadline_ns) 
 
 bool CallbackWorker::Take(Item* item) noexcept {
   if (!queue_.try_dequeue(*item)) return false;
-  counters_.dequeued.fetch_add(1, std::memory_order_relaxed);
+  counters_->dequeued.fetch_add(1, std::memory_order_relaxed);
   return true;
 }
 
 bool CallbackWorker::WaitTake(Item* item, std::int64_t timeout_ns) {
   if (wait_ == shm::WaitStrategy::kBlocking) {
     if (!queue_.wait_dequeue_timed(*item, timeout_ns / 1000)) return false;
-    counters_.dequeued.fetch_add(1, std::memory_order_relaxed);
+    counters_->dequeued.fetch_add(1, std::memory_order_relaxed);
     return true;
   }
   const std::int64_t deadline = shm::MonotonicNanos() + timeout_ns;
@@ -157,7 +159,7 @@ void CallbackWorker::Run() {
       item.reset();
     }
   }
-  while (Take(&item)) counters_.discarded.fetch_add(1, std::memory_order_relaxed);
+  while (Take(&item)) counters_->discarded.fetch_add(1, std::memory_order_relaxed);
 }
 
 bool CallbackWorker::CatchUp(std::uint64_t from) {
@@ -183,18 +185,18 @@ bool CallbackWorker::CatchUp(std::uint64_t from) {
     progressed = true;
     auto event = ParseEvent(ev.json);
     if (!event.ok()) {
-      counters_.lost.fetch_add(1, std::memory_order_relaxed);
+      counters_->lost.fetch_add(1, std::memory_order_relaxed);
       log_("event " + std::to_string(id) + " could not be parsed for callback " + callback_id_ +
            ": " + event.status().ToString());
       return true;
     }
-    counters_.caught_up.fetch_add(1, std::memory_order_relaxed);
+    counters_->caught_up.fetch_add(1, std::memory_order_relaxed);
     Deliver(*event);
     return true;
   };
   auto lost = [&](std::int64_t first, std::int64_t last) {
-    counters_.lost.fetch_add(static_cast<std::uint64_t>(last - first + 1),
-                             std::memory_order_relaxed);
+    counters_->lost.fetch_add(static_cast<std::uint64_t>(last - first + 1),
+                              std::memory_order_relaxed);
     log_("callback " + callback_id_ + " of subscriber " +
          std::string(SubscriberIdName(subscriber_id_)) + " missed events " + std::to_string(first) +
          ".." + std::to_string(last) +
@@ -218,36 +220,26 @@ void CallbackWorker::Deliver(const Event& event) {
   const auto id = static_cast<std::uint64_t>(event.id);
   if (id < next_id_) return;  // already delivered (invariant 1); not expected
   next_id_ = id + 1;
-  if (event.timestamp_ns) counters_.latency.Record(NowNanos() - *event.timestamp_ns);
+  if (event.timestamp_ns) counters_->latency.Record(NowNanos() - *event.timestamp_ns);
   try {
     callback_(event);
   } catch (const std::exception& e) {
-    counters_.failures.fetch_add(1, std::memory_order_relaxed);
+    counters_->failures.fetch_add(1, std::memory_order_relaxed);
     log_("Error in event callback " + callback_id_ + " for subscriber " +
          std::string(SubscriberIdName(subscriber_id_)) + ": " + e.what());
   } catch (...) {
-    counters_.failures.fetch_add(1, std::memory_order_relaxed);
+    counters_->failures.fetch_add(1, std::memory_order_relaxed);
     log_("Error in event callback " + callback_id_ + " for subscriber " +
          std::string(SubscriberIdName(subscriber_id_)) + ": a non-standard exception");
   }
-  counters_.delivered.fetch_add(1, std::memory_order_relaxed);
+  counters_->delivered.fetch_add(1, std::memory_order_relaxed);
 }
 
 CallbackSnapshot CallbackWorker::Snapshot() const {
   CallbackSnapshot s;
   s.subscriber_id = subscriber_id_;
   s.callback_id = callback_id_;
-  s.delivered = counters_.delivered.load(std::memory_order_relaxed);
-  s.failures = counters_.failures.load(std::memory_order_relaxed);
-  s.queue_full = counters_.queue_full.load(std::memory_order_relaxed);
-  s.dropped = counters_.dropped.load(std::memory_order_relaxed);
-  s.caught_up = counters_.caught_up.load(std::memory_order_relaxed);
-  s.lost = counters_.lost.load(std::memory_order_relaxed);
-  s.discarded = counters_.discarded.load(std::memory_order_relaxed);
-  const std::uint64_t enq = counters_.enqueued.load(std::memory_order_relaxed);
-  const std::uint64_t deq = counters_.dequeued.load(std::memory_order_relaxed);
-  s.queue_depth = enq > deq ? enq - deq : 0;
-  s.latency = counters_.latency.Counts();
+  LoadCallbackCounters(*counters_, &s);
   return s;
 }
 

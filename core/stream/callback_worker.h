@@ -40,6 +40,7 @@
 #include <thread>
 
 #include "core/event.h"
+#include "core/stream/metrics_region.h"
 #include "core/stream/stream_history.h"
 #include "core/stream/stream_metrics.h"
 #include "core/stream/stream_options.h"
@@ -56,7 +57,7 @@ class CallbackWorker {
 
   CallbackWorker(SubscriberId subscriber_id, std::string callback_id, EventCallback callback,
                  std::uint64_t start_id, const EventStreamOptions& options, StreamHistory* history,
-                 LogFunction log);
+                 LogFunction log, CallbackSlot metrics);
   ~CallbackWorker();  // joins
   CallbackWorker(const CallbackWorker&) = delete;
   CallbackWorker& operator=(const CallbackWorker&) = delete;
@@ -101,8 +102,9 @@ class CallbackWorker {
   alignas(64) std::atomic<bool> stop_{false};
   std::atomic<std::uint64_t> stop_until_{0};
   std::atomic<std::int64_t> stop_deadline_ns_{INT64_MAX};
-  std::uint64_t next_id_ = 0;  // worker thread only: ids below are delivered
-  CallbackCounters counters_;
+  std::uint64_t next_id_ = 0;         // worker thread only: ids below are delivered
+  CallbackSlot metrics_;              // the counters' record in the metrics file
+  CallbackCounters* const counters_;  // metrics_.counters()
   std::thread thread_;
 };
 

@@ -16,11 +16,13 @@ constexpr std::int64_t kReadSliceNs = 20'000'000;  // re-check stop requests thi
 
 }  // namespace
 
-Dispatcher::Dispatcher(shm::Segment* segment, shm::WaitStrategy wait, LogFunction log)
+Dispatcher::Dispatcher(shm::Segment* segment, shm::WaitStrategy wait, LogFunction log,
+                       metrics_layout::StreamCounters* counters)
     : segment_(segment),
       wait_(wait),
       log_(std::move(log)),
-      workers_(std::make_shared<const WorkerList>()) {}
+      workers_(std::make_shared<const WorkerList>()),
+      counters_(counters) {}
 
 Dispatcher::~Dispatcher() { Stop(0, shm::MonotonicNanos()); }
 
@@ -95,20 +97,23 @@ void Dispatcher::Run() {
       break;
     }
     const shm::ReadStatus r = subscriber_->Read(&rec, kReadSliceNs);
-    if (r == shm::ReadStatus::kEmpty) continue;
-    // A worker added from now on sees only later events (it starts at the head).
+    // A worker added from now on sees only later events (it starts at the
+    // head); a removed one is let go of within a read slice, which frees its
+    // metrics record.
     if (version_.load(std::memory_order_acquire) != seen_version) {
       std::lock_guard<std::mutex> lock(mu_);
       workers = workers_;
       seen_version = version_.load(std::memory_order_relaxed);
     }
+    if (r == shm::ReadStatus::kEmpty) continue;
     if (r == shm::ReadStatus::kGap) {
-      gaps_.fetch_add(rec.gap_last - rec.gap_first + 1, std::memory_order_relaxed);
+      counters_->dispatch_gaps.fetch_add(rec.gap_last - rec.gap_first + 1,
+                                         std::memory_order_relaxed);
       for (const auto& w : *workers) w->OfferGap(rec.gap_first, rec.gap_last);
       continue;
     }
     if (r != shm::ReadStatus::kRecord) continue;  // abandoned or corrupt: no event
-    dispatched_.fetch_add(1, std::memory_order_relaxed);
+    counters_->events_dispatched.fetch_add(1, std::memory_order_relaxed);
     if (workers->empty()) continue;
     json.clear();
     AppendEventJsonWithId(rec.id, rec.body, &json);

@@ -27,6 +27,7 @@
 
 #include "core/status.h"
 #include "core/stream/callback_worker.h"
+#include "core/stream/metrics_layout.h"
 #include "shm/segment.h"
 #include "shm/subscriber.h"
 
@@ -36,7 +37,9 @@ class Dispatcher {
  public:
   using WorkerList = std::vector<std::shared_ptr<CallbackWorker>>;
 
-  Dispatcher(shm::Segment* segment, shm::WaitStrategy wait, LogFunction log);
+  // `counters` (the stream's, in its metrics file) must outlive this object.
+  Dispatcher(shm::Segment* segment, shm::WaitStrategy wait, LogFunction log,
+             metrics_layout::StreamCounters* counters);
   ~Dispatcher();  // Stop(0, now)
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
@@ -51,8 +54,10 @@ class Dispatcher {
   // Dispatches what is below `until` (or until deadline_ns), then joins.
   void Stop(std::uint64_t until, std::int64_t deadline_ns);
 
-  std::uint64_t dispatched() const { return dispatched_.load(std::memory_order_relaxed); }
-  std::uint64_t gaps() const { return gaps_.load(std::memory_order_relaxed); }
+  std::uint64_t dispatched() const {
+    return counters_->events_dispatched.load(std::memory_order_relaxed);
+  }
+  std::uint64_t gaps() const { return counters_->dispatch_gaps.load(std::memory_order_relaxed); }
 
  private:
   void Run();
@@ -69,8 +74,7 @@ class Dispatcher {
   std::atomic<bool> stop_{false};
   std::atomic<std::uint64_t> stop_until_{0};
   std::atomic<std::int64_t> stop_deadline_ns_{0};
-  std::atomic<std::uint64_t> dispatched_{0};
-  std::atomic<std::uint64_t> gaps_{0};
+  metrics_layout::StreamCounters* const counters_;
 };
 
 }  // namespace evbus

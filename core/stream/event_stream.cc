@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "core/event_publish.h"
+#include "core/stream/metrics_reader.h"
 #include "shm/wait.h"
 
 namespace evbus {
@@ -28,6 +29,11 @@ Result<std::unique_ptr<EventStream>> EventStream::Open(std::string_view session_
   Status s = OpenStreamSegment(session_id, options, stream->paths_, &stream->segment_);
   if (!s.ok()) return s;
   shm::Segment* seg = stream->segment_.get();
+  (void)RemoveStaleStreamMetrics(session_id, options.user_id);
+  auto metrics = MetricsRegion::Create(session_id, options.user_id);
+  if (!metrics.ok()) return metrics.status();
+  stream->metrics_ = std::move(*metrics);
+  stream->metrics_path_ = stream->metrics_->path();
   stream->secrets_ =
       std::make_unique<SharedSecrets>(seg, SharedSecrets::PathFor(session_id, options.user_id));
   HistoryOptions ho;
@@ -40,7 +46,8 @@ Result<std::unique_ptr<EventStream>> EventStream::Open(std::string_view session_
   stream->producers_ = std::make_unique<ProducerPool>(seg);
   EventStream* self = stream.get();
   stream->dispatcher_ = std::make_unique<Dispatcher>(
-      seg, options.wait_strategy, [self](const std::string& line) { self->Log(line); });
+      seg, options.wait_strategy, [self](const std::string& line) { self->Log(line); },
+      stream->metrics_->stream());
   return stream;
 }
 
@@ -86,6 +93,7 @@ Result<std::int64_t> EventStream::AddEvent(Event* event, Source source) {
   auto id = PublishEvent(*l.producer, *l.redactor, po, &l.event, &l.scratch);
   if (id.ok()) {
     ++l.added;
+    metrics_->stream()->events_added.fetch_add(1, std::memory_order_relaxed);
     event->id = l.event.id;
     event->timestamp_ns = l.event.timestamp_ns;
     event->source = l.event.source;
@@ -130,9 +138,10 @@ Status EventStream::AddWorker(SubscriberId subscriber_id, EventCallback callback
     }
   }
   EventStream* self = this;
+  CallbackSlot slot = metrics_->Acquire(subscriber_id, callback_id);
   auto worker = std::make_shared<CallbackWorker>(
       subscriber_id, std::move(callback_id), std::move(callback), start_id, options_,
-      history_.get(), [self](const std::string& line) { self->Log(line); });
+      history_.get(), [self](const std::string& line) { self->Log(line); }, std::move(slot));
   return dispatcher_->Add(std::move(worker), history_->RingHead());
 }
 
@@ -229,6 +238,8 @@ Status EventStream::Close() {
   final_snapshot_ = std::make_unique<StreamSnapshot>(Snapshot());
   retired.clear();
   dispatcher_.reset();
+  metrics_->Unlink();
+  metrics_.reset();  // unmapped once the last worker's slot is gone
   // producers_ stays: closed, it holds no Producer and refuses AddEvent calls
   // that passed CheckOpen just before Close.
   history_.reset();
@@ -247,7 +258,9 @@ StreamSnapshot EventStream::Snapshot() const {
   StreamSnapshot s;
   s.session_id = session_id_;
   s.user_id = options_.user_id;
-  s.events_added = producers_->added();
+  s.pid = ::getpid();
+  s.events_added = metrics_->stream()->events_added.load(std::memory_order_relaxed);
+  s.unpublished = metrics_->stream()->unpublished.load(std::memory_order_relaxed);
   s.events_dispatched = dispatcher_->dispatched();
   s.dispatch_gaps = dispatcher_->gaps();
   for (const auto& w : *dispatcher_->Workers()) s.callbacks.push_back(w->Snapshot());

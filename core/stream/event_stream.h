@@ -40,6 +40,7 @@
 #include "core/status.h"
 #include "core/stream/callback_worker.h"
 #include "core/stream/dispatcher.h"
+#include "core/stream/metrics_region.h"
 #include "core/stream/producer_pool.h"
 #include "core/stream/shared_secrets.h"
 #include "core/stream/stream_history.h"
@@ -99,7 +100,10 @@ class EventStream {
   // must not.
   Status Close();
 
+  // This instance's metrics, as the inspector reads them from its metrics
+  // file (ReadStreamMetrics, metrics_reader.h), which Close removes.
   StreamSnapshot Snapshot() const;
+  const std::string& metrics_path() const { return metrics_path_; }
   // Writes Snapshot() as JSON to `path` (temporary file + rename, 0600).
   Status WriteMetricsFile(const std::string& path) const;
 
@@ -120,6 +124,8 @@ class EventStream {
   EventStreamOptions options_;
   StreamPaths paths_;
   std::unique_ptr<shm::Segment> segment_;
+  std::shared_ptr<MetricsRegion> metrics_;  // this process's metrics file
+  std::string metrics_path_;
   std::unique_ptr<SharedSecrets> secrets_;
   std::unique_ptr<StreamHistory> history_;
   std::unique_ptr<ProducerPool> producers_;

@@ -20,6 +20,32 @@ std::array<std::uint64_t, kLatencyBuckets> LatencyHistogram::Counts() const noex
   return counts;
 }
 
+void LatencyHistogram::Reset() noexcept {
+  for (auto& b : buckets_) b.store(0, std::memory_order_relaxed);
+}
+
+void CallbackCounters::Reset() noexcept {
+  for (auto* c : {&enqueued, &queue_full, &dropped, &delivered, &failures, &dequeued, &caught_up,
+                  &lost, &discarded}) {
+    c->store(0, std::memory_order_relaxed);
+  }
+  latency.Reset();
+}
+
+void LoadCallbackCounters(const CallbackCounters& c, CallbackSnapshot* s) noexcept {
+  s->delivered = c.delivered.load(std::memory_order_relaxed);
+  s->failures = c.failures.load(std::memory_order_relaxed);
+  s->queue_full = c.queue_full.load(std::memory_order_relaxed);
+  s->dropped = c.dropped.load(std::memory_order_relaxed);
+  s->caught_up = c.caught_up.load(std::memory_order_relaxed);
+  s->lost = c.lost.load(std::memory_order_relaxed);
+  s->discarded = c.discarded.load(std::memory_order_relaxed);
+  const std::uint64_t enq = c.enqueued.load(std::memory_order_relaxed);
+  const std::uint64_t deq = c.dequeued.load(std::memory_order_relaxed);
+  s->queue_depth = enq > deq ? enq - deq : 0;
+  s->latency = c.latency.Counts();
+}
+
 std::int64_t ApproxPercentileNanos(const std::array<std::uint64_t, kLatencyBuckets>& counts,
                                    double percentile) {
   std::uint64_t total = 0;
@@ -48,6 +74,9 @@ void AppendField(std::string* out, const char* name, std::uint64_t value) {
 std::string SnapshotToJson(const StreamSnapshot& s) {
   // Names are validated ([A-Za-z0-9._-]); callback ids are escaped below.
   std::string out = "{\"session_id\":\"" + s.session_id + "\",\"user_id\":\"" + s.user_id + "\"";
+  out += ",\"pid\":" + std::to_string(s.pid);
+  out += s.stale ? ",\"stale\":true" : ",\"stale\":false";
+  AppendField(&out, "unpublished_callbacks", s.unpublished);
   AppendField(&out, "events_added", s.events_added);
   AppendField(&out, "events_dispatched", s.events_dispatched);
   AppendField(&out, "dispatch_gaps", s.dispatch_gaps);

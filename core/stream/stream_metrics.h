@@ -2,11 +2,9 @@
 // latency histogram, updated lock-free by the workers and the dispatcher,
 // read by Snapshot() and written as JSON for the inspector.
 //
-// Where the inspector finds them: the dispatcher's own subscriber slot in the
-// segment (name "dispatch.<pid>") carries delivered/gaps like every
-// subscriber; the per-callback figures below are not in shared memory:
-// EventStream::Snapshot() returns them and EventStream::WriteMetricsFile()
-// writes them, as JSON, to a file (docs/event_stream.md, "Metrics").
+// Where the inspector finds them: the counters live in the process's metrics
+// file in shared memory (metrics_layout.h, docs/event_stream.md "Metrics"),
+// which ReadStreamMetrics (metrics_reader.h) maps read-only from any process.
 //
 // Thread safety: counters are relaxed atomics (each is exact on its own; a
 // snapshot is not a consistent cut across counters). Any thread may read.
@@ -30,6 +28,7 @@ class LatencyHistogram {
  public:
   void Record(std::int64_t ns) noexcept;
   std::array<std::uint64_t, kLatencyBuckets> Counts() const noexcept;
+  void Reset() noexcept;
 
  private:
   std::array<std::atomic<std::uint64_t>, kLatencyBuckets> buckets_{};
@@ -41,17 +40,23 @@ std::int64_t ApproxPercentileNanos(const std::array<std::uint64_t, kLatencyBucke
                                    double percentile);
 
 // Written by one callback's worker (and, for queue figures, the dispatcher).
-struct CallbackCounters {
-  std::atomic<std::uint64_t> delivered{0};   // callback invocations
-  std::atomic<std::uint64_t> failures{0};    // invocations that threw
-  std::atomic<std::uint64_t> enqueued{0};    // put on the queue by the dispatcher
-  std::atomic<std::uint64_t> dequeued{0};    // taken off the queue by the worker
-  std::atomic<std::uint64_t> queue_full{0};  // times the queue was full
-  std::atomic<std::uint64_t> dropped{0};     // kDrop: events not delivered
-  std::atomic<std::uint64_t> caught_up{0};   // delivered from the ring/store by the worker
-  std::atomic<std::uint64_t> lost{0};        // ids neither the ring nor the store held
-  std::atomic<std::uint64_t> discarded{0};   // left queued when close() timed out
-  LatencyHistogram latency;                  // event timestamp -> callback start
+// Fixed layout: it lives in shared memory (metrics_layout.h); the two
+// writers' words sit on separate cache lines.
+struct alignas(64) CallbackCounters {
+  // Dispatcher-written.
+  alignas(64) std::atomic<std::uint64_t> enqueued{0};  // put on the queue by the dispatcher
+  std::atomic<std::uint64_t> queue_full{0};            // times the queue was full
+  std::atomic<std::uint64_t> dropped{0};               // kDrop: events not delivered
+  // Worker-written.
+  alignas(64) std::atomic<std::uint64_t> delivered{0};  // callback invocations
+  std::atomic<std::uint64_t> failures{0};               // invocations that threw
+  std::atomic<std::uint64_t> dequeued{0};               // taken off the queue by the worker
+  std::atomic<std::uint64_t> caught_up{0};  // delivered from the ring/store by the worker
+  std::atomic<std::uint64_t> lost{0};       // ids neither the ring nor the store held
+  std::atomic<std::uint64_t> discarded{0};  // left queued when close() timed out
+  LatencyHistogram latency;                 // event timestamp -> callback start
+
+  void Reset() noexcept;  // every counter to 0 (relaxed), before reuse
 };
 
 struct CallbackSnapshot {
@@ -65,11 +70,18 @@ struct CallbackSnapshot {
 
 struct StreamSnapshot {
   std::string session_id, user_id;
+  std::int64_t pid = 0;                 // the process of this EventStream
+  bool stale = false;                   // ReadStreamMetrics: that process is gone
+  std::uint64_t unpublished = 0;        // callbacks with no record in shared memory
   std::uint64_t events_added = 0;       // by this EventStream (this process)
   std::uint64_t events_dispatched = 0;  // records the dispatcher read
   std::uint64_t dispatch_gaps = 0;      // ids the dispatcher lost to laps
   std::vector<CallbackSnapshot> callbacks;
 };
+
+// Loads every counter (relaxed) into *out; queue_depth = enqueued - dequeued.
+// Leaves subscriber_id and callback_id alone.
+void LoadCallbackCounters(const CallbackCounters& counters, CallbackSnapshot* out) noexcept;
 
 // {"session_id":..., "callbacks":[{"subscriber_id":"server", ..., "latency_p50_ns":...}]}
 std::string SnapshotToJson(const StreamSnapshot& snapshot);
