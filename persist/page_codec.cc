@@ -45,18 +45,22 @@ Result<std::uint64_t> DecodeFileHeader(std::string_view bytes) {
 }
 
 void AppendRecord(const RecordMeta& meta, std::string_view body, std::string* out) {
+  // Header, body and padding are appended in place (no zero-fill of the body
+  // bytes first); the CRC then runs once over the bytes as they will be written.
+  char header[kRecordHeaderSize] = {};
+  EncodeFixed<std::uint32_t>(header + kRecordLengthOffset, static_cast<std::uint32_t>(body.size()));
+  EncodeFixed<std::uint64_t>(header + kRecordIdOffset, meta.id);
+  EncodeFixed<std::int64_t>(header + kRecordTimestampOffset, meta.timestamp_ns);
+  EncodeFixed<std::int64_t>(header + kRecordCauseOffset, meta.cause);
+  EncodeFixed<std::uint16_t>(header + kRecordTypeOffset, meta.type);
+  header[kRecordSourceOffset] = static_cast<char>(meta.source);
+  header[kRecordFlagsOffset] = static_cast<char>(meta.flags);
   const std::size_t start = out->size();
   const std::size_t padded = PaddedRecordSize(body.size());
-  out->resize(start + padded, '\0');
+  out->append(header, kRecordHeaderSize);
+  out->append(body.data(), body.size());
+  out->append(padded - kRecordHeaderSize - body.size(), '\0');
   char* rec = out->data() + start;
-  EncodeFixed<std::uint32_t>(rec + kRecordLengthOffset, static_cast<std::uint32_t>(body.size()));
-  EncodeFixed<std::uint64_t>(rec + kRecordIdOffset, meta.id);
-  EncodeFixed<std::int64_t>(rec + kRecordTimestampOffset, meta.timestamp_ns);
-  EncodeFixed<std::int64_t>(rec + kRecordCauseOffset, meta.cause);
-  EncodeFixed<std::uint16_t>(rec + kRecordTypeOffset, meta.type);
-  rec[kRecordSourceOffset] = static_cast<char>(meta.source);
-  rec[kRecordFlagsOffset] = static_cast<char>(meta.flags);
-  if (!body.empty()) std::memcpy(rec + kRecordHeaderSize, body.data(), body.size());
   EncodeFixed<std::uint32_t>(rec, MaskedCrc(std::string_view(rec + 4, padded - 4)));
 }
 

@@ -8,7 +8,10 @@ namespace evbus::persist {
 
 PageWriter::PageWriter(Env* env, std::string path, std::unique_ptr<WritableFile> file,
                        std::uint64_t first_id)
-    : env_(env), path_(std::move(path)), file_(std::move(file)), first_id_(first_id) {}
+    : env_(env), path_(std::move(path)), file_(std::move(file)), first_id_(first_id) {
+  buffer_.reserve(kPageWriteBufferBytes + (64u << 10));
+  offsets_.reserve(4096);
+}
 
 PageWriter::~PageWriter() { (void)Close(); }
 

@@ -26,6 +26,11 @@
 
 namespace evbus::persist {
 
+// Records are encoded into a buffer of this capacity, reserved once per page
+// writer (no allocation per record unless one record is larger); a writer
+// hands it to the kernel in one write(2) when it fills, or at a sync.
+inline constexpr std::size_t kPageWriteBufferBytes = 256u << 10;
+
 class PageWriter {
  public:
   // A new page file at `path` (created 0600) whose first record is `first_id`.

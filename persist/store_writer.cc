@@ -8,11 +8,6 @@
 
 namespace evbus::persist {
 
-namespace {
-// Buffered bytes beyond this are handed to the kernel without waiting for a sync.
-constexpr std::size_t kFlushThresholdBytes = 256u << 10;
-}  // namespace
-
 std::string_view SyncPolicyName(SyncPolicy policy) {
   switch (policy) {
     case SyncPolicy::kEveryEvent:
@@ -100,9 +95,7 @@ Status StoreWriter::SealActive() {
   if (s.ok() && pages_dir_dirty_) s = env_->SyncDir(pages_dir_);
   if (!s.ok()) return s;
   pages_dir_dirty_ = false;
-  ++syncs_;
-  has_unsynced_ = false;
-  s = WriteCheckpoint();
+  s = MarkSynced();
   if (!s.ok()) return s;
   s = active_->Close();
   active_.reset();
@@ -139,7 +132,7 @@ Status StoreWriter::Append(const RecordMeta& meta, std::string_view body) {
     s = MaybeSync();
     if (!s.ok()) return s;
   }
-  if (active_->size() - active_->flushed_size() >= kFlushThresholdBytes) return active_->Flush();
+  if (active_->size() - active_->flushed_size() >= kPageWriteBufferBytes) return active_->Flush();
   return Status::OK();
 }
 
@@ -152,10 +145,15 @@ Status StoreWriter::AppendAbandoned(std::uint64_t id) {
 }
 
 Status StoreWriter::MaybeSync() {
-  if (!has_unsynced_ || options_.sync_policy != SyncPolicy::kGroup) return Status::OK();
-  if (std::chrono::steady_clock::now() - oldest_unsynced_ < options_.group_commit_interval) {
-    return Status::OK();
+  if (options_.sync_policy != SyncPolicy::kGroup) return Status::OK();
+  const auto now = std::chrono::steady_clock::now();
+  if (!has_unsynced_) {
+    // Idle after a burst: let the checkpoint catch up once it is due.
+    if (checkpointed_next_id_ == next_id_ || now - last_checkpoint_ < options_.checkpoint_interval)
+      return Status::OK();
+    return WriteCheckpoint();
   }
+  if (now - oldest_unsynced_ < options_.group_commit_interval) return Status::OK();
   return Sync();
 }
 
@@ -167,6 +165,10 @@ Status StoreWriter::Sync() {
     if (!s.ok()) return s;
     pages_dir_dirty_ = false;
   }
+  return MarkSynced();
+}
+
+Status StoreWriter::MarkSynced() {
   has_unsynced_ = false;
   if (durable_next_id_ != next_id_) {
     durable_next_id_ = next_id_;  // fsynced: acknowledged

@@ -194,6 +194,7 @@ TEST_F(StoreWriterTest, GroupCommitSyncsWithinTheInterval) {
   StoreWriterOptions options;
   options.sync_policy = SyncPolicy::kGroup;
   options.group_commit_interval = std::chrono::milliseconds(2);
+  options.checkpoint_interval = std::chrono::nanoseconds(0);  // a CHECKPOINT after every sync
   auto writer = OpenWriter(options);
   AppendRange(writer.get(), 0, 3);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
@@ -281,6 +282,57 @@ TEST_F(StoreWriterTest, CheckpointIntervalLetsTheCheckpointLagButNeverLead) {
   ASSERT_TRUE(writer->Close().ok());
   checkpoint = ReadCheckpoint(Env::Default(), dir(), nullptr);
   EXPECT_EQ(checkpoint->durable_next_id, 10u);  // Close always writes it
+}
+
+// The default lets the checkpoint lag the group commits; once the interval
+// has passed, an idle MaybeSync() brings it up to what is durable.
+TEST_F(StoreWriterTest, LaggingCheckpointCatchesUpWhenIdleAfterTheInterval) {
+  StoreWriterOptions options;
+  options.sync_policy = SyncPolicy::kGroup;
+  options.group_commit_interval = std::chrono::nanoseconds(0);
+  options.checkpoint_interval = std::chrono::milliseconds(50);
+  auto writer = OpenWriter(options);
+  AppendRange(writer.get(), 0, 5);  // each append syncs (interval 0)
+  EXPECT_EQ(writer->durable_next_id(), 5u);
+  auto checkpoint = ReadCheckpoint(Env::Default(), dir(), nullptr);
+  ASSERT_TRUE(checkpoint.has_value());
+  EXPECT_LT(checkpoint->durable_next_id, 5u);  // written at Open, not due yet
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    ASSERT_TRUE(writer->MaybeSync().ok());
+    checkpoint = ReadCheckpoint(Env::Default(), dir(), nullptr);
+    if (checkpoint && checkpoint->durable_next_id == 5u) break;
+  }
+  ASSERT_TRUE(checkpoint.has_value());
+  EXPECT_EQ(checkpoint->durable_next_id, 5u);
+  EXPECT_EQ(checkpoint->page_first_id, 0u);
+}
+
+// A sealed page is acknowledged without waiting for a CHECKPOINT; a power cut
+// right after it loses nothing, though the checkpoint still names page 0.
+TEST_F(StoreWriterTest, SealedPagesAreAcknowledgedBeforeTheCheckpointCatchesUp) {
+  FaultInjectionEnv env;
+  StoreWriterOptions options;
+  options.env = &env;
+  options.sync_policy = SyncPolicy::kPerPage;
+  options.max_page_bytes = 4096;
+  options.checkpoint_interval = std::chrono::hours(1);
+  auto writer = OpenWriter(options);
+  AppendRange(writer.get(), 0, 60);  // several pages sealed
+  const std::uint64_t acknowledged = writer->durable_next_id();
+  ASSERT_GT(acknowledged, 0u);
+  auto checkpoint = ReadCheckpoint(&env, dir(), nullptr);
+  ASSERT_TRUE(checkpoint.has_value());
+  EXPECT_EQ(checkpoint->durable_next_id, 0u);
+  env.Crash();
+  writer.reset();
+  env.DropUnsyncedData();
+  auto reopened = OpenWriter(StoreWriterOptions{.env = &env});
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_GE(reopened->next_id(), acknowledged);
+  const std::uint64_t next = reopened->next_id();
+  reopened.reset();
+  ExpectDenseRecords(ReadStoreRecords(dir()), next);
 }
 
 }  // namespace
