@@ -27,6 +27,7 @@ struct Scenario {
 constexpr Scenario kScenarios[] = {
     {1, RunProducerKills},
     {2, RunPersisterKills},
+    {4, RunStoreCorruption},
 };
 
 int Usage(const char* argv0) {
