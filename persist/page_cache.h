@@ -18,6 +18,7 @@
 #include <unordered_map>
 
 #include "persist/page_reader.h"
+#include "persist/page_summary.h"
 
 namespace evbus::persist {
 
@@ -26,6 +27,7 @@ struct LoadedPage {
   std::string path;
   std::string bytes;
   ParsedPage parsed;
+  PageSummary summary;  // header column and ranges for searches
 };
 
 struct PageCacheStats {

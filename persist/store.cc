@@ -139,6 +139,7 @@ std::shared_ptr<const LoadedPage> Store::LoadPage(const PageFile& file, bool new
     return nullptr;
   }
   page->parsed = std::move(*parsed);
+  page->summary = PageSummary::Build(page->bytes, page->parsed);
   std::shared_ptr<const LoadedPage> shared = std::move(page);
   cache_.Insert(file.first_id, shared);
   return shared;

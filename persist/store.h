@@ -13,8 +13,11 @@
 // reads the directory listing, the newest page's footer or the CHECKPOINT and
 // the few records after it: never the whole store.
 //
-// Metadata filters run on record headers without touching the JSON; a query
-// scans the JSON text. Pages come through an LRU cache (hit/miss counters).
+// Metadata filters run on record headers without touching the JSON: a page
+// loaded into the LRU cache (hit/miss counters) carries a PageSummary, a
+// dense column of its records' headers plus its type/source/date ranges, so
+// a search skips pages no event of which can match and scans the column of
+// the others; a query scans the JSON text.
 // Abandoned ids and ids lost to corruption read as missing: searches skip
 // them, GetEvent says NotFound and why.
 //
@@ -79,6 +82,9 @@ class EventIterator {
  private:
   friend class Store;
   EventIterator(const Store* store, const SearchQuery& query, std::int64_t latest_id);
+  // Walks page_ from cursor_ towards `stop` (exclusive) over its header
+  // column; true at a match (cursor_ moves past it), else cursor_ = stop.
+  bool ScanPage(std::int64_t stop);
 
   const Store* store_;
   const EventFilter* filter_;

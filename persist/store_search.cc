@@ -1,4 +1,5 @@
 // Store: search_events, get_event and the iterator behind them.
+#include <algorithm>
 #include <utility>
 
 #include "persist/page_codec.h"
@@ -37,28 +38,47 @@ EventIterator::EventIterator(const Store* store, const SearchQuery& query, std::
 
 bool EventIterator::Next() {
   while (remaining_ != 0 && cursor_ >= lo_ && cursor_ <= hi_) {
-    const std::int64_t id = cursor_;
-    cursor_ += reverse_ ? -1 : 1;
-    const auto uid = static_cast<std::uint64_t>(id);
+    const auto uid = static_cast<std::uint64_t>(cursor_);
     if (!page_ || uid < page_->parsed.first_id || uid >= page_->parsed.next_id()) {
-      page_ = store_->PageFor(id, &status_);
+      page_ = store_->PageFor(cursor_, &status_);
       if (!status_.ok()) return false;
-      if (!page_ || uid >= page_->parsed.next_id()) continue;  // no page holds it
+      if (!page_ || uid >= page_->parsed.next_id()) {  // no page holds it
+        cursor_ += reverse_ ? -1 : 1;
+        continue;
+      }
     }
-    const std::uint32_t offset = page_->parsed.offsets[uid - page_->parsed.first_id];
-    if (offset == 0) continue;  // lost to corruption (reported when the page loaded)
-    const DecodedRecord rec = RecordAt(page_->bytes, offset);
-    if (rec.meta.abandoned()) continue;
-    meta_ = MetaOf(rec.meta);
-    if (filter_ != nullptr) {
-      if (!filter_->MatchesMeta(meta_)) continue;
-      if (filter_->needs_json() && !filter_->MatchesJson(rec.body)) continue;
+    const auto first = static_cast<std::int64_t>(page_->parsed.first_id);
+    const auto end = static_cast<std::int64_t>(page_->parsed.next_id());  // exclusive
+    // The part of this page inside [lo_, hi_], walked in the search's direction.
+    const std::int64_t stop = reverse_ ? std::max(first, lo_) - 1 : std::min(end - 1, hi_) + 1;
+    if (filter_ != nullptr && !page_->summary.MayMatch(*filter_)) {
+      cursor_ = stop;  // no event of the page can pass: skip it whole
+      continue;
     }
-    cause_ = CauseOf(rec.meta);
-    json_ = rec.body;
+    if (ScanPage(stop)) return true;
+  }
+  return false;
+}
+
+bool EventIterator::ScanPage(std::int64_t stop) {
+  const LoadedPage& page = *page_;
+  const IndexedRecord* records = page.summary.records.data();
+  const auto first = static_cast<std::int64_t>(page.parsed.first_id);
+  const std::int64_t step = reverse_ ? -1 : 1;
+  for (std::int64_t id = cursor_; id != stop; id += step) {
+    const IndexedRecord& record = records[id - first];
+    if (record.meta.id == Event::kInvalidId) continue;  // abandoned or lost (reported at load)
+    if (filter_ != nullptr && !filter_->MatchesMeta(record.meta)) continue;
+    const std::string_view body(page.bytes.data() + record.body_offset, record.body_length);
+    if (filter_ != nullptr && filter_->needs_json() && !filter_->MatchesJson(body)) continue;
+    cursor_ = id + step;
+    meta_ = record.meta;
+    cause_ = record.cause == kNoCause ? std::nullopt : std::optional<std::int64_t>(record.cause);
+    json_ = body;
     if (remaining_ > 0) --remaining_;
     return true;
   }
+  cursor_ = stop;
   return false;
 }
 
