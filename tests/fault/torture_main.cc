@@ -28,6 +28,7 @@ constexpr Scenario kScenarios[] = {
     {1, RunProducerKills},
     {2, RunPersisterKills},
     {4, RunStoreCorruption},
+    {7, RunPermissions},
 };
 
 int Usage(const char* argv0) {
