@@ -30,6 +30,7 @@ constexpr Subcommand kSubcommands[] = {
     {"delete", evbus::cli::CmdDelete},
     {"import-openhands", evbus::cli::CmdImportOpenHands},
     {"export-openhands", evbus::cli::CmdExportOpenHands},
+    {"bench", evbus::cli::CmdBench},
 };
 
 int Help(const std::vector<std::string>& args) {

@@ -79,6 +79,7 @@ int CmdSessions(const std::vector<std::string>& argv);
 int CmdDelete(const std::vector<std::string>& argv);
 int CmdImportOpenHands(const std::vector<std::string>& argv);
 int CmdExportOpenHands(const std::vector<std::string>& argv);
+int CmdBench(const std::vector<std::string>& argv);
 
 }  // namespace evbus::cli
 

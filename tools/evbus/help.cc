@@ -79,6 +79,19 @@ constexpr HelpEntry kEntries[] = {
      "  and OUT_DIR/event_cache/<a>-<b>.json (complete pages of 25 ids). OUT_DIR must\n"
      "  not hold events already. stdout: one JSON line of counts. Progress on stderr\n"
      "  when it is a terminal.\n"},
+    {"bench",
+     "evbus bench [WORKLOAD ...] [--csv] [--cpus A,B] [--time-ms N]\n"
+     "  Runs named workloads, each measured beside a baseline in the same run, and\n"
+     "  prints workload, metric, evbus, baseline, ratio (how many times better evbus\n"
+     "  is) as a table, or CSV with --csv. Default: every workload, a few seconds.\n"
+     "    publish    ring publish of 512 B events/s vs a mutex + std::deque\n"
+     "    add_event  EventStream add_event (~1 KiB events, 20 secrets) vs serialize +\n"
+     "               mutex + std::deque\n"
+     "    persist    store append with group commit vs write(2) + fdatasync every 5 ms\n"
+     "    latency    publish -> read p50/p99 across two processes vs a pipe ping-pong\n"
+     "  --cpus A,B: the CPUs of the sender and the receiver (default 0,1);\n"
+     "  --time-ms N: time per measurement (default 300). Progress on stderr when it\n"
+     "  is a terminal.\n"},
     {"demo",
      "evbus demo\n  Plays a short scene: agent, runtime and server processes on one stream, then\n"
      "  prints a summary and scans shared memory for the registered secret.\n"},
@@ -102,6 +115,7 @@ const char* GeneralHelp() {
          "  delete    delete a stream's store\n"
          "  import-openhands  read an OpenHands conversation directory into a store\n"
          "  export-openhands  write a store in OpenHands' layout\n"
+         "  bench     throughput and latency beside same-run baselines\n"
          "  demo      a short multi-process demo\n"
          "  help      this text, or `evbus help SUBCOMMAND`\n\n"
          "stdout carries data (JSON lines), stderr human messages.\n"
