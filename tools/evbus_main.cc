@@ -26,6 +26,7 @@ constexpr Subcommand kSubcommands[] = {
     {"get", evbus::cli::CmdGet},
     {"persist", evbus::cli::CmdPersist},
     {"secrets", evbus::cli::CmdSecrets},
+    {"inspect", evbus::cli::CmdInspect},
     {"sessions", evbus::cli::CmdSessions},
     {"delete", evbus::cli::CmdDelete},
     {"import-openhands", evbus::cli::CmdImportOpenHands},

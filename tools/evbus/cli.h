@@ -75,6 +75,7 @@ int CmdSearch(const std::vector<std::string>& argv);
 int CmdGet(const std::vector<std::string>& argv);
 int CmdPersist(const std::vector<std::string>& argv);
 int CmdSecrets(const std::vector<std::string>& argv);
+int CmdInspect(const std::vector<std::string>& argv);
 int CmdSessions(const std::vector<std::string>& argv);
 int CmdDelete(const std::vector<std::string>& argv);
 int CmdImportOpenHands(const std::vector<std::string>& argv);

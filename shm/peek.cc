@@ -1,0 +1,61 @@
+// PeekRecord: acquire the commit word, copy entry and body, re-check the
+// claim word, verify the CRC. Writes nothing.
+#include "shm/peek.h"
+
+#include <cstddef>
+#include <cstring>
+
+#include "shm/atomic128.h"
+#include "shm/fence.h"
+
+namespace evbus::shm {
+
+PeekStatus PeekRecord(const Segment& segment, std::uint64_t id, Record* record,
+                      std::vector<char>* buffer) {
+  const SegmentHeader& h = segment.header();
+  const IndexEntry* e = segment.index_entry(id);
+  // SYNC POINT READ: entry.commit -- when it says CommittedValue(id), the
+  // producer's body bytes and entry fields are visible to this thread.
+  const std::uint64_t c = e->commit.load(std::memory_order_acquire);
+  if (c == AbandonedValue(id)) return PeekStatus::kAbandoned;
+  if (c != CommittedValue(id)) {
+    return (c & ~kAbandonedBit) > id + 1 ? PeekStatus::kOverwritten : PeekStatus::kUncommitted;
+  }
+  // The fields after `commit` (data_pos .. reserved), copied as raw bytes:
+  // a racing overwrite is caught by the re-check below.
+  char entry_bytes[sizeof(IndexEntry)];
+  constexpr std::size_t kFieldsBegin = offsetof(IndexEntry, data_pos);
+  constexpr std::size_t kFieldsEnd = offsetof(IndexEntry, pad);
+  std::memcpy(entry_bytes + kFieldsBegin, reinterpret_cast<const char*>(e) + kFieldsBegin,
+              kFieldsEnd - kFieldsBegin);
+  std::uint64_t data_pos = 0;
+  std::uint32_t length = 0, crc = 0;
+  std::memcpy(&data_pos, entry_bytes + offsetof(IndexEntry, data_pos), sizeof data_pos);
+  std::memcpy(&length, entry_bytes + offsetof(IndexEntry, length), sizeof length);
+  std::memcpy(&crc, entry_bytes + offsetof(IndexEntry, crc32c), sizeof crc);
+  const std::uint64_t capacity = h.data_capacity;
+  const std::uint64_t offset = data_pos & (capacity - 1);
+  const bool in_bounds = length <= h.max_record_size && offset + length <= capacity;
+  buffer->resize(in_bounds ? length : 0);
+  if (in_bounds && length > 0) std::memcpy(buffer->data(), segment.data() + offset, length);
+  // Seqlock re-check: pairs with the release fence after the claim CAS. If the
+  // copy saw any byte of a later claim, these loads see that claim.
+  ThreadFence(std::memory_order_acquire);
+  const std::uint64_t head = LoadHalfAcquire(&segment.claim()->next_id);
+  const std::uint64_t tail = LoadHalfAcquire(&segment.claim()->tail);
+  if (head > id + h.index_slots || tail > data_pos + capacity) return PeekStatus::kOverwritten;
+  if (!in_bounds || RecordChecksum(buffer->data(), length, entry_bytes) != crc) {
+    return PeekStatus::kCorrupt;
+  }
+  record->id = id;
+  std::memcpy(&record->meta.timestamp_ns, entry_bytes + offsetof(IndexEntry, timestamp_ns), 8);
+  std::memcpy(&record->meta.cause, entry_bytes + offsetof(IndexEntry, cause), 8);
+  std::memcpy(&record->meta.type, entry_bytes + offsetof(IndexEntry, type), 2);
+  std::memcpy(&record->meta.source, entry_bytes + offsetof(IndexEntry, source), 1);
+  std::memcpy(&record->meta.flags, entry_bytes + offsetof(IndexEntry, flags), 1);
+  std::memcpy(&record->producer_slot, entry_bytes + offsetof(IndexEntry, producer_slot), 2);
+  record->body = std::string_view(buffer->data(), length);
+  return PeekStatus::kRecord;
+}
+
+}  // namespace evbus::shm
