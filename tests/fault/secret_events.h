@@ -1,0 +1,57 @@
+// The secrets of scenario 6 and the events that carry them: a registered
+// secret in every place a string can be (the top-level message, content,
+// action arguments, nested objects, arrays of arrays, and outputs longer
+// than 64 KiB), with a marker "marker p=<producer> s=<seq>" in the message
+// so that every stored event can be found and checked.
+#ifndef EVBUS_TESTS_FAULT_SECRET_EVENTS_H_
+#define EVBUS_TESTS_FAULT_SECRET_EVENTS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace evbus::torture {
+
+// name -> value; values chosen so that no JSON escape can spell them.
+inline std::vector<std::pair<std::string, std::string>> TortureSecrets() {
+  return {{"openai", "sk-torture-9f8e7d6c5b4a"},
+          {"github", "ghp_tortureTok3141592653"},
+          {"db", "pass word with spaces 2718"},
+          {"unicode",
+           "s\xc3\xa9"
+           "cr\xc3\xa8t-\xe2\x82\xac-1618"},
+          {"short", "Zq7#Zq7"}};
+}
+
+// Places per event that hold a secret (each must read back redacted).
+inline constexpr int kSecretPlaces = 6;
+
+// The JSON of event `seq` of `producer`; every `kLongEvery`-th is long.
+inline constexpr std::uint64_t kLongEvery = 16;
+inline std::string SecretEventJson(std::uint32_t producer, std::uint64_t seq) {
+  const auto secrets = TortureSecrets();
+  auto s = [&](std::size_t k) { return secrets[(seq + k) % secrets.size()].second; };
+  const std::string marker = "marker p=" + std::to_string(producer) + " s=" + std::to_string(seq);
+  if (seq % 2 == 0) {
+    return R"({"action":"run","args":{"command":"export KEY=)" + s(0) + R"(","thought":"use )" +
+           s(1) + R"(","blocking":false,"nested":{"deeper":{"list":["x",")" + s(2) + R"(",[")" +
+           s(3) + R"("]]}}},"message":")" + marker + " " + s(4) +
+           R"(","timeout":null,"content_tail":")" + s(0) + R"("})";
+  }
+  std::string output = "out " + s(0) + " ";
+  if (seq % kLongEvery == 1) {  // > 64 KiB with secrets at the start, middle and end
+    output.append(40 * 1024, 'o');
+    output += s(1);
+    output.append(40 * 1024, 'p');
+  } else {
+    output += s(1);
+  }
+  output += " end " + s(2);
+  return R"({"observation":"run","content":")" + output + R"(","extras":{"command":"cat )" + s(3) +
+         R"(","metadata":{"exit_code":0,"lines":[")" + s(4) + R"(",["deep"]]}},"message":")" +
+         marker + " " + s(0) + R"("})";
+}
+
+}  // namespace evbus::torture
+
+#endif  // EVBUS_TESTS_FAULT_SECRET_EVENTS_H_

@@ -1,0 +1,155 @@
+// Scenario 6: secrets. The stream's secrets are set once (shared secrets
+// file); several producer processes add events that carry them in every
+// place a string can be (tests/fault/secret_events.h) while a persister
+// stores them. Then the raw segment bytes (/dev/shm) and every file of the
+// store are scanned for each secret, and every stored event is read back.
+//
+// Targets: 0 occurrences of any secret; every event stored once, with all
+// of its secret places redacted.
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/stream/event_stream.h"
+#include "core/stream/shared_secrets.h"
+#include "persist/store.h"
+#include "tests/fault/fault_child.h"
+#include "tests/fault/fault_util.h"
+#include "tests/fault/persist_check.h"
+#include "tests/fault/secret_events.h"
+#include "tests/fault/torture.h"
+#include "tests/testutil/temp_dir.h"
+
+namespace evbus::torture {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr int kProducers = 3;
+
+std::size_t Occurrences(std::string_view text, std::string_view needle) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(needle); at != std::string_view::npos;
+       at = text.find(needle, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+// Reads the store back: events found (by marker), fully redacted or not.
+void CheckStoredEvents(const std::string& root, const std::string& sid, std::uint64_t per_producer,
+                       ScenarioResult* r) {
+  auto store = persist::Store::Open(root, sid, "");
+  if (!store.ok()) return r->Fail("store: " + store.status().ToString());
+  std::set<std::pair<unsigned, std::uint64_t>> seen;
+  std::uint64_t under_redacted = 0;
+  persist::EventIterator it = (*store)->Search(persist::SearchQuery());
+  while (it.Next()) {
+    const std::string_view json = it.json();
+    const std::size_t at = json.find("marker p=");
+    unsigned p = 0;
+    std::uint64_t s = 0;
+    if (at == std::string_view::npos || std::sscanf(std::string(json.substr(at, 40)).c_str(),
+                                                    "marker p=%u s=%" SCNu64, &p, &s) != 2) {
+      ++r->torn;
+      continue;
+    }
+    if (!seen.insert({p, s}).second) ++r->duplicated;
+    if (Occurrences(json, "<secret_hidden>") < static_cast<std::size_t>(kSecretPlaces)) {
+      ++under_redacted;
+    }
+    ++r->events_checked;
+  }
+  const std::uint64_t expected = kProducers * per_producer;
+  if (seen.size() < expected) r->lost += expected - seen.size();
+  ExpectAtMost(r, "events with a secret place not redacted", static_cast<double>(under_redacted),
+               0);
+}
+
+}  // namespace
+
+ScenarioResult RunSecrets(const TortureConfig& config) {
+  ScenarioResult r;
+  r.name = "6 secrets";
+  const std::uint64_t per_producer = static_cast<std::uint64_t>(config.Count(1000, 200));
+  testutil::TempDir tmp("evbus_torture");
+  const std::string sid = UniqueStream("torture-secrets");
+  const std::string log = tmp.path() + "/persister.log";
+  (void)shm::Segment::Remove(sid, "");
+  EventStreamOptions options;
+  options.store_root = tmp.path();
+  options.capacity = 8 << 20;
+  options.max_event_size = 256 << 10;
+  auto stream = EventStream::Open(sid, options);
+  Redactor::SecretMap secrets;
+  std::vector<std::string> needles;
+  for (const auto& [name, value] : TortureSecrets()) {
+    secrets[name] = value;
+    needles.push_back(value);
+  }
+  Status s = stream.ok() ? (*stream)->SetSecrets(secrets) : stream.status();
+  if (!s.ok()) {
+    r.Fail("set-up: " + s.ToString());
+    return r;
+  }
+  const std::string shm_path = "/dev/shm/" + (*stream)->segment().shm_name();
+  FaultChild persister;
+  if (!persister.Start({Helper(config, "evbus_persister"), "--root", tmp.path(), "--session", sid},
+                       log) ||
+      !WaitForDurableSubscriber(sid, 60s)) {
+    r.Fail("the persister did not start; see " + log);
+  }
+  FaultChild producers[kProducers];
+  for (int p = 0; p < kProducers && r.ok(); ++p) {
+    if (!producers[p].Start({Helper(config, "torture_secret_proc"), tmp.path(), sid,
+                             std::to_string(p), std::to_string(per_producer)},
+                            log)) {
+      r.Fail("cannot start a producer");
+    }
+  }
+  for (FaultChild& p : producers) {
+    int status = 0;
+    if (p.running() && (!p.Wait(&status, 300s) || !WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
+      r.Fail("a producer failed (status " + std::to_string(status) + "); see " + log);
+    }
+  }
+  const auto total = static_cast<std::int64_t>(kProducers * per_producer);
+  if (r.ok() && !WaitForStoreLatest(tmp.path(), sid, total - 1, 120s)) {
+    r.Fail("the persister did not store every event");
+  }
+  persister.Signal(SIGTERM);
+  int status = 0;
+  persister.Wait(&status, 60s);
+  r.faults = total;  // events published with secrets in them
+  r.secrets_found = static_cast<std::int64_t>(CountInFile(shm_path, needles));
+  const std::string secrets_file = SharedSecrets::PathFor(sid, "");
+  std::uint64_t files = 1;
+  for (const std::string& file : FilesUnder(tmp.path())) {
+    if (file == secrets_file || file == log) continue;
+    r.secrets_found += static_cast<std::int64_t>(CountInFile(file, needles));
+    ++files;
+  }
+  // Control: the scan does find them where they belong (the secrets file).
+  const std::uint64_t control = CountInFile(secrets_file, needles);
+  if (control < needles.size()) r.Fail("the scan did not find the secrets in the secrets file");
+  CheckStoredEvents(tmp.path(), sid, per_producer, &r);
+  ExpectAtMost(&r, "secrets found", static_cast<double>(r.secrets_found), 0);
+  ExpectAtMost(&r, "lost", static_cast<double>(r.lost), 0);
+  ExpectAtMost(&r, "duplicated", static_cast<double>(r.duplicated), 0);
+  ExpectAtMost(&r, "unreadable events", static_cast<double>(r.torn), 0);
+  r.detail = std::to_string(files) + " files scanned (the segment and every store file) for " +
+             std::to_string(needles.size()) + " secrets (control: " + std::to_string(control) +
+             " found in the secrets file)";
+  (void)(*stream)->Close();
+  (void)shm::Segment::Remove(sid, "");
+  ::unlink(secrets_file.c_str());
+  return r;
+}
+
+}  // namespace evbus::torture
