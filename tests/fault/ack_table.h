@@ -2,7 +2,9 @@
 // producer process records how many of its events Publish acknowledged and
 // how often it was back-pressured. It survives the producer's kill -9, so the
 // driver knows exactly which sequence numbers were acknowledged before the
-// kill and can count any of them that never arrive as lost.
+// kill and can count any of them that never arrive as lost. A torture
+// subscriber uses its slot the same way: the next id it will consume, and
+// the bad records it saw (tests/procs/torture_subscriber_proc.cc).
 //
 // Thread safety: each slot has one writer (the producer with that index);
 // any process may read.

@@ -25,8 +25,8 @@ struct Scenario {
   ScenarioResult (*run)(const TortureConfig&);
 };
 constexpr Scenario kScenarios[] = {
-    {1, RunProducerKills}, {2, RunPersisterKills}, {4, RunStoreCorruption},
-    {6, RunSecrets},       {7, RunPermissions},
+    {1, RunProducerKills},   {2, RunPersisterKills}, {3, RunSubscriberFaults},
+    {4, RunStoreCorruption}, {6, RunSecrets},        {7, RunPermissions},
 };
 
 int Usage(const char* argv0) {

@@ -1,0 +1,124 @@
+// Scenario 3's rig and its lapped-subscriber part (see subscriber_faults.h).
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <thread>
+
+#include "persist/store.h"
+#include "shm/atomic128.h"
+#include "tests/fault/event_payload.h"
+#include "tests/fault/fault_util.h"
+#include "tests/fault/persist_check.h"
+#include "tests/fault/subscriber_faults.h"
+#include "tests/testutil/temp_dir.h"
+
+namespace evbus::torture {
+
+using namespace std::chrono_literals;
+
+SubscriberRig::SubscriberRig(const TortureConfig& config, const std::string& prefix,
+                             std::uint32_t index_slots)
+    : config_(config), stream_(UniqueStream(prefix)) {
+  (void)shm::Segment::Remove(stream_, "");
+  shm::SegmentOptions so;
+  so.data_capacity = 1 << 20;
+  so.index_slots = index_slots;
+  so.max_record_size = 1 << 16;
+  ok_ = shm::Segment::Create(stream_, "", so, &segment_).ok() &&
+        table_.Open(AckTablePath(stream_), kSubscriberSlot + 1, /*create=*/true);
+}
+
+SubscriberRig::~SubscriberRig() {
+  segment_.reset();
+  (void)shm::Segment::Remove(stream_, "");
+}
+
+std::uint64_t SubscriberRig::head() const {
+  return shm::LoadHalfAcquire(&segment_->claim()->next_id);
+}
+
+bool SubscriberRig::StartProducer(std::uint32_t index, FaultChild* child, std::uint64_t count,
+                                  int timeout_ms) {
+  std::string line;
+  return child->Start({Helper(config_, "torture_producer_proc"), stream_, std::to_string(index),
+                       table_.path(), std::to_string(table_.size()), std::to_string(count),
+                       std::to_string(timeout_ms)}) &&
+         child->ReadLineStartingWith("ready ", &line, 30s);
+}
+
+bool SubscriberRig::StartSubscriber(const std::string& name, bool durable, std::uint64_t until,
+                                    FaultChild* child, std::uint64_t* start) {
+  std::string line;
+  if (!child->Start({Helper(config_, "torture_subscriber_proc"), stream_, name, durable ? "1" : "0",
+                     table_.path(), std::to_string(table_.size()), std::to_string(kSubscriberSlot),
+                     std::to_string(until)}) ||
+      !child->ReadLineStartingWith("ready ", &line, 30s)) {
+    return false;
+  }
+  *start = std::stoull(line.substr(6));
+  return true;
+}
+
+bool SubscriberRig::WaitConsumed(std::uint64_t id, std::chrono::milliseconds timeout) const {
+  const auto deadline = Clock::now() + timeout;
+  while (table_.acked(kSubscriberSlot) < id) {
+    if (Clock::now() > deadline) return false;
+    std::this_thread::sleep_for(1ms);  // polling with a deadline
+  }
+  return true;
+}
+
+std::string LapFrozenSubscriber(const TortureConfig& config, ScenarioResult* r) {
+  SubscriberRig rig(config, "torture-lap", 1 << 10);
+  testutil::TempDir tmp("evbus_torture");
+  const std::string log = tmp.path() + "/persister.log";
+  const std::uint64_t total = 4 << 10;  // four times the ids the ring holds
+  FaultChild persister, sub, producer;
+  std::uint64_t start = 0;
+  if (!rig.ok() ||
+      !persister.Start(
+          {Helper(config, "evbus_persister"), "--root", tmp.path(), "--session", rig.stream()},
+          log) ||
+      !WaitForDurableSubscriber(rig.stream(), 60s) ||
+      !rig.StartSubscriber("lapped", false, total, &sub, &start)) {
+    r->Fail("lap: set-up failed; see " + log);
+    return "";
+  }
+  sub.Signal(SIGSTOP);
+  ++r->faults;
+  int status = 0;
+  if (!rig.StartProducer(0, &producer, total, 60'000) || !producer.Wait(&status, 120s)) {
+    r->Fail("lap: the producer did not publish everything");
+  }
+  sub.Signal(SIGCONT);
+  std::string line;
+  std::uint64_t gap_ids = 0, gaps = 0, refilled = 0;
+  auto store_ready = WaitForStoreLatest(tmp.path(), rig.stream(), total - 1, 120s);
+  auto store = persist::Store::Open(tmp.path(), rig.stream(), "");
+  while (store_ready && store.ok() && sub.ReadLine(&line, 120s) && line.rfind("gap ", 0) == 0) {
+    unsigned long long first = 0, last = 0;
+    if (std::sscanf(line.c_str(), "gap %llu %llu", &first, &last) != 2) break;
+    ++gaps;
+    for (std::uint64_t id = first; id <= last; ++id, ++gap_ids) {
+      auto event = (*store)->GetEventJson(static_cast<std::int64_t>(id));
+      std::uint32_t p = 0;
+      std::uint64_t seq = 0;
+      if (event.ok() && CheckEventBody(event->json, &p, &seq) && seq == id) ++refilled;
+    }
+  }
+  if (line.rfind("done ", 0) != 0 || line.find(" bad=0") == std::string::npos) {
+    r->Fail("lap: the subscriber did not finish cleanly: " + line);
+  }
+  if (gaps == 0) r->Fail("lap: the frozen non-durable subscriber was never lapped");
+  r->lost += gap_ids - refilled;
+  r->events_checked += (total - start - gap_ids) + refilled;
+  r->torn += rig.table().backpressured(kSubscriberSlot);
+  persister.Signal(SIGTERM);
+  persister.Wait(&status, 60s);
+  return std::to_string(gaps) + " gaps (" + std::to_string(gap_ids) +
+         " ids) reported to the lapped subscriber, all starting where it stood; " +
+         std::to_string(refilled) + " of them read back from the store";
+}
+
+}  // namespace evbus::torture

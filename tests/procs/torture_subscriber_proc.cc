@@ -1,0 +1,88 @@
+// Subscriber process of torture scenario 3: reads a stream and checks every
+// record (tests/fault/event_payload.h bodies, ids in order), recording its
+// progress in slot SLOT of the shared table (tests/fault/ack_table.h) so that
+// the driver knows what it had consumed when it was killed or stopped: the
+// slot's first counter is the next id to consume, the second the number of
+// bad records (torn body, id out of order, corrupt, a gap that does not start
+// where it stood).
+//
+//   torture_subscriber_proc STREAM NAME DURABLE(0|1) TABLE SLOTS SLOT UNTIL
+//
+// Reads until its next id reaches UNTIL (0: until killed).
+// Stdout: "ready <first id>" after attaching, "gap <first> <last>" for each
+// gap, "done <next id> bad=<n>" at the end.
+// Exit status: 0 done, 2 usage or attach error.
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "shm/segment.h"
+#include "shm/subscriber.h"
+#include "tests/fault/ack_table.h"
+#include "tests/fault/event_payload.h"
+
+namespace {
+
+void WriteLine(const std::string& line) {
+  const std::string out = line + "\n";
+  if (::write(STDOUT_FILENO, out.data(), out.size()) < 0) std::_Exit(4);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 8) {
+    std::fprintf(stderr, "usage: %s STREAM NAME DURABLE TABLE SLOTS SLOT UNTIL\n", argv[0]);
+    return 2;
+  }
+  evbus::shm::SubscriberOptions options;
+  options.name = argv[2];
+  options.durable = std::strtoul(argv[3], nullptr, 10) != 0;
+  options.start = evbus::shm::StartAt::kOldest;
+  const auto slots = static_cast<std::uint32_t>(std::strtoul(argv[5], nullptr, 10));
+  const auto slot = static_cast<std::uint32_t>(std::strtoul(argv[6], nullptr, 10));
+  const std::uint64_t until = std::strtoull(argv[7], nullptr, 10);
+  evbus::torture::AckTable table;
+  std::unique_ptr<evbus::shm::Segment> segment;
+  evbus::Status s = evbus::shm::Segment::Open(argv[1], "", &segment);
+  std::unique_ptr<evbus::shm::Subscriber> sub;
+  if (s.ok()) s = evbus::shm::Subscriber::Attach(segment.get(), options, &sub);
+  if (!s.ok() || slot >= slots || !table.Open(argv[4], slots, /*create=*/false)) {
+    std::fprintf(stderr, "subscriber %s: %s\n", argv[2], s.ToString().c_str());
+    return 2;
+  }
+  table.Ack(slot, sub->next_id());
+  WriteLine("ready " + std::to_string(sub->next_id()));
+  std::uint64_t bad = 0;
+  evbus::shm::Record rec;
+  while (until == 0 || sub->next_id() < until) {
+    const std::uint64_t expected = sub->next_id();
+    const std::uint64_t bad_before = bad;
+    const evbus::shm::ReadStatus st = sub->Read(&rec, 100'000'000);
+    std::uint32_t producer = 0;
+    std::uint64_t seq = 0;
+    switch (st) {
+      case evbus::shm::ReadStatus::kRecord:
+        if (rec.id != expected || !evbus::torture::CheckEventBody(rec.body, &producer, &seq)) ++bad;
+        break;
+      case evbus::shm::ReadStatus::kGap:
+        if (rec.gap_first != expected) ++bad;
+        WriteLine("gap " + std::to_string(rec.gap_first) + " " + std::to_string(rec.gap_last));
+        break;
+      case evbus::shm::ReadStatus::kCorrupt:
+        ++bad;
+        break;
+      case evbus::shm::ReadStatus::kAbandoned:
+      case evbus::shm::ReadStatus::kEmpty:
+        break;
+    }
+    if (bad != bad_before) table.CountBackPressure(slot);
+    table.Ack(slot, sub->next_id());
+  }
+  WriteLine("done " + std::to_string(sub->next_id()) + " bad=" + std::to_string(bad));
+  return 0;
+}
