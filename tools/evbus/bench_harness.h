@@ -12,6 +12,9 @@
 //   latency   p50/p99 ns  ring publish -> busy-spin  pipe ping-pong
 //                         reader in another process  (write -> read in another process)
 //
+// Before each measurement the evbus side runs one lap of its ring untimed
+// (see WarmUp), so first-touch page faults are not what is measured.
+//
 // ratio = how many times better evbus is: evbus/baseline for rates,
 // baseline/evbus for latencies (> 1: evbus wins).
 //
@@ -82,6 +85,16 @@ double CallsPerSecond(std::chrono::nanoseconds budget, Op&& op) {
       return static_cast<double>(calls) / std::chrono::duration<double>(elapsed).count();
     }
   }
+}
+
+// Calls op() `count` times untimed (first touches of shared memory and
+// caches are slow in a VM and would be measured otherwise); false if op() failed.
+template <typename Op>
+bool WarmUp(std::uint64_t count, Op&& op) {
+  for (std::uint64_t i = 0; i < count; ++i) {
+    if (!op()) return false;
+  }
+  return true;
 }
 
 // The p-th percentile (0..100) of `samples` (sorted in place); 0 if empty.

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <memory>
@@ -22,7 +23,11 @@
 namespace evbus::cli {
 namespace {
 
-constexpr std::size_t kMaxPings = 100000;
+constexpr std::size_t kMaxPings = 200000;
+constexpr std::uint64_t kRingBytes = 1u << 20;
+// Pings before the measured ones: more than one lap of the ring, so that
+// both processes have touched every page of it (first touches are slow).
+constexpr std::uint64_t kWarmUpPings = kRingBytes / 64;
 constexpr std::int64_t kAckTimeoutNs = 2'000'000'000;  // a receiver that stalls this long failed
 
 // Shared by the two processes (an anonymous shared mapping made before fork).
@@ -119,7 +124,7 @@ Status RingLatency(const BenchConfig& config, std::vector<std::int64_t>* samples
   if (shared == nullptr) return Status::IOError("bench latency: cannot map shared memory");
   const std::string stream = "evbus-bench-latency-" + std::to_string(::getpid());
   shm::SegmentOptions options;
-  options.data_capacity = 4u << 20;
+  options.data_capacity = kRingBytes;
   options.max_record_size = 4096;
   std::unique_ptr<shm::Segment> segment;
   if (Status st = shm::Segment::Create(stream, "", options, &segment); !st.ok()) return st;
@@ -133,17 +138,23 @@ Status RingLatency(const BenchConfig& config, std::vector<std::int64_t>* samples
   while (ok && shared->ready.load(std::memory_order_acquire) == 0) {
     ok = shm::MonotonicNanos() < ready_deadline;
   }
-  const std::int64_t end = shm::MonotonicNanos() + config.time_per_side.count();
   std::string body(64, 'x');
-  while (ok && sent < kMaxPings && shm::MonotonicNanos() < end) {
+  auto ping = [&] {
     const std::int64_t stamp = shm::MonotonicNanos();
     std::memcpy(body.data(), &stamp, sizeof(stamp));
     std::uint64_t id = 0;
-    ok = producer->TryPublish({}, body, &id) == shm::PublishResult::kOk &&
-         WaitFor(shared->acked, ++sent);
-  }
+    return producer->TryPublish({}, body, &id) == shm::PublishResult::kOk &&
+           WaitFor(shared->acked, ++sent);
+  };
+  ok = ok && WarmUp(kWarmUpPings, ping);
+  const std::uint64_t first_measured = sent;
+  const std::int64_t end = shm::MonotonicNanos() + config.time_per_side.count();
+  while (ok && sent < kMaxPings && shm::MonotonicNanos() < end) ok = ping();
   shared->stop.store(1, std::memory_order_release);
   const bool reaped = child > 0 && Reap(child, shared, sent, samples);
+  samples->erase(samples->begin(),
+                 samples->begin() + static_cast<std::ptrdiff_t>(
+                                        std::min<std::uint64_t>(first_measured, samples->size())));
   producer.reset();
   segment.reset();
   (void)shm::Segment::Remove(stream, "");

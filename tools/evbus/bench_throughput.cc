@@ -26,6 +26,7 @@ namespace {
 
 constexpr std::size_t kDequeBound = 4096;  // the baseline queue stays bounded like the ring
 constexpr auto kGroupCommit = std::chrono::milliseconds(5);
+constexpr std::uint64_t kRingBytes = 4u << 20;  // small, so one untimed lap warms it
 
 std::string BenchStreamName(std::string_view tag) {
   return "evbus-bench-" + std::string(tag) + "-" + std::to_string(::getpid());
@@ -77,7 +78,7 @@ Status Failed(std::string_view workload, std::string_view what) {
 Status BenchPublish(const BenchConfig& config, std::vector<BenchFigure>* out) {
   const std::string stream = BenchStreamName("publish");
   shm::SegmentOptions options;
-  options.data_capacity = 16u << 20;
+  options.data_capacity = kRingBytes;
   options.max_record_size = 64u << 10;
   std::unique_ptr<shm::Segment> segment;
   if (Status st = shm::Segment::Create(stream, "", options, &segment); !st.ok()) return st;
@@ -85,11 +86,12 @@ Status BenchPublish(const BenchConfig& config, std::vector<BenchFigure>* out) {
   Status st = shm::Producer::Attach(segment.get(), "bench", &producer);
   const std::string body(512, 'x');
   double ring = -1;
-  if (st.ok()) {
-    ring = CallsPerSecond(config.time_per_side, [&] {
-      std::uint64_t id = 0;
-      return producer->TryPublish({}, body, &id) == shm::PublishResult::kOk;
-    });
+  auto publish = [&] {
+    std::uint64_t id = 0;
+    return producer->TryPublish({}, body, &id) == shm::PublishResult::kOk;
+  };
+  if (st.ok() && WarmUp(kRingBytes / body.size(), publish)) {
+    ring = CallsPerSecond(config.time_per_side, publish);
   }
   producer.reset();
   segment.reset();
@@ -116,18 +118,18 @@ Status BenchAddEvent(const BenchConfig& config, std::vector<BenchFigure>* out) {
   EventStreamOptions options;
   options.store_root = config.scratch_dir;
   options.log = [](const std::string&) {};
+  options.capacity = kRingBytes;
   auto stream = EventStream::Open(sid, options);
   if (!stream.ok()) return stream.status();
   Status st = (*stream)->SetSecrets(TwentySecrets());
   std::size_t i = 0;
   double rate = -1;
-  if (st.ok()) {
-    rate = CallsPerSecond(config.time_per_side, [&] {
-      Event& e = events[i++ % events.size()];
-      e.id = Event::kInvalidId;
-      return (*stream)->AddEvent(&e, Source::kAgent).ok();
-    });
-  }
+  auto add = [&] {
+    Event& e = events[i++ % events.size()];
+    e.id = Event::kInvalidId;
+    return (*stream)->AddEvent(&e, Source::kAgent).ok();
+  };
+  if (st.ok() && WarmUp(kRingBytes / 512, add)) rate = CallsPerSecond(config.time_per_side, add);
   (void)(*stream)->Close();
   stream->reset();
   (void)shm::Segment::Remove(sid, "");
