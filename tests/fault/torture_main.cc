@@ -27,6 +27,7 @@ struct Scenario {
 constexpr Scenario kScenarios[] = {
     {1, RunProducerKills},   {2, RunPersisterKills}, {3, RunSubscriberFaults},
     {4, RunStoreCorruption}, {6, RunSecrets},        {7, RunPermissions},
+    {8, RunOverload},
 };
 
 int Usage(const char* argv0) {
