@@ -24,7 +24,7 @@ namespace evbus::cli {
 namespace {
 
 constexpr std::size_t kMaxPings = 200000;
-constexpr std::uint64_t kRingBytes = 1u << 20;
+constexpr std::uint64_t kRingBytes = 256u << 10;
 // Pings before the measured ones: more than one lap of the ring, so that
 // both processes have touched every page of it (first touches are slow).
 constexpr std::uint64_t kWarmUpPings = kRingBytes / 64;
