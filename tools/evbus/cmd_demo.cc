@@ -1,174 +1,239 @@
-// evbus demo: a short scene on one host. An "agent" process sends messages
-// and run actions, a "runtime" process answers each run action with an
-// observation whose cause is the action's id (some outputs contain a
-// registered secret), and a "server" process subscribes to everything. At the
-// end the demo prints a summary and scans the shared segment for the secret.
+// evbus demo: a scene on one host. A stream is created with a registered
+// secret; a persister (`evbus persist`, its own process) drains it into a
+// temporary store; "server" and "runtime" processes subscribe; an "agent"
+// process sends messages and run actions, each answered by the runtime with
+// an observation caused by it. The inspector shows the scene live for about
+// 3 s; then the store is searched and summarised, and the segment and every
+// store file are scanned for the secret. Everything the demo made is removed
+// at the end, also after a failure or Ctrl-C.
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
-#include <string_view>
 #include <vector>
 
-#include "core/event.h"
-#include "core/event_publish.h"
-#include "core/event_record.h"
-#include "core/redactor.h"
-#include "core/timestamp.h"
-#include "shm/producer.h"
-#include "shm/subscriber.h"
+#include "core/stream/metrics_reader.h"
+#include "core/stream/shared_secrets.h"
+#include "shm/segment.h"
+#include "shm/stats.h"
 #include "tools/evbus/cli.h"
+#include "tools/evbus/demo_roles.h"
+#include "tools/evbus/demo_summary.h"
+#include "tools/evbus/inspect_frame.h"
+#include "tools/evbus/inspect_run.h"
+#include "tools/evbus/stop_signal.h"
 #include "tools/evbus/stream_args.h"
 
 namespace evbus::cli {
 namespace {
 
-constexpr int kRunActions = 200;
-constexpr int kMessages = 100;
-constexpr int kTotalEvents = kMessages + 2 * kRunActions;
-constexpr std::string_view kSecret = "ghp_demoToken4f9a2c7e81b3";
-constexpr std::int64_t kWaitNs = 10'000'000'000;
+constexpr double kInspectSeconds = 3.0;
+constexpr double kInspectRefreshSeconds = 0.75;
+constexpr double kPersisterWaitSeconds = 15.0;
 
-Event MustParse(const std::string& json) {
-  auto event = ParseEvent(json);
-  if (!event.ok()) {
-    std::fprintf(stderr, "demo: %s\n", event.status().ToString().c_str());
-    std::exit(kExitError);
+// What the demo made, removed by Cleanup() on every way out.
+struct Scene {
+  StreamTarget target;
+  std::string dir;  // temporary: store/ (the persister's root) and persister.log
+  std::string root;
+  std::vector<pid_t> children;
+  pid_t persister = -1;
+
+  void Cleanup() {
+    for (pid_t pid : children) {
+      if (pid > 0 && kill(pid, SIGKILL) == 0) waitpid(pid, nullptr, 0);
+    }
+    children.clear();
+    (void)shm::Segment::Remove(target.stream, target.user);
+    (void)SharedSecrets::Remove(target.stream, target.user);
+    (void)RemoveStaleStreamMetrics(target.stream, target.user);
+    std::error_code ec;
+    if (!dir.empty()) std::filesystem::remove_all(dir, ec);
   }
-  return std::move(event).value();
-}
-
-Redactor DemoRedactor() {
-  Redactor redactor;
-  (void)redactor.SetSecrets({{"github_token", std::string(kSecret)}});
-  return redactor;
-}
-
-struct Role {
-  std::unique_ptr<shm::Segment> segment;
-  std::unique_ptr<shm::Producer> producer;
-  std::unique_ptr<shm::Subscriber> subscriber;
 };
 
-int g_ready_fd = -1;  // a child writes one byte here once it has attached
-
-void SignalReady() {
-  if (g_ready_fd >= 0 && write(g_ready_fd, "r", 1) != 1) std::_Exit(kExitError);
-}
-
-Role Join(const StreamTarget& target, const char* name, bool produce, bool subscribe) {
-  Role role;
-  Status st = OpenSegment(target, &role.segment);
-  if (st.ok() && produce) st = shm::Producer::Attach(role.segment.get(), name, &role.producer);
-  if (st.ok() && subscribe) {
-    shm::SubscriberOptions options;
-    options.name = name;
-    st = shm::Subscriber::Attach(role.segment.get(), options, &role.subscriber);
-  }
-  if (!st.ok()) {
-    std::fprintf(stderr, "demo %s: %s\n", name, st.ToString().c_str());
-    std::_Exit(kExitError);
-  }
-  return role;
-}
-
-// Answers each CmdRunAction with a CmdOutputObservation caused by it.
-int RunRuntime(const StreamTarget& target) {
-  Role role = Join(target, "runtime", true, true);
-  SignalReady();
-  Redactor redactor = DemoRedactor();
-  PublishOptions options;
-  options.source = Source::kEnvironment;
-  std::string scratch;
-  shm::Record rec;
-  for (int answered = 0; answered < kRunActions;) {
-    if (role.subscriber->Read(&rec, kWaitNs) != shm::ReadStatus::kRecord) return kExitError;
-    if (GetEventType(rec.meta.type).class_name != "CmdRunAction") continue;
-    std::string output = answered % 10 == 0 ? "export GITHUB_TOKEN=" + std::string(kSecret)
-                                            : "total " + std::to_string(answered);
-    Event obs = MustParse(
-        R"({"observation":"run","content":")" + output +
-        R"(","extras":{"command":"ls","hidden":false,"metadata":{"exit_code":0}},"success":true})");
-    obs.message = "Command `ls` executed with exit code 0.";
-    obs.cause = static_cast<std::int64_t>(rec.id);
-    if (!PublishEvent(*role.producer, redactor, options, &obs, &scratch).ok()) return kExitError;
-    ++answered;
-  }
-  return kExitOk;
-}
-
-// Reads every event and prints delivery-latency percentiles and counts.
-int RunServer(const StreamTarget& target) {
-  Role role = Join(target, "server", false, true);
-  SignalReady();
-  std::vector<std::int64_t> latencies;
-  int by_source[4] = {0, 0, 0, 0};
-  shm::Record rec;
-  while (static_cast<int>(latencies.size()) < kTotalEvents) {
-    if (role.subscriber->Read(&rec, kWaitNs) != shm::ReadStatus::kRecord) return kExitError;
-    latencies.push_back(NowNanos() - rec.meta.timestamp_ns);
-    by_source[rec.meta.source & 3]++;
-  }
-  std::sort(latencies.begin(), latencies.end());
-  auto pct = [&](double p) {
-    return static_cast<double>(latencies[static_cast<std::size_t>(p * (kTotalEvents - 1))]) / 1e3;
-  };
-  std::printf("server: received %d events in id order: agent %d, user %d, environment %d\n",
-              kTotalEvents, by_source[1], by_source[2], by_source[3]);
-  std::printf("server: add_event -> delivery latency p50 %.1f us, p99 %.1f us, max %.1f us\n",
-              pct(0.5), pct(0.99), pct(1.0));
-  return kExitOk;
-}
-
-pid_t Spawn(int (*role)(const StreamTarget&), const StreamTarget& target) {
-  pid_t pid = fork();
+template <typename Body>
+pid_t Spawn(Scene* scene, Body body) {
+  std::fflush(stdout);  // a child must not flush the parent's buffer again
+  std::fflush(stderr);
+  const pid_t pid = fork();
   if (pid == 0) {
-    int rc = role(target);
+    ResetStopHandlers();  // Ctrl-C ends the children at once
+    const int rc = body();
     std::fflush(stdout);
     std::_Exit(rc);
   }
+  if (pid > 0) scene->children.push_back(pid);
   return pid;
 }
 
-// Waits for the observation caused by action `action_id`.
-Status AwaitObservation(shm::Subscriber& sub, std::uint64_t action_id) {
-  shm::Record rec;
-  while (true) {
-    if (sub.Read(&rec, kWaitNs) != shm::ReadStatus::kRecord) {
-      return Status::TimedOut("no observation for action " + std::to_string(action_id));
-    }
-    if (rec.meta.cause == static_cast<std::int64_t>(action_id)) return Status::OK();
-  }
+// `evbus persist STREAM --root ROOT` from this same executable, its messages
+// in persister.log (they would scroll through the inspector's screen).
+pid_t StartPersister(Scene* scene) {
+  const std::string log = scene->dir + "/persister.log";
+  return Spawn(scene, [&]() -> int {
+    if (std::freopen(log.c_str(), "w", stderr) == nullptr) return kExitError;
+    execl("/proc/self/exe", "evbus", "persist", scene->target.stream.c_str(), "--root",
+          scene->root.c_str(), static_cast<char*>(nullptr));
+    std::perror("demo: exec evbus persist");
+    return kExitError;
+  });
 }
 
-// The agent: user messages and run actions, from this process; like a real
-// agent it waits for each action's observation before the next step.
-Status RunAgent(const StreamTarget& target) {
-  Role role = Join(target, "agent", true, true);
-  Redactor redactor = DemoRedactor();
-  std::string scratch;
-  PublishOptions as_user, as_agent;
-  as_user.source = Source::kUser;
-  as_agent.source = Source::kAgent;
-  for (int i = 0; i < kRunActions; ++i) {
-    if (i % 2 == 0) {
-      Event msg = MustParse(R"({"action":"message","args":{"content":"step )" + std::to_string(i) +
-                            R"(","image_urls":null,"wait_for_response":false}})");
-      msg.message = "step " + std::to_string(i);
-      auto id = PublishEvent(*role.producer, redactor, as_user, &msg, &scratch);
-      if (!id.ok()) return id.status();
-    }
-    Event run = MustParse(R"({"action":"run","args":{"command":"ls -la","is_input":false,)"
-                          R"("thought":"","blocking":false,"hidden":false}})");
-    run.message = "Running command: ls -la";
-    auto id = PublishEvent(*role.producer, redactor, as_agent, &run, &scratch);
-    if (!id.ok()) return id.status();
-    if (Status st = AwaitObservation(*role.subscriber, *id); !st.ok()) return st;
+// Polls the segment (read-only) until `ready` holds, a stop, or a deadline.
+template <typename Ready>
+bool WaitFor(const shm::Segment& segment, double seconds, Ready ready) {
+  for (double waited = 0; waited < seconds; waited += 0.01) {
+    if (ready(shm::Snapshot(segment))) return true;
+    if (!SleepUnlessStopped(0.01)) return false;
+  }
+  return false;
+}
+
+const shm::SubscriberStats* Persister(const shm::SegmentStats& s) {
+  for (const auto& sub : s.subscribers) {
+    if (sub.durable && sub.alive && sub.name == kPersisterSubscriberName) return &sub;
+  }
+  return nullptr;
+}
+
+bool WaitChild(Scene* scene, pid_t pid) {
+  int status = 0;
+  if (StopRequested()) return false;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR || StopRequested()) return false;
+  }
+  std::erase(scene->children, pid);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+std::string ReadReport(int fd) {
+  std::string text;
+  char buf[512];
+  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;)
+    text.append(buf, static_cast<std::size_t>(n));
+  return text;
+}
+
+// Creates the stream and its secret set, starts the persister, the server
+// and the runtime. *report_fd receives the server's report.
+Status SetUpScene(Scene* scene, int* report_fd) {
+  std::filesystem::create_directories(scene->root);
+  std::unique_ptr<shm::Segment> segment;
+  shm::SegmentOptions options;
+  options.data_capacity = 4 << 20;
+  Status st = shm::Segment::Create(scene->target.stream, "", options, &segment);
+  if (!st.ok()) return st;
+  SharedSecrets secrets(segment.get(),
+                        SharedSecrets::PathFor(scene->target.stream, scene->target.user));
+  st = secrets.Set({{"github_token", std::string(kDemoSecret)}});
+  if (!st.ok()) return st;
+  std::printf("demo: stream \"%s\" created (4 MiB ring) with one registered secret; store in %s\n",
+              scene->target.stream.c_str(), scene->root.c_str());
+  scene->persister = StartPersister(scene);
+  std::unique_ptr<shm::Segment> view;
+  st = shm::Segment::OpenReadOnly(scene->target.stream, "", &view);
+  if (!st.ok()) return st;
+  if (!WaitFor(*view, kPersisterWaitSeconds,
+               [](const auto& s) { return Persister(s) != nullptr; })) {
+    return Status::TimedOut("the persister did not register within 15 s; see " + scene->dir +
+                            "/persister.log");
+  }
+  int ready[2], report[2];
+  if (pipe(ready) != 0 || pipe(report) != 0) return Status::IOError("pipe failed");
+  const StreamTarget target = scene->target;
+  Spawn(scene, [&] { return RunDemoServer(target, ready[1], report[1]); });
+  Spawn(scene, [&] { return RunDemoRuntime(target, ready[1]); });
+  close(ready[1]);
+  close(report[1]);
+  char byte[2];
+  std::size_t got = 0;  // both attached (or one died: EOF)
+  for (ssize_t n; got < 2 && (n = read(ready[0], byte, 2 - got)) > 0;) {
+    got += static_cast<std::size_t>(n);
+  }
+  close(ready[0]);
+  *report_fd = report[0];
+  if (got < 2) return Status::Unavailable("the server or the runtime failed to attach");
+  std::printf("demo: persister (pid %d), server and runtime attached; the agent starts\n\n",
+              static_cast<int>(scene->persister));
+  return Status::OK();
+}
+
+// The agent plays while the inspector watches; then everything is drained.
+Status PlayAndWatch(Scene* scene, const shm::Segment& view) {
+  const StreamTarget target = scene->target;
+  const pid_t agent = Spawn(scene, [&] { return RunDemoAgent(target); });
+  InspectOptions watch;
+  watch.watch_seconds = kInspectRefreshSeconds;
+  watch.max_seconds = kInspectSeconds;
+  watch.clear_screen = isatty(STDOUT_FILENO) != 0;
+  (void)RunInspector(view, watch);
+  std::printf("\n");
+  std::vector<pid_t> roles = scene->children;
+  std::erase(roles, scene->persister);
+  bool ok = true;
+  for (pid_t pid : roles) ok = WaitChild(scene, pid) && ok;
+  if (StopRequested()) return Status::Unavailable("interrupted");
+  if (!ok)
+    return Status::Unavailable("a demo process failed (agent pid " + std::to_string(agent) + ")");
+  // Everything published is durable before the persister is stopped.
+  if (!WaitFor(view, kPersisterWaitSeconds, [](const shm::SegmentStats& s) {
+        const shm::SubscriberStats* p = Persister(s);
+        return p != nullptr && p->next_id == s.next_id;
+      })) {
+    return Status::TimedOut("the persister did not catch up within 15 s");
+  }
+  kill(scene->persister, SIGTERM);
+  if (!WaitChild(scene, scene->persister)) {
+    return Status::Unavailable("the persister failed; see " + scene->dir + "/persister.log");
   }
   return Status::OK();
+}
+
+int Summarise(Scene* scene, const std::string& server_report) {
+  auto store = SummariseStore(scene->root, scene->target.stream);
+  if (!store.ok()) return Fail("demo", store.status());
+  const StoreSummary& s = *store;
+  std::printf("demo summary\n");
+  std::printf("  store: %lld events (ids 0..%lld%s): user %lld, agent %lld, environment %lld\n",
+              static_cast<long long>(s.events), static_cast<long long>(s.latest_id),
+              s.dense ? ", none missing" : ", NOT DENSE", static_cast<long long>(s.by_source[2]),
+              static_cast<long long>(s.by_source[1]), static_cast<long long>(s.by_source[3]));
+  std::printf("  runtime answered %lld of %lld run actions (observation cause = action id)\n",
+              static_cast<long long>(s.answered), static_cast<long long>(s.run_actions));
+  std::printf("  %s", server_report.empty() ? "server: no report\n" : server_report.c_str());
+  const std::string shm_file = "/dev/shm/" + shm::SegmentName(scene->target.stream, "");
+  const SecretScan in_segment = ScanForSecret(shm_file, kDemoSecret);
+  const SecretScan in_store = ScanForSecret(scene->root, kDemoSecret);
+  std::printf(
+      "  secret scan: %llu found in the segment (%llu bytes of %s), %llu found in the "
+      "store (%llu files, %llu bytes)\n",
+      static_cast<unsigned long long>(in_segment.found),
+      static_cast<unsigned long long>(in_segment.bytes), shm_file.c_str(),
+      static_cast<unsigned long long>(in_store.found),
+      static_cast<unsigned long long>(in_store.files),
+      static_cast<unsigned long long>(in_store.bytes));
+  const bool ok = s.events == kDemoTotalEvents && s.dense && s.answered == kDemoRunActions &&
+                  !server_report.empty() && in_segment.bytes > 0 && in_segment.found == 0 &&
+                  in_store.files > 0 && in_store.found == 0;
+  return ok ? kExitOk : kExitError;
+}
+
+int Play(Scene* scene) {
+  int report_fd = -1;
+  Status st = SetUpScene(scene, &report_fd);
+  std::unique_ptr<shm::Segment> view;
+  if (st.ok()) st = shm::Segment::OpenReadOnly(scene->target.stream, "", &view);
+  if (st.ok()) st = PlayAndWatch(scene, *view);
+  const std::string report = st.ok() ? ReadReport(report_fd) : "";
+  if (report_fd >= 0) close(report_fd);
+  if (!st.ok()) return StopRequested() ? kExitError : Fail("demo", st);
+  return Summarise(scene, report);
 }
 
 }  // namespace
@@ -176,49 +241,26 @@ Status RunAgent(const StreamTarget& target) {
 int CmdDemo(const std::vector<std::string>& argv) {
   auto args = Args::Parse(argv, FlagSpec{}, 0, 0);
   if (!args.ok()) return UsageError("demo", args.status().message());
-  StreamTarget target{"demo-" + std::to_string(getpid()), ""};
-  std::unique_ptr<shm::Segment> segment;
-  shm::SegmentOptions options;
-  options.data_capacity = 4 << 20;
-  if (Status st = shm::Segment::Create(target.stream, "", options, &segment); !st.ok()) {
-    return Fail("demo", st);
+  InstallStopHandlers();
+  Scene scene;
+  scene.target = StreamTarget{"demo-" + std::to_string(getpid()), ""};
+  std::string tmpl = std::filesystem::temp_directory_path().string() + "/evbus-demo-XXXXXX";
+  if (mkdtemp(tmpl.data()) == nullptr) {
+    return Fail("demo", Status::IOError("cannot create a temporary directory under " +
+                                        std::filesystem::temp_directory_path().string() +
+                                        "; set TMPDIR to a writable directory"));
   }
-  std::printf("demo: created stream \"%s\" (4 MiB ring); starting server and runtime\n",
-              target.stream.c_str());
-  std::fflush(stdout);  // children inherit the buffer
-  int ready[2];
-  if (pipe(ready) != 0) return Fail("demo", Status::IOError("pipe failed"));
-  g_ready_fd = ready[1];
-  pid_t server = Spawn(RunServer, target);
-  pid_t runtime = Spawn(RunRuntime, target);
-  close(ready[1]);  // so that a child that dies before attaching gives EOF
-  g_ready_fd = -1;
-  char byte[2];
-  for (std::size_t got = 0; got < 2;) {  // both children attached (or one died: EOF)
-    ssize_t n = read(ready[0], byte, 2 - got);
-    if (n <= 0) break;
-    got += static_cast<std::size_t>(n);
+  scene.dir = tmpl;
+  scene.root = scene.dir + "/store";
+  const int rc = Play(&scene);
+  scene.Cleanup();
+  if (StopRequested()) {
+    std::printf("demo: interrupted; stream, secrets file and temporary store removed\n");
+    return 130;
   }
-  close(ready[0]);
-  Status agent = RunAgent(target);
-  int failures = agent.ok() ? 0 : 1;
-  if (!agent.ok()) std::fprintf(stderr, "demo agent: %s\n", agent.ToString().c_str());
-  for (pid_t pid : {runtime, server}) {
-    int wstatus = 0;
-    waitpid(pid, &wstatus, 0);
-    if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) ++failures;
-  }
-  std::string_view bytes(reinterpret_cast<const char*>(&segment->header()), segment->size_bytes());
-  std::size_t leaks = 0;
-  for (auto at = bytes.find(kSecret); at != std::string_view::npos;
-       at = bytes.find(kSecret, at + 1)) {
-    ++leaks;
-  }
-  std::printf("demo: scanned %llu bytes of shared memory for the registered secret: %zu found\n",
-              static_cast<unsigned long long>(bytes.size()), leaks);
-  (void)shm::Segment::Remove(target.stream, "");
-  std::printf("demo: %s; stream removed\n", failures == 0 && leaks == 0 ? "ok" : "FAILED");
-  return failures == 0 && leaks == 0 ? kExitOk : kExitError;
+  std::printf("demo: %s; stream, secrets file and temporary store removed\n",
+              rc == kExitOk ? "ok" : "FAILED");
+  return rc;
 }
 
 }  // namespace evbus::cli

@@ -79,19 +79,6 @@ constexpr HelpEntry kEntries[] = {
      "  and OUT_DIR/event_cache/<a>-<b>.json (complete pages of 25 ids). OUT_DIR must\n"
      "  not hold events already. stdout: one JSON line of counts. Progress on stderr\n"
      "  when it is a terminal.\n"},
-    {"bench",
-     "evbus bench [WORKLOAD ...] [--csv] [--cpus A,B] [--time-ms N]\n"
-     "  Runs named workloads, each measured beside a baseline in the same run, and\n"
-     "  prints workload, metric, evbus, baseline, ratio (how many times better evbus\n"
-     "  is) as a table, or CSV with --csv. Default: every workload, a few seconds.\n"
-     "    publish    ring publish of 512 B events/s vs a mutex + std::deque\n"
-     "    add_event  EventStream add_event (~1 KiB events, 20 secrets) vs serialize +\n"
-     "               mutex + std::deque\n"
-     "    persist    store append with group commit vs write(2) + fdatasync every 5 ms\n"
-     "    latency    publish -> read p50/p99 across two processes vs a pipe ping-pong\n"
-     "  --cpus A,B: the CPUs of the sender and the receiver (default 0,1);\n"
-     "  --time-ms N: time per measurement (default 300). Progress on stderr when it\n"
-     "  is a terminal.\n"},
     {"inspect",
      "evbus inspect STREAM [--user U] [--watch SECONDS] [--json | --prometheus]\n"
      "  A read-only view of a live stream (the segment is mapped read-only; nothing\n"
@@ -124,8 +111,16 @@ constexpr HelpEntry kEntries[] = {
      "  --time-ms N: time per measurement (default 300). Progress on stderr when it\n"
      "  is a terminal.\n"},
     {"demo",
-     "evbus demo\n  Plays a short scene: agent, runtime and server processes on one stream, then\n"
-     "  prints a summary and scans shared memory for the registered secret.\n"},
+     "evbus demo\n"
+     "  Plays a short scene on one host: a stream is created, a persister (evbus persist\n"
+     "  into a temporary root), an agent process (messages and run actions), a runtime\n"
+     "  process (answers each run action with an observation caused by it; some outputs\n"
+     "  hold a registered secret) and a server subscriber start; the inspector shows\n"
+     "  them live for about 3 s; then the store is searched and a summary printed\n"
+     "  (events, per-source counts, delivery latency percentiles, and a scan of the\n"
+     "  segment and every store file for the secret). Cleans up after itself, also on\n"
+     "  failure and Ctrl-C. Exit 0 when every event was delivered and stored and no\n"
+     "  secret was found.\n"},
 };
 
 }  // namespace
