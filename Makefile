@@ -7,6 +7,7 @@ BUILD_REL  ?= build-release
 BUILD_ASAN ?= build-asan
 BUILD_TSAN ?= build-tsan
 BUILD_FUZZ ?= build-fuzz
+BUILD_TORTURE ?= build-torture
 FUZZ_SECONDS ?= 20
 FUZZ_TARGETS = $(sort $(basename $(notdir $(wildcard fuzz/*_fuzz.cc))))
 # Under TSan only the stress tests run: build just them, the helper processes
@@ -16,7 +17,8 @@ TSAN_TARGETS = $(sort $(basename $(notdir $(wildcard tests/*/*stress*_test.cc te
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?=
 
-.PHONY: setup build release-config release test test-asan test-tsan model-check fuzz-smoke bench demo format format-check clean
+.PHONY: setup build release-config release test test-asan test-tsan model-check fuzz-build fuzz-smoke \
+        torture-build torture torture-quick soak bench demo format format-check clean
 
 setup:
 	@bash tools/setup.sh
@@ -49,9 +51,11 @@ model-check: setup
 
 # Runs every libFuzzer target (fuzz/*_fuzz.cc) for FUZZ_SECONDS; fails on any
 # crash. event_parse starts from the canonical trajectory, one event per file.
-fuzz-smoke: setup
+fuzz-build: setup
 	@CC=clang CXX=clang++ cmake -S . -B $(BUILD_FUZZ) -DEVBUS_FUZZ=ON -DEVBUS_BUILD_TESTS=OFF -DEVBUS_BUILD_BENCH=OFF >/dev/null
 	@cmake --build $(BUILD_FUZZ) -j $(JOBS) --target $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz-build
 	@rm -rf $(BUILD_FUZZ)/corpus && mkdir -p $(BUILD_FUZZ)/corpus/event_parse_fuzz
 	@n=0; while IFS= read -r line; do n=$$((n+1)); printf '%s' "$$line" > $(BUILD_FUZZ)/corpus/event_parse_fuzz/seed_$$n.json; \
 	  done < ../shared/data/openhands-trajectories/canonical.jsonl
@@ -60,6 +64,26 @@ fuzz-smoke: setup
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=$(CURDIR)/fuzz/ubsan.supp \
 	    $(BUILD_FUZZ)/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	    -artifact_prefix=$(BUILD_FUZZ)/$$t- $$corpus || exit 1; done
+
+# The reliability and security gauntlet (tests/fault/, docs/reliability.md):
+# one table, non-zero exit if any scenario misses its target. `make torture`
+# runs about 5 minutes, `make torture-quick` 1-2 minutes (CI), `make soak`
+# the overload scenario for 10 minutes. ARGS go to evbus_torture (e.g.
+# ARGS="--only 1,2" or ARGS="--seed 7").
+TORTURE_TARGETS = evbus_torture evbus_persister torture_producer_proc torture_subscriber_proc \
+                  torture_secret_proc
+torture-build: setup
+	@cmake -S . -B $(BUILD_TORTURE) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEVBUS_WERROR=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD_TORTURE) -j $(JOBS) --target $(TORTURE_TARGETS)
+
+torture: torture-build fuzz-build
+	@$(BUILD_TORTURE)/evbus_torture --fuzz-dir $(BUILD_FUZZ) $(ARGS)
+
+torture-quick: torture-build fuzz-build
+	@$(BUILD_TORTURE)/evbus_torture --quick --fuzz-dir $(BUILD_FUZZ) $(ARGS)
+
+soak: torture-build
+	@$(BUILD_TORTURE)/evbus_torture --soak --only 8 $(ARGS)
 
 bench: release
 	@for b in $(BUILD_REL)/*_bench; do echo "== $$b"; $$b --benchmark_min_time=0.2; done
@@ -75,4 +99,4 @@ format-check: setup
 	@git ls-files '*.h' '*.cc' | xargs -r clang-format --dry-run --Werror
 
 clean:
-	rm -rf $(BUILD) $(BUILD_REL) $(BUILD_ASAN) $(BUILD_TSAN) $(BUILD_FUZZ)
+	rm -rf $(BUILD) $(BUILD_REL) $(BUILD_ASAN) $(BUILD_TSAN) $(BUILD_FUZZ) $(BUILD_TORTURE)

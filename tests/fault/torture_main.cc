@@ -26,8 +26,8 @@ struct Scenario {
 };
 constexpr Scenario kScenarios[] = {
     {1, RunProducerKills},   {2, RunPersisterKills}, {3, RunSubscriberFaults},
-    {4, RunStoreCorruption}, {6, RunSecrets},        {7, RunPermissions},
-    {8, RunOverload},
+    {4, RunStoreCorruption}, {5, RunFuzzing},        {6, RunSecrets},
+    {7, RunPermissions},     {8, RunOverload},
 };
 
 int Usage(const char* argv0) {
