@@ -8,6 +8,7 @@
 
 #include "core/event.h"
 #include "core/event_types.h"
+#include "core/stream/metrics_reader.h"
 #include "shm/peek.h"
 
 namespace evbus::cli {
@@ -125,6 +126,30 @@ InspectFrame BuildFrame(const shm::Segment& segment, const shm::SegmentStats& be
     f.recent.push_back(Describe(segment, id, &buffer));
   }
   return f;
+}
+
+void AddCallbackMetrics(InspectFrame* frame) {
+  auto processes = ReadStreamMetrics(frame->stream, frame->user);
+  if (!processes.ok()) {
+    frame->metrics_error = processes.status().message();
+    return;
+  }
+  for (const StreamSnapshot& process : *processes) {
+    for (const CallbackSnapshot& c : process.callbacks) {
+      CallbackView v;
+      v.pid = process.pid;
+      v.subscriber_id = std::string(SubscriberIdName(c.subscriber_id));
+      v.callback_id = c.callback_id;
+      v.delivered = c.delivered;
+      v.failures = c.failures;
+      v.queue_depth = c.queue_depth;
+      v.dropped = c.dropped;
+      v.lost = c.lost;
+      v.latency_p50_seconds = static_cast<double>(ApproxPercentileNanos(c.latency, 50)) / 1e9;
+      v.latency_p99_seconds = static_cast<double>(ApproxPercentileNanos(c.latency, 99)) / 1e9;
+      frame->callbacks.push_back(std::move(v));
+    }
+  }
 }
 
 }  // namespace evbus::cli

@@ -50,15 +50,29 @@ struct RecentEvent {
   std::string excerpt;  // the message (else the JSON), as stored (redacted)
 };
 
+// One callback of an EventStream process, from its metrics file
+// (core/stream/metrics_reader.h).
+struct CallbackView {
+  std::int64_t pid = 0;
+  std::string subscriber_id;  // OpenHands' value, e.g. "server"
+  std::string callback_id;
+  std::uint64_t delivered = 0, failures = 0, queue_depth = 0, dropped = 0, lost = 0;
+  // Approximate (upper bound of the log2 histogram bucket), event timestamp
+  // to callback start.
+  double latency_p50_seconds = 0, latency_p99_seconds = 0;
+};
+
 struct InspectFrame {
   std::string stream, user;
   shm::SegmentStats stats;
   InspectLayout layout;
   std::vector<SubscriberView> subscribers;  // same order as stats.subscribers
   PersisterView persister;
-  double rate_interval_seconds = 0;  // what the rates below were measured over
-  double events_per_second = 0;      // ids handed out per second
-  std::vector<RecentEvent> recent;   // newest first
+  double rate_interval_seconds = 0;     // what the rates below were measured over
+  double events_per_second = 0;         // ids handed out per second
+  std::vector<RecentEvent> recent;      // newest first
+  std::vector<CallbackView> callbacks;  // every live EventStream process's callbacks
+  std::string metrics_error;            // why callbacks could not be read ("" = fine)
 };
 
 inline constexpr int kRecentEvents = 5;
@@ -69,6 +83,9 @@ inline constexpr std::size_t kExcerptChars = 60;
 // the difference; a subscriber absent from `before` gets rate 0).
 InspectFrame BuildFrame(const shm::Segment& segment, const shm::SegmentStats& before,
                         const shm::SegmentStats& now, double interval_seconds);
+
+// Adds the per-callback figures of the stream's live EventStream processes.
+void AddCallbackMetrics(InspectFrame* frame);
 
 }  // namespace evbus::cli
 

@@ -126,6 +126,31 @@ void WriteRecent(Writer& w, const RecentEvent& e) {
   w.EndObject();
 }
 
+void WriteCallback(Writer& w, const CallbackView& c) {
+  w.StartObject();
+  Key(w, "pid");
+  w.Int64(c.pid);
+  Key(w, "subscriber_id");
+  Str(w, c.subscriber_id);
+  Key(w, "callback_id");
+  Str(w, c.callback_id);
+  Key(w, "delivered");
+  w.Uint64(c.delivered);
+  Key(w, "failures");
+  w.Uint64(c.failures);
+  Key(w, "queue_depth");
+  w.Uint64(c.queue_depth);
+  Key(w, "dropped");
+  w.Uint64(c.dropped);
+  Key(w, "lost");
+  w.Uint64(c.lost);
+  Key(w, "latency_p50_seconds");
+  w.Double(c.latency_p50_seconds);
+  Key(w, "latency_p99_seconds");
+  w.Double(c.latency_p99_seconds);
+  w.EndObject();
+}
+
 }  // namespace
 
 std::string RenderJson(const InspectFrame& f) {
@@ -166,6 +191,14 @@ std::string RenderJson(const InspectFrame& f) {
   w.StartArray();
   for (const RecentEvent& e : f.recent) WriteRecent(w, e);
   w.EndArray();
+  Key(w, "callbacks");
+  w.StartArray();
+  for (const CallbackView& c : f.callbacks) WriteCallback(w, c);
+  w.EndArray();
+  if (!f.metrics_error.empty()) {
+    Key(w, "metrics_error");
+    Str(w, f.metrics_error);
+  }
   w.EndObject();
   std::string out(buf.GetString(), buf.GetSize());
   out.push_back('\n');

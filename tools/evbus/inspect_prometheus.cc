@@ -132,6 +132,32 @@ void Persister(Exposition& x, const InspectFrame& f) {
   x.Sample(f.persister.lag_events);
 }
 
+std::string CallbackLabels(const CallbackView& c) {
+  return ",pid=\"" + std::to_string(c.pid) + "\",subscriber_id=\"" + LabelValue(c.subscriber_id) +
+         "\",callback_id=\"" + LabelValue(c.callback_id) + "\"";
+}
+
+void Callbacks(Exposition& x, const InspectFrame& f) {
+  const auto& cs = f.callbacks;
+  if (cs.empty()) return;
+  x.Family("evbus_callback_delivered_events_total", "counter", "Callback invocations.");
+  for (const auto& c : cs) x.Sample(c.delivered, CallbackLabels(c));
+  x.Family("evbus_callback_failures_total", "counter", "Callback invocations that threw.");
+  for (const auto& c : cs) x.Sample(c.failures, CallbackLabels(c));
+  x.Family("evbus_callback_dropped_events_total", "counter", "Events dropped on a full queue.");
+  for (const auto& c : cs) x.Sample(c.dropped, CallbackLabels(c));
+  x.Family("evbus_callback_lost_events_total", "counter", "Ids neither ring nor store held.");
+  for (const auto& c : cs) x.Sample(c.lost, CallbackLabels(c));
+  x.Family("evbus_callback_queue_depth_events", "gauge", "Events queued for the callback.");
+  for (const auto& c : cs) x.Sample(c.queue_depth, CallbackLabels(c));
+  x.Family("evbus_callback_latency_p50_seconds", "gauge",
+           "Median event-to-callback latency (upper bound of its log2 bucket).");
+  for (const auto& c : cs) x.Sample(c.latency_p50_seconds, CallbackLabels(c));
+  x.Family("evbus_callback_latency_p99_seconds", "gauge",
+           "99th percentile event-to-callback latency (upper bound of its log2 bucket).");
+  for (const auto& c : cs) x.Sample(c.latency_p99_seconds, CallbackLabels(c));
+}
+
 }  // namespace
 
 std::string RenderPrometheus(const InspectFrame& frame) {
@@ -140,6 +166,7 @@ std::string RenderPrometheus(const InspectFrame& frame) {
   Producers(x, frame);
   Subscribers(x, frame);
   Persister(x, frame);
+  Callbacks(x, frame);
   return x.Take();
 }
 

@@ -60,7 +60,9 @@ int RunInspector(const shm::Segment& segment, const InspectOptions& options) {
     shm::SegmentStats now = shm::Snapshot(segment);
     const Clock::time_point now_at = Clock::now();
     const double seconds = std::chrono::duration<double>(now_at - before_at).count();
-    Print(Render(BuildFrame(segment, before, now, seconds), options), first, options);
+    InspectFrame frame = BuildFrame(segment, before, now, seconds);
+    AddCallbackMetrics(&frame);
+    Print(Render(frame, options), first, options);
     if (!watch || StopRequested()) return kExitOk;
     if (Unlinked(segment)) {
       std::fprintf(stderr, "evbus inspect: stream \"%s\" was destroyed; stopping\n",

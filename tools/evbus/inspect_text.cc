@@ -103,6 +103,21 @@ void Recent(std::string* out, const InspectFrame& f) {
   }
 }
 
+void Callbacks(std::string* out, const InspectFrame& f) {
+  const std::string note = f.metrics_error.empty() ? "" : " (" + f.metrics_error + ")";
+  Append(out, "\nCALLBACKS %zu%s\n%8s  %-18s %-16s %10s %8s %6s %10s %10s\n", f.callbacks.size(),
+         note.c_str(), "PID", "SUBSCRIBER", "CALLBACK", "DELIVERED", "FAILURES", "QUEUE", "P50",
+         "P99");
+  for (const CallbackView& c : f.callbacks) {
+    Append(out, "%8lld  %-18s %-16s %10llu %8llu %6llu %8.1fus %8.1fus\n",
+           static_cast<long long>(c.pid), c.subscriber_id.c_str(), c.callback_id.c_str(),
+           static_cast<unsigned long long>(c.delivered),
+           static_cast<unsigned long long>(c.failures),
+           static_cast<unsigned long long>(c.queue_depth), c.latency_p50_seconds * 1e6,
+           c.latency_p99_seconds * 1e6);
+  }
+}
+
 }  // namespace
 
 std::string RenderText(const InspectFrame& frame) {
@@ -110,6 +125,7 @@ std::string RenderText(const InspectFrame& frame) {
   Header(&out, frame);
   Producers(&out, frame);
   Subscribers(&out, frame);
+  Callbacks(&out, frame);
   Recent(&out, frame);
   return out;
 }
