@@ -34,6 +34,19 @@ Result<std::uint64_t> PublishEvent(shm::Producer& producer, const Redactor& reda
                                    const PublishOptions& options, Event* event,
                                    std::string* scratch);
 
+// The same, but *event keeps its text unredacted (OpenHands' add_event):
+// the redaction happens while serializing (AppendRedactedEventJson), with
+// no copy of the event. On success *event gets its id, timestamp and source;
+// on failure it is left as it was.
+Result<std::uint64_t> PublishEventRedactingCopy(shm::Producer& producer, const Redactor& redactor,
+                                                const PublishOptions& options, Event* event,
+                                                std::string* scratch);
+
+// Appends the JSON of `event` with every string redacted by `redactor`:
+// byte for byte Redactor::RedactEvent on a copy followed by AppendEventJson
+// (core/event_json_writer.cc).
+void AppendRedactedEventJson(const Event& event, const Redactor& redactor, std::string* out);
+
 }  // namespace evbus
 
 #endif  // EVBUS_CORE_EVENT_PUBLISH_H_

@@ -86,17 +86,14 @@ Result<std::int64_t> EventStream::AddEvent(Event* event, Source source) {
     }
     l.redactor = std::move(*redactor);
   }
-  l.event = *event;  // the caller's object stays unredacted, as in OpenHands
   PublishOptions po;
   po.source = source;
   po.timeout_ns = options_.backpressure_timeout_ns;
-  auto id = PublishEvent(*l.producer, *l.redactor, po, &l.event, &l.scratch);
+  // Redacted while serialized: the caller's object stays unredacted, as in OpenHands.
+  auto id = PublishEventRedactingCopy(*l.producer, *l.redactor, po, event, &l.scratch);
   if (id.ok()) {
     ++l.added;
     metrics_->stream()->events_added.fetch_add(1, std::memory_order_relaxed);
-    event->id = l.event.id;
-    event->timestamp_ns = l.event.timestamp_ns;
-    event->source = l.event.source;
   }
   producers_->Release(std::move(*lease));
   if (!id.ok()) return id.status();

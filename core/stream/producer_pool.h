@@ -33,7 +33,6 @@ struct ProducerLease {
   std::unique_ptr<shm::Producer> producer;
   std::shared_ptr<const Redactor> redactor;  // null until first use
   std::uint64_t secrets_generation = 0;      // the generation `redactor` was built for
-  Event event;                               // the copy that is redacted and published
   std::string scratch;                       // serialized body
   std::uint64_t added = 0;                   // events published through this lease
 };

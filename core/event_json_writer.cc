@@ -1,0 +1,162 @@
+// The event writer: AppendEventJson (core/event.h) and, for the publish
+// path, AppendRedactedEventJson (core/event_publish.h), which redacts while
+// it writes instead of redacting a copy of the event first.
+//
+// The object is OpenHands' event_to_dict, keys in its order (reference
+// section 1.2), compact separators, UTF-8 text:
+//   id, timestamp, source, message, cause, action|observation,
+//   tool_call_metadata, llm_metrics, args, timeout   (actions)
+//                                    content, extras, success (observations)
+// then the unknown top-level keys read by ParseEvent, in their order. Nested
+// parts (args, extras, ...) are copied as the JSON text they hold. Text goes
+// out in runs (core/json_append.h), never a character at a time.
+//
+// Redacting, the output is byte for byte what Redactor::RedactEvent followed
+// by AppendEventJson gives: plain text fields through the matcher's
+// replacement; a JSON field is copied as it is when it holds no backslash
+// (so its string values are substrings of it) and no secret occurs in it,
+// else through RedactJsonStrings, and through plain replacement when it is
+// malformed (fail closed).
+#include <cassert>
+#include <string>
+#include <string_view>
+
+#include "core/event.h"
+#include "core/event_publish.h"
+#include "core/json_append.h"
+#include "core/json_redact.h"
+#include "core/json_text_writer.h"
+
+namespace evbus {
+namespace {
+
+class Writer {
+ public:
+  Writer(const SecretMatcher* matcher, std::string* out) : matcher_(matcher), out_(out) {}
+
+  // `quoted_key_colon` is the key in quotes followed by ':'.
+  void LiteralKey(std::string_view quoted_key_colon) {
+    out_->push_back(first_ ? '{' : ',');
+    first_ = false;
+    out_->append(quoted_key_colon);
+  }
+  void Key(std::string_view key) {
+    out_->push_back(first_ ? '{' : ',');
+    first_ = false;
+    AppendJsonQuoted(key, out_);
+    out_->push_back(':');
+  }
+  void End() { out_->append(first_ ? "{}" : "}"); }
+
+  void Text(std::string_view text) {
+    if (matcher_ != nullptr) {
+      const SecretMatch first = matcher_->Find(text);
+      if (first.found()) {
+        thread_local std::string redacted;
+        redacted.clear();
+        matcher_->ReplaceFrom(text, first, Redactor::kPlaceholder, &redacted);
+        AppendJsonQuoted(redacted, out_);
+        return;
+      }
+    }
+    AppendJsonQuoted(text, out_);
+  }
+
+  void Json(std::string_view json) {
+    if (matcher_ == nullptr ||
+        (json.find('\\') == std::string_view::npos && !matcher_->Contains(json))) {
+      out_->append(json);
+      return;
+    }
+    auto count = RedactJsonStrings(*matcher_, json, Redactor::kPlaceholder,
+                                   /*protect_top_level_metadata=*/false, out_);
+    if (!count.ok()) {
+      matcher_->Replace(json, Redactor::kPlaceholder, out_);  // malformed: fail closed
+    } else if (*count == 0) {
+      out_->append(json);
+    }
+  }
+
+  // A nested value held as JSON text; empty text means the key is absent.
+  void JsonMember(std::string_view quoted_key_colon, std::string_view json) {
+    if (json.empty()) return;
+    LiteralKey(quoted_key_colon);
+    Json(json);
+  }
+
+  void Int(std::int64_t v) { AppendJsonInt(v, out_); }
+  void Bool(bool v) { out_->append(v ? "true" : "false"); }
+  void Float(double v) { AppendPythonFloat(v, out_); }
+  std::string* out() { return out_; }
+
+ private:
+  const SecretMatcher* const matcher_;
+  std::string* const out_;
+  bool first_ = true;
+};
+
+void WriteKindSpecificMembers(Writer& w, const Event& event) {
+  if (event.is_action()) {
+    w.JsonMember("\"args\":", event.args_json);
+    if (event.timeout) {
+      w.LiteralKey("\"timeout\":");
+      w.Float(*event.timeout);
+    }
+    return;
+  }
+  w.LiteralKey("\"content\":");
+  w.Text(event.content);
+  w.JsonMember("\"extras\":", event.extras_json);
+  if (event.success) {
+    w.LiteralKey("\"success\":");
+    w.Bool(*event.success);
+  }
+}
+
+void WriteEvent(const Event& event, const SecretMatcher* matcher, std::string* out) {
+  assert(IsValidEventType(event.type) && "AppendEventJson: event.type is not a registered type");
+  Writer w(matcher, out);
+  if (event.id >= 0) {
+    w.LiteralKey("\"id\":");
+    w.Int(event.id);
+  }
+  if (event.timestamp_ns) {
+    w.LiteralKey("\"timestamp\":\"");
+    AppendTimestampText(*event.timestamp_ns, out);  // digits, '-', ':', 'T', '.': no escapes
+    out->push_back('"');
+  }
+  if (event.source != Source::kNone) {
+    w.LiteralKey("\"source\":");
+    AppendJsonQuoted(SourceName(event.source), out);
+  }
+  w.LiteralKey("\"message\":");
+  w.Text(event.message);
+  if (event.cause) {
+    w.LiteralKey("\"cause\":");
+    w.Int(*event.cause);
+  }
+  w.Key(EventKindName(event.kind()));
+  AppendJsonQuoted(event.tag(), out);
+  w.JsonMember("\"tool_call_metadata\":", event.tool_call_metadata_json);
+  w.JsonMember("\"llm_metrics\":", event.llm_metrics_json);
+  WriteKindSpecificMembers(w, event);
+  for (const auto& [key, json] : event.unknown_fields) {
+    w.Key(key);
+    if (json.empty()) {
+      out->append("null");  // a caller-built field without text; keep the object valid
+    } else {
+      w.Json(json);
+    }
+  }
+  w.End();
+}
+
+}  // namespace
+
+void AppendEventJson(const Event& event, std::string* out) { WriteEvent(event, nullptr, out); }
+
+void AppendRedactedEventJson(const Event& event, const Redactor& redactor, std::string* out) {
+  WriteEvent(event, redactor.empty() ? nullptr : &redactor.matcher(), out);
+}
+
+}  // namespace evbus
