@@ -212,6 +212,27 @@ TEST_F(CliStoreTest, SessionsListsAPersistedStreamAndItsLivePersister) {
   EXPECT_EQ(other_user.out, "");
 }
 
+TEST_F(CliStoreTest, SessionsListsAStoreWithoutPagesAsEmptyAndImportFillsIt) {
+  // What a persister that has just started leaves: the store directory, no pages yet.
+  fs::create_directories(root_ + "/sessions/" + stream_ + "/evbus");
+  Result empty = Run({"sessions", "--root", root_});
+  ASSERT_EQ(empty.exit_code, 0) << empty.err;
+  ASSERT_EQ(Lines(empty.out).size(), 1u) << empty.out;
+  rapidjson::Document row = Parse(Lines(empty.out)[0]);
+  EXPECT_EQ(row["events"].GetInt64(), 0);
+  EXPECT_EQ(row["latest_id"].GetInt64(), -1);
+  EXPECT_TRUE(row["first_timestamp"].IsNull());
+  EXPECT_FALSE(row["persister_alive"].GetBool());
+
+  const std::string session = dir_.path() + "/oh";
+  WriteSessionDir(session, TrajectoryEvents("basic.json"));
+  Result imported = Run({"import-openhands", session, stream_, "--root", root_});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  row = Parse(Lines(Run({"sessions", "--root", root_}).out).at(0));
+  EXPECT_EQ(row["latest_id"].GetInt64(), 5);
+  EXPECT_TRUE(row["first_timestamp"].IsString());
+}
+
 TEST_F(CliStoreTest, DeleteIsRefusedWhileThePersisterRunsAndWorksAfterItStops) {
   ASSERT_NO_FATAL_FAILURE(PublishAndStartPersister(3));
   Result refused = Run({"delete", stream_, "--root", root_});

@@ -44,6 +44,7 @@ Status CheckTargetEmpty(const StreamTarget& target, const std::string& root,
   std::error_code ec;
   if (!fs::is_directory(evbus_dir, ec)) return Status::OK();
   auto store = persist::Store::OpenDir(evbus_dir);
+  if (store.status().IsNotFound()) return Status::OK();  // a store directory without pages
   if (!store.ok()) return store.status();
   const std::int64_t latest = (*store)->GetLatestEventId();
   if (latest < 0) return Status::OK();

@@ -87,9 +87,14 @@ Result<std::vector<StoredStream>> ListStoredStreams(const std::string& root,
 Result<StoredStreamSummary> SummariseStoredStream(const StoredStream& stored) {
   persist::StoreOptions options;
   options.page_cache_pages = 2;
-  auto store = persist::Store::OpenDir(stored.evbus_dir, options);
-  if (!store.ok()) return store.status();
   StoredStreamSummary summary;
+  summary.bytes_on_disk = BytesUnder(stored.evbus_dir);
+  summary.persister_pid = PersisterPid(stored.evbus_dir);
+  auto store = persist::Store::OpenDir(stored.evbus_dir, options);
+  // A store directory without pages yet (a persister that has just started,
+  // nothing published) holds no events: listed as empty, not as an error.
+  if (store.status().IsNotFound()) return summary;
+  if (!store.ok()) return store.status();
   summary.latest_id = (*store)->GetLatestEventId();
   persist::SearchQuery first;
   first.limit = 1;
@@ -101,8 +106,6 @@ Result<StoredStreamSummary> SummariseStoredStream(const StoredStream& stored) {
   persist::EventIterator back = (*store)->Search(last);
   if (back.Next()) summary.last_timestamp_ns = back.meta().timestamp_ns;
   if (!back.status().ok()) return back.status();
-  summary.bytes_on_disk = BytesUnder(stored.evbus_dir);
-  summary.persister_pid = PersisterPid(stored.evbus_dir);
   return summary;
 }
 
