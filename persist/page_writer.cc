@@ -5,11 +5,15 @@
 #include "persist/page_codec.h"
 
 namespace evbus::persist {
+namespace {
+// The buffer's capacity: a full flush threshold plus room for the record that
+// crosses it (larger records grow it once).
+constexpr std::size_t kWriteBufferReserve = kPageWriteBufferBytes + (64u << 10);
+}  // namespace
 
 PageWriter::PageWriter(Env* env, std::string path, std::unique_ptr<WritableFile> file,
                        std::uint64_t first_id)
     : env_(env), path_(std::move(path)), file_(std::move(file)), first_id_(first_id) {
-  buffer_.reserve(kPageWriteBufferBytes + (64u << 10));
   offsets_.reserve(4096);
 }
 
@@ -25,8 +29,28 @@ Result<std::unique_ptr<PageWriter>> PageWriter::Create(Env* env, std::string pat
   if (!file.ok()) return file.status();
   std::unique_ptr<PageWriter> writer(
       new PageWriter(env, std::move(path), std::move(*file), first_id));
+  writer->buffer_.reserve(kWriteBufferReserve);
   AppendFileHeader(first_id, &writer->buffer_);
   return writer;
+}
+
+std::unique_ptr<PageWriter> PageWriter::CreateDetached(Env* env, std::string path,
+                                                       std::uint64_t first_id, std::string buffer) {
+  std::unique_ptr<PageWriter> writer(new PageWriter(env, std::move(path), nullptr, first_id));
+  writer->buffer_ = std::move(buffer);
+  writer->buffer_.clear();
+  writer->buffer_.reserve(kWriteBufferReserve);
+  AppendFileHeader(first_id, &writer->buffer_);
+  return writer;
+}
+
+void PageWriter::AttachFile(std::unique_ptr<WritableFile> file) { file_ = std::move(file); }
+
+std::string PageWriter::TakeBuffer() {
+  std::string buffer = std::move(buffer_);
+  buffer.clear();
+  buffer_ = std::string();
+  return buffer;
 }
 
 Result<std::unique_ptr<PageWriter>> PageWriter::Reopen(Env* env, std::string path,
@@ -37,6 +61,7 @@ Result<std::unique_ptr<PageWriter>> PageWriter::Reopen(Env* env, std::string pat
   if (!file.ok()) return file.status();
   std::unique_ptr<PageWriter> writer(
       new PageWriter(env, std::move(path), std::move(*file), first_id));
+  writer->buffer_.reserve(kWriteBufferReserve);
   writer->offsets_ = std::move(offsets);
   writer->flushed_size_ = writer->synced_size_ = size;
   writer->flushed_records_ = writer->synced_records_ = writer->offsets_.size();
@@ -71,6 +96,9 @@ Status PageWriter::Append(const RecordMeta& meta, std::string_view body) {
 Status PageWriter::Flush() {
   if (!broken_.ok()) return broken_;
   if (buffer_.empty()) return Status::OK();
+  if (!file_) {
+    return Status::Unavailable("page '" + path_ + "' has no file yet: attach it before flushing");
+  }
   Status s = file_->Append(buffer_);
   if (!s.ok()) {
     // Cut off whatever part of the buffer reached the file, so that the page
@@ -103,7 +131,7 @@ Status PageWriter::Sync() {
   return Status::OK();
 }
 
-Status PageWriter::Seal() {
+Status PageWriter::WriteFooter() {
   if (sealed_) return Status::OK();
   if (offsets_.empty())
     return Status::InvalidArgument("cannot seal the empty page '" + path_ + "'");
@@ -116,7 +144,12 @@ Status PageWriter::Seal() {
     return s;
   }
   sealed_ = true;  // the footer is in the file: nothing may follow it
-  return Sync();
+  return Status::OK();
+}
+
+Status PageWriter::Seal() {
+  Status s = WriteFooter();
+  return s.ok() ? Sync() : s;
 }
 
 Status PageWriter::Close() {

@@ -2,7 +2,8 @@
 //
 // Records are encoded into an in-memory buffer by Append(); Flush() hands the
 // buffer to the kernel in one write(2); Sync() makes everything flushed
-// durable; Seal() writes the footer (id index) and syncs. A failed Flush()
+// durable; Seal() writes the footer (id index) and syncs. A detached writer
+// (no file yet) only buffers; Flush() waits for AttachFile(). A failed Flush()
 // cuts the file back to its last good size, so a full disk never leaves a
 // partial record behind: the caller may retry once space is free.
 //
@@ -43,6 +44,12 @@ class PageWriter {
                                                     std::uint64_t first_id,
                                                     std::vector<std::uint32_t> offsets,
                                                     std::uint64_t size);
+  // A page whose file does not exist yet: records are buffered into `buffer`
+  // (a recycled one; cleared here) until AttachFile() hands it the file. The
+  // store writer creates that file in the background while the previous
+  // page's seal is being synced (persist/store_writer.h).
+  static std::unique_ptr<PageWriter> CreateDetached(Env* env, std::string path,
+                                                    std::uint64_t first_id, std::string buffer);
   ~PageWriter();
   PageWriter(const PageWriter&) = delete;
   PageWriter& operator=(const PageWriter&) = delete;
@@ -54,8 +61,16 @@ class PageWriter {
   // Flush() then fdatasync. Afterwards synced_size() == flushed_size(). A
   // failed fsync stops the writer for good (the disk state is unknown).
   Status Sync();
-  // Appends the footer and syncs. The page must hold at least one record.
+  // Appends the footer and flushes it, without fsync. The page must hold at
+  // least one record; nothing may be appended afterwards.
+  Status WriteFooter();
+  // WriteFooter(), then Sync().
   Status Seal();
+  // For a writer made by CreateDetached(): its file, opened for appending.
+  void AttachFile(std::unique_ptr<WritableFile> file);
+  bool has_file() const { return file_ != nullptr; }
+  // The write buffer, emptied, for the next page writer (keeps its capacity).
+  std::string TakeBuffer();
   Status Close();
 
   // Whether one more record of `body_size` bytes would overflow the bounds

@@ -1,5 +1,6 @@
 #include "persist/store_writer.h"
 
+#include <system_error>
 #include <utility>
 
 #include "persist/page_codec.h"
@@ -7,6 +8,30 @@
 #include "persist/store_recovery.h"
 
 namespace evbus::persist {
+namespace {
+
+// The background half of a page seal: make the sealed page (records and
+// footer) durable, then create the next page's file and sync the directory so
+// that its entry survives a crash. The next page's file is created only after
+// the sealed page is durable, so at every moment the pages directory holds at
+// most one unsealed page: the newest.
+Status FinishSeal(Env* env, PageWriter* sealed, const std::string& pages_dir,
+                  const std::string& next_path, std::unique_ptr<WritableFile>* next_file) {
+  Status s = sealed->Sync();
+  const Status closed = sealed->Close();
+  if (s.ok()) s = closed;
+  if (!s.ok()) return s;
+  if (env->FileExists(next_path)) {
+    return Status::AlreadyExists("page file '" + next_path +
+                                 "' already exists: recovery should have reopened it");
+  }
+  auto file = env->NewAppendableFile(next_path, kOwnerOnlyFileMode);
+  if (!file.ok()) return file.status();
+  *next_file = std::move(*file);
+  return env->SyncDir(pages_dir);
+}
+
+}  // namespace
 
 std::string_view SyncPolicyName(SyncPolicy policy) {
   switch (policy) {
@@ -37,7 +62,10 @@ StoreWriter::StoreWriter(std::string dir, const StoreWriterOptions& options)
       options_(options),
       env_(options.env != nullptr ? options.env : Env::Default()) {}
 
-StoreWriter::~StoreWriter() { (void)Close(); }
+StoreWriter::~StoreWriter() {
+  (void)Close();
+  if (seal_thread_.joinable()) seal_thread_.join();
+}
 
 Result<std::unique_ptr<StoreWriter>> StoreWriter::Open(const std::string& evbus_dir,
                                                        const StoreWriterOptions& options) {
@@ -91,19 +119,57 @@ Status StoreWriter::StartPage() {
 }
 
 Status StoreWriter::SealActive() {
-  Status s = active_->Seal();
-  if (s.ok() && pages_dir_dirty_) s = env_->SyncDir(pages_dir_);
+  Status s = CompleteSeal();  // at most one seal in flight
+  if (s.ok()) s = active_->WriteFooter();
   if (!s.ok()) return s;
-  pages_dir_dirty_ = false;
-  s = MarkSynced();
-  if (!s.ok()) return s;
-  s = active_->Close();
-  active_.reset();
-  return s;
+  sealing_ = std::move(active_);
+  sealed_next_id_ = next_id_;
+  const std::string next_path = JoinPath(pages_dir_, PageFileName(next_id_));
+  active_ = PageWriter::CreateDetached(env_, next_path, next_id_, sealing_->TakeBuffer());
+  pages_dir_dirty_ = false;  // the seal job syncs the directory after creating the file
+  seal_pending_ = true;
+  seal_done_.store(false, std::memory_order_relaxed);
+  auto job = [this, next_path] {
+    seal_status_ = FinishSeal(env_, sealing_.get(), pages_dir_, next_path, &seal_next_file_);
+    // SYNC POINT WRITE: store_writer.seal_done
+    // seal_status_ and seal_next_file_ are set; the caller may join.
+    seal_done_.store(true, std::memory_order_release);
+  };
+  try {
+    seal_thread_ = std::thread(job);
+  } catch (const std::system_error&) {
+    job();  // no thread to be had: finish the seal here
+  }
+  return Status::OK();
+}
+
+bool StoreWriter::SealFinished() const noexcept {
+  // SYNC POINT READ: store_writer.seal_done
+  // true: the job wrote its results; join() below makes that formal.
+  return !seal_pending_ || seal_done_.load(std::memory_order_acquire);
+}
+
+Status StoreWriter::CompleteSeal() {
+  if (!seal_pending_) return broken_;
+  if (seal_thread_.joinable()) seal_thread_.join();
+  seal_pending_ = false;
+  sealing_.reset();
+  if (!seal_status_.ok()) {
+    broken_ = Status::IOError("sealing a page of '" + dir_ + "' failed: " + seal_status_.message() +
+                              " (the store writer stopped: restart the persister to recover)");
+    return broken_;
+  }
+  active_->AttachFile(std::move(seal_next_file_));
+  if (durable_next_id_ < sealed_next_id_) {
+    durable_next_id_ = sealed_next_id_;  // the sealed page is durable: acknowledged
+    ++syncs_;
+  }
+  return Status::OK();
 }
 
 Status StoreWriter::Append(const RecordMeta& meta, std::string_view body) {
   if (closed_) return Status::Unavailable("the store writer of '" + dir_ + "' is closed");
+  if (!broken_.ok()) return broken_;
   if (meta.id != next_id_) {
     return Status::InvalidArgument("append of id " + std::to_string(meta.id) + " to '" + dir_ +
                                    "' whose next id is " + std::to_string(next_id_) +
@@ -132,7 +198,13 @@ Status StoreWriter::Append(const RecordMeta& meta, std::string_view body) {
     s = MaybeSync();
     if (!s.ok()) return s;
   }
-  if (active_->size() - active_->flushed_size() >= kPageWriteBufferBytes) return active_->Flush();
+  if (active_->size() - active_->flushed_size() >= kPageWriteBufferBytes) {
+    // While the previous page's seal is in flight the new page has no file:
+    // keep buffering (a page's worth at most, the page bound) until it is done.
+    if (!SealFinished()) return Status::OK();
+    s = CompleteSeal();
+    return s.ok() ? active_->Flush() : s;
+  }
   return Status::OK();
 }
 
@@ -145,7 +217,9 @@ Status StoreWriter::AppendAbandoned(std::uint64_t id) {
 }
 
 Status StoreWriter::MaybeSync() {
-  if (options_.sync_policy != SyncPolicy::kGroup) return Status::OK();
+  if (!SealFinished()) return Status::OK();  // acknowledgements wait for the seal in flight
+  Status s = CompleteSeal();
+  if (!s.ok() || options_.sync_policy != SyncPolicy::kGroup) return s;
   const auto now = std::chrono::steady_clock::now();
   if (!has_unsynced_) {
     // Idle after a burst: let the checkpoint catch up once it is due.
@@ -159,8 +233,10 @@ Status StoreWriter::MaybeSync() {
 
 Status StoreWriter::Sync() {
   if (closed_) return Status::OK();
+  Status s = CompleteSeal();
+  if (!s.ok()) return s;
   if (active_) {
-    Status s = active_->Sync();
+    s = active_->Sync();
     if (s.ok() && pages_dir_dirty_) s = env_->SyncDir(pages_dir_);
     if (!s.ok()) return s;
     pages_dir_dirty_ = false;
@@ -185,7 +261,7 @@ Status StoreWriter::MarkSynced() {
 Status StoreWriter::WriteCheckpoint() {
   Checkpoint checkpoint;
   checkpoint.durable_next_id = next_id_;
-  if (active_) {
+  if (active_ && active_->synced_size() >= kFileHeaderSize) {
     checkpoint.page_first_id = active_->first_id();
     checkpoint.page_end = static_cast<std::uint32_t>(active_->synced_size());
   } else {

@@ -8,21 +8,36 @@
 // has it) and recovers the newest page (persist/store_recovery.h): appending
 // resumes at the id after the last good record.
 //
-// Thread safety: not thread-safe; one thread (the persister's drain loop).
+// Sealing a page is split so that the appending thread never waits for it:
+// the footer is written at once, then a background thread fsyncs the sealed
+// page, creates the next page's file and fsyncs the directory, while records
+// of the next page are buffered (at most a page's worth). Acknowledgements
+// wait for that job: the next Sync() joins it, MaybeSync() picks it up when
+// it is done. At most one seal is in flight.
+//
+// Thread safety: not thread-safe; one thread (the persister's drain loop)
+// calls it. Internally one seal job runs at a time on its own thread; it owns
+// the sealed page, and the calling thread touches neither that page nor the
+// Env until it has joined the job (CompleteSeal).
 // Invariants:
 //   1. Appended ids are dense: every append has id next_id().
 //   2. durable_next_id() only grows, and only after fsync of the page (and of
 //      the pages directory when a page was created): every id below it
 //      survives a crash. The CHECKPOINT never claims more than that.
-//   3. At most one page is unsealed: the newest.
+//   3. At most one page is unsealed: the newest. The next page's file is
+//      created only after the sealed page's footer is durable.
+//   4. Ids of a page are acknowledged only after every earlier page's seal is
+//      durable and the page's directory entry is synced.
 #ifndef EVBUS_PERSIST_STORE_WRITER_H_
 #define EVBUS_PERSIST_STORE_WRITER_H_
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "core/status.h"
 #include "persist/dir_lock.h"
@@ -93,6 +108,11 @@ class StoreWriter {
   Status SealActive();
   // Everything appended is synced: acknowledge it, and checkpoint if due.
   Status MarkSynced();
+  // Whether no seal job is in flight, or it has finished (not yet joined).
+  bool SealFinished() const noexcept;
+  // Joins the seal job: attaches the new page's file, acknowledges the sealed
+  // page. A failed job stops the writer for good (broken_).
+  Status CompleteSeal();
   Status WriteCheckpoint();
 
   std::string dir_;
@@ -112,6 +132,15 @@ class StoreWriter {
   std::chrono::steady_clock::time_point oldest_unsynced_{};
   bool has_unsynced_ = false;
   bool closed_ = false;
+  Status broken_;  // set by a failed seal job; every later call returns it
+  // The seal in flight (SealActive .. CompleteSeal).
+  std::unique_ptr<PageWriter> sealing_;
+  std::uint64_t sealed_next_id_ = 0;  // ids below are in sealed pages
+  bool seal_pending_ = false;
+  std::atomic<bool> seal_done_{false};
+  Status seal_status_;                            // written by the job
+  std::unique_ptr<WritableFile> seal_next_file_;  // written by the job
+  std::thread seal_thread_;
 };
 
 }  // namespace evbus::persist

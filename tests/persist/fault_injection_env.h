@@ -8,6 +8,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -26,7 +27,7 @@ class FaultInjectionEnv : public Env {
     bool entry_synced = true;  // false: created, directory not synced since
   };
 
-  void Crash() { crashed_ = true; }
+  void Crash() { crashed_.store(true, std::memory_order_relaxed); }
 
   // The power cut. Call after Crash() and after the writer is gone.
   void DropUnsyncedData() {
@@ -41,12 +42,12 @@ class FaultInjectionEnv : public Env {
       }
     }
     files_.clear();
-    crashed_ = false;
+    crashed_.store(false, std::memory_order_relaxed);
   }
 
   Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& path,
                                                           mode_t mode) override {
-    if (crashed_) return Status::IOError("crashed");
+    if (crashed_.load(std::memory_order_relaxed)) return Status::IOError("crashed");
     const bool existed = base_->FileExists(path);
     auto file = base_->NewAppendableFile(path, mode);
     if (!file.ok()) return file.status();
@@ -69,13 +70,13 @@ class FaultInjectionEnv : public Env {
   Result<std::uint64_t> FileSize(const std::string& path) override { return base_->FileSize(path); }
   bool FileExists(const std::string& path) override { return base_->FileExists(path); }
   Status Truncate(const std::string& path, std::uint64_t size) override {
-    if (crashed_) return Status::IOError("crashed");
+    if (crashed_.load(std::memory_order_relaxed)) return Status::IOError("crashed");
     Status s = base_->Truncate(path, size);
     if (s.ok() && files_.count(path) != 0) files_[path].size = files_[path].synced_size = size;
     return s;
   }
   Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode) override {
-    if (crashed_) return Status::IOError("crashed");
+    if (crashed_.load(std::memory_order_relaxed)) return Status::IOError("crashed");
     return base_->WriteFileAtomic(path, data, mode);  // fully synced by construction
   }
   Status CreateDirs(const std::string& path, mode_t mode) override {
@@ -89,7 +90,7 @@ class FaultInjectionEnv : public Env {
     return base_->RemoveFile(path);
   }
   Status SyncDir(const std::string& path) override {
-    if (crashed_) return Status::IOError("crashed");
+    if (crashed_.load(std::memory_order_relaxed)) return Status::IOError("crashed");
     Status s = base_->SyncDir(path);
     if (!s.ok()) return s;
     for (auto& [file, state] : files_) {
@@ -106,13 +107,13 @@ class FaultInjectionEnv : public Env {
     File(FaultInjectionEnv* env, std::string path, std::unique_ptr<WritableFile> base)
         : env_(env), path_(std::move(path)), base_(std::move(base)) {}
     Status Append(std::string_view data) override {
-      if (env_->crashed_) return Status::IOError("crashed");
+      if (env_->crashed_.load(std::memory_order_relaxed)) return Status::IOError("crashed");
       Status s = base_->Append(data);
       if (s.ok()) env_->files_[path_].size += data.size();
       return s;
     }
     Status Sync() override {
-      if (env_->crashed_) return Status::IOError("crashed");
+      if (env_->crashed_.load(std::memory_order_relaxed)) return Status::IOError("crashed");
       Status s = base_->Sync();
       if (s.ok()) env_->files_[path_].synced_size = env_->files_[path_].size;
       return s;
@@ -128,7 +129,9 @@ class FaultInjectionEnv : public Env {
 
   Env* base_ = Env::Default();
   std::map<std::string, FileState> files_;
-  bool crashed_ = false;
+  // Atomic: Crash() may come while the store writer's seal job (another
+  // thread) is between two file operations, as a real crash would.
+  std::atomic<bool> crashed_{false};
 };
 
 }  // namespace evbus::persist::testing

@@ -318,7 +318,12 @@ TEST_F(StoreWriterTest, SealedPagesAreAcknowledgedBeforeTheCheckpointCatchesUp) 
   options.max_page_bytes = 4096;
   options.checkpoint_interval = std::chrono::hours(1);
   auto writer = OpenWriter(options);
-  AppendRange(writer.get(), 0, 60);  // several pages sealed
+  AppendRange(writer.get(), 0, 60);  // pages sealed
+  // The last seal finishes in the background; MaybeSync() acknowledges it.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (writer->durable_next_id() == 0 && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_TRUE(writer->MaybeSync().ok());
+  }
   const std::uint64_t acknowledged = writer->durable_next_id();
   ASSERT_GT(acknowledged, 0u);
   auto checkpoint = ReadCheckpoint(&env, dir(), nullptr);
