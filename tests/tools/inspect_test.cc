@@ -1,206 +1,24 @@
 // `evbus inspect` end to end: the real binary against a segment this test
 // puts in a known state (a producer with a claim in flight, a durable
 // "persister" registration and a caught-up "server" subscriber), checking
-// every number of the JSON frame, the Prometheus exposition, --watch and the
-// errors.
+// every number of the JSON frame and of the Prometheus exposition.
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <rapidjson/document.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <future>
 #include <iterator>
-#include <memory>
 #include <string>
-#include <thread>
-#include <vector>
 
-#include "core/event.h"
-#include "core/event_publish.h"
-#include "core/redactor.h"
-#include "shm/producer.h"
-#include "shm/segment.h"
 #include "shm/stats.h"
-#include "shm/subscriber.h"
-#include "tests/testutil/temp_dir.h"
 #include "tests/tools/exposition_checker.h"
+#include "tests/tools/inspect_fixture.h"
 
-namespace evbus {
+namespace evbus::inspect_test {
 namespace {
-
-const std::string kEvbus = std::string(EVBUS_BINARY_DIR) + "/evbus";
-constexpr char kSecret[] = "s3cr3t-token-XYZ-123";
-constexpr int kPublished = 10;
-constexpr int kPersisterRead = 7;
-
-// The pause hook parks the producer between claim and commit until released.
-std::promise<std::uint64_t>* g_claimed = nullptr;
-std::shared_future<void>* g_release = nullptr;
-void ParkAfterClaim(std::uint64_t id) {
-  g_claimed->set_value(id);
-  g_release->wait();
-}
-
-struct Output {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-class InspectTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_EQ(::access(kEvbus.c_str(), X_OK), 0) << kEvbus << " missing: build the evbus target";
-    static int tests = 0;  // names stay short: stream names are at most 64 characters
-    stream_ = "inspect-test-" + std::to_string(::getpid()) + "-" + std::to_string(++tests);
-    shm::SegmentOptions options;
-    options.data_capacity = 1 << 20;
-    options.max_record_size = 64 << 10;
-    options.index_slots = 1024;
-    ASSERT_TRUE(shm::Segment::Create(stream_, "", options, &segment_).ok());
-  }
-
-  void TearDown() override {
-    Release();
-    persister_.reset();
-    server_.reset();
-    producer_.reset();
-    (void)shm::Segment::Remove(stream_, "");
-  }
-
-  // Ten events (every second one from the user, the last carrying the
-  // secret), a durable "persister" that read 7, a "server" that read all,
-  // and id 10 claimed but not committed.
-  void MakeKnownState() {
-    ASSERT_TRUE(shm::Producer::Attach(segment_.get(), "agent", &producer_).ok());
-    ASSERT_TRUE(redactor_.SetSecrets({{"token", kSecret}}).ok());
-    std::string scratch;
-    for (int i = 0; i < kPublished; ++i) {
-      auto event = ParseEvent(R"({"action":"message","args":{"content":"hi"}})");
-      ASSERT_TRUE(event.ok());
-      event->message = "message " + std::to_string(i) + (i == 9 ? std::string(" ") + kSecret : "");
-      PublishOptions po;
-      po.source = i % 2 == 0 ? Source::kUser : Source::kAgent;
-      ASSERT_TRUE(PublishEvent(*producer_, redactor_, po, &*event, &scratch).ok());
-    }
-    shm::SubscriberOptions durable{"persister", true};
-    ASSERT_TRUE(shm::Subscriber::Attach(segment_.get(), durable, &persister_).ok());
-    shm::Record rec;
-    for (int i = 0; i < kPersisterRead; ++i) {
-      ASSERT_EQ(persister_->TryRead(&rec), shm::ReadStatus::kRecord);
-    }
-    shm::SubscriberOptions live{"server", false};
-    ASSERT_TRUE(shm::Subscriber::Attach(segment_.get(), live, &server_).ok());
-    for (int i = 0; i < kPublished; ++i)
-      ASSERT_EQ(server_->TryRead(&rec), shm::ReadStatus::kRecord);
-    ASSERT_EQ(server_->TryRead(&rec), shm::ReadStatus::kEmpty);  // publishes its cursor
-    ParkOneClaim();
-  }
-
-  void ParkOneClaim() {
-    std::promise<std::uint64_t> claimed;
-    release_future_ = release_.get_future().share();
-    g_claimed = &claimed;
-    g_release = &release_future_;
-    shm::testing::SetPauseAfterClaimHook(ParkAfterClaim);
-    parked_ = std::thread([this] {
-      auto event = ParseEvent(R"({"action":"message","args":{"content":"late"}})");
-      std::string scratch;
-      PublishOptions po;
-      po.source = Source::kAgent;
-      (void)PublishEvent(*producer_, redactor_, po, &*event, &scratch);
-    });
-    auto got = claimed.get_future();
-    ASSERT_EQ(got.wait_for(std::chrono::seconds(20)), std::future_status::ready);
-    ASSERT_EQ(got.get(), static_cast<std::uint64_t>(kPublished));
-    shm::testing::SetPauseAfterClaimHook(nullptr);
-  }
-
-  void Release() {
-    if (!parked_.joinable()) return;
-    release_.set_value();
-    parked_.join();
-  }
-
-  // Runs the binary; stdout to a pipe (returned fd) or a file, stderr to a file.
-  pid_t Start(const std::vector<std::string>& args, int* stdout_fd) {
-    int fds[2];
-    if (::pipe(fds) != 0) return -1;
-    const std::string err = dir_.path() + "/err" + std::to_string(++runs_);
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      ::dup2(fds[1], STDOUT_FILENO);
-      ::close(fds[0]);
-      ::close(fds[1]);
-      if (std::freopen(err.c_str(), "wb", stderr) == nullptr) std::_Exit(126);
-      std::vector<char*> argv{const_cast<char*>(kEvbus.c_str())};
-      for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      ::execv(kEvbus.c_str(), argv.data());
-      std::_Exit(127);
-    }
-    ::close(fds[1]);
-    *stdout_fd = fds[0];
-    return pid;
-  }
-
-  // Reads from `fd` until `done(text)` or EOF or a 30 s deadline.
-  template <typename Done>
-  static bool ReadUntil(int fd, std::string* text, Done done) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    char buf[4096];
-    while (!done(*text)) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      pollfd p{fd, POLLIN, 0};
-      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-      const ssize_t n = ::read(fd, buf, sizeof buf);
-      if (n <= 0) return false;  // EOF
-      text->append(buf, static_cast<std::size_t>(n));
-    }
-    return true;
-  }
-
-  Output Finish(pid_t pid, int fd, std::string out) {
-    Output r;
-    ReadUntil(fd, &out, [](const std::string&) { return false; });  // to EOF
-    ::close(fd);
-    int status = 0;
-    if (::waitpid(pid, &status, 0) == pid && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-    r.out = std::move(out);
-    std::ifstream in(dir_.path() + "/err" + std::to_string(runs_));
-    r.err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    return r;
-  }
-
-  Output Run(const std::vector<std::string>& args) {
-    int fd = -1;
-    pid_t pid = Start(args, &fd);
-    return Finish(pid, fd, "");
-  }
-
-  std::string stream_;
-  std::unique_ptr<shm::Segment> segment_;
-  Redactor redactor_;
-  std::unique_ptr<shm::Producer> producer_;
-  std::unique_ptr<shm::Subscriber> persister_, server_;
-  std::promise<void> release_;
-  std::shared_future<void> release_future_;
-  std::thread parked_;
-  testutil::TempDir dir_{"evbus_inspect_test"};
-  int runs_ = 0;
-};
-
-const rapidjson::Value& Member(const rapidjson::Value& v, const char* name) {
-  static const rapidjson::Value kNull;
-  auto it = v.FindMember(name);
-  return it == v.MemberEnd() ? kNull : it->value;
-}
 
 TEST_F(InspectTest, JsonFrameShowsTheSegmentsKnownStateExactly) {
   ASSERT_NO_FATAL_FAILURE(MakeKnownState());
@@ -323,97 +141,22 @@ TEST_F(InspectTest, PrometheusOutputIsValidExpositionWithTheSameFigures) {
   }
 }
 
-TEST_F(InspectTest, WatchPrintsFramesUntilSigterm) {
-  ASSERT_NO_FATAL_FAILURE(MakeKnownState());
-  for (const bool json : {true, false}) {
-    std::vector<std::string> args{"inspect", stream_, "--watch", "0.05"};
-    if (json) args.push_back("--json");
-    int fd = -1;
-    const pid_t pid = Start(args, &fd);
-    ASSERT_GT(pid, 0);
-    std::string out;
-    // Text frames (stdout is a pipe, not a terminal) are separated by a blank line.
-    const std::string frame_start = json ? "{\"stream\"" : "stream \"" + stream_ + "\"";
-    auto frames = [&](const std::string& text) {
-      std::size_t n = 0;
-      for (auto at = text.find(frame_start); at != std::string::npos;
-           at = text.find(frame_start, at + 1)) {
-        ++n;
-      }
-      return n;
-    };
-    EXPECT_TRUE(ReadUntil(fd, &out, [&](const std::string& t) { return frames(t) >= 3; })) << out;
-    ASSERT_EQ(::kill(pid, SIGTERM), 0);
-    Output r = Finish(pid, fd, out);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(r.err, "");
-    EXPECT_GE(frames(r.out), 3u);
-    EXPECT_EQ(r.out.find("\x1b["), std::string::npos);  // no screen control into a pipe
-    if (json) {
-      for (std::size_t at = 0, end; (end = r.out.find('\n', at)) != std::string::npos;
-           at = end + 1) {
-        rapidjson::Document d;
-        d.Parse(r.out.c_str() + at, end - at);
-        EXPECT_FALSE(d.HasParseError()) << r.out.substr(at, end - at);
-      }
-    } else {
-      EXPECT_NE(r.out.find("\n\nstream \"" + stream_ + "\""), std::string::npos) << r.out;
-    }
-  }
-}
-
-TEST_F(InspectTest, WatchStopsWhenTheStreamIsDestroyed) {
-  int fd = -1;
-  const pid_t pid = Start({"inspect", stream_, "--watch", "0.05", "--json"}, &fd);
-  std::string out;
-  ASSERT_TRUE(ReadUntil(fd, &out, [](const std::string& t) { return t.find('\n') != t.npos; }));
-  ASSERT_TRUE(shm::Segment::Remove(stream_, "").ok());
-  Output r = Finish(pid, fd, out);
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("stream \"" + stream_ + "\" was destroyed"), std::string::npos) << r.err;
-}
-
-TEST_F(InspectTest, UnknownStreamSaysHowToCreateIt) {
-  Output r = Run({"inspect", "no-such-stream-" + std::to_string(::getpid())});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.out, "");
-  const std::string name = "no-such-stream-" + std::to_string(::getpid());
-  EXPECT_NE(
-      r.err.find("stream \"" + name + "\" does not exist; create it with: evbus create " + name),
-      std::string::npos)
-      << r.err;
-}
-
-TEST_F(InspectTest, WrongUserIsAStreamThatDoesNotExist) {
-  Output r = Run({"inspect", stream_, "--user", "bob"});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("stream \"" + stream_ +
-                       "\" (user \"bob\") does not exist; create it "
-                       "with: evbus create " +
-                       stream_ + " --user bob"),
-            std::string::npos)
-      << r.err;
-}
-
-TEST_F(InspectTest, BadFlagsAreUsageErrors) {
-  const std::vector<std::vector<std::string>> cases = {
-      {"inspect"},
-      {"inspect", stream_, "--watch", "0"},
-      {"inspect", stream_, "--watch", "soon"},
-      {"inspect", stream_, "--watch", "-1"},
-      {"inspect", stream_, "--watch"},
-      {"inspect", stream_, "--json", "--prometheus"},
-      {"inspect", stream_, "--color"},
-      {"inspect", "bad/name"},
-      {"inspect", stream_, "extra"},
-  };
-  for (const auto& args : cases) {
-    Output r = Run(args);
-    EXPECT_EQ(r.exit_code, 2) << args.back() << ": " << r.err;
-    EXPECT_EQ(r.out, "");
-    EXPECT_EQ(r.err.rfind("evbus inspect: ", 0), 0u) << r.err;
-  }
+TEST(ExpositionCheckerTest, FlagsWhatPromtoolWouldReject) {
+  auto problems = [](const std::string& text) { return testutil::CheckExposition(text).problems; };
+  EXPECT_TRUE(problems("# HELP evbus_a_total A.\n# TYPE evbus_a_total counter\n"
+                       "evbus_a_total{x=\"1\"} 2\n")
+                  .empty());
+  EXPECT_FALSE(problems("# HELP evbus_a A.\n# TYPE evbus_a counter\nevbus_a 1\n").empty());
+  EXPECT_FALSE(problems("# HELP evbus_a_total A.\n# TYPE evbus_a_total gauge\n").empty());
+  EXPECT_FALSE(problems("evbus_b 1\n").empty());  // no TYPE
+  EXPECT_FALSE(problems("# HELP evbus_b B.\n# TYPE evbus_b gauge\nevbus_b{1x=\"a\"} 1\n").empty());
+  EXPECT_FALSE(problems("# HELP evbus_b B.\n# TYPE evbus_b gauge\nevbus_b{x=\"a} 1\n").empty());
+  EXPECT_FALSE(problems("# HELP evbus_b B.\n# TYPE evbus_b gauge\nevbus_b one\n").empty());
+  EXPECT_FALSE(problems("# HELP b B.\n# TYPE b gauge\nb 1\n").empty());  // no evbus_ prefix
+  EXPECT_FALSE(problems("# HELP evbus_b B.\n# TYPE evbus_b gauge\nevbus_b 1\n"
+                        "# HELP evbus_c C.\n# TYPE evbus_c gauge\nevbus_c 1\nevbus_b 2\n")
+                   .empty());  // a family split in two blocks
 }
 
 }  // namespace
-}  // namespace evbus
+}  // namespace evbus::inspect_test
