@@ -1,18 +1,51 @@
 // evbus get STREAM --root DIR (ID | --latest | --latest-id): one persisted
-// event as a JSON line, or the latest persisted id (-1 when none).
+// event as a JSON line, or the latest persisted id (-1 when none). With
+// --live, the stream's unified view: events still only in the ring count too.
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include "persist/store.h"
+#include "persist/unified_view.h"
 #include "tools/evbus/cli.h"
 #include "tools/evbus/store_args.h"
 #include "tools/evbus/stream_args.h"
 
 namespace evbus::cli {
+namespace {
+
+// One event (or the latest id) of the store and the ring as one stream.
+int GetLive(const Args& args, const StreamTarget& target, bool latest_id, bool latest,
+            std::int64_t id) {
+  persist::UnifiedViewOptions options;
+  options.store_root = *args.Get("--root");
+  options.session_id = target.stream;
+  options.user_id = target.user;
+  auto view = persist::UnifiedView::Open(options);
+  if (!view.ok()) return Fail("get", view.status());
+  const std::int64_t newest = (*view)->GetLatestEventId();
+  if (latest_id) {
+    std::printf("%lld\n", static_cast<long long>(newest));
+    return kExitOk;
+  }
+  if (latest) id = newest;
+  auto event = id >= 0 ? (*view)->GetEventJson(id)
+                       : Result<persist::StoredEvent>(Status::NotFound("the stream is empty"));
+  if (event.status().IsNotFound()) {
+    return Fail("get", Status::NotFound("no event with id " + std::to_string(id) +
+                                        " in the store or the ring; the latest id is " +
+                                        std::to_string(newest) +
+                                        " (see: evbus get STREAM --root DIR --live --latest-id)"));
+  }
+  if (!event.ok()) return Fail("get", event.status());
+  std::printf("%s\n", event->json.c_str());
+  return kExitOk;
+}
+
+}  // namespace
 
 int CmdGet(const std::vector<std::string>& argv) {
-  FlagSpec spec{{"--user", "--root"}, {"--latest", "--latest-id"}, {}};
+  FlagSpec spec{{"--user", "--root"}, {"--latest", "--latest-id", "--live"}, {}};
   auto args = Args::Parse(argv, spec, 1, 2);
   if (!args.ok()) return UsageError("get", args.status().message());
   auto target = StreamFromArgs(*args);
@@ -31,6 +64,7 @@ int CmdGet(const std::vector<std::string>& argv) {
   }
   std::unique_ptr<persist::Store> store;
   if (Status st = OpenStoreFromArgs(*args, *target, &store); !st.ok()) return Fail("get", st);
+  if (args->Has("--live")) return GetLive(*args, *target, latest_id, latest, id);
   if (latest_id) {
     std::printf("%lld\n", static_cast<long long>(store->GetLatestEventId()));
     return kExitOk;

@@ -1,0 +1,162 @@
+// `evbus search --live` and `evbus get --live`: the store and the ring as one
+// stream. Events published after the persister stopped are only in the ring;
+// without --live the commands show the store alone, as before.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/stream/shared_secrets.h"
+
+namespace evbus {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kEvbus = std::string(EVBUS_BINARY_DIR) + "/evbus";
+
+struct Result {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+class CliLiveTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(::access(kEvbus.c_str(), X_OK), 0) << kEvbus << " missing: build the evbus target";
+    stream_ = "cli-live-" + std::to_string(::getpid());
+    dir_ = fs::temp_directory_path() / ("evbus-cli-live-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    root_ = (dir_ / "store").string();
+  }
+  void TearDown() override {
+    Run({"destroy", stream_});
+    (void)SharedSecrets::Remove(stream_, "");
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  pid_t Start(const std::vector<std::string>& args, const std::string& stdin_text, int n) {
+    const fs::path in = dir_ / ("in" + std::to_string(n));
+    std::ofstream(in, std::ios::binary) << stdin_text;
+    const std::string out = (dir_ / ("out" + std::to_string(n))).string();
+    const std::string err = (dir_ / ("err" + std::to_string(n))).string();
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      std::freopen(in.c_str(), "rb", stdin);
+      std::freopen(out.c_str(), "wb", stdout);
+      std::freopen(err.c_str(), "wb", stderr);
+      std::vector<char*> argv{const_cast<char*>(kEvbus.c_str())};
+      for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      ::execv(kEvbus.c_str(), argv.data());
+      std::_Exit(127);
+    }
+    return pid;
+  }
+  Result Collect(pid_t pid, int n) {
+    Result r;
+    int status = 0;
+    if (::waitpid(pid, &status, 0) == pid && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+    auto read = [&](const std::string& name) {
+      std::ifstream in(dir_ / (name + std::to_string(n)), std::ios::binary);
+      return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    };
+    r.out = read("out");
+    r.err = read("err");
+    return r;
+  }
+  Result Run(const std::vector<std::string>& args, const std::string& stdin_text = "") {
+    const int n = ++runs_;
+    return Collect(Start(args, stdin_text, n), n);
+  }
+
+  void Publish(int first, int count) {
+    std::string text;
+    for (int i = first; i < first + count; ++i) {
+      text += R"({"action":"run","source":"agent","args":{"command":"echo step)" +
+              std::to_string(i) + "\"}}\n";
+    }
+    Result r = Run({"publish", stream_}, text);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  // Persists until the store's latest id is `last_id`, then stops the persister.
+  void PersistUpTo(int last_id) {
+    const int n = ++runs_;
+    const pid_t pid = Start({"persist", stream_, "--root", root_, "--fsync", "every"}, "", n);
+    const std::string want = std::to_string(last_id) + "\n";
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    std::string latest;
+    while (latest != want && std::chrono::steady_clock::now() < deadline) {
+      latest = Run({"get", stream_, "--root", root_, "--latest-id"}).out;
+      if (latest != want) ::usleep(20'000);  // poll interval, bounded by the deadline
+    }
+    ::kill(pid, SIGTERM);
+    EXPECT_EQ(Collect(pid, n).exit_code, 0);
+    ASSERT_EQ(latest, want) << "the persister never caught up";
+  }
+
+  std::string stream_;
+  fs::path dir_;
+  std::string root_;
+  int runs_ = 0;
+};
+
+TEST_F(CliLiveTest, LiveSearchAndGetSeeRingOnlyEventsAfterTheStoredOnes) {
+  ASSERT_EQ(Run({"create", stream_}).exit_code, 0);
+  ASSERT_NO_FATAL_FAILURE(Publish(0, 3));
+  ASSERT_NO_FATAL_FAILURE(PersistUpTo(2));
+  ASSERT_NO_FATAL_FAILURE(Publish(3, 2));  // ids 3 and 4: only in the ring
+
+  EXPECT_EQ(Lines(Run({"search", stream_, "--root", root_}).out).size(), 3u);
+  Result live = Run({"search", stream_, "--root", root_, "--live"});
+  ASSERT_EQ(live.exit_code, 0) << live.err;
+  const std::vector<std::string> lines = Lines(live.out);
+  ASSERT_EQ(lines.size(), 5u) << live.out;
+  for (int id = 0; id < 5; ++id) {
+    EXPECT_EQ(lines[static_cast<std::size_t>(id)].rfind("{\"id\":" + std::to_string(id) + ",", 0),
+              0u)
+        << lines[static_cast<std::size_t>(id)];
+    EXPECT_NE(lines[static_cast<std::size_t>(id)].find("echo step" + std::to_string(id)),
+              std::string::npos);
+  }
+  const std::vector<std::string> newest =
+      Lines(Run({"search", stream_, "--root", root_, "--live", "--reverse", "--limit", "2"}).out);
+  ASSERT_EQ(newest.size(), 2u);
+  EXPECT_EQ(newest[0].rfind("{\"id\":4,", 0), 0u) << newest[0];
+  EXPECT_EQ(newest[1].rfind("{\"id\":3,", 0), 0u) << newest[1];
+  const std::vector<std::string> from_two = Lines(
+      Run({"search", stream_, "--root", root_, "--live", "--start", "2", "--limit", "2"}).out);
+  ASSERT_EQ(from_two.size(), 2u);
+  EXPECT_EQ(from_two[1].rfind("{\"id\":3,", 0), 0u) << from_two[1];
+
+  EXPECT_EQ(Run({"get", stream_, "--root", root_, "4"}).exit_code, 1);
+  Result four = Run({"get", stream_, "--root", root_, "--live", "4"});
+  ASSERT_EQ(four.exit_code, 0) << four.err;
+  EXPECT_NE(four.out.find("echo step4"), std::string::npos) << four.out;
+  EXPECT_EQ(Run({"get", stream_, "--root", root_, "--latest-id"}).out, "2\n");
+  EXPECT_EQ(Run({"get", stream_, "--root", root_, "--live", "--latest-id"}).out, "4\n");
+  Result missing = Run({"get", stream_, "--root", root_, "--live", "7"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("the latest id is 4"), std::string::npos) << missing.err;
+}
+
+}  // namespace
+}  // namespace evbus
