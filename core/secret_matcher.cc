@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <limits>
+#include <utility>
 
 namespace evbus {
 namespace {
@@ -34,6 +35,26 @@ SecretMatcher::SecretMatcher(const std::vector<std::string>& values) {
   std::sort(patterns.begin(), patterns.end());
   patterns.erase(std::unique(patterns.begin(), patterns.end()), patterns.end());
   pattern_count_ = patterns.size();
+
+  // The prefilter's pairs (secret_matcher.h), when they are few enough.
+  std::vector<std::pair<unsigned char, unsigned char>> pairs;
+  bool all_long = true;
+  for (std::string_view p : patterns) {
+    if (p.size() < 2) {
+      all_long = false;
+      break;
+    }
+    const std::pair<unsigned char, unsigned char> pair{static_cast<unsigned char>(p[0]),
+                                                       static_cast<unsigned char>(p[1])};
+    if (std::find(pairs.begin(), pairs.end(), pair) == pairs.end()) pairs.push_back(pair);
+  }
+  if (all_long && !pairs.empty() && pairs.size() <= kMaxPrefixPairs) {
+    prefix_pair_count_ = pairs.size();
+    for (std::size_t k = 0; k < pairs.size(); ++k) {
+      pair_first_[k] = pairs[k].first;
+      pair_second_[k] = pairs[k].second;
+    }
+  }
 
   // Byte classes: every byte that occurs in a value gets its own class; all
   // other bytes share class 0 (from any state they lead back to the start).

@@ -89,6 +89,18 @@ class SecretMatcher {
   ScanResult Scan(State state, const unsigned char* text, std::size_t n) const noexcept;
   ScanResult ScanOne(State state, const unsigned char* text, std::size_t n) const noexcept;
 
+  // Prefilter: when every secret is at least 2 bytes long and they begin
+  // with at most kMaxPrefixPairs distinct byte pairs (tokens such as "ghp_",
+  // "sk-"), a scan in the start state jumps, 16 bytes per step, to the next
+  // position where such a pair begins. Exact: from the start state, bytes
+  // that begin no pair lead back to the start state or to a state that the
+  // next byte leaves (no match can end there).
+  static constexpr std::size_t kMaxPrefixPairs = 4;
+  ScanResult ScanSkipping(State state, const unsigned char* text, std::size_t n) const noexcept;
+  // The first j >= i with text[j, j+2) a prefix pair, else n - 1 (the last
+  // byte is always stepped: the final state must be exact); n when i >= n.
+  std::size_t SkipToCandidate(const unsigned char* text, std::size_t i,
+                              std::size_t n) const noexcept;
   State Step(State state, unsigned char byte) const noexcept {
     return trans_[state + classes_[byte]];
   }
@@ -102,6 +114,9 @@ class SecretMatcher {
   State first_match_offset_ = 0;              // Invariant 2
   std::size_t pattern_count_ = 0;
   std::size_t max_length_ = 0;
+  std::size_t prefix_pair_count_ = 0;  // 0: no prefilter
+  std::array<unsigned char, kMaxPrefixPairs> pair_first_{};
+  std::array<unsigned char, kMaxPrefixPairs> pair_second_{};
 };
 
 }  // namespace evbus

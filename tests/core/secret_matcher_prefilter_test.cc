@@ -1,0 +1,87 @@
+// SecretMatcher's prefilter (few secret prefixes: the scan jumps to pair
+// candidates) against the naive leftmost-longest reference: token-like
+// secrets, near misses of their prefixes everywhere, matches at every offset
+// of a 16-byte block, and streaming Feed split at every position.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/secret_matcher.h"
+#include "tests/core/naive_secret_replace.h"
+
+namespace evbus {
+namespace {
+
+constexpr std::string_view kHidden = "<secret_hidden>";
+
+std::string ReplaceAll(const SecretMatcher& m, std::string_view text, std::size_t* count) {
+  std::string out;
+  *count = m.Replace(text, kHidden, &out);
+  return out;
+}
+
+TEST(SecretMatcherPrefilterTest, TokenSecretsAgreeWithNaiveInNoisyText) {
+  std::mt19937 rng(99);
+  // Noise rich in the prefixes' bytes and in near misses ("gh", "gp", "sk-x").
+  const std::vector<std::string> noise = {"g", "h",  "p",  "_",        "s",      "k",
+                                          "-", "gh", "sk", "sk-",      "ghp",    "ghp_",
+                                          "x", " ",  "\n", "\xc3\xa9", "sk-proj"};
+  for (int round = 0; round < 600; ++round) {
+    std::vector<std::string> secrets;
+    const int count = std::uniform_int_distribution<int>(1, 6)(rng);
+    for (int i = 0; i < count; ++i) {
+      std::string s = i % 2 == 0 ? "ghp_" : "sk-proj-";
+      const int tail = std::uniform_int_distribution<int>(0, 6)(rng);
+      for (int k = 0; k < tail; ++k) s.push_back("abAB01_-"[rng() % 8]);
+      secrets.push_back(s);
+    }
+    std::string text;
+    const int pieces = std::uniform_int_distribution<int>(0, 400)(rng);
+    for (int p = 0; p < pieces; ++p) {
+      if (rng() % 40 == 0) {
+        text += secrets[rng() % secrets.size()];
+      } else {
+        text += noise[rng() % noise.size()];
+      }
+    }
+    SecretMatcher m(secrets);
+    std::size_t want_count = 0;
+    const std::string want = testing::NaiveReplace(text, secrets, kHidden, &want_count);
+    std::size_t got_count = 0;
+    ASSERT_EQ(ReplaceAll(m, text, &got_count), want) << "round=" << round;
+    ASSERT_EQ(got_count, want_count);
+    ASSERT_EQ(m.Contains(text), want_count > 0);
+    const std::size_t cut = std::uniform_int_distribution<std::size_t>(0, text.size())(rng);
+    const SecretMatcher::State s =
+        m.Feed(m.Feed(m.start_state(), std::string_view(text).substr(0, cut)),
+               std::string_view(text).substr(cut));
+    ASSERT_EQ(m.IsMatch(s), want_count > 0) << "cut=" << cut;
+  }
+}
+
+TEST(SecretMatcherPrefilterTest, FindsTokenAtEveryOffsetAndAcrossEveryFeedSplit) {
+  const std::string secret = "ghp_A1b2C3";
+  SecretMatcher m({secret, "sk-proj-zz"});
+  for (std::size_t at = 0; at < 70; ++at) {
+    std::string text(80, 'g');  // every byte a first byte, never a pair
+    text.replace(at, secret.size(), secret);
+    const SecretMatch found = m.Find(text);
+    ASSERT_TRUE(found.found()) << at;
+    EXPECT_EQ(found.begin, at);
+    EXPECT_EQ(found.length, secret.size());
+    for (std::size_t cut = 0; cut <= text.size(); cut += 7) {
+      const SecretMatcher::State s =
+          m.Feed(m.Feed(m.start_state(), std::string_view(text).substr(0, cut)),
+                 std::string_view(text).substr(cut));
+      ASSERT_TRUE(m.IsMatch(s)) << "at=" << at << " cut=" << cut;
+    }
+  }
+  // A prefix split across pieces at the very end of the first piece.
+  EXPECT_TRUE(m.IsMatch(m.Feed(m.Feed(m.start_state(), "xxxxxxxxxxxxxxxxxxxxg"), "hp_A1b2C3")));
+  EXPECT_FALSE(m.Contains(std::string(1000, 'g') + "hp_A1b2C" + std::string(100, 's') + "k-"));
+}
+
+}  // namespace
+}  // namespace evbus
