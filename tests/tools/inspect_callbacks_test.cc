@@ -24,16 +24,20 @@ namespace {
 
 const std::string kEvbus = std::string(EVBUS_BINARY_DIR) + "/evbus";
 
-// stdout of `evbus ARGS`, and its exit code.
-std::string RunEvbus(const std::string& args, int* exit_code) {
+// stdout of a shell command line, and its exit code.
+std::string RunShell(const std::string& command, int* exit_code) {
   std::string out;
-  std::FILE* p = ::popen((kEvbus + " " + args).c_str(), "r");
+  std::FILE* p = ::popen(command.c_str(), "r");
   if (p == nullptr) return out;
   char buf[4096];
   for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
   const int status = ::pclose(p);
   *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return out;
+}
+
+std::string RunEvbus(const std::string& args, int* exit_code) {
+  return RunShell(kEvbus + " " + args, exit_code);
 }
 
 TEST(InspectCallbacksTest, ShowsEachCallbacksDeliveriesFailuresAndLatency) {
@@ -125,6 +129,16 @@ TEST(InspectCallbacksTest, ShowsEachCallbacksDeliveriesFailuresAndLatency) {
                              "callback_id=\"thrower\"}";
   EXPECT_EQ(x.samples["evbus_callback_delivered_events_total" + labels], 3) << prom;
   EXPECT_EQ(x.samples["evbus_callback_failures_total" + labels], 1) << prom;
+  if (::access("/usr/bin/promtool", X_OK) == 0) {  // Debian package prometheus, when installed
+    const std::string file = dir.path() + "/metrics.prom";
+    if (std::FILE* f = std::fopen(file.c_str(), "w")) {
+      std::fputs(prom.c_str(), f);
+      std::fclose(f);
+    }
+    const std::string lint = RunShell("/usr/bin/promtool check metrics < " + file + " 2>&1", &rc);
+    EXPECT_EQ(rc, 0) << lint;
+    EXPECT_EQ(lint, "") << lint;
+  }
   EXPECT_TRUE((*stream)->Close().ok());
   (void)shm::Segment::Remove(name, "");
   (void)SharedSecrets::Remove(name, "");
