@@ -13,10 +13,14 @@
 //
 // Redacting, the output is byte for byte what Redactor::RedactEvent followed
 // by AppendEventJson gives: plain text fields through the matcher's
-// replacement; a JSON field is copied as it is when it holds no backslash
-// (so its string values are substrings of it) and no secret occurs in it,
-// else through RedactJsonStrings, and through plain replacement when it is
-// malformed (fail closed).
+// replacement; a JSON field is copied as it is when no secret occurs in its
+// raw text and every secret in a decoded string value would show in the raw
+// text too, else through RedactJsonStrings (and through plain replacement
+// when it is malformed: fail closed). The raw text shows every secret when
+// it has no backslash (string values are substrings of it), or when it has
+// no \u escape and no secret holds a byte that a short escape (\n, \t,
+// \", ...) stands for: decoded, a secret then lies within one run of
+// unescaped bytes, which the raw text holds as it is.
 #include <cassert>
 #include <string>
 #include <string_view>
@@ -32,7 +36,8 @@ namespace {
 
 class Writer {
  public:
-  Writer(const SecretMatcher* matcher, std::string* out) : matcher_(matcher), out_(out) {}
+  Writer(const SecretMatcher* matcher, std::string* out)
+      : matcher_(matcher), out_(out), short_escapes_safe_(ShortEscapesSafe(matcher)) {}
 
   // `quoted_key_colon` is the key in quotes followed by ':'.
   void LiteralKey(std::string_view quoted_key_colon) {
@@ -63,8 +68,7 @@ class Writer {
   }
 
   void Json(std::string_view json) {
-    if (matcher_ == nullptr ||
-        (json.find('\\') == std::string_view::npos && !matcher_->Contains(json))) {
+    if (matcher_ == nullptr || (RawShowsSecrets(json) && !matcher_->Contains(json))) {
       out_->append(json);
       return;
     }
@@ -90,8 +94,22 @@ class Writer {
   std::string* out() { return out_; }
 
  private:
+  static bool ShortEscapesSafe(const SecretMatcher* m) {
+    if (m == nullptr) return false;
+    for (char c : {'"', '\\', '/', '\b', '\f', '\n', '\r', '\t'}) {
+      if (m->UsesByte(static_cast<unsigned char>(c))) return false;
+    }
+    return true;
+  }
+  bool RawShowsSecrets(std::string_view json) const {
+    const std::size_t slash = json.find('\\');
+    if (slash == std::string_view::npos) return true;
+    return short_escapes_safe_ && json.find("\\u", slash) == std::string_view::npos;
+  }
+
   const SecretMatcher* const matcher_;
   std::string* const out_;
+  const bool short_escapes_safe_;  // no secret holds a byte a short escape stands for
   bool first_ = true;
 };
 

@@ -51,6 +51,8 @@ class SecretMatcher {
   std::size_t max_length() const noexcept { return max_length_; }
   std::size_t state_count() const noexcept { return depth_.size(); }
   std::size_t class_count() const noexcept { return stride_; }
+  // True when `byte` occurs in some secret.
+  bool UsesByte(unsigned char byte) const noexcept { return stride_ == 256 || classes_[byte] != 0; }
 
   // The leftmost-longest match that begins at or after `from`.
   SecretMatch Find(std::string_view text, std::size_t from = 0) const noexcept;

@@ -192,5 +192,44 @@ TEST_F(EventJsonWriterTest, RedactsWhileWritingAsRedactEventThenWrite) {
   EXPECT_EQ(got.find("2048"), std::string::npos);
 }
 
+TEST_F(EventJsonWriterTest, RedactsEscapedJsonFieldsWithSecretsFreeOfEscapeBytes) {
+  Redactor r;
+  ASSERT_TRUE(r.SetSecrets({{"a", "2048"},
+                            {"b", "self.board"},
+                            {"c", "toolu_"},
+                            {"d", "game"},
+                            {"e", "claude-3-5-sonnet-20241022"}})
+                  .ok());
+  std::size_t changed = 0;
+  for (const Event& e : TrajectoryEvents()) {
+    Event copy = e;
+    changed += r.RedactEvent(&copy) > 0;
+    std::string got;
+    AppendRedactedEventJson(e, r, &got);
+    ASSERT_EQ(got, EventToJson(copy));
+  }
+  EXPECT_GT(changed, 20u);
+  // A secret hidden behind a \u escape, one after a short escape, one
+  // spelled across an escape (not a match), and one only in a key.
+  auto parsed = ParseEvent(R"({"action":"run","args":{}})");
+  ASSERT_TRUE(parsed.ok());
+  for (const char* args :
+       {R"({"command":"\u0067ame over"})", R"({"command":"x\ngame"})", R"({"command":"ga\nme"})",
+        R"({"game":"x\ty"})", R"({"command":"\\u0067ame"})"}) {
+    Event e = *parsed;
+    e.args_json = args;
+    Event copy = e;
+    r.RedactEvent(&copy);
+    std::string got;
+    AppendRedactedEventJson(e, r, &got);
+    EXPECT_EQ(got, EventToJson(copy)) << args;
+  }
+  Event e = *parsed;
+  e.args_json = R"({"command":"\u0067ame over"})";
+  std::string got;
+  AppendRedactedEventJson(e, r, &got);
+  EXPECT_NE(got.find("<secret_hidden> over"), std::string::npos) << got;
+}
+
 }  // namespace
 }  // namespace evbus
