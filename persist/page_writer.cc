@@ -131,6 +131,20 @@ Status PageWriter::Sync() {
   return Status::OK();
 }
 
+Status PageWriter::FinishSync(SyncPoint point, const Status& synced) {
+  if (!broken_.ok()) return broken_;
+  if (!synced.ok()) {
+    broken_ = Status::IOError(synced.message() +
+                              " (the page writer stopped: restart the persister to recover)");
+    return broken_;
+  }
+  if (point.size > synced_size_) {
+    synced_size_ = point.size;
+    synced_records_ = point.records;
+  }
+  return Status::OK();
+}
+
 Status PageWriter::WriteFooter() {
   if (sealed_) return Status::OK();
   if (offsets_.empty())

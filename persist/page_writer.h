@@ -66,6 +66,18 @@ class PageWriter {
   Status WriteFooter();
   // WriteFooter(), then Sync().
   Status Seal();
+  // What a sync started now would cover: everything flushed so far.
+  struct SyncPoint {
+    std::uint64_t size = 0;
+    std::size_t records = 0;
+  };
+  SyncPoint flushed_point() const { return {flushed_size_, flushed_records_}; }
+  // The file, for an fdatasync on another thread (WritableFile::Sync may run
+  // while this writer flushes more). Afterwards, FinishSync() with the point
+  // taken before it began and its status: success makes that much synced, a
+  // failure stops the writer as a failed Sync() does.
+  WritableFile* file() const { return file_.get(); }
+  Status FinishSync(SyncPoint point, const Status& synced);
   // For a writer made by CreateDetached(): its file, opened for appending.
   void AttachFile(std::unique_ptr<WritableFile> file);
   bool has_file() const { return file_ != nullptr; }

@@ -1,6 +1,5 @@
 #include "persist/store_writer.h"
 
-#include <system_error>
 #include <utility>
 
 #include "persist/page_codec.h"
@@ -62,10 +61,7 @@ StoreWriter::StoreWriter(std::string dir, const StoreWriterOptions& options)
       options_(options),
       env_(options.env != nullptr ? options.env : Env::Default()) {}
 
-StoreWriter::~StoreWriter() {
-  (void)Close();
-  if (seal_thread_.joinable()) seal_thread_.join();
-}
+StoreWriter::~StoreWriter() { (void)Close(); }
 
 Result<std::unique_ptr<StoreWriter>> StoreWriter::Open(const std::string& evbus_dir,
                                                        const StoreWriterOptions& options) {
@@ -119,49 +115,58 @@ Status StoreWriter::StartPage() {
 }
 
 Status StoreWriter::SealActive() {
-  Status s = CompleteSeal();  // at most one seal in flight
+  Status s = CompleteJob();  // at most one job in flight
   if (s.ok()) s = active_->WriteFooter();
   if (!s.ok()) return s;
   sealing_ = std::move(active_);
-  sealed_next_id_ = next_id_;
   const std::string next_path = JoinPath(pages_dir_, PageFileName(next_id_));
   active_ = PageWriter::CreateDetached(env_, next_path, next_id_, sealing_->TakeBuffer());
-  pages_dir_dirty_ = false;  // the seal job syncs the directory after creating the file
-  seal_pending_ = true;
-  seal_done_.store(false, std::memory_order_relaxed);
-  auto job = [this, next_path] {
-    seal_status_ = FinishSeal(env_, sealing_.get(), pages_dir_, next_path, &seal_next_file_);
-    // SYNC POINT WRITE: store_writer.seal_done
-    // seal_status_ and seal_next_file_ are set; the caller may join.
-    seal_done_.store(true, std::memory_order_release);
-  };
-  try {
-    seal_thread_ = std::thread(job);
-  } catch (const std::system_error&) {
-    job();  // no thread to be had: finish the seal here
-  }
+  pages_dir_dirty_ = false;  // the job syncs the directory after creating the file
+  has_unsynced_ = false;     // the job syncs every record so far
+  job_kind_ = JobKind::kSeal;
+  job_durable_next_id_ = next_id_;
+  job_.Start([this, next_path] {
+    return FinishSeal(env_, sealing_.get(), pages_dir_, next_path, &job_next_file_);
+  });
   return Status::OK();
 }
 
-bool StoreWriter::SealFinished() const noexcept {
-  // SYNC POINT READ: store_writer.seal_done
-  // true: the job wrote its results; join() below makes that formal.
-  return !seal_pending_ || seal_done_.load(std::memory_order_acquire);
+Status StoreWriter::StartSyncJob() {
+  Status s = active_->Flush();
+  if (!s.ok()) return s;
+  job_kind_ = JobKind::kSync;
+  job_sync_point_ = active_->flushed_point();
+  job_durable_next_id_ = next_id_;
+  const bool sync_dir = pages_dir_dirty_;
+  pages_dir_dirty_ = false;
+  has_unsynced_ = false;
+  WritableFile* file = active_->file();
+  job_.Start([this, file, sync_dir] {
+    Status synced = file->Sync();
+    if (synced.ok() && sync_dir) synced = env_->SyncDir(pages_dir_);
+    return synced;
+  });
+  return Status::OK();
 }
 
-Status StoreWriter::CompleteSeal() {
-  if (!seal_pending_) return broken_;
-  if (seal_thread_.joinable()) seal_thread_.join();
-  seal_pending_ = false;
-  sealing_.reset();
-  if (!seal_status_.ok()) {
-    broken_ = Status::IOError("sealing a page of '" + dir_ + "' failed: " + seal_status_.message() +
-                              " (the store writer stopped: restart the persister to recover)");
-    return broken_;
+Status StoreWriter::CompleteJob() {
+  if (!job_.pending()) return broken_;
+  Status s = job_.Join();
+  if (job_kind_ == JobKind::kSeal) {
+    sealing_.reset();
+    if (!s.ok()) {
+      broken_ = Status::IOError("sealing a page of '" + dir_ + "' failed: " + s.message() +
+                                " (the store writer stopped: restart the persister to recover)");
+      return broken_;
+    }
+    active_->AttachFile(std::move(job_next_file_));
+  } else {
+    s = active_->FinishSync(job_sync_point_, s);
+    if (!s.ok()) return broken_ = s;
   }
-  active_->AttachFile(std::move(seal_next_file_));
-  if (durable_next_id_ < sealed_next_id_) {
-    durable_next_id_ = sealed_next_id_;  // the sealed page is durable: acknowledged
+  job_kind_ = JobKind::kNone;
+  if (durable_next_id_ < job_durable_next_id_) {
+    durable_next_id_ = job_durable_next_id_;  // fsynced: acknowledged
     ++syncs_;
   }
   return Status::OK();
@@ -199,11 +204,14 @@ Status StoreWriter::Append(const RecordMeta& meta, std::string_view body) {
     if (!s.ok()) return s;
   }
   if (active_->size() - active_->flushed_size() >= kPageWriteBufferBytes) {
-    // While the previous page's seal is in flight the new page has no file:
-    // keep buffering (a page's worth at most, the page bound) until it is done.
-    if (!SealFinished()) return Status::OK();
-    s = CompleteSeal();
-    return s.ok() ? active_->Flush() : s;
+    // While a seal is in flight the new page has no file yet: keep buffering
+    // (a page's worth at most, the page bound) until the seal is done.
+    if (job_kind_ == JobKind::kSeal) {
+      if (!job_.Finished()) return Status::OK();
+      s = CompleteJob();
+      if (!s.ok()) return s;
+    }
+    return active_->Flush();  // may overlap a group commit's fdatasync
   }
   return Status::OK();
 }
@@ -217,23 +225,19 @@ Status StoreWriter::AppendAbandoned(std::uint64_t id) {
 }
 
 Status StoreWriter::MaybeSync() {
-  if (!SealFinished()) return Status::OK();  // acknowledgements wait for the seal in flight
-  Status s = CompleteSeal();
-  if (!s.ok() || options_.sync_policy != SyncPolicy::kGroup) return s;
-  const auto now = std::chrono::steady_clock::now();
-  if (!has_unsynced_) {
-    // Idle after a burst: let the checkpoint catch up once it is due.
-    if (checkpointed_next_id_ == next_id_ || now - last_checkpoint_ < options_.checkpoint_interval)
-      return Status::OK();
-    return WriteCheckpoint();
+  if (!job_.Finished()) return Status::OK();  // the next group commit waits for this one
+  Status s = CompleteJob();
+  if (!s.ok()) return s;
+  if (has_unsynced_ && options_.sync_policy == SyncPolicy::kGroup &&
+      std::chrono::steady_clock::now() - oldest_unsynced_ >= options_.group_commit_interval) {
+    return StartSyncJob();
   }
-  if (now - oldest_unsynced_ < options_.group_commit_interval) return Status::OK();
-  return Sync();
+  return MaybeCheckpoint();
 }
 
 Status StoreWriter::Sync() {
   if (closed_) return Status::OK();
-  Status s = CompleteSeal();
+  Status s = CompleteJob();
   if (!s.ok()) return s;
   if (active_) {
     s = active_->Sync();
@@ -241,16 +245,16 @@ Status StoreWriter::Sync() {
     if (!s.ok()) return s;
     pages_dir_dirty_ = false;
   }
-  return MarkSynced();
-}
-
-Status StoreWriter::MarkSynced() {
   has_unsynced_ = false;
   if (durable_next_id_ != next_id_) {
     durable_next_id_ = next_id_;  // fsynced: acknowledged
     ++syncs_;
   }
-  if (checkpointed_next_id_ == next_id_) return Status::OK();
+  return MaybeCheckpoint();
+}
+
+Status StoreWriter::MaybeCheckpoint() {
+  if (checkpointed_next_id_ == durable_next_id_) return Status::OK();
   if (options_.checkpoint_interval.count() > 0 &&
       std::chrono::steady_clock::now() - last_checkpoint_ < options_.checkpoint_interval) {
     return Status::OK();
@@ -260,18 +264,19 @@ Status StoreWriter::MarkSynced() {
 
 Status StoreWriter::WriteCheckpoint() {
   Checkpoint checkpoint;
-  checkpoint.durable_next_id = next_id_;
-  if (active_ && active_->synced_size() >= kFileHeaderSize) {
+  checkpoint.durable_next_id = durable_next_id_;
+  if (active_ && active_->synced_size() >= kFileHeaderSize &&
+      active_->synced_next_id() == durable_next_id_) {
     checkpoint.page_first_id = active_->first_id();
     checkpoint.page_end = static_cast<std::uint32_t>(active_->synced_size());
   } else {
-    checkpoint.page_first_id = next_id_;  // the next page to be created
+    checkpoint.page_first_id = durable_next_id_;  // the next page to be created
     checkpoint.page_end = static_cast<std::uint32_t>(kFileHeaderSize);
   }
   Status s =
       env_->WriteFileAtomic(CheckpointPath(dir_), EncodeCheckpoint(checkpoint), kOwnerOnlyFileMode);
   if (s.ok()) {
-    durable_next_id_ = checkpointed_next_id_ = next_id_;
+    checkpointed_next_id_ = durable_next_id_;
     last_checkpoint_ = std::chrono::steady_clock::now();
   }
   return s;
@@ -280,7 +285,8 @@ Status StoreWriter::WriteCheckpoint() {
 Status StoreWriter::Close() {
   if (closed_) return Status::OK();
   Status s = Sync();
-  if (s.ok() && checkpointed_next_id_ != next_id_) s = WriteCheckpoint();
+  if (s.ok() && checkpointed_next_id_ != durable_next_id_) s = WriteCheckpoint();
+  (void)job_.Join();  // Sync() joined it unless it failed early
   if (active_) {
     const Status closed = active_->Close();
     if (s.ok()) s = closed;

@@ -8,17 +8,18 @@
 // has it) and recovers the newest page (persist/store_recovery.h): appending
 // resumes at the id after the last good record.
 //
-// Sealing a page is split so that the appending thread never waits for it:
-// the footer is written at once, then a background thread fsyncs the sealed
-// page, creates the next page's file and fsyncs the directory, while records
-// of the next page are buffered (at most a page's worth). Acknowledgements
-// wait for that job: the next Sync() joins it, MaybeSync() picks it up when
-// it is done. At most one seal is in flight.
+// The appending thread does not wait for the disk: a group commit flushes the
+// buffer and hands the fdatasync to a background job while appends go on
+// (pipelined group commit), and a page seal writes the footer at once, then a
+// background job fsyncs the sealed page, creates the next page's file and
+// fsyncs the directory while the next page's records are buffered (a page's
+// worth at most). Acknowledgements wait for the job: MaybeSync() picks it up
+// when it is done, Sync() joins it. At most one job is in flight.
 //
 // Thread safety: not thread-safe; one thread (the persister's drain loop)
-// calls it. Internally one seal job runs at a time on its own thread; it owns
-// the sealed page, and the calling thread touches neither that page nor the
-// Env until it has joined the job (CompleteSeal).
+// calls it. Internally one job runs at a time on its own thread: it owns the
+// sealed page (seal) or calls only WritableFile::Sync on the active page's
+// file (group commit), which may run while the calling thread appends to it.
 // Invariants:
 //   1. Appended ids are dense: every append has id next_id().
 //   2. durable_next_id() only grows, and only after fsync of the page (and of
@@ -31,15 +32,14 @@
 #ifndef EVBUS_PERSIST_STORE_WRITER_H_
 #define EVBUS_PERSIST_STORE_WRITER_H_
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <thread>
 
 #include "core/status.h"
+#include "persist/background_job.h"
 #include "persist/dir_lock.h"
 #include "persist/file_env.h"
 #include "persist/page_format.h"
@@ -106,13 +106,15 @@ class StoreWriter {
   StoreWriter(std::string dir, const StoreWriterOptions& options);
   Status StartPage();
   Status SealActive();
-  // Everything appended is synced: acknowledge it, and checkpoint if due.
-  Status MarkSynced();
-  // Whether no seal job is in flight, or it has finished (not yet joined).
-  bool SealFinished() const noexcept;
-  // Joins the seal job: attaches the new page's file, acknowledges the sealed
-  // page. A failed job stops the writer for good (broken_).
-  Status CompleteSeal();
+  // Group commit in the background: flush, then fdatasync on the job thread
+  // while appends go on; CompleteJob() acknowledges what it covered.
+  Status StartSyncJob();
+  // Joins the job in flight, if any, and acknowledges what it made durable
+  // (a seal job also hands the new page its file). A failed job stops the
+  // writer for good (broken_).
+  Status CompleteJob();
+  // Writes the CHECKPOINT when it lags durable_next_id() and is due.
+  Status MaybeCheckpoint();
   Status WriteCheckpoint();
 
   std::string dir_;
@@ -132,15 +134,15 @@ class StoreWriter {
   std::chrono::steady_clock::time_point oldest_unsynced_{};
   bool has_unsynced_ = false;
   bool closed_ = false;
-  Status broken_;  // set by a failed seal job; every later call returns it
-  // The seal in flight (SealActive .. CompleteSeal).
-  std::unique_ptr<PageWriter> sealing_;
-  std::uint64_t sealed_next_id_ = 0;  // ids below are in sealed pages
-  bool seal_pending_ = false;
-  std::atomic<bool> seal_done_{false};
-  Status seal_status_;                            // written by the job
-  std::unique_ptr<WritableFile> seal_next_file_;  // written by the job
-  std::thread seal_thread_;
+  Status broken_;  // set by a failed job; every later call returns it
+  // The job in flight: a page seal or a group commit's fdatasync.
+  enum class JobKind : std::uint8_t { kNone, kSeal, kSync };
+  JobKind job_kind_ = JobKind::kNone;
+  std::uint64_t job_durable_next_id_ = 0;        // ids below are durable once it succeeds
+  PageWriter::SyncPoint job_sync_point_;         // kSync: what the fdatasync covers
+  std::unique_ptr<PageWriter> sealing_;          // kSeal: the page being sealed
+  std::unique_ptr<WritableFile> job_next_file_;  // kSeal: the next page's file
+  BackgroundJob job_;                            // last: destroyed (joined) before what it uses
 };
 
 }  // namespace evbus::persist

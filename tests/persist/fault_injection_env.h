@@ -31,6 +31,7 @@ class FaultInjectionEnv : public Env {
 
   // The power cut. Call after Crash() and after the writer is gone.
   void DropUnsyncedData() {
+    std::lock_guard<std::mutex> lock(mu_);
     for (auto& [path, state] : files_) {
       if (!state.entry_synced) {
         ::unlink(path.c_str());
@@ -51,6 +52,7 @@ class FaultInjectionEnv : public Env {
     const bool existed = base_->FileExists(path);
     auto file = base_->NewAppendableFile(path, mode);
     if (!file.ok()) return file.status();
+    std::lock_guard<std::mutex> lock(mu_);
     FileState& state = files_[path];
     if (existed) {
       auto size = base_->FileSize(path);
@@ -72,6 +74,7 @@ class FaultInjectionEnv : public Env {
   Status Truncate(const std::string& path, std::uint64_t size) override {
     if (crashed_.load(std::memory_order_relaxed)) return Status::IOError("crashed");
     Status s = base_->Truncate(path, size);
+    std::lock_guard<std::mutex> lock(mu_);
     if (s.ok() && files_.count(path) != 0) files_[path].size = files_[path].synced_size = size;
     return s;
   }
@@ -86,13 +89,17 @@ class FaultInjectionEnv : public Env {
     return base_->ListDir(path);
   }
   Status RemoveFile(const std::string& path) override {
-    files_.erase(path);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      files_.erase(path);
+    }
     return base_->RemoveFile(path);
   }
   Status SyncDir(const std::string& path) override {
     if (crashed_.load(std::memory_order_relaxed)) return Status::IOError("crashed");
     Status s = base_->SyncDir(path);
     if (!s.ok()) return s;
+    std::lock_guard<std::mutex> lock(mu_);
     for (auto& [file, state] : files_) {
       if (file.rfind(path + "/", 0) == 0 && file.find('/', path.size() + 1) == std::string::npos) {
         state.entry_synced = true;
@@ -109,13 +116,23 @@ class FaultInjectionEnv : public Env {
     Status Append(std::string_view data) override {
       if (env_->crashed_.load(std::memory_order_relaxed)) return Status::IOError("crashed");
       Status s = base_->Append(data);
+      std::lock_guard<std::mutex> lock(env_->mu_);
       if (s.ok()) env_->files_[path_].size += data.size();
       return s;
     }
     Status Sync() override {
       if (env_->crashed_.load(std::memory_order_relaxed)) return Status::IOError("crashed");
+      // What was written before the fdatasync began is synced by it; an
+      // Append on another thread meanwhile may or may not be.
+      std::uint64_t size = 0;
+      {
+        std::lock_guard<std::mutex> lock(env_->mu_);
+        size = env_->files_[path_].size;
+      }
       Status s = base_->Sync();
-      if (s.ok()) env_->files_[path_].synced_size = env_->files_[path_].size;
+      std::lock_guard<std::mutex> lock(env_->mu_);
+      FileState& state = env_->files_[path_];
+      if (s.ok() && size > state.synced_size) state.synced_size = size;
       return s;
     }
     Status Close() override { return base_->Close(); }
@@ -128,6 +145,7 @@ class FaultInjectionEnv : public Env {
   };
 
   Env* base_ = Env::Default();
+  std::mutex mu_;  // guards files_: a store writer syncs on its job thread
   std::map<std::string, FileState> files_;
   // Atomic: Crash() may come while the store writer's seal job (another
   // thread) is between two file operations, as a real crash would.
