@@ -71,7 +71,7 @@ fuzz-smoke: fuzz-build
 # the overload scenario for 10 minutes. ARGS go to evbus_torture (e.g.
 # ARGS="--only 1,2" or ARGS="--seed 7").
 TORTURE_TARGETS = evbus_torture evbus_persister torture_producer_proc torture_subscriber_proc \
-                  torture_secret_proc
+                  torture_secret_proc torture_refill_proc
 torture-build: setup
 	@cmake -S . -B $(BUILD_TORTURE) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEVBUS_WERROR=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD_TORTURE) -j $(JOBS) --target $(TORTURE_TARGETS)

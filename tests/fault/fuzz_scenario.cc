@@ -69,6 +69,15 @@ ScenarioResult RunFuzzing(const TortureConfig& config) {
     r.Fail("no *_fuzz executables in " + config.fuzz_dir);
     return r;
   }
+  // Every fuzz/*_fuzz.cc must have been built: none is skipped unnoticed.
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(config.source_dir + "/fuzz", ec)) {
+    const std::string stem = entry.path().stem().string();
+    if (entry.path().extension() == ".cc" && stem.ends_with("_fuzz") &&
+        std::find(targets.begin(), targets.end(), stem) == targets.end()) {
+      r.Fail(stem + " is not built in " + config.fuzz_dir);
+    }
+  }
   const std::string ubsan =
       "halt_on_error=1:print_stacktrace=1:suppressions=" + config.source_dir + "/fuzz/ubsan.supp";
   ::setenv("UBSAN_OPTIONS", ubsan.c_str(), 1);

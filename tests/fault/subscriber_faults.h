@@ -16,8 +16,9 @@
 
 namespace evbus::torture {
 
-// Table slots: producers 0 and 1, then the subscriber under test.
+// Table slots: producers 0 and 1, the subscriber under test, the refilling one.
 inline constexpr std::uint32_t kSubscriberSlot = 2;
+inline constexpr std::uint32_t kRefillSlot = 3;
 
 class SubscriberRig {
  public:
@@ -51,8 +52,9 @@ class SubscriberRig {
 };
 
 // (c): a non-durable subscriber frozen while a persister runs is lapped; its
-// gaps must start where it stood and be readable from the store. Adds to *r;
-// returns a line for the notes.
+// gaps must start where it stood and be readable from the store. A
+// persist::RefillingSubscriber frozen beside it must hand out every id, the
+// lapped ones from the store. Adds to *r; returns a line for the notes.
 std::string LapFrozenSubscriber(const TortureConfig& config, ScenarioResult* r);
 
 }  // namespace evbus::torture

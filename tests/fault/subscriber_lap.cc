@@ -26,7 +26,7 @@ SubscriberRig::SubscriberRig(const TortureConfig& config, const std::string& pre
   so.index_slots = index_slots;
   so.max_record_size = 1 << 16;
   ok_ = shm::Segment::Create(stream_, "", so, &segment_).ok() &&
-        table_.Open(AckTablePath(stream_), kSubscriberSlot + 1, /*create=*/true);
+        table_.Open(AckTablePath(stream_), kRefillSlot + 1, /*create=*/true);
 }
 
 SubscriberRig::~SubscriberRig() {
@@ -85,14 +85,25 @@ std::string LapFrozenSubscriber(const TortureConfig& config, ScenarioResult* r) 
     r->Fail("lap: set-up failed; see " + log);
     return "";
   }
+  FaultChild refill;
+  std::string line;
+  if (!refill.Start(
+          {Helper(config, "torture_refill_proc"), rig.stream(), tmp.path(), rig.table().path(),
+           std::to_string(rig.table().size()), std::to_string(kRefillSlot), std::to_string(total)},
+          log) ||
+      !refill.ReadLineStartingWith("ready ", &line, 30s)) {
+    r->Fail("lap: the refilling subscriber did not start; see " + log);
+    return "";
+  }
   sub.Signal(SIGSTOP);
-  ++r->faults;
+  refill.Signal(SIGSTOP);
+  r->faults += 2;
   int status = 0;
   if (!rig.StartProducer(0, &producer, total, 60'000) || !producer.Wait(&status, 120s)) {
     r->Fail("lap: the producer did not publish everything");
   }
   sub.Signal(SIGCONT);
-  std::string line;
+  refill.Signal(SIGCONT);
   std::uint64_t gap_ids = 0, gaps = 0, refilled = 0;
   auto store_ready = WaitForStoreLatest(tmp.path(), rig.stream(), total - 1, 120s);
   auto store = persist::Store::Open(tmp.path(), rig.stream(), "");
@@ -114,9 +125,24 @@ std::string LapFrozenSubscriber(const TortureConfig& config, ScenarioResult* r) 
   r->lost += gap_ids - refilled;
   r->events_checked += (total - start - gap_ids) + refilled;
   r->torn += rig.table().backpressured(kSubscriberSlot);
+  // The refilling one: every id, in order, intact, the lapped ones from the store.
+  std::string done;
+  unsigned long long next = 0, bad = 1, from_store = 0, rgaps = 0, missing = 0, lost = 1;
+  if (!refill.ReadLineStartingWith("done ", &done, 120s) ||
+      std::sscanf(done.c_str(),
+                  "done %llu bad=%llu from_store=%llu gaps=%llu missing=%llu lost=%llu", &next,
+                  &bad, &from_store, &rgaps, &missing, &lost) != 6) {
+    r->Fail("lap: the refilling subscriber did not finish: " + done);
+  }
+  if (rgaps == 0 || from_store == 0) r->Fail("lap: the refilling subscriber was never lapped");
+  r->lost += lost + missing;
+  r->torn += bad;
+  r->events_checked += next - bad - missing - lost;
   persister.Signal(SIGTERM);
   persister.Wait(&status, 60s);
-  return std::to_string(gaps) + " gaps (" + std::to_string(gap_ids) +
+  return "refilling subscriber: " + std::to_string(rgaps) + " gaps, " + std::to_string(from_store) +
+         " events refilled from the store, 0 holes; raw subscriber: " + std::to_string(gaps) +
+         " gaps (" + std::to_string(gap_ids) +
          " ids) reported to the lapped subscriber, all starting where it stood; " +
          std::to_string(refilled) + " of them read back from the store";
 }
