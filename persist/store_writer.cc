@@ -115,26 +115,39 @@ Status StoreWriter::StartPage() {
 }
 
 Status StoreWriter::SealActive() {
-  Status s = CompleteJob();  // at most one job in flight
-  if (s.ok()) s = active_->WriteFooter();
+  // A group commit in flight may go on (the footer is appended behind its
+  // fdatasync); an earlier seal must be finished first.
+  if (seal_queued_ || job_kind_ == JobKind::kSeal) {
+    Status s = Drain();
+    if (!s.ok()) return s;
+  }
+  Status s = active_->WriteFooter();
   if (!s.ok()) return s;
   sealing_ = std::move(active_);
-  const std::string next_path = JoinPath(pages_dir_, PageFileName(next_id_));
-  active_ = PageWriter::CreateDetached(env_, next_path, next_id_, sealing_->TakeBuffer());
-  pages_dir_dirty_ = false;  // the job syncs the directory after creating the file
-  has_unsynced_ = false;     // the job syncs every record so far
+  active_ = PageWriter::CreateDetached(env_, JoinPath(pages_dir_, PageFileName(next_id_)), next_id_,
+                                       sealing_->TakeBuffer());
+  pages_dir_dirty_ = false;  // the seal job syncs the directory after creating the file
+  has_unsynced_ = false;     // the seal job syncs every record so far
+  seal_durable_next_id_ = next_id_;
+  seal_queued_ = true;
+  if (!job_.pending()) StartSealJob();
+  return Status::OK();
+}
+
+void StoreWriter::StartSealJob() {
+  seal_queued_ = false;
   job_kind_ = JobKind::kSeal;
-  job_durable_next_id_ = next_id_;
-  job_.Start([this, next_path] {
+  job_durable_next_id_ = seal_durable_next_id_;
+  job_.Start([this, next_path = active_->path()] {
     return FinishSeal(env_, sealing_.get(), pages_dir_, next_path, &job_next_file_);
   });
-  return Status::OK();
 }
 
 Status StoreWriter::StartSyncJob() {
   Status s = active_->Flush();
   if (!s.ok()) return s;
   job_kind_ = JobKind::kSync;
+  job_page_ = active_.get();
   job_sync_point_ = active_->flushed_point();
   job_durable_next_id_ = next_id_;
   const bool sync_dir = pages_dir_dirty_;
@@ -150,26 +163,37 @@ Status StoreWriter::StartSyncJob() {
 }
 
 Status StoreWriter::CompleteJob() {
-  if (!job_.pending()) return broken_;
-  Status s = job_.Join();
-  if (job_kind_ == JobKind::kSeal) {
-    sealing_.reset();
-    if (!s.ok()) {
-      broken_ = Status::IOError("sealing a page of '" + dir_ + "' failed: " + s.message() +
-                                " (the store writer stopped: restart the persister to recover)");
-      return broken_;
+  if (job_.pending()) {
+    Status s = job_.Join();
+    if (job_kind_ == JobKind::kSeal) {
+      sealing_.reset();
+      if (!s.ok()) {
+        broken_ = Status::IOError("sealing a page of '" + dir_ + "' failed: " + s.message() +
+                                  " (the store writer stopped: restart the persister to recover)");
+        return broken_;
+      }
+      active_->AttachFile(std::move(job_next_file_));
+    } else {
+      s = job_page_->FinishSync(job_sync_point_, s);
+      if (!s.ok()) return broken_ = s;
     }
-    active_->AttachFile(std::move(job_next_file_));
-  } else {
-    s = active_->FinishSync(job_sync_point_, s);
-    if (!s.ok()) return broken_ = s;
+    job_kind_ = JobKind::kNone;
+    if (durable_next_id_ < job_durable_next_id_) {
+      durable_next_id_ = job_durable_next_id_;  // fsynced: acknowledged
+      ++syncs_;
+    }
   }
-  job_kind_ = JobKind::kNone;
-  if (durable_next_id_ < job_durable_next_id_) {
-    durable_next_id_ = job_durable_next_id_;  // fsynced: acknowledged
-    ++syncs_;
-  }
+  if (!broken_.ok()) return broken_;
+  if (seal_queued_) StartSealJob();  // it waited for the group commit
   return Status::OK();
+}
+
+Status StoreWriter::Drain() {
+  while (job_.pending() || seal_queued_) {
+    Status s = CompleteJob();
+    if (!s.ok()) return s;
+  }
+  return broken_;
 }
 
 Status StoreWriter::Append(const RecordMeta& meta, std::string_view body) {
@@ -204,12 +228,12 @@ Status StoreWriter::Append(const RecordMeta& meta, std::string_view body) {
     if (!s.ok()) return s;
   }
   if (active_->size() - active_->flushed_size() >= kPageWriteBufferBytes) {
-    // While a seal is in flight the new page has no file yet: keep buffering
-    // (a page's worth at most, the page bound) until the seal is done.
-    if (job_kind_ == JobKind::kSeal) {
+    // While a seal is queued or in flight the new page has no file yet: keep
+    // buffering (a page's worth at most, the page bound) until it is done.
+    if (!active_->has_file()) {
       if (!job_.Finished()) return Status::OK();
       s = CompleteJob();
-      if (!s.ok()) return s;
+      if (!s.ok() || !active_->has_file()) return s;
     }
     return active_->Flush();  // may overlap a group commit's fdatasync
   }
@@ -227,7 +251,7 @@ Status StoreWriter::AppendAbandoned(std::uint64_t id) {
 Status StoreWriter::MaybeSync() {
   if (!job_.Finished()) return Status::OK();  // the next group commit waits for this one
   Status s = CompleteJob();
-  if (!s.ok()) return s;
+  if (!s.ok() || job_.pending()) return s;  // pending: the queued seal just started
   if (has_unsynced_ && options_.sync_policy == SyncPolicy::kGroup &&
       std::chrono::steady_clock::now() - oldest_unsynced_ >= options_.group_commit_interval) {
     return StartSyncJob();
@@ -237,7 +261,7 @@ Status StoreWriter::MaybeSync() {
 
 Status StoreWriter::Sync() {
   if (closed_) return Status::OK();
-  Status s = CompleteJob();
+  Status s = Drain();
   if (!s.ok()) return s;
   if (active_) {
     s = active_->Sync();

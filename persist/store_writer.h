@@ -26,7 +26,8 @@
 //      the pages directory when a page was created): every id below it
 //      survives a crash. The CHECKPOINT never claims more than that.
 //   3. At most one page is unsealed: the newest. The next page's file is
-//      created only after the sealed page's footer is durable.
+//      created only after the sealed page's footer is durable (one seal is
+//      queued or in flight at a time; the next page is buffered meanwhile).
 //   4. Ids of a page are acknowledged only after every earlier page's seal is
 //      durable and the page's directory entry is synced.
 #ifndef EVBUS_PERSIST_STORE_WRITER_H_
@@ -109,6 +110,10 @@ class StoreWriter {
   // Group commit in the background: flush, then fdatasync on the job thread
   // while appends go on; CompleteJob() acknowledges what it covered.
   Status StartSyncJob();
+  // Starts the seal that SealActive() queued (behind a group commit).
+  void StartSealJob();
+  // Completes jobs until none is pending or queued.
+  Status Drain();
   // Joins the job in flight, if any, and acknowledges what it made durable
   // (a seal job also hands the new page its file). A failed job stops the
   // writer for good (broken_).
@@ -140,6 +145,9 @@ class StoreWriter {
   JobKind job_kind_ = JobKind::kNone;
   std::uint64_t job_durable_next_id_ = 0;        // ids below are durable once it succeeds
   PageWriter::SyncPoint job_sync_point_;         // kSync: what the fdatasync covers
+  PageWriter* job_page_ = nullptr;               // kSync: the page it syncs
+  bool seal_queued_ = false;                     // sealing_ waits for the job in flight
+  std::uint64_t seal_durable_next_id_ = 0;       // ids below are in sealing_ or before
   std::unique_ptr<PageWriter> sealing_;          // kSeal: the page being sealed
   std::unique_ptr<WritableFile> job_next_file_;  // kSeal: the next page's file
   BackgroundJob job_;                            // last: destroyed (joined) before what it uses
