@@ -161,6 +161,7 @@ ScenarioResult RunPermissions(const TortureConfig& config) {
   (void)(*stream)->Close();
   (void)shm::Segment::Remove(sid, "");
   ::unlink(secrets.c_str());
+  ::unlink((secrets + ".lock").c_str());
   return r;
 }
 

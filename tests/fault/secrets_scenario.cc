@@ -149,6 +149,7 @@ ScenarioResult RunSecrets(const TortureConfig& config) {
   (void)(*stream)->Close();
   (void)shm::Segment::Remove(sid, "");
   ::unlink(secrets_file.c_str());
+  ::unlink((secrets_file + ".lock").c_str());
   return r;
 }
 
