@@ -6,7 +6,9 @@
 // and says what a person can do (free space, fix permissions, ...).
 //
 // Thread safety: Env::Default() is stateless and may be used from any thread;
-// one WritableFile belongs to one thread at a time.
+// one WritableFile belongs to one thread at a time, except that Sync() may run
+// on a second thread while the owner Append()s (the store writer's pipelined
+// group commit): it covers at least what was appended before it began.
 #ifndef EVBUS_PERSIST_FILE_ENV_H_
 #define EVBUS_PERSIST_FILE_ENV_H_
 
