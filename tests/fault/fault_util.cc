@@ -1,4 +1,4 @@
-// Helpers shared by the torture scenarios (see fault_util.h).
+// Pieces shared by the torture scenarios (see fault_util.h).
 #include "tests/fault/fault_util.h"
 
 #include <time.h>

@@ -1,4 +1,4 @@
-// Small helpers shared by the torture scenarios: names, paths, random fault
+// Small pieces shared by the torture scenarios: names, paths, random fault
 // moments, RSS of a process, file scans.
 #ifndef EVBUS_TESTS_FAULT_FAULT_UTIL_H_
 #define EVBUS_TESTS_FAULT_FAULT_UTIL_H_

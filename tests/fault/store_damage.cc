@@ -1,4 +1,4 @@
-// Store building and reading helpers for scenario 4 (see store_damage.h).
+// Building and reading stores for scenario 4 (see store_damage.h).
 #include "tests/fault/store_damage.h"
 
 #include <fstream>

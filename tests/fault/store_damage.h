@@ -60,7 +60,7 @@ ReadBack ReadStore(const std::string& evbus_dir, std::uint64_t expected,
 // event and carry on. Adds to *r; returns a line for the table's notes.
 std::string CheckFullDisk(const std::string& work_dir, ScenarioResult* r);
 
-// Whole-file helpers.
+// Whole files.
 std::string ReadWhole(const std::string& path);
 bool WriteWhole(const std::string& path, const std::string& bytes);
 
