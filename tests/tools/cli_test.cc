@@ -261,5 +261,27 @@ TEST_F(CliTest, SecretsAreRedactedFromTailAndStore) {
   EXPECT_FALSE(fs::exists(secrets_file)) << "destroy leaves the stream's secrets behind";
 }
 
+TEST_F(CliTest, HelpDescribesInspectAndItsFormats) {
+  Result general = Run({"help"});
+  ASSERT_EQ(general.exit_code, 0);
+  EXPECT_NE(general.out.find("  inspect "), std::string::npos) << general.out;
+  Result inspect = Run({"help", "inspect"});
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  for (const char* word : {"--watch SECONDS", "--json", "--prometheus", "read-only", "0.2 s"}) {
+    EXPECT_NE(inspect.out.find(word), std::string::npos) << word << " missing from:\n"
+                                                         << inspect.out;
+  }
+}
+
+TEST_F(CliTest, InspectSeesWhatPublishPublished) {
+  ASSERT_EQ(Run({"create", stream_}).exit_code, 0);
+  ASSERT_NO_FATAL_FAILURE(PublishAll(kEvents));
+  Result r = Run({"inspect", stream_});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("events 5 published (next id 5)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("       4  agent       CmdRunAction"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("persister none registered"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace evbus
