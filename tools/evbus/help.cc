@@ -38,13 +38,16 @@ constexpr HelpEntry kEntries[] = {
      "  Without --follow it stops once caught up. Gaps and abandoned ids go to stderr.\n"},
     {"search",
      "evbus search STREAM --root DIR [--user U] [--start ID] [--end ID] [--reverse]\n"
-     "                    [--limit N] [FILTER]\n"
+     "                    [--limit N] [--live] [FILTER]\n"
      "  stdout: persisted events as JSON lines, from the store under DIR (see evbus persist).\n"
-     "  --start/--end bound the ids (inclusive); --reverse prints newest first.\n"},
+     "  --start/--end bound the ids (inclusive); --reverse prints newest first.\n"
+     "  --live: the store and the stream's ring as one stream, so events the persister has\n"
+     "  not written yet are included (no hole, no duplicate).\n"},
     {"get",
-     "evbus get STREAM --root DIR [--user U] (ID | --latest | --latest-id)\n"
+     "evbus get STREAM --root DIR [--user U] [--live] (ID | --latest | --latest-id)\n"
      "  stdout: one persisted event as a JSON line, or with --latest-id the latest\n"
-     "  persisted id (-1 when none). A missing id exits 1.\n"},
+     "  persisted id (-1 when none). A missing id exits 1. --live: also events still\n"
+     "  only in the ring (see evbus help search).\n"},
     {"persist",
      "evbus persist STREAM --root DIR [--user U] [--fsync every|group:MS|page|never]\n"
      "  Drains the stream's ring into its store under DIR until SIGTERM/SIGINT; everything\n"
