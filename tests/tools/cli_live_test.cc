@@ -16,25 +16,16 @@
 #include <vector>
 
 #include "core/stream/shared_secrets.h"
+#include "tests/tools/cli_test_util.h"
 
 namespace evbus {
 namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kEvbus = std::string(EVBUS_BINARY_DIR) + "/evbus";
-
-struct Result {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
+using testutil::kEvbus;
+using testutil::Lines;
+using Result = testutil::CliResult;
 
 class CliLiveTest : public ::testing::Test {
  protected:
@@ -53,35 +44,9 @@ class CliLiveTest : public ::testing::Test {
   }
 
   pid_t Start(const std::vector<std::string>& args, const std::string& stdin_text, int n) {
-    const fs::path in = dir_ / ("in" + std::to_string(n));
-    std::ofstream(in, std::ios::binary) << stdin_text;
-    const std::string out = (dir_ / ("out" + std::to_string(n))).string();
-    const std::string err = (dir_ / ("err" + std::to_string(n))).string();
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      std::freopen(in.c_str(), "rb", stdin);
-      std::freopen(out.c_str(), "wb", stdout);
-      std::freopen(err.c_str(), "wb", stderr);
-      std::vector<char*> argv{const_cast<char*>(kEvbus.c_str())};
-      for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      ::execv(kEvbus.c_str(), argv.data());
-      std::_Exit(127);
-    }
-    return pid;
+    return testutil::StartEvbus(dir_, args, stdin_text, n);
   }
-  Result Collect(pid_t pid, int n) {
-    Result r;
-    int status = 0;
-    if (::waitpid(pid, &status, 0) == pid && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-    auto read = [&](const std::string& name) {
-      std::ifstream in(dir_ / (name + std::to_string(n)), std::ios::binary);
-      return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    };
-    r.out = read("out");
-    r.err = read("err");
-    return r;
-  }
+  Result Collect(pid_t pid, int n) { return testutil::CollectEvbus(dir_, pid, n); }
   Result Run(const std::vector<std::string>& args, const std::string& stdin_text = "") {
     const int n = ++runs_;
     return Collect(Start(args, stdin_text, n), n);

@@ -24,34 +24,21 @@
 #include "core/stream/shared_secrets.h"
 #include "tests/testutil/temp_dir.h"
 #include "tests/testutil/trajectories.h"
+#include "tests/tools/cli_test_util.h"
 
 namespace evbus {
 namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kEvbus = std::string(EVBUS_BINARY_DIR) + "/evbus";
-
-std::string ReadAll(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
+using testutil::kEvbus;
+using testutil::Lines;
+using testutil::ReadAll;
+using Result = testutil::CliResult;
 
 bool Contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
-
-struct Result {
-  int exit_code = -1;
-  std::string out, err;
-};
 
 class CliStoreTest : public ::testing::Test {
  protected:
@@ -73,36 +60,10 @@ class CliStoreTest : public ::testing::Test {
   // (stderr to `stderr_fd` instead when that is given, e.g. a terminal).
   pid_t Start(const std::vector<std::string>& args, const std::string& stdin_text, int n,
               int stderr_fd = -1) {
-    const std::string in = dir_.path() + "/in" + std::to_string(n);
-    std::ofstream(in, std::ios::binary) << stdin_text;
-    const std::string out = dir_.path() + "/out" + std::to_string(n);
-    const std::string err = dir_.path() + "/err" + std::to_string(n);
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      std::freopen(in.c_str(), "rb", stdin);
-      std::freopen(out.c_str(), "wb", stdout);
-      if (stderr_fd >= 0) {
-        ::dup2(stderr_fd, STDERR_FILENO);
-      } else {
-        std::freopen(err.c_str(), "wb", stderr);
-      }
-      std::vector<char*> argv{const_cast<char*>(kEvbus.c_str())};
-      for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      ::execv(kEvbus.c_str(), argv.data());
-      std::_Exit(127);
-    }
-    return pid;
+    return testutil::StartEvbus(dir_.path(), args, stdin_text, n, stderr_fd);
   }
 
-  Result Collect(pid_t pid, int n) {
-    Result r;
-    int status = 0;
-    if (::waitpid(pid, &status, 0) == pid && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-    r.out = ReadAll(dir_.path() + "/out" + std::to_string(n));
-    r.err = ReadAll(dir_.path() + "/err" + std::to_string(n));
-    return r;
-  }
+  Result Collect(pid_t pid, int n) { return testutil::CollectEvbus(dir_.path(), pid, n); }
 
   Result Run(const std::vector<std::string>& args, const std::string& stdin_text = "") {
     const int n = ++runs_;

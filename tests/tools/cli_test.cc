@@ -16,30 +16,17 @@
 #include <vector>
 
 #include "core/stream/shared_secrets.h"
+#include "tests/tools/cli_test_util.h"
 
 namespace evbus {
 namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kEvbus = std::string(EVBUS_BINARY_DIR) + "/evbus";
-
-std::string ReadAll(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-struct Result {
-  int exit_code = -1;
-  std::string out, err;
-};
+using testutil::kEvbus;
+using testutil::Lines;
+using testutil::ReadAll;
+using Result = testutil::CliResult;
 
 class CliTest : public ::testing::Test {
  protected:
@@ -65,32 +52,10 @@ class CliTest : public ::testing::Test {
 
   // Starts the binary with `stdin_text` on stdin; stdout/stderr go to files.
   pid_t Start(const std::vector<std::string>& args, const std::string& stdin_text, int n) {
-    const fs::path in = dir_ / ("in" + std::to_string(n));
-    std::ofstream(in, std::ios::binary) << stdin_text;
-    const std::string out = (dir_ / ("out" + std::to_string(n))).string();
-    const std::string err = (dir_ / ("err" + std::to_string(n))).string();
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      std::freopen(in.c_str(), "rb", stdin);
-      std::freopen(out.c_str(), "wb", stdout);
-      std::freopen(err.c_str(), "wb", stderr);
-      std::vector<char*> argv{const_cast<char*>(kEvbus.c_str())};
-      for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      ::execv(kEvbus.c_str(), argv.data());
-      std::_Exit(127);
-    }
-    return pid;
+    return testutil::StartEvbus(dir_, args, stdin_text, n);
   }
 
-  Result Collect(pid_t pid, int n) {
-    Result r;
-    int status = 0;
-    if (::waitpid(pid, &status, 0) == pid && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-    r.out = ReadAll(dir_ / ("out" + std::to_string(n)));
-    r.err = ReadAll(dir_ / ("err" + std::to_string(n)));
-    return r;
-  }
+  Result Collect(pid_t pid, int n) { return testutil::CollectEvbus(dir_, pid, n); }
 
   Result Run(const std::vector<std::string>& args, const std::string& stdin_text = "") {
     const int n = ++runs_;

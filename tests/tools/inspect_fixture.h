@@ -31,10 +31,11 @@
 #include "shm/stats.h"
 #include "shm/subscriber.h"
 #include "tests/testutil/temp_dir.h"
+#include "tests/tools/cli_test_util.h"
 
 namespace evbus::inspect_test {
 
-inline const std::string kEvbus = std::string(EVBUS_BINARY_DIR) + "/evbus";
+using testutil::kEvbus;
 inline constexpr char kSecret[] = "s3cr3t-token-XYZ-123";
 inline constexpr int kPublished = 10;
 inline constexpr int kPersisterRead = 7;
@@ -47,10 +48,7 @@ inline void ParkAfterClaim(std::uint64_t id) {
   g_release->wait();
 }
 
-struct Output {
-  int exit_code = -1;
-  std::string out, err;
-};
+using Output = testutil::CliResult;
 
 class InspectTest : public ::testing::Test {
  protected:
