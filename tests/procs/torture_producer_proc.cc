@@ -26,29 +26,24 @@
 #include "shm/segment.h"
 #include "tests/fault/ack_table.h"
 #include "tests/fault/event_payload.h"
+#include "tests/procs/proc_args.h"
 
-namespace {
-
-void WriteLine(const std::string& line) {
-  const std::string out = line + "\n";
-  if (::write(STDOUT_FILENO, out.data(), out.size()) < 0) std::_Exit(4);
-}
-
-}  // namespace
+using evbus::torture::ArgU32;
+using evbus::torture::ArgU64;
+using evbus::torture::WriteLine;
 
 int main(int argc, char** argv) {
-  if (argc != 7) {
-    std::fprintf(stderr, "usage: %s STREAM INDEX ACK_FILE ACK_SLOTS COUNT TIMEOUT_MS\n", argv[0]);
+  if (!evbus::torture::CheckUsage(argc, argv, 6,
+                                  "STREAM INDEX ACK_FILE ACK_SLOTS COUNT TIMEOUT_MS"))
     return 2;
-  }
   const std::string stream = argv[1];
-  const auto index = static_cast<std::uint32_t>(std::strtoul(argv[2], nullptr, 10));
-  const auto slots = static_cast<std::uint32_t>(std::strtoul(argv[4], nullptr, 10));
-  const std::uint64_t count = std::strtoull(argv[5], nullptr, 10);
+  const std::uint32_t index = ArgU32(argv[2]);
+  const std::uint32_t slots = ArgU32(argv[4]);
+  const std::uint64_t count = ArgU64(argv[5]);
   const std::int64_t timeout_ns = std::strtoll(argv[6], nullptr, 10) * 1'000'000;
 
   evbus::torture::AckTable acks;
-  if (index >= slots || !acks.Open(argv[3], slots, /*create=*/false)) {
+  if (!evbus::torture::OpenTableSlot(&acks, argv[3], slots, index)) {
     std::fprintf(stderr, "producer %u: cannot open ack table %s\n", index, argv[3]);
     return 2;
   }

@@ -21,34 +21,27 @@
 #include "shm/segment.h"
 #include "tests/fault/ack_table.h"
 #include "tests/fault/event_payload.h"
+#include "tests/procs/proc_args.h"
 
-namespace {
-
-void WriteLine(const std::string& line) {
-  const std::string out = line + "\n";
-  if (::write(STDOUT_FILENO, out.data(), out.size()) < 0) std::_Exit(4);
-}
-
-}  // namespace
+using evbus::torture::ArgU32;
+using evbus::torture::ArgU64;
+using evbus::torture::WriteLine;
 
 int main(int argc, char** argv) {
-  if (argc != 7) {
-    std::fprintf(stderr, "usage: %s STREAM ROOT TABLE SLOTS SLOT UNTIL\n", argv[0]);
-    return 2;
-  }
+  if (!evbus::torture::CheckUsage(argc, argv, 6, "STREAM ROOT TABLE SLOTS SLOT UNTIL")) return 2;
   evbus::persist::RefillOptions options;
   options.subscriber.name = "refilling";
   options.subscriber.start = evbus::shm::StartAt::kOldest;
   options.store_root = argv[2];
   options.session_id = argv[1];
   options.store_wait_ns = 60'000'000'000;
-  const auto slots = static_cast<std::uint32_t>(std::strtoul(argv[4], nullptr, 10));
-  const auto slot = static_cast<std::uint32_t>(std::strtoul(argv[5], nullptr, 10));
-  const std::uint64_t until = std::strtoull(argv[6], nullptr, 10);
+  const std::uint32_t slots = ArgU32(argv[4]);
+  const std::uint32_t slot = ArgU32(argv[5]);
+  const std::uint64_t until = ArgU64(argv[6]);
   evbus::torture::AckTable table;
   std::unique_ptr<evbus::shm::Segment> segment;
   evbus::Status s = evbus::shm::Segment::Open(argv[1], "", &segment);
-  if (!s.ok() || slot >= slots || !table.Open(argv[3], slots, /*create=*/false)) {
+  if (!s.ok() || !evbus::torture::OpenTableSlot(&table, argv[3], slots, slot)) {
     std::fprintf(stderr, "refill: %s\n", s.ToString().c_str());
     return 2;
   }

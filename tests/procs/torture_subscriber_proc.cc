@@ -24,34 +24,28 @@
 #include "shm/subscriber.h"
 #include "tests/fault/ack_table.h"
 #include "tests/fault/event_payload.h"
+#include "tests/procs/proc_args.h"
 
-namespace {
-
-void WriteLine(const std::string& line) {
-  const std::string out = line + "\n";
-  if (::write(STDOUT_FILENO, out.data(), out.size()) < 0) std::_Exit(4);
-}
-
-}  // namespace
+using evbus::torture::ArgU32;
+using evbus::torture::ArgU64;
+using evbus::torture::WriteLine;
 
 int main(int argc, char** argv) {
-  if (argc != 8) {
-    std::fprintf(stderr, "usage: %s STREAM NAME DURABLE TABLE SLOTS SLOT UNTIL\n", argv[0]);
+  if (!evbus::torture::CheckUsage(argc, argv, 7, "STREAM NAME DURABLE TABLE SLOTS SLOT UNTIL"))
     return 2;
-  }
   evbus::shm::SubscriberOptions options;
   options.name = argv[2];
   options.durable = std::strtoul(argv[3], nullptr, 10) != 0;
   options.start = evbus::shm::StartAt::kOldest;
-  const auto slots = static_cast<std::uint32_t>(std::strtoul(argv[5], nullptr, 10));
-  const auto slot = static_cast<std::uint32_t>(std::strtoul(argv[6], nullptr, 10));
-  const std::uint64_t until = std::strtoull(argv[7], nullptr, 10);
+  const std::uint32_t slots = ArgU32(argv[5]);
+  const std::uint32_t slot = ArgU32(argv[6]);
+  const std::uint64_t until = ArgU64(argv[7]);
   evbus::torture::AckTable table;
   std::unique_ptr<evbus::shm::Segment> segment;
   evbus::Status s = evbus::shm::Segment::Open(argv[1], "", &segment);
   std::unique_ptr<evbus::shm::Subscriber> sub;
   if (s.ok()) s = evbus::shm::Subscriber::Attach(segment.get(), options, &sub);
-  if (!s.ok() || slot >= slots || !table.Open(argv[4], slots, /*create=*/false)) {
+  if (!s.ok() || !evbus::torture::OpenTableSlot(&table, argv[4], slots, slot)) {
     std::fprintf(stderr, "subscriber %s: %s\n", argv[2], s.ToString().c_str());
     return 2;
   }
