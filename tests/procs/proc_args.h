@@ -1,4 +1,4 @@
-// Shared bits of the torture helper processes (tests/procs/torture_*_proc):
+// Shared bits of the torture processes (tests/procs/torture_*_proc):
 // the usage check, numeric arguments, stdout lines written in one write(2),
 // and opening a slot of the shared table (tests/fault/ack_table.h).
 #ifndef EVBUS_TESTS_PROCS_PROC_ARGS_H_

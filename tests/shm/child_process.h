@@ -1,4 +1,4 @@
-// Helpers of the multi-process shm tests: the path of a helper executable,
+// For the multi-process shm tests: the path of a helper executable,
 // ChildProcess (fork+exec with stdout on a pipe, see
 // tests/testutil/child_process.h) and a segment name removed on scope exit.
 #ifndef EVBUS_TESTS_SHM_CHILD_PROCESS_H_
