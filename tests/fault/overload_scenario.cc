@@ -68,9 +68,32 @@ ScenarioResult RunOverload(const TortureConfig& config) {
   options.name = kConsumer;
   options.durable = true;
   std::uint64_t n = 0;
-  // Slow on purpose: a 200 us pause every 16 events (at most ~80k events/s).
-  Status s = watch.Start(options, [&n] {
-    if (++n % 16 == 0) FaultDelay(200);
+  // Slow on purpose: a 200 us pause every 16 events (at most ~80k events/s),
+  // and every 4096 events a freeze that lasts until a producer reports one
+  // more back-pressured publish and every producer has reported one (at most
+  // 500 ms, well under the abandon timeout). The freeze makes back-pressure
+  // certain on an idle machine too, where the short pauses alone never hold
+  // a producer for its whole 20 ms timeout.
+  auto pressure_seen = [&acks](std::uint64_t* total) {
+    bool every_producer = true;
+    *total = 0;
+    for (std::uint32_t p = 0; p < kProducers; ++p) {
+      *total += acks.backpressured(p);
+      every_producer = every_producer && acks.backpressured(p) > 0;
+    }
+    return every_producer;
+  };
+  Status s = watch.Start(options, [&n, &pressure_seen] {
+    ++n;
+    if (n % 16 == 0) FaultDelay(200);
+    if (n % 4096 != 0) return;
+    std::uint64_t before = 0, now = 0;
+    pressure_seen(&before);
+    const auto deadline = Clock::now() + 500ms;
+    while (Clock::now() < deadline) {
+      if (pressure_seen(&now) && now > before) break;
+      FaultDelay(1000);
+    }
   });
   FaultChild producers[kProducers];
   std::vector<int> pids = {::getpid()};
