@@ -48,12 +48,16 @@ class PageParser {
     for (std::uint64_t p = from + kRecordAlignment; p + kRecordHeaderSize <= bytes_.size();
          p += kRecordAlignment) {
       const auto id = DecodeFixed<std::uint64_t>(bytes_.data() + p + kRecordIdOffset);
-      if (id < expected || id - expected > (1u << 24)) continue;
+      if (id < expected || id - expected > kMaxIdJump) continue;
       DecodedRecord rec;
       if (DecodeRecord(bytes_.substr(p), &rec) == RecordCheck::kOk) return p;
     }
     return bytes_.size();
   }
+
+  // The largest id skip accepted past corruption (records are at least
+  // kRecordAlignment bytes, so a page never holds this many).
+  static constexpr std::uint64_t kMaxIdJump = std::uint64_t{1} << 24;
 
   void Scan() {
     std::uint64_t pos = kFileHeaderSize;
@@ -61,8 +65,12 @@ class PageParser {
     while (pos < bytes_.size()) {
       DecodedRecord rec;
       RecordCheck check = DecodeRecord(bytes_.substr(pos), &rec);
-      const bool id_ok =
-          options_.continue_past_corruption ? rec.meta.id >= expected : rec.meta.id == expected;
+      // Past corruption a record may skip the ids of dropped ones, but never
+      // by more than kMaxIdJump: a record with a forged CRC and a huge id
+      // would otherwise size the offset table to it.
+      const bool id_ok = options_.continue_past_corruption
+                             ? rec.meta.id >= expected && rec.meta.id - expected <= kMaxIdJump
+                             : rec.meta.id == expected;
       if (check == RecordCheck::kOk && id_ok) {
         page_.offsets.resize(rec.meta.id - page_.first_id, 0);
         page_.offsets.push_back(static_cast<std::uint32_t>(pos));
