@@ -1,7 +1,11 @@
-// RenderJson: an InspectFrame as one JSON object on one line.
+// RenderJson: an InspectFrame as one JSON object on one line, its members
+// from the tables of inspect_metrics_table.h.
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <type_traits>
+
+#include "tools/evbus/inspect_metrics_table.h"
 #include "tools/evbus/inspect_render.h"
 
 namespace evbus::cli {
@@ -9,146 +13,55 @@ namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-void Key(Writer& w, const char* key) { w.Key(key); }
-void Str(Writer& w, const std::string& s) {
+void Str(Writer& w, std::string_view s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
-void WriteLayout(Writer& w, const InspectLayout& l) {
-  w.StartObject();
-  Key(w, "version");
-  w.Uint(l.version);
-  Key(w, "capacity_bytes");
-  w.Uint64(l.capacity_bytes);
-  Key(w, "index_entries");
-  w.Uint(l.index_entries);
-  Key(w, "max_event_bytes");
-  w.Uint(l.max_event_bytes);
-  Key(w, "segment_bytes");
-  w.Uint64(l.segment_bytes);
-  Key(w, "first_id");
-  w.Uint64(l.first_id);
-  Key(w, "created_ns");
-  w.Int64(l.created_ns);
-  Key(w, "abandon_timeout_ns");
-  w.Int64(l.abandon_timeout_ns);
-  w.EndObject();
+void Value(Writer& w, const MetricValue& value) {
+  std::visit(
+      [&w](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::nullptr_t>) {
+          w.Null();
+        } else if constexpr (std::is_same_v<T, bool>) {
+          w.Bool(v);
+        } else if constexpr (std::is_same_v<T, std::uint64_t>) {
+          w.Uint64(v);
+        } else if constexpr (std::is_same_v<T, std::int64_t>) {
+          w.Int64(v);
+        } else if constexpr (std::is_same_v<T, double>) {
+          w.Double(v);
+        } else {
+          Str(w, v);
+        }
+      },
+      value);
 }
 
-void WriteProducer(Writer& w, const shm::ProducerStats& p) {
-  w.StartObject();
-  Key(w, "slot");
-  w.Uint(p.slot);
-  Key(w, "name");
-  Str(w, p.name);
-  Key(w, "pid");
-  w.Int(p.pid);
-  Key(w, "alive");
-  w.Bool(p.alive);
-  Key(w, "events_published");
-  w.Uint64(p.published);
-  Key(w, "bytes_published");
-  w.Uint64(p.bytes);
-  Key(w, "backpressure_waits");
-  w.Uint64(p.backpressure_waits);
-  Key(w, "abandoned");
-  w.Uint64(p.abandoned);
-  Key(w, "in_flight");
-  w.Bool(p.in_flight);
-  Key(w, "in_flight_id");
-  if (p.in_flight && p.in_flight_id != 0) {
-    w.Uint64(p.in_flight_id);
-  } else {
-    w.Null();  // idle, or claiming (the id is not known yet)
+// The table's JSON rows of `row` as members of the object being written.
+template <typename Row>
+void Members(Writer& w, std::span<const InspectMetric<Row>> table, const Row& row) {
+  for (const InspectMetric<Row>& m : table) {
+    if (m.json_key == nullptr) continue;
+    w.Key(m.json_key);
+    Value(w, m.value(row));
   }
+}
+
+template <typename Row>
+void Object(Writer& w, std::span<const InspectMetric<Row>> table, const Row& row) {
+  w.StartObject();
+  Members(w, table, row);
   w.EndObject();
 }
 
-void WriteSubscriber(Writer& w, const SubscriberView& v) {
-  const shm::SubscriberStats& s = v.stats;
-  w.StartObject();
-  Key(w, "slot");
-  w.Uint(s.slot);
-  Key(w, "name");
-  Str(w, s.name);
-  Key(w, "pid");
-  w.Int(s.pid);
-  Key(w, "alive");
-  w.Bool(s.alive);
-  Key(w, "durable");
-  w.Bool(s.durable);
-  Key(w, "cursor");
-  w.Uint64(s.next_id);
-  Key(w, "lag_events");
-  w.Uint64(v.lag_events);
-  Key(w, "lag_bytes");
-  w.Uint64(v.lag_bytes);
-  Key(w, "delivered");
-  w.Uint64(s.delivered);
-  Key(w, "delivered_per_second");
-  w.Double(v.delivered_per_second);
-  Key(w, "gaps");
-  w.Uint64(s.gaps);
-  Key(w, "abandoned_seen");
-  w.Uint64(s.abandoned_seen);
-  Key(w, "corrupt_seen");
-  w.Uint64(s.corrupt_seen);
-  w.EndObject();
-}
-
-void WritePersister(Writer& w, const PersisterView& p) {
-  if (!p.present) {
-    w.Null();
-    return;
-  }
-  w.StartObject();
-  Key(w, "alive");
-  w.Bool(p.alive);
-  Key(w, "durable_id");
-  w.Int64(p.durable_id);
-  Key(w, "lag_events");
-  w.Uint64(p.lag_events);
-  w.EndObject();
-}
-
-void WriteRecent(Writer& w, const RecentEvent& e) {
-  w.StartObject();
-  Key(w, "id");
-  w.Uint64(e.id);
-  Key(w, "status");
-  Str(w, e.status);
-  Key(w, "source");
-  Str(w, e.source);
-  Key(w, "type");
-  Str(w, e.type);
-  Key(w, "excerpt");
-  Str(w, e.excerpt);
-  w.EndObject();
-}
-
-void WriteCallback(Writer& w, const CallbackView& c) {
-  w.StartObject();
-  Key(w, "pid");
-  w.Int64(c.pid);
-  Key(w, "subscriber_id");
-  Str(w, c.subscriber_id);
-  Key(w, "callback_id");
-  Str(w, c.callback_id);
-  Key(w, "delivered");
-  w.Uint64(c.delivered);
-  Key(w, "failures");
-  w.Uint64(c.failures);
-  Key(w, "queue_depth");
-  w.Uint64(c.queue_depth);
-  Key(w, "dropped");
-  w.Uint64(c.dropped);
-  Key(w, "lost");
-  w.Uint64(c.lost);
-  Key(w, "latency_p50_seconds");
-  w.Double(c.latency_p50_seconds);
-  Key(w, "latency_p99_seconds");
-  w.Double(c.latency_p99_seconds);
-  w.EndObject();
+template <typename Row>
+void Array(Writer& w, const char* key, std::span<const InspectMetric<Row>> table,
+           const std::vector<Row>& rows) {
+  w.Key(key);
+  w.StartArray();
+  for (const Row& row : rows) Object(w, table, row);
+  w.EndArray();
 }
 
 }  // namespace
@@ -157,46 +70,29 @@ std::string RenderJson(const InspectFrame& f) {
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartObject();
-  Key(w, "stream");
+  w.Key("stream");
   Str(w, f.stream);
-  Key(w, "user");
+  w.Key("user");
   Str(w, f.user);
-  Key(w, "shm_name");
+  w.Key("shm_name");
   Str(w, f.stats.shm_name);
-  Key(w, "creator_pid");
+  w.Key("creator_pid");
   w.Int(f.stats.creator_pid);
-  Key(w, "layout");
-  WriteLayout(w, f.layout);
-  Key(w, "next_id");
-  w.Uint64(f.stats.next_id);
-  Key(w, "events_published");
-  w.Uint64(f.stats.next_id - f.layout.first_id);
-  Key(w, "claimed_bytes");
-  w.Uint64(f.stats.tail);
-  Key(w, "rate_interval_seconds");
-  w.Double(f.rate_interval_seconds);
-  Key(w, "events_per_second");
-  w.Double(f.events_per_second);
-  Key(w, "producers");
-  w.StartArray();
-  for (const shm::ProducerStats& p : f.stats.producers) WriteProducer(w, p);
-  w.EndArray();
-  Key(w, "subscribers");
-  w.StartArray();
-  for (const SubscriberView& s : f.subscribers) WriteSubscriber(w, s);
-  w.EndArray();
-  Key(w, "persister");
-  WritePersister(w, f.persister);
-  Key(w, "recent_events");
-  w.StartArray();
-  for (const RecentEvent& e : f.recent) WriteRecent(w, e);
-  w.EndArray();
-  Key(w, "callbacks");
-  w.StartArray();
-  for (const CallbackView& c : f.callbacks) WriteCallback(w, c);
-  w.EndArray();
+  w.Key("layout");
+  Object(w, LayoutMetrics(), f.layout);
+  Members(w, FrameMetrics(), f);
+  Array(w, "producers", ProducerMetrics(), f.stats.producers);
+  Array(w, "subscribers", SubscriberMetrics(), f.subscribers);
+  w.Key("persister");
+  if (f.persister.present) {
+    Object(w, PersisterMetrics(), f.persister);
+  } else {
+    w.Null();
+  }
+  Array(w, "recent_events", RecentEventMetrics(), f.recent);
+  Array(w, "callbacks", CallbackMetrics(), f.callbacks);
   if (!f.metrics_error.empty()) {
-    Key(w, "metrics_error");
+    w.Key("metrics_error");
     Str(w, f.metrics_error);
   }
   w.EndObject();

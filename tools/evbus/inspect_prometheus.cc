@@ -3,9 +3,12 @@
 // in _total, sizes in _bytes, times in _seconds. Rates are left to
 // Prometheus (rate() over the _total counters).
 #include <cstdio>
+#include <span>
 #include <string>
+#include <variant>
 #include <vector>
 
+#include "tools/evbus/inspect_metrics_table.h"
 #include "tools/evbus/inspect_render.h"
 
 namespace evbus::cli {
@@ -37,99 +40,56 @@ class Exposition {
     out_ += std::string("# HELP ") + name + " " + help + "\n";
     out_ += std::string("# TYPE ") + name + " " + type + "\n";
   }
-  void Sample(double value, const std::string& labels = "") {
-    char num[64];
-    std::snprintf(num, sizeof num, "%.17g", value);
-    out_ += name_ + "{" + base_ + labels + "} " + num + "\n";
-  }
-  void Sample(std::uint64_t value, const std::string& labels = "") {
-    out_ += name_ + "{" + base_ + labels + "} " + std::to_string(value) + "\n";
+  void Sample(const MetricValue& value, const std::string& labels = "") {
+    out_ += name_ + "{" + base_ + labels + "} " + Number(value) + "\n";
   }
   std::string Take() { return std::move(out_); }
 
  private:
+  static std::string Number(const MetricValue& value) {
+    if (const auto* u = std::get_if<std::uint64_t>(&value)) return std::to_string(*u);
+    if (const auto* b = std::get_if<bool>(&value)) return *b ? "1" : "0";
+    double d = 0;
+    if (const auto* i = std::get_if<std::int64_t>(&value)) d = static_cast<double>(*i);
+    if (const auto* x = std::get_if<double>(&value)) d = *x;
+    char num[64];
+    std::snprintf(num, sizeof num, "%.17g", d);
+    return num;
+  }
+
   std::string base_, name_, out_;
 };
+
+// Each of the table's families with one sample per row; labels(row) names it.
+template <typename Row>
+void Families(Exposition& x, std::span<const InspectMetric<Row>> table,
+              const std::vector<Row>& rows, std::string (*labels)(const Row&)) {
+  for (const InspectMetric<Row>& m : table) {
+    if (m.family == nullptr) continue;
+    x.Family(m.family, m.type, m.help);
+    for (const Row& row : rows) x.Sample(m.value(row), labels(row));
+  }
+}
+
+// The same for a table of one unlabelled row.
+template <typename Row>
+void Families(Exposition& x, std::span<const InspectMetric<Row>> table, const Row& row) {
+  for (const InspectMetric<Row>& m : table) {
+    if (m.family == nullptr) continue;
+    x.Family(m.family, m.type, m.help);
+    x.Sample(m.value(row));
+  }
+}
 
 std::string ProducerLabels(const shm::ProducerStats& p) {
   return ",producer_slot=\"" + std::to_string(p.slot) + "\",producer_name=\"" + LabelValue(p.name) +
          "\",producer_pid=\"" + std::to_string(p.pid) + "\"";
 }
 
-std::string SubscriberLabels(const shm::SubscriberStats& s) {
+std::string SubscriberLabels(const SubscriberView& v) {
+  const shm::SubscriberStats& s = v.stats;
   return ",subscriber_slot=\"" + std::to_string(s.slot) + "\",subscriber_name=\"" +
          LabelValue(s.name) + "\",subscriber_pid=\"" + std::to_string(s.pid) + "\"";
-}
-
-void Layout(Exposition& x, const InspectFrame& f) {
-  x.Family("evbus_segment_info", "gauge", "Always 1; labels give the shared-memory layout.");
-  x.Sample(std::uint64_t{1}, ",shm_name=\"" + LabelValue(f.stats.shm_name) +
-                                 "\",layout_version=\"" + std::to_string(f.layout.version) + "\"");
-  x.Family("evbus_ring_capacity_bytes", "gauge", "Bytes of the data ring.");
-  x.Sample(f.layout.capacity_bytes);
-  x.Family("evbus_ring_index_entries", "gauge", "Index entries: most events the ring holds.");
-  x.Sample(std::uint64_t{f.layout.index_entries});
-  x.Family("evbus_max_event_size_bytes", "gauge", "Largest event body the ring accepts.");
-  x.Sample(std::uint64_t{f.layout.max_event_bytes});
-  x.Family("evbus_segment_size_bytes", "gauge", "Bytes of the whole shared-memory segment.");
-  x.Sample(f.layout.segment_bytes);
-  x.Family("evbus_segment_created_timestamp_seconds", "gauge",
-           "When the segment was created, seconds since the Unix epoch.");
-  x.Sample(static_cast<double>(f.layout.created_ns) / 1e9);
-  x.Family("evbus_events_published_total", "counter", "Event ids handed out by the ring.");
-  x.Sample(f.stats.next_id - f.layout.first_id);
-  x.Family("evbus_ring_claimed_bytes_total", "counter", "Ring bytes claimed since creation.");
-  x.Sample(f.stats.tail);
-}
-
-void Producers(Exposition& x, const InspectFrame& f) {
-  const auto& ps = f.stats.producers;
-  x.Family("evbus_producer_up", "gauge", "1 while the producer's process holds its slot.");
-  for (const auto& p : ps) x.Sample(std::uint64_t{p.alive}, ProducerLabels(p));
-  x.Family("evbus_producer_events_published_total", "counter", "Events the producer committed.");
-  for (const auto& p : ps) x.Sample(p.published, ProducerLabels(p));
-  x.Family("evbus_producer_published_bytes_total", "counter", "Body bytes the producer committed.");
-  for (const auto& p : ps) x.Sample(p.bytes, ProducerLabels(p));
-  x.Family("evbus_producer_backpressure_waits_total", "counter",
-           "Times the producer waited for a durable consumer.");
-  for (const auto& p : ps) x.Sample(p.backpressure_waits, ProducerLabels(p));
-  x.Family("evbus_producer_abandoned_events_total", "counter",
-           "The producer's records abandoned unfinished.");
-  for (const auto& p : ps) x.Sample(p.abandoned, ProducerLabels(p));
-  x.Family("evbus_producer_in_flight_claims", "gauge", "1 while the producer holds a claim.");
-  for (const auto& p : ps) x.Sample(std::uint64_t{p.in_flight}, ProducerLabels(p));
-}
-
-void Subscribers(Exposition& x, const InspectFrame& f) {
-  const auto& ss = f.subscribers;
-  x.Family("evbus_subscriber_up", "gauge", "1 while the subscriber's process holds its slot.");
-  for (const auto& v : ss) x.Sample(std::uint64_t{v.stats.alive}, SubscriberLabels(v.stats));
-  x.Family("evbus_subscriber_durable", "gauge", "1 when the subscriber gates producers.");
-  for (const auto& v : ss) x.Sample(std::uint64_t{v.stats.durable}, SubscriberLabels(v.stats));
-  x.Family("evbus_subscriber_cursor_id", "gauge", "Next event id the subscriber reads.");
-  for (const auto& v : ss) x.Sample(v.stats.next_id, SubscriberLabels(v.stats));
-  x.Family("evbus_subscriber_lag_events", "gauge", "Events handed out but not yet read.");
-  for (const auto& v : ss) x.Sample(v.lag_events, SubscriberLabels(v.stats));
-  x.Family("evbus_subscriber_lag_bytes", "gauge", "Ring bytes claimed but not yet read.");
-  for (const auto& v : ss) x.Sample(v.lag_bytes, SubscriberLabels(v.stats));
-  x.Family("evbus_subscriber_delivered_events_total", "counter", "Events the subscriber read.");
-  for (const auto& v : ss) x.Sample(v.stats.delivered, SubscriberLabels(v.stats));
-  x.Family("evbus_subscriber_gap_events_total", "counter", "Event ids lost to ring laps.");
-  for (const auto& v : ss) x.Sample(v.stats.gaps, SubscriberLabels(v.stats));
-  x.Family("evbus_subscriber_abandoned_events_total", "counter", "Abandoned ids seen.");
-  for (const auto& v : ss) x.Sample(v.stats.abandoned_seen, SubscriberLabels(v.stats));
-  x.Family("evbus_subscriber_corrupt_events_total", "counter", "Records that failed their CRC.");
-  for (const auto& v : ss) x.Sample(v.stats.corrupt_seen, SubscriberLabels(v.stats));
-}
-
-void Persister(Exposition& x, const InspectFrame& f) {
-  if (!f.persister.present) return;
-  x.Family("evbus_persister_up", "gauge", "1 while the persister's process lives.");
-  x.Sample(std::uint64_t{f.persister.alive});
-  x.Family("evbus_persister_durable_id", "gauge", "Last event id the store made durable.");
-  x.Sample(static_cast<double>(f.persister.durable_id));
-  x.Family("evbus_persister_lag_events", "gauge", "Events handed out but not yet durable.");
-  x.Sample(f.persister.lag_events);
 }
 
 std::string CallbackLabels(const CallbackView& c) {
@@ -137,36 +97,23 @@ std::string CallbackLabels(const CallbackView& c) {
          "\",callback_id=\"" + LabelValue(c.callback_id) + "\"";
 }
 
-void Callbacks(Exposition& x, const InspectFrame& f) {
-  const auto& cs = f.callbacks;
-  if (cs.empty()) return;
-  x.Family("evbus_callback_delivered_events_total", "counter", "Callback invocations.");
-  for (const auto& c : cs) x.Sample(c.delivered, CallbackLabels(c));
-  x.Family("evbus_callback_failures_total", "counter", "Callback invocations that threw.");
-  for (const auto& c : cs) x.Sample(c.failures, CallbackLabels(c));
-  x.Family("evbus_callback_dropped_events_total", "counter", "Events dropped on a full queue.");
-  for (const auto& c : cs) x.Sample(c.dropped, CallbackLabels(c));
-  x.Family("evbus_callback_lost_events_total", "counter", "Ids neither ring nor store held.");
-  for (const auto& c : cs) x.Sample(c.lost, CallbackLabels(c));
-  x.Family("evbus_callback_queue_depth_events", "gauge", "Events queued for the callback.");
-  for (const auto& c : cs) x.Sample(c.queue_depth, CallbackLabels(c));
-  x.Family("evbus_callback_latency_p50_seconds", "gauge",
-           "Median event-to-callback latency (upper bound of its log2 bucket).");
-  for (const auto& c : cs) x.Sample(c.latency_p50_seconds, CallbackLabels(c));
-  x.Family("evbus_callback_latency_p99_seconds", "gauge",
-           "99th percentile event-to-callback latency (upper bound of its log2 bucket).");
-  for (const auto& c : cs) x.Sample(c.latency_p99_seconds, CallbackLabels(c));
+void SegmentInfo(Exposition& x, const InspectFrame& f) {
+  x.Family("evbus_segment_info", "gauge", "Always 1; labels give the shared-memory layout.");
+  x.Sample(std::uint64_t{1}, ",shm_name=\"" + LabelValue(f.stats.shm_name) +
+                                 "\",layout_version=\"" + std::to_string(f.layout.version) + "\"");
 }
 
 }  // namespace
 
 std::string RenderPrometheus(const InspectFrame& frame) {
   Exposition x(frame);
-  Layout(x, frame);
-  Producers(x, frame);
-  Subscribers(x, frame);
-  Persister(x, frame);
-  Callbacks(x, frame);
+  SegmentInfo(x, frame);
+  Families(x, LayoutMetrics(), frame.layout);
+  Families(x, FrameMetrics(), frame);
+  Families(x, ProducerMetrics(), frame.stats.producers, ProducerLabels);
+  Families(x, SubscriberMetrics(), frame.subscribers, SubscriberLabels);
+  if (frame.persister.present) Families(x, PersisterMetrics(), frame.persister);
+  if (!frame.callbacks.empty()) Families(x, CallbackMetrics(), frame.callbacks, CallbackLabels);
   return x.Take();
 }
 
