@@ -24,7 +24,8 @@ constexpr std::size_t kMaxImplicitProducers = 1;
 CallbackWorker::CallbackWorker(SubscriberId subscriber_id, std::string callback_id,
                                EventCallback callback, std::uint64_t start_id,
                                const EventStreamOptions& options, StreamHistory* history,
-                               LogFunction log, CallbackSlot metrics)
+                               LogFunction log, CallbackSlot metrics,
+                               std::unique_ptr<shm::Subscriber> reader)
     : subscriber_id_(subscriber_id),
       callback_id_(std::move(callback_id)),
       callback_(std::move(callback)),
@@ -33,11 +34,14 @@ CallbackWorker::CallbackWorker(SubscriberId subscriber_id, std::string callback_
       wait_(options.wait_strategy),
       history_(history),
       log_(std::move(log)),
+      start_id_(start_id),
+      direct_(reader != nullptr),
       queue_(queue_size_, kMaxExplicitProducers, kMaxImplicitProducers),
       handoff_(start_id),  // catch-up from the start id until the dispatcher switches it
       next_id_(start_id),
       metrics_(std::move(metrics)),
-      counters_(metrics_.counters()) {}
+      counters_(metrics_.counters()),
+      reader_(std::move(reader)) {}
 
 CallbackWorker::~CallbackWorker() { Join(); }
 
@@ -130,14 +134,20 @@ bool CallbackWorker::ShouldExit(std::uint64_t handoff) const noexcept {
   return (handoff & kLive) != 0 || handoff >= stop_until_.load(std::memory_order_relaxed);
 }
 
+bool CallbackWorker::StopDeadlinePassed() const noexcept {
+  return stop_.load(std::memory_order_acquire) &&
+         shm::MonotonicNanos() >= stop_deadline_ns_.load(std::memory_order_relaxed);
+}
+
 void CallbackWorker::Run() {
   ::pthread_setname_np(::pthread_self(), "evbus-callback");  // ps/top/bench pinning
+  if (direct_) {
+    RunDirect();
+    return;
+  }
   Item item;
   while (true) {
-    if (stop_.load(std::memory_order_acquire) &&
-        shm::MonotonicNanos() >= stop_deadline_ns_.load(std::memory_order_relaxed)) {
-      break;
-    }
+    if (StopDeadlinePassed()) break;
     if (Take(&item)) {
       Deliver(*item);
       item.reset();
@@ -168,8 +178,7 @@ bool CallbackWorker::CatchUp(std::uint64_t from) {
   bool progressed = false;
   bool aborted = false;
   auto visit = [&](const persist::StoredEvent& ev) {
-    if (stop_.load(std::memory_order_acquire) &&
-        shm::MonotonicNanos() >= stop_deadline_ns_.load(std::memory_order_relaxed)) {
+    if (StopDeadlinePassed()) {
       aborted = true;
       return false;
     }
@@ -183,24 +192,11 @@ bool CallbackWorker::CatchUp(std::uint64_t from) {
     }
     cur = id + 1;
     progressed = true;
-    auto event = ParseEvent(ev.json);
-    if (!event.ok()) {
-      counters_->lost.fetch_add(1, std::memory_order_relaxed);
-      log_("event " + std::to_string(id) + " could not be parsed for callback " + callback_id_ +
-           ": " + event.status().ToString());
-      return true;
-    }
-    counters_->caught_up.fetch_add(1, std::memory_order_relaxed);
-    Deliver(*event);
+    DeliverJson(id, ev.json, /*from_history=*/true);
     return true;
   };
   auto lost = [&](std::int64_t first, std::int64_t last) {
-    counters_->lost.fetch_add(static_cast<std::uint64_t>(last - first + 1),
-                              std::memory_order_relaxed);
-    log_("callback " + callback_id_ + " of subscriber " +
-         std::string(SubscriberIdName(subscriber_id_)) + " missed events " + std::to_string(first) +
-         ".." + std::to_string(last) +
-         ": the ring overwrote them and the store does not hold them (run the persister)");
+    ReportLost(static_cast<std::uint64_t>(first), static_cast<std::uint64_t>(last));
   };
   std::int64_t next = 0;
   Status s = history_->ForEach(static_cast<std::int64_t>(from), INT64_MAX, visit, lost, &next);
@@ -214,6 +210,27 @@ bool CallbackWorker::CatchUp(std::uint64_t from) {
     }
   }
   return progressed;
+}
+
+void CallbackWorker::DeliverJson(std::uint64_t id, std::string_view json, bool from_history) {
+  auto event = ParseEvent(json);
+  if (!event.ok()) {
+    counters_->lost.fetch_add(1, std::memory_order_relaxed);
+    log_("event " + std::to_string(id) + " could not be parsed for callback " + callback_id_ +
+         ": " + event.status().ToString());
+    if (id >= next_id_) next_id_ = id + 1;
+    return;
+  }
+  if (from_history) counters_->caught_up.fetch_add(1, std::memory_order_relaxed);
+  Deliver(*event);
+}
+
+void CallbackWorker::ReportLost(std::uint64_t first, std::uint64_t last) {
+  counters_->lost.fetch_add(last - first + 1, std::memory_order_relaxed);
+  log_("callback " + callback_id_ + " of subscriber " +
+       std::string(SubscriberIdName(subscriber_id_)) + " missed events " + std::to_string(first) +
+       ".." + std::to_string(last) +
+       ": the ring overwrote them and the store does not hold them (run the persister)");
 }
 
 void CallbackWorker::Deliver(const Event& event) {

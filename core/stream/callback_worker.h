@@ -27,6 +27,8 @@
 //      until it has switched the handoff word to LIVE.
 //   3. Every id at or after the start id is delivered, or counted as
 //      dropped (kDrop), lost (no longer anywhere) or discarded (close timeout).
+//   4. Direct: the reader is used by the worker thread only, and released
+//      by it before Join returns (the segment may be unmapped after).
 #ifndef EVBUS_CORE_STREAM_CALLBACK_WORKER_H_
 #define EVBUS_CORE_STREAM_CALLBACK_WORKER_H_
 
@@ -45,6 +47,7 @@
 #include "core/stream/stream_metrics.h"
 #include "core/stream/stream_options.h"
 #include "core/stream/subscriber_id.h"
+#include "shm/subscriber.h"
 
 namespace evbus {
 
@@ -55,9 +58,12 @@ class CallbackWorker {
  public:
   static constexpr std::uint64_t kLive = std::uint64_t{1} << 63;
 
+  // `reader` null: fed by the dispatcher (Offer). Otherwise direct dispatch:
+  // a non-durable reader of the stream's ring positioned at `start_id`.
   CallbackWorker(SubscriberId subscriber_id, std::string callback_id, EventCallback callback,
                  std::uint64_t start_id, const EventStreamOptions& options, StreamHistory* history,
-                 LogFunction log, CallbackSlot metrics);
+                 LogFunction log, CallbackSlot metrics,
+                 std::unique_ptr<shm::Subscriber> reader = nullptr);
   ~CallbackWorker();  // joins
   CallbackWorker(const CallbackWorker&) = delete;
   CallbackWorker& operator=(const CallbackWorker&) = delete;
@@ -75,6 +81,7 @@ class CallbackWorker {
   void Join();
   bool OnWorkerThread() const { return std::this_thread::get_id() == thread_.get_id(); }
 
+  bool direct() const { return direct_; }
   SubscriberId subscriber_id() const { return subscriber_id_; }
   const std::string& callback_id() const { return callback_id_; }
   CallbackSnapshot Snapshot() const;
@@ -86,7 +93,18 @@ class CallbackWorker {
   bool WaitTake(Item* item, std::int64_t timeout_ns);
   bool CatchUp(std::uint64_t from);
   void Deliver(const Event& event);
+  // Parses `json` (event `id`) and delivers it (counted as caught up when
+  // `from_history`); counts and logs it as lost when it does not parse.
+  void DeliverJson(std::uint64_t id, std::string_view json, bool from_history);
+  void ReportLost(std::uint64_t first, std::uint64_t last);
   bool ShouldExit(std::uint64_t handoff) const noexcept;
+  bool StopDeadlinePassed() const noexcept;
+
+  // Direct dispatch (callback_worker_direct.cc).
+  void RunDirect();
+  void DirectRecord(const shm::Record& record, std::string* json);
+  void DirectGap(std::uint64_t first, std::uint64_t last);
+  bool DirectShouldExit() const noexcept;
 
   const SubscriberId subscriber_id_;
   const std::string callback_id_;
@@ -96,15 +114,20 @@ class CallbackWorker {
   const shm::WaitStrategy wait_;
   StreamHistory* const history_;
   const LogFunction log_;
+  const std::uint64_t start_id_;
+  const bool direct_;
 
   moodycamel::BlockingConcurrentQueue<Item> queue_;
   alignas(64) std::atomic<std::uint64_t> handoff_;
   alignas(64) std::atomic<bool> stop_{false};
   std::atomic<std::uint64_t> stop_until_{0};
   std::atomic<std::int64_t> stop_deadline_ns_{INT64_MAX};
-  std::uint64_t next_id_ = 0;         // worker thread only: ids below are delivered
-  CallbackSlot metrics_;              // the counters' record in the metrics file
-  CallbackCounters* const counters_;  // metrics_.counters()
+  std::uint64_t next_id_ = 0;                // worker thread only: ids below are delivered
+  CallbackSlot metrics_;                     // the counters' record in the metrics file
+  CallbackCounters* const counters_;         // metrics_.counters()
+  std::unique_ptr<shm::Subscriber> reader_;  // direct only; worker thread only
+  bool reader_started_ = false;              // direct: the reader has read past its start
+  bool over_bound_ = false;                  // direct: lagging more than queue_size_
   std::thread thread_;
 };
 

@@ -36,7 +36,7 @@ Status Dispatcher::Add(std::shared_ptr<CallbackWorker> worker, std::uint64_t sta
   if (stop_.load(std::memory_order_relaxed)) {
     return Status::Unavailable("the stream is closed; open it again to subscribe");
   }
-  if (subscriber_ == nullptr) {
+  if (subscriber_ == nullptr && !worker->direct()) {
     shm::SubscriberOptions so;
     so.name = "dispatch." + std::to_string(::getpid());
     so.start = shm::StartAt::kAtId;
@@ -109,7 +109,9 @@ void Dispatcher::Run() {
     if (r == shm::ReadStatus::kGap) {
       counters_->dispatch_gaps.fetch_add(rec.gap_last - rec.gap_first + 1,
                                          std::memory_order_relaxed);
-      for (const auto& w : *workers) w->OfferGap(rec.gap_first, rec.gap_last);
+      for (const auto& w : *workers) {
+        if (!w->direct()) w->OfferGap(rec.gap_first, rec.gap_last);
+      }
       continue;
     }
     if (r != shm::ReadStatus::kRecord) continue;  // abandoned or corrupt: no event
@@ -124,7 +126,9 @@ void Dispatcher::Run() {
       continue;
     }
     auto event = std::make_shared<const Event>(std::move(*parsed));
-    for (const auto& w : *workers) w->Offer(event);
+    for (const auto& w : *workers) {
+      if (!w->direct()) w->Offer(event);
+    }
   }
 }
 

@@ -44,8 +44,9 @@ class Dispatcher {
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
-  // Starts the thread (reading from `start_id`) if it is not running yet,
-  // then adds the (started) worker.
+  // Starts the thread (reading from `start_id`) if it is not running yet
+  // and the worker is not direct (a direct worker reads the ring itself and
+  // is only listed here), then adds the (started) worker.
   Status Add(std::shared_ptr<CallbackWorker> worker, std::uint64_t start_id);
   // Removes and returns the worker, or null if there is none with that key.
   std::shared_ptr<CallbackWorker> Remove(SubscriberId subscriber_id, std::string_view callback_id);

@@ -134,11 +134,25 @@ Status EventStream::AddWorker(SubscriberId subscriber_id, EventCallback callback
           " already exists: " + callback_id + "; unsubscribe it first or use another callback id");
     }
   }
+  std::unique_ptr<shm::Subscriber> reader;
+  if (UsesDirectDispatch(options_)) {
+    shm::SubscriberOptions so;
+    so.name = "cb." + std::to_string(::getpid()) + "." + std::to_string(next_reader_++);
+    so.start = shm::StartAt::kAtId;
+    so.start_id = start_id;
+    so.wait = options_.wait_strategy;
+    if (Status s = shm::Subscriber::Attach(segment_.get(), so, &reader); !s.ok()) {
+      return Status::Busy("callback " + callback_id +
+                          " needs a ring reader of its own (direct dispatch): " + s.ToString() +
+                          "; unsubscribe a callback or use CallbackDispatch::kShared");
+    }
+  }
   EventStream* self = this;
   CallbackSlot slot = metrics_->Acquire(subscriber_id, callback_id);
   auto worker = std::make_shared<CallbackWorker>(
       subscriber_id, std::move(callback_id), std::move(callback), start_id, options_,
-      history_.get(), [self](const std::string& line) { self->Log(line); }, std::move(slot));
+      history_.get(), [self](const std::string& line) { self->Log(line); }, std::move(slot),
+      std::move(reader));
   return dispatcher_->Add(std::move(worker), history_->RingHead());
 }
 

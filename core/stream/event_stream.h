@@ -132,6 +132,7 @@ class EventStream {
   std::unique_ptr<Dispatcher> dispatcher_;
   std::mutex mu_;                                         // guards retired_ and closed_ transitions
   std::vector<std::shared_ptr<CallbackWorker>> retired_;  // unsubscribed from inside themselves
+  std::uint64_t next_reader_ = 0;                         // direct readers' names; mu_ held
   std::atomic<bool> closed_{false};
   std::unique_ptr<StreamSnapshot> final_snapshot_;  // set by Close
 };

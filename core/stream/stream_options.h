@@ -23,6 +23,26 @@ enum class FullQueuePolicy : std::uint8_t {
   kDrop,
 };
 
+// How events reach the callbacks of one process.
+enum class CallbackDispatch : std::uint8_t {
+  // kDirect when wait_strategy spins, kShared when it blocks.
+  kAuto,
+  // One dispatcher thread reads the ring, parses each event once and
+  // try-enqueues it on every callback's bounded queue (callback_queue_size).
+  // Two hops (ring -> dispatcher -> worker); the cheapest with many callbacks.
+  kShared,
+  // Each callback's worker reads the ring itself with its own cursor (a
+  // non-durable subscriber slot "cb.<pid>.<n>", of the segment's 64) and
+  // parses what it reads: one hop, the lowest latency, and with spinning
+  // waits one spinning thread per callback instead of two. The ring is its
+  // queue: callback_queue_size bounds how far (in events) the callback may
+  // lag behind the ring head before full_queue_policy applies (kCatchUp:
+  // counted, nothing else changes, since the worker reads on from the ring
+  // or, once overwritten, the store; kDrop: the events beyond the bound are
+  // skipped and counted as dropped).
+  kDirect,
+};
+
 struct EventStreamOptions {
   // OpenHands' user_id: "" = none. Selects the segment name
   // (evbus.<user>:<sid>) and the store directory (users/<uid>/conversations/<sid>).
@@ -38,13 +58,16 @@ struct EventStreamOptions {
   std::uint64_t capacity = 64u << 20;
   std::uint32_t max_event_size = 1u << 20;
   std::uint32_t index_slots = 1u << 16;  // power of two; ring keeps at most this many events
-  // How the dispatcher waits for events and workers wait for their queue:
+  // How the dispatcher waits for events and workers wait for their queue
+  // (or, with direct dispatch, for the ring):
   // kBusySpin / kSpinYield burn a core each for the lowest latency;
   // kBlocking (default) spins briefly, then sleeps (futex / semaphore).
   shm::WaitStrategy wait_strategy = shm::WaitStrategy::kBlocking;
   // Capacity of each callback's queue (events), and what happens when full.
   std::size_t callback_queue_size = 1024;
   FullQueuePolicy full_queue_policy = FullQueuePolicy::kCatchUp;
+  // Shared dispatcher or one ring reader per callback; see CallbackDispatch.
+  CallbackDispatch callback_dispatch = CallbackDispatch::kAuto;
   // add_event waits at most this long for a durable consumer (the persister)
   // to make room, then fails with BackPressured naming it.
   std::int64_t backpressure_timeout_ns = 1'000'000'000;
@@ -60,6 +83,20 @@ struct EventStreamOptions {
   // unset: stderr.
   std::function<void(const std::string&)> log;
 };
+
+// Whether `options` give each callback its own ring reader (kDirect, or
+// kAuto with a spinning wait strategy).
+inline bool UsesDirectDispatch(const EventStreamOptions& options) {
+  switch (options.callback_dispatch) {
+    case CallbackDispatch::kDirect:
+      return true;
+    case CallbackDispatch::kShared:
+      return false;
+    case CallbackDispatch::kAuto:
+      break;
+  }
+  return options.wait_strategy != shm::WaitStrategy::kBlocking;
+}
 
 }  // namespace evbus
 

@@ -1,7 +1,8 @@
 // A peer process of one EventStream, for the multi-process EventStream tests.
 //
-//   stream_peer_proc peer ROOT SID ROLE ADD TOTAL
-//       ROLE is agent | runtime | server. Subscribes (from id 0) as
+//   stream_peer_proc peer ROOT SID ROLE ADD TOTAL [DISPATCH]
+//       ROLE is agent | runtime | server; DISPATCH is shared (default) or
+//       direct (CallbackDispatch). Subscribes (from id 0) as
 //       AGENT_CONTROLLER / RUNTIME / SERVER, adds ADD events whose content is
 //       "ROLE i", waits until its callback saw TOTAL events, and checks that
 //       they are ids 0..TOTAL-1, each once, in order, with every role's own
@@ -46,9 +47,12 @@ Event Observation(const std::string& content) {
   return std::move(*e);
 }
 
-std::unique_ptr<EventStream> OpenStream(const char* root, const char* sid) {
+std::unique_ptr<EventStream> OpenStream(
+    const char* root, const char* sid,
+    evbus::CallbackDispatch dispatch = evbus::CallbackDispatch::kShared) {
   evbus::EventStreamOptions options;
   options.store_root = root;
+  options.callback_dispatch = dispatch;
   auto s = EventStream::Open(sid, options);
   if (!s.ok()) {
     std::fprintf(stderr, "open: %s\n", s.status().ToString().c_str());
@@ -61,7 +65,10 @@ int Peer(char** argv) {
   const std::string role = argv[4];
   const int add = std::atoi(argv[5]);
   const int total = std::atoi(argv[6]);
-  auto stream = OpenStream(argv[2], argv[3]);
+  const bool direct = argv[7] != nullptr && std::string(argv[7]) == "direct";
+  auto stream =
+      OpenStream(argv[2], argv[3],
+                 direct ? evbus::CallbackDispatch::kDirect : evbus::CallbackDispatch::kShared);
   const evbus::SubscriberId sub = role == "agent"     ? evbus::SubscriberId::kAgentController
                                   : role == "runtime" ? evbus::SubscriberId::kRuntime
                                                       : evbus::SubscriberId::kServer;
@@ -126,7 +133,7 @@ int SetSecrets(char** argv) {
 
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
-  if (mode == "peer" && argc == 7) return Peer(argv);
+  if (mode == "peer" && (argc == 7 || argc == 8)) return Peer(argv);
   if (mode == "publish" && argc == 6) return Publish(argv);
   if (mode == "set-secrets" && argc == 6) return SetSecrets(argv);
   std::fprintf(stderr, "usage: see the comment at the top of stream_peer_proc.cc\n");

@@ -1,6 +1,8 @@
 // Delivery through EventStream: per-callback order and isolation, failures,
 // full queues (catch-up and drop), history replay into live delivery,
-// subscription bookkeeping, and what Close leaves behind.
+// subscription bookkeeping, and what Close leaves behind. Every test runs
+// with the shared dispatcher and with direct dispatch (one ring reader per
+// callback).
 #include <gtest/gtest.h>
 
 #include <condition_variable>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "core/stream/event_stream.h"
+#include "shm/stats.h"
 #include "tests/core/stream/stream_test_util.h"
 
 namespace evbus {
@@ -43,7 +46,7 @@ std::vector<std::int64_t> Range(std::int64_t first, std::int64_t last) {
   return out;
 }
 
-class EventStreamDeliveryTest : public ::testing::Test {
+class EventStreamDeliveryTest : public ::testing::TestWithParam<CallbackDispatch> {
  protected:
   void SetUp() override { sid_ = testing::UniqueSession("dl"); }
   void TearDown() override {
@@ -51,8 +54,10 @@ class EventStreamDeliveryTest : public ::testing::Test {
     stream_.reset();
     testing::DestroyStream(sid_);
   }
+  bool direct() const { return GetParam() == CallbackDispatch::kDirect; }
   EventStream* Open(EventStreamOptions options = {}) {
     options.store_root = root_.path();
+    options.callback_dispatch = GetParam();
     options.log = [this](const std::string& line) {
       std::lock_guard<std::mutex> lock(log_mu_);
       log_.push_back(line);
@@ -80,7 +85,7 @@ class EventStreamDeliveryTest : public ::testing::Test {
   std::vector<std::string> log_;
 };
 
-TEST_F(EventStreamDeliveryTest, RefusesToReAddAnEventThatHasAnId) {
+TEST_P(EventStreamDeliveryTest, RefusesToReAddAnEventThatHasAnId) {
   Open();
   Event e = NullObservation("once");
   auto first = stream_->AddEvent(&e, Source::kAgent);
@@ -93,7 +98,7 @@ TEST_F(EventStreamDeliveryTest, RefusesToReAddAnEventThatHasAnId) {
   EXPECT_EQ(stream_->GetLatestEventId(), 0);
 }
 
-TEST_F(EventStreamDeliveryTest, DuplicateSubscriptionIsAnErrorAndUnknownUnsubscribeIsLogged) {
+TEST_P(EventStreamDeliveryTest, DuplicateSubscriptionIsAnErrorAndUnknownUnsubscribeIsLogged) {
   Open();
   Recorder r;
   ASSERT_TRUE(stream_->Subscribe(SubscriberId::kServer, r.Callback(), "cb").ok());
@@ -107,7 +112,7 @@ TEST_F(EventStreamDeliveryTest, DuplicateSubscriptionIsAnErrorAndUnknownUnsubscr
   EXPECT_NE(Log()[0].find("no callback 'nope' for subscriber memory"), std::string::npos);
 }
 
-TEST_F(EventStreamDeliveryTest, EveryCallbackSeesEveryEventInIdOrder) {
+TEST_P(EventStreamDeliveryTest, EveryCallbackSeesEveryEventInIdOrder) {
   Open();
   Recorder a, b, c;
   ASSERT_TRUE(stream_->Subscribe(SubscriberId::kAgentController, a.Callback(), "a").ok());
@@ -120,7 +125,7 @@ TEST_F(EventStreamDeliveryTest, EveryCallbackSeesEveryEventInIdOrder) {
   EXPECT_EQ(c.ids(), Range(0, 499));
 }
 
-TEST_F(EventStreamDeliveryTest, ThrowingCallbackIsLoggedCountedAndKeepsReceiving) {
+TEST_P(EventStreamDeliveryTest, ThrowingCallbackIsLoggedCountedAndKeepsReceiving) {
   Open();
   Recorder seen;
   auto record = seen.Callback();
@@ -144,7 +149,7 @@ TEST_F(EventStreamDeliveryTest, ThrowingCallbackIsLoggedCountedAndKeepsReceiving
   EXPECT_EQ(logged, 5);
 }
 
-TEST_F(EventStreamDeliveryTest, BlockedCallbackDelaysNeitherOthersNorProducers) {
+TEST_P(EventStreamDeliveryTest, BlockedCallbackDelaysNeitherOthersNorProducers) {
   EventStreamOptions options;
   options.callback_queue_size = 8;  // the blocked one overflows into catch-up at once
   Open(options);
@@ -170,7 +175,11 @@ TEST_F(EventStreamDeliveryTest, BlockedCallbackDelaysNeitherOthersNorProducers) 
   EXPECT_EQ(fast1.ids(), Range(0, 299));
   EXPECT_EQ(fast2.ids(), Range(0, 299));
   EXPECT_EQ(blocked.size(), 0u);
-  EXPECT_GT(stream_->Snapshot().callbacks[0].queue_full, 0u);
+  // The shared dispatcher finds the queue full at once; a direct reader
+  // notices its lag when the callback returns.
+  if (!direct()) {
+    EXPECT_GT(stream_->Snapshot().callbacks[0].queue_full, 0u);
+  }
   {
     std::lock_guard<std::mutex> lock(mu);
     released = true;
@@ -178,10 +187,17 @@ TEST_F(EventStreamDeliveryTest, BlockedCallbackDelaysNeitherOthersNorProducers) 
   cv.notify_all();
   ASSERT_TRUE(WaitFor([&] { return blocked.size() == 300; }));
   EXPECT_EQ(blocked.ids(), Range(0, 299));  // nothing lost, nothing twice
-  EXPECT_GT(stream_->Snapshot().callbacks[0].caught_up, 0u);
+  const CallbackSnapshot c = stream_->Snapshot().callbacks[0];
+  EXPECT_GT(c.queue_full, 0u);
+  // Shared: the overflow is read back from history; direct: the ring still
+  // holds it and the reader simply reads on.
+  if (!direct()) {
+    EXPECT_GT(c.caught_up, 0u);
+  }
+  EXPECT_EQ(c.lost + c.dropped, 0u);
 }
 
-TEST_F(EventStreamDeliveryTest, DropPolicyCountsWhatASlowCallbackMissed) {
+TEST_P(EventStreamDeliveryTest, DropPolicyCountsWhatASlowCallbackMissed) {
   EventStreamOptions options;
   options.callback_queue_size = 4;
   options.full_queue_policy = FullQueuePolicy::kDrop;
@@ -199,11 +215,19 @@ TEST_F(EventStreamDeliveryTest, DropPolicyCountsWhatASlowCallbackMissed) {
                       "slow")
                   .ok());
   AddMany(100);
-  ASSERT_TRUE(WaitFor([&] {
-    const CallbackSnapshot c = stream_->Snapshot().callbacks[0];
-    return c.dropped + c.queue_depth + 1 >= 100;  // one may be in the callback
-  }));
-  go = true;
+  if (direct()) {
+    // The reader is stuck in the callback until `go`; then everything more
+    // than 4 events behind the head is skipped.
+    go = true;
+    ASSERT_TRUE(
+        WaitFor([&] { return slow.size() + stream_->Snapshot().callbacks[0].dropped == 100; }));
+  } else {
+    ASSERT_TRUE(WaitFor([&] {
+      const CallbackSnapshot c = stream_->Snapshot().callbacks[0];
+      return c.dropped + c.queue_depth + 1 >= 100;  // one may be in the callback
+    }));
+    go = true;
+  }
   ASSERT_TRUE(WaitFor([&] { return stream_->Snapshot().callbacks[0].queue_depth == 0; }));
   const CallbackSnapshot c = stream_->Snapshot().callbacks[0];
   ASSERT_TRUE(WaitFor([&] { return slow.size() == 100 - c.dropped; }));
@@ -212,7 +236,7 @@ TEST_F(EventStreamDeliveryTest, DropPolicyCountsWhatASlowCallbackMissed) {
   for (std::size_t i = 1; i < ids.size(); ++i) EXPECT_LT(ids[i - 1], ids[i]);
 }
 
-TEST_F(EventStreamDeliveryTest, SubscriptionFromThePastReplaysStoreThenRingThenLive) {
+TEST_P(EventStreamDeliveryTest, SubscriptionFromThePastReplaysStoreThenRingThenLive) {
   EventStreamOptions options;
   options.capacity = 64u << 10;  // the ring keeps only the newest events
   options.max_event_size = 4096;
@@ -233,7 +257,7 @@ TEST_F(EventStreamDeliveryTest, SubscriptionFromThePastReplaysStoreThenRingThenL
   EXPECT_EQ(stream_->Snapshot().callbacks[0].lost, 0u);
 }
 
-TEST_F(EventStreamDeliveryTest, CloseDeliversPendingEventsAndLeaksNoThreadOrDescriptor) {
+TEST_P(EventStreamDeliveryTest, CloseDeliversPendingEventsAndLeaksNoThreadOrDescriptor) {
   const int threads_before = testing::CountEntries("/proc/self/task");
   const int fds_before = testing::CountEntries("/proc/self/fd");
   Open();
@@ -253,7 +277,7 @@ TEST_F(EventStreamDeliveryTest, CloseDeliversPendingEventsAndLeaksNoThreadOrDesc
   EXPECT_TRUE(stream_->Close().ok());  // idempotent
 }
 
-TEST_F(EventStreamDeliveryTest, ManyThreadsAddConcurrentlyWithDenseIds) {
+TEST_P(EventStreamDeliveryTest, ManyThreadsAddConcurrentlyWithDenseIds) {
   Open();
   Recorder r;
   ASSERT_TRUE(stream_->Subscribe(SubscriberId::kTest, r.Callback(), "all").ok());
@@ -265,7 +289,7 @@ TEST_F(EventStreamDeliveryTest, ManyThreadsAddConcurrentlyWithDenseIds) {
   EXPECT_EQ(stream_->Snapshot().events_added, 1000u);
 }
 
-TEST_F(EventStreamDeliveryTest, SessionExistsWhenTheConversationDirectoryDoes) {
+TEST_P(EventStreamDeliveryTest, SessionExistsWhenTheConversationDirectoryDoes) {
   EXPECT_FALSE(EventStream::SessionExists(sid_, root_.path()));
   EventStreamOptions no_create;
   no_create.store_root = root_.path();
@@ -280,7 +304,7 @@ TEST_F(EventStreamDeliveryTest, SessionExistsWhenTheConversationDirectoryDoes) {
   EXPECT_FALSE(EventStream::SessionExists("../etc", root_.path()));
 }
 
-TEST_F(EventStreamDeliveryTest, UserStreamsAreSeparateFromSessionStreams) {
+TEST_P(EventStreamDeliveryTest, UserStreamsAreSeparateFromSessionStreams) {
   EventStreamOptions options;
   options.store_root = root_.path();
   options.user_id = "u1";
@@ -303,7 +327,7 @@ TEST_F(EventStreamDeliveryTest, UserStreamsAreSeparateFromSessionStreams) {
   EXPECT_TRUE(SharedSecrets::Remove(sid_, "u1").ok());
 }
 
-TEST_F(EventStreamDeliveryTest, MetricsFileHoldsPerCallbackFigures) {
+TEST_P(EventStreamDeliveryTest, MetricsFileHoldsPerCallbackFigures) {
   Open();
   Recorder r;
   ASSERT_TRUE(stream_->Subscribe(SubscriberId::kServer, r.Callback(), "m").ok());
@@ -322,6 +346,96 @@ TEST_F(EventStreamDeliveryTest, MetricsFileHoldsPerCallbackFigures) {
       << text;
   EXPECT_NE(text.find("\"events_added\":20"), std::string::npos);
 }
+
+TEST_P(EventStreamDeliveryTest, CallbackLappedByTheRingCatchesUpFromTheStoreExactlyOnce) {
+  EventStreamOptions options;
+  options.capacity = 64u << 10;  // the ring keeps only the newest events
+  options.max_event_size = 4096;
+  options.index_slots = 32;
+  options.callback_queue_size = 8;  // shared: the queue overflows into catch-up too
+  Open(options);
+  auto persister = testing::PersisterThread::Start(root_.path(), sid_, 16);
+  ASSERT_NE(persister, nullptr);
+  std::atomic<bool> go{false};
+  Recorder lapped, fast;
+  auto record = lapped.Callback();
+  ASSERT_TRUE(stream_
+                  ->Subscribe(
+                      SubscriberId::kMemory,
+                      [&](const Event& e) {
+                        while (!go.load()) std::this_thread::yield();
+                        record(e);
+                      },
+                      "lapped")
+                  .ok());
+  ASSERT_TRUE(stream_->Subscribe(SubscriberId::kServer, fast.Callback(), "fast").ok());
+  AddMany(400);  // 12 laps of a 32-slot ring while "lapped" is stuck on its first event
+  ASSERT_TRUE(WaitFor([&] { return fast.size() == 400; }));
+  go = true;
+  ASSERT_TRUE(WaitFor([&] { return lapped.size() == 400; }));
+  EXPECT_EQ(lapped.ids(), Range(0, 399));
+  EXPECT_EQ(fast.ids(), Range(0, 399));
+  const CallbackSnapshot c = stream_->Snapshot().callbacks[0];
+  EXPECT_GT(c.caught_up, 0u);
+  EXPECT_EQ(c.lost, 0u);
+}
+
+TEST_P(EventStreamDeliveryTest, DirectDispatchGivesEachCallbackARingReaderOfItsOwn) {
+  Open();
+  Recorder a, b;
+  ASSERT_TRUE(stream_->Subscribe(SubscriberId::kServer, a.Callback(), "a").ok());
+  ASSERT_TRUE(stream_->Subscribe(SubscriberId::kRuntime, b.Callback(), "b").ok());
+  AddMany(3);
+  ASSERT_TRUE(WaitFor([&] { return a.size() == 3 && b.size() == 3; }));
+  auto readers = [&](const std::string& prefix) {
+    int n = 0;
+    for (const auto& sub : shm::Snapshot(stream_->segment()).subscribers) {
+      n += sub.name.rfind(prefix + std::to_string(::getpid()), 0) == 0;
+    }
+    return n;
+  };
+  EXPECT_EQ(readers("cb."), direct() ? 2 : 0);
+  EXPECT_EQ(readers("dispatch."), direct() ? 0 : 1);
+  stream_->Unsubscribe(SubscriberId::kServer, "a");
+  EXPECT_EQ(readers("cb."), direct() ? 1 : 0);  // the slot is freed with the callback
+  AddMany(2);
+  ASSERT_TRUE(WaitFor([&] { return b.size() == 5; }));
+  EXPECT_EQ(a.ids(), Range(0, 2));
+  EXPECT_EQ(b.ids(), Range(0, 4));
+}
+
+TEST_P(EventStreamDeliveryTest, CallbackAddedFromInsideACallbackSeesOnlyLaterEvents) {
+  Open();
+  Recorder outer, inner;
+  std::atomic<int> calls{0};
+  std::atomic<bool> subscribed{false};
+  auto record_outer = outer.Callback();
+  ASSERT_TRUE(
+      stream_
+          ->Subscribe(
+              SubscriberId::kTest,
+              [&](const Event& e) {
+                record_outer(e);
+                if (calls.fetch_add(1) == 0) {
+                  EXPECT_TRUE(
+                      stream_->Subscribe(SubscriberId::kTest, inner.Callback(), "inner").ok());
+                  subscribed = true;
+                }
+              },
+              "outer")
+          .ok());
+  AddMany(1);
+  ASSERT_TRUE(WaitFor([&] { return subscribed.load(); }));
+  AddMany(2);
+  ASSERT_TRUE(WaitFor([&] { return outer.size() == 3 && inner.size() == 2; }));
+  EXPECT_EQ(inner.ids(), Range(1, 2));
+}
+
+INSTANTIATE_TEST_SUITE_P(Dispatch, EventStreamDeliveryTest,
+                         ::testing::Values(CallbackDispatch::kShared, CallbackDispatch::kDirect),
+                         [](const ::testing::TestParamInfo<CallbackDispatch>& info) {
+                           return info.param == CallbackDispatch::kDirect ? "Direct" : "Shared";
+                         });
 
 }  // namespace
 }  // namespace evbus

@@ -76,20 +76,32 @@ class EventStreamMultiProcessTest : public ::testing::Test {
   std::unique_ptr<EventStream> stream_;
 };
 
-TEST_F(EventStreamMultiProcessTest, AgentRuntimeAndServerEachSeeEveryEventOnceInIdOrder) {
+// Each peer subscribes with `dispatch` (shared dispatcher or direct readers).
+void RunThreePeers(const std::string& root, const std::string& sid, const std::string& dispatch,
+                   int each) {
   ASSERT_EQ(::access(kPeer.c_str(), X_OK), 0) << "build the stream_peer_proc target: " << kPeer;
-  constexpr int kEach = 400;
   std::vector<pid_t> pids;
   for (const char* role : {"agent", "runtime", "server"}) {
-    pids.push_back(Spawn(
-        {"peer", root_.path(), sid_, role, std::to_string(kEach), std::to_string(3 * kEach)}));
+    pids.push_back(
+        Spawn({"peer", root, sid, role, std::to_string(each), std::to_string(3 * each), dispatch}));
   }
-  for (pid_t pid : pids) EXPECT_EQ(WaitExit(pid), 0);
+  for (pid_t pid : pids) EXPECT_EQ(WaitExit(pid), 0) << dispatch;
+}
+
+TEST_F(EventStreamMultiProcessTest, AgentRuntimeAndServerEachSeeEveryEventOnceInIdOrder) {
+  constexpr int kEach = 400;
+  RunThreePeers(root_.path(), sid_, "shared", kEach);
   EXPECT_EQ(stream_->GetLatestEventId(), 3 * kEach - 1);
   auto all = stream_->SearchEvents(persist::SearchQuery{});
   ASSERT_TRUE(all.ok());
   ASSERT_EQ(all->size(), static_cast<std::size_t>(3 * kEach));
   for (int i = 0; i < 3 * kEach; ++i) EXPECT_EQ((*all)[static_cast<std::size_t>(i)].id, i);
+}
+
+TEST_F(EventStreamMultiProcessTest, DirectReadersInThreeProcessesEachSeeEveryEventOnceInIdOrder) {
+  constexpr int kEach = 400;
+  RunThreePeers(root_.path(), sid_, "direct", kEach);
+  EXPECT_EQ(stream_->GetLatestEventId(), 3 * kEach - 1);
 }
 
 TEST_F(EventStreamMultiProcessTest, SecretsSetInOneProcessRedactEventsPublishedByAnother) {
