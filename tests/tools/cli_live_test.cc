@@ -2,55 +2,20 @@
 // stream. Events published after the persister stopped are only in the ring;
 // without --live the commands show the store alone, as before.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <chrono>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <sstream>
 #include <string>
 #include <vector>
 
-#include "core/stream/shared_secrets.h"
 #include "tests/tools/cli_test_util.h"
 
 namespace evbus {
 namespace {
 
-namespace fs = std::filesystem;
-
-using testutil::kEvbus;
 using testutil::Lines;
-using Result = testutil::CliResult;
 
-class CliLiveTest : public ::testing::Test {
+class CliLiveTest : public testutil::CliFixture {
  protected:
-  void SetUp() override {
-    ASSERT_EQ(::access(kEvbus.c_str(), X_OK), 0) << kEvbus << " missing: build the evbus target";
-    stream_ = "cli-live-" + std::to_string(::getpid());
-    dir_ = fs::temp_directory_path() / ("evbus-cli-live-" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-    root_ = (dir_ / "store").string();
-  }
-  void TearDown() override {
-    Run({"destroy", stream_});
-    (void)SharedSecrets::Remove(stream_, "");
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  pid_t Start(const std::vector<std::string>& args, const std::string& stdin_text, int n) {
-    return testutil::StartEvbus(dir_, args, stdin_text, n);
-  }
-  Result Collect(pid_t pid, int n) { return testutil::CollectEvbus(dir_, pid, n); }
-  Result Run(const std::vector<std::string>& args, const std::string& stdin_text = "") {
-    const int n = ++runs_;
-    return Collect(Start(args, stdin_text, n), n);
-  }
+  CliLiveTest() : CliFixture("cli-live") {}
 
   void Publish(int first, int count) {
     std::string text;
@@ -61,27 +26,6 @@ class CliLiveTest : public ::testing::Test {
     Result r = Run({"publish", stream_}, text);
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
-
-  // Persists until the store's latest id is `last_id`, then stops the persister.
-  void PersistUpTo(int last_id) {
-    const int n = ++runs_;
-    const pid_t pid = Start({"persist", stream_, "--root", root_, "--fsync", "every"}, "", n);
-    const std::string want = std::to_string(last_id) + "\n";
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    std::string latest;
-    while (latest != want && std::chrono::steady_clock::now() < deadline) {
-      latest = Run({"get", stream_, "--root", root_, "--latest-id"}).out;
-      if (latest != want) ::usleep(20'000);  // poll interval, bounded by the deadline
-    }
-    ::kill(pid, SIGTERM);
-    EXPECT_EQ(Collect(pid, n).exit_code, 0);
-    ASSERT_EQ(latest, want) << "the persister never caught up";
-  }
-
-  std::string stream_;
-  fs::path dir_;
-  std::string root_;
-  int runs_ = 0;
 };
 
 TEST_F(CliLiveTest, LiveSearchAndGetSeeRingOnlyEventsAfterTheStoredOnes) {

@@ -6,23 +6,16 @@
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
-#include <signal.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include "core/stream/shared_secrets.h"
-#include "tests/testutil/temp_dir.h"
 #include "tests/testutil/trajectories.h"
 #include "tests/tools/cli_test_util.h"
 
@@ -31,44 +24,16 @@ namespace {
 
 namespace fs = std::filesystem;
 
-using testutil::kEvbus;
 using testutil::Lines;
 using testutil::ReadAll;
-using Result = testutil::CliResult;
 
 bool Contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-class CliStoreTest : public ::testing::Test {
+class CliStoreTest : public testutil::CliFixture {
  protected:
-  void SetUp() override {
-    ASSERT_EQ(::access(kEvbus.c_str(), X_OK), 0) << kEvbus << " missing: build the evbus target";
-    ASSERT_FALSE(dir_.path().empty());
-    static int tests_run = 0;  // a stream name of its own per test, short enough for a name part
-    stream_ = "cli-store-" + std::to_string(::getpid()) + "-" + std::to_string(++tests_run);
-    root_ = dir_.path() + "/store";
-  }
-
-  void TearDown() override {
-    StopPersister(SIGKILL);
-    Run({"destroy", stream_});
-    (void)SharedSecrets::Remove(stream_, "");
-  }
-
-  // Starts the binary with `stdin_text` on stdin; stdout/stderr go to files
-  // (stderr to `stderr_fd` instead when that is given, e.g. a terminal).
-  pid_t Start(const std::vector<std::string>& args, const std::string& stdin_text, int n,
-              int stderr_fd = -1) {
-    return testutil::StartEvbus(dir_.path(), args, stdin_text, n, stderr_fd);
-  }
-
-  Result Collect(pid_t pid, int n) { return testutil::CollectEvbus(dir_.path(), pid, n); }
-
-  Result Run(const std::vector<std::string>& args, const std::string& stdin_text = "") {
-    const int n = ++runs_;
-    return Collect(Start(args, stdin_text, n), n);
-  }
+  CliStoreTest() : CliFixture("cli-store") {}
 
   // Creates the stream, publishes `count` events and starts `evbus persist`,
   // returning once the store holds them all (or failing at a deadline).
@@ -81,34 +46,8 @@ class CliStoreTest : public ::testing::Test {
     }
     Result published = Run({"publish", stream_}, text);
     ASSERT_EQ(published.exit_code, 0) << published.err;
-    persist_n_ = ++runs_;
-    persist_pid_ = Start({"persist", stream_, "--root", root_, "--fsync", "every"}, "", persist_n_);
-    const std::string want = std::to_string(count - 1) + "\n";
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    std::string latest;
-    while (latest != want && std::chrono::steady_clock::now() < deadline) {
-      latest = Run({"get", stream_, "--root", root_, "--latest-id"}).out;
-      if (latest != want) ::usleep(20'000);  // poll interval, bounded by the deadline
-    }
-    ASSERT_EQ(latest, want) << "the persister never caught up";
+    ASSERT_NO_FATAL_FAILURE(StartPersisterUpTo(count - 1));
   }
-
-  void StopPersister(int signal = SIGTERM) {
-    if (persist_pid_ <= 0) return;
-    ::kill(persist_pid_, signal);
-    Result stopped = Collect(persist_pid_, persist_n_);
-    persist_pid_ = -1;
-    if (signal == SIGTERM) {
-      EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
-    }
-  }
-
-  testutil::TempDir dir_{"evbus_cli_store"};
-  std::string stream_;
-  std::string root_;
-  int runs_ = 0;
-  pid_t persist_pid_ = -1;
-  int persist_n_ = 0;
 };
 
 rapidjson::Document Parse(const std::string& text) {

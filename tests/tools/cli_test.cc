@@ -1,17 +1,9 @@
 // End-to-end tests of the `evbus` executable: each test runs the real binary
 // (fork/exec) on a stream of its own and checks exit codes, stdout and stderr.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -23,44 +15,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-using testutil::kEvbus;
 using testutil::Lines;
 using testutil::ReadAll;
-using Result = testutil::CliResult;
 
-class CliTest : public ::testing::Test {
+class CliTest : public testutil::CliFixture {
  protected:
-  void SetUp() override {
-    ASSERT_EQ(::access(kEvbus.c_str(), X_OK), 0) << kEvbus << " missing: build the evbus target";
-    stream_ = "cli-test-" + std::to_string(::getpid()) + "-" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    dir_ = fs::temp_directory_path() / ("evbus-cli-test-" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-    root_ = (dir_ / "store").string();
-  }
-
-  void TearDown() override {
-    if (persist_pid_ > 0) {
-      ::kill(persist_pid_, SIGKILL);
-      ::waitpid(persist_pid_, nullptr, 0);
-    }
-    Run({"destroy", stream_});
-    (void)SharedSecrets::Remove(stream_, "");
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  // Starts the binary with `stdin_text` on stdin; stdout/stderr go to files.
-  pid_t Start(const std::vector<std::string>& args, const std::string& stdin_text, int n) {
-    return testutil::StartEvbus(dir_, args, stdin_text, n);
-  }
-
-  Result Collect(pid_t pid, int n) { return testutil::CollectEvbus(dir_, pid, n); }
-
-  Result Run(const std::vector<std::string>& args, const std::string& stdin_text = "") {
-    const int n = ++runs_;
-    return Collect(Start(args, stdin_text, n), n);
-  }
+  CliTest() : CliFixture("cli-test") {}
 
   // Publishes `lines` (each one event) and expects every id back.
   void PublishAll(const std::vector<std::string>& lines) {
@@ -70,33 +30,6 @@ class CliTest : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     ASSERT_EQ(Lines(r.out).size(), lines.size());
   }
-
-  // Runs `evbus persist` in the background until `get --latest-id` shows
-  // `last_id` (or a deadline passes), then stops it with SIGTERM.
-  void PersistUpTo(long long last_id) {
-    persist_n_ = ++runs_;
-    persist_pid_ = Start({"persist", stream_, "--root", root_, "--fsync", "every"}, "", persist_n_);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    std::string latest;
-    while (std::chrono::steady_clock::now() < deadline) {
-      Result r = Run({"get", stream_, "--root", root_, "--latest-id"});
-      latest = r.out;
-      if (r.exit_code == 0 && latest == std::to_string(last_id) + "\n") break;
-      ::usleep(20'000);  // poll interval, bounded by the deadline above
-    }
-    ASSERT_EQ(latest, std::to_string(last_id) + "\n") << "persister never caught up";
-    ASSERT_EQ(::kill(persist_pid_, SIGTERM), 0);
-    Result stopped = Collect(persist_pid_, persist_n_);
-    persist_pid_ = -1;
-    EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
-  }
-
-  std::string stream_;
-  fs::path dir_;
-  std::string root_;
-  int runs_ = 0;
-  pid_t persist_pid_ = -1;
-  int persist_n_ = 0;
 };
 
 const std::vector<std::string> kEvents = {
