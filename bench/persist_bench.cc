@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "core/event.h"
 #include "core/event_filter.h"
 #include "persist/record_convert.h"
@@ -28,18 +29,8 @@
 namespace evbus::persist {
 namespace {
 
-std::string BenchRoot() {
-  const char* base = std::getenv("TMPDIR");
-  return std::string(base != nullptr ? base : "/tmp") + "/evbus_persist_bench_" +
-         std::to_string(::getpid());
-}
-
-struct CleanUp {
-  ~CleanUp() {
-    std::error_code ec;
-    std::filesystem::remove_all(BenchRoot(), ec);
-  }
-} clean_up;
+const bench::BenchDir kBenchDir("evbus_persist_bench");  // removed at exit
+std::string BenchRoot() { return kBenchDir.path(); }
 
 // An observation whose JSON is about `size` bytes.
 Event SampleEvent(std::int64_t id, std::size_t size, Source source) {

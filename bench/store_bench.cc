@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "bench/openhands_reader.h"
 #include "core/event.h"
 #include "core/event_filter.h"
@@ -53,18 +54,8 @@ std::int64_t StoredEvents() {
   return text != nullptr ? std::max<std::int64_t>(std::atoll(text), 1000) : 1'000'000;
 }
 
-std::string BenchRoot() {
-  const char* base = std::getenv("TMPDIR");
-  return std::string(base != nullptr ? base : "/tmp") + "/evbus_store_bench_" +
-         std::to_string(::getpid());
-}
-
-struct CleanUp {
-  ~CleanUp() {
-    std::error_code ec;
-    std::filesystem::remove_all(BenchRoot(), ec);
-  }
-} clean_up;
+const bench::BenchDir kBenchDir("evbus_store_bench");  // removed at exit
+std::string BenchRoot() { return kBenchDir.path(); }
 
 // Commands, their outputs, messages and file reads, 512 B - 2 KiB of JSON,
 // every tenth one hidden, one per millisecond.
