@@ -10,8 +10,12 @@
 // serialized event in and out.
 // Latency: a forked subscriber process (EventStream, one callback) pinned to
 // CPU 1, the producer to CPU 0; one event in flight at a time, carrying its
-// CLOCK_MONOTONIC send time; percentiles of receive - send. With spinning
-// waits the dispatcher is pinned to CPU 1 and the worker to CPU 0, and the
+// CLOCK_MONOTONIC send time (taken before add_event); percentiles of
+// receive - send. Args: wait (0 blocking, 1 busy spin) and dispatch (0
+// shared dispatcher, 1 direct). Direct: the callback's worker is the only
+// reader thread, on CPU 1, and the producer spins on CPU 0 for the answer.
+// Shared with spinning waits has two spinning threads on the subscriber
+// side: the dispatcher is pinned to CPU 1 and the worker to CPU 0, and the
 // producer sleeps between events so the worker keeps CPU 0.
 #include <benchmark/benchmark.h>
 #include <dirent.h>
@@ -213,8 +217,10 @@ struct Shared {
 
 void BM_Latency(benchmark::State& state) {
   const bool spin = state.range(0) != 0;
-  const int kPings = spin ? 5000 : 20000;
+  const bool direct = state.range(1) != 0;
+  const int kPings = spin && !direct ? 1000 : 20000;  // spinning shared: ms per event
   const auto wait = spin ? shm::WaitStrategy::kBusySpin : shm::WaitStrategy::kBlocking;
+  const auto dispatch = direct ? CallbackDispatch::kDirect : CallbackDispatch::kShared;
   BenchStream bs(spin ? "lat-spin" : "lat-block", wait);
   const std::size_t bytes = sizeof(Shared);
   auto* shared = static_cast<Shared*>(
@@ -226,6 +232,7 @@ void BM_Latency(benchmark::State& state) {
     EventStreamOptions options;
     options.store_root = "/tmp/evbus-bench-store";
     options.wait_strategy = wait;
+    options.callback_dispatch = dispatch;
     auto s = EventStream::Open(bs.sid, options);
     if (!s.ok()) ::_exit(1);
     auto cb = [shared, kPings](const Event& e) {
@@ -236,7 +243,7 @@ void BM_Latency(benchmark::State& state) {
       shared->received.store(n + 1, std::memory_order_release);
     };
     if (!(*s)->Subscribe(SubscriberId::kServer, cb, "latency").ok()) ::_exit(2);
-    if (spin) {
+    if (spin && !direct) {
       PinThreads("evbus-dispatch", 1);
       PinThreads("evbus-callback", 0);
     }
@@ -258,7 +265,7 @@ void BM_Latency(benchmark::State& state) {
       e.content = std::to_string(shm::MonotonicNanos());
       (void)bs.stream->AddEvent(&e, Source::kAgent);
       while (shared->received.load(std::memory_order_acquire) < static_cast<std::uint64_t>(i + 1)) {
-        if (spin) {
+        if (spin && !direct) {
           ::usleep(20);  // leave CPU 0 to the spinning worker
         } else {
           shm::CpuRelax();
@@ -278,8 +285,16 @@ void BM_Latency(benchmark::State& state) {
   state.counters["p99.9_ns"] = pct(99.9);
   state.counters["max_ns"] = static_cast<double>(lat.back());
   ::munmap(shared, bytes);
+  state.SetLabel(std::string(spin ? "busy spin" : "blocking") +
+                 (direct ? ", direct dispatch" : ", shared dispatcher"));
 }
-BENCHMARK(BM_Latency)->Arg(1)->Arg(0)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Latency)
+    ->Args({1, 1})
+    ->Args({1, 0})
+    ->Args({0, 1})
+    ->Args({0, 0})
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace evbus
