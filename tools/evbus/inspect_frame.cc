@@ -136,18 +136,18 @@ void AddCallbackMetrics(InspectFrame* frame) {
   }
   for (const StreamSnapshot& process : *processes) {
     for (const CallbackSnapshot& c : process.callbacks) {
-      CallbackView v;
-      v.pid = process.pid;
-      v.subscriber_id = std::string(SubscriberIdName(c.subscriber_id));
-      v.callback_id = c.callback_id;
-      v.delivered = c.delivered;
-      v.failures = c.failures;
-      v.queue_depth = c.queue_depth;
-      v.dropped = c.dropped;
-      v.lost = c.lost;
-      v.latency_p50_seconds = static_cast<double>(ApproxPercentileNanos(c.latency, 50)) / 1e9;
-      v.latency_p99_seconds = static_cast<double>(ApproxPercentileNanos(c.latency, 99)) / 1e9;
-      frame->callbacks.push_back(std::move(v));
+      frame->callbacks.push_back(CallbackView{
+          .pid = process.pid,
+          .subscriber_id = std::string(SubscriberIdName(c.subscriber_id)),
+          .callback_id = c.callback_id,
+          .delivered = c.delivered,
+          .failures = c.failures,
+          .queue_depth = c.queue_depth,
+          .dropped = c.dropped,
+          .lost = c.lost,
+          .latency_p50_seconds = static_cast<double>(ApproxPercentileNanos(c.latency, 50)) / 1e9,
+          .latency_p99_seconds = static_cast<double>(ApproxPercentileNanos(c.latency, 99)) / 1e9,
+      });
     }
   }
 }
