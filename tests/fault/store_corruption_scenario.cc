@@ -26,11 +26,9 @@ namespace {
 
 constexpr std::uint64_t kEvents = 120;
 
+// Several sealed pages and an unsealed newest one.
 persist::StoreWriterOptions SmallPages() {
-  persist::StoreWriterOptions o;
-  o.sync_policy = persist::SyncPolicy::kPerPage;
-  o.max_page_bytes = 8192;  // several sealed pages and an unsealed newest one
-  return o;
+  return WriterOptions(persist::SyncPolicy::kPerPage, 8192);
 }
 
 // Tears the last record of the newest page at every cut point.

@@ -30,6 +30,14 @@ Status AppendEvents(persist::StoreWriter* writer, std::uint64_t first, std::uint
   return Status::OK();
 }
 
+persist::StoreWriterOptions WriterOptions(persist::SyncPolicy policy,
+                                          std::uint64_t max_page_bytes) {
+  persist::StoreWriterOptions o;
+  o.sync_policy = policy;
+  o.max_page_bytes = max_page_bytes;
+  return o;
+}
+
 Status BuildStore(const std::string& evbus_dir, std::uint64_t count,
                   const persist::StoreWriterOptions& options) {
   auto writer = persist::StoreWriter::Open(evbus_dir, options);

@@ -34,6 +34,9 @@ class DamageReporter : public persist::Reporter {
 // The page record metadata of event `id`.
 persist::RecordMeta DamageMeta(std::uint64_t id);
 
+// Writer options: `policy`, pages sealed at `max_page_bytes`.
+persist::StoreWriterOptions WriterOptions(persist::SyncPolicy policy, std::uint64_t max_page_bytes);
+
 // Appends events [first, last) through `writer`.
 Status AppendEvents(persist::StoreWriter* writer, std::uint64_t first, std::uint64_t last);
 

@@ -21,10 +21,7 @@ namespace {
 constexpr std::uint64_t kMoreAfterwards = 50;
 
 persist::StoreWriterOptions EveryEvent() {
-  persist::StoreWriterOptions o;
-  o.sync_policy = persist::SyncPolicy::kEveryEvent;
-  o.max_page_bytes = 16384;
-  return o;
+  return WriterOptions(persist::SyncPolicy::kEveryEvent, 16384);
 }
 
 // In the child: append until the disk is full; write "durable code message".
