@@ -1,6 +1,7 @@
 // Shared bits of the torture processes (tests/procs/torture_*_proc):
 // the usage check, numeric arguments, stdout lines written in one write(2),
-// and opening a slot of the shared table (tests/fault/ack_table.h).
+// and opening a slot of the shared table (tests/fault/ack_table.h), from the
+// arguments every consumer proc ends with.
 #ifndef EVBUS_TESTS_PROCS_PROC_ARGS_H_
 #define EVBUS_TESTS_PROCS_PROC_ARGS_H_
 
@@ -41,6 +42,23 @@ inline void WriteLine(const std::string& line) {
 inline bool OpenTableSlot(AckTable* table, const char* path, std::uint32_t slots,
                           std::uint32_t slot) {
   return slot < slots && table->Open(path, slots, /*create=*/false);
+}
+
+// The last arguments of a consumer proc, TABLE SLOTS SLOT UNTIL: acknowledge
+// in slot SLOT of the table at TABLE (SLOTS slots), read up to id UNTIL.
+struct ConsumerArgs {
+  const char* table = nullptr;
+  std::uint32_t slots = 0, slot = 0;
+  std::uint64_t until = 0;
+};
+
+// From argv[at] .. argv[at + 3].
+inline ConsumerArgs ParseConsumerArgs(char** argv, int at) {
+  return {argv[at], ArgU32(argv[at + 1]), ArgU32(argv[at + 2]), ArgU64(argv[at + 3])};
+}
+
+inline bool OpenTableSlot(AckTable* table, const ConsumerArgs& args) {
+  return OpenTableSlot(table, args.table, args.slots, args.slot);
 }
 
 }  // namespace evbus::torture

@@ -23,8 +23,6 @@
 #include "tests/fault/event_payload.h"
 #include "tests/procs/proc_args.h"
 
-using evbus::torture::ArgU32;
-using evbus::torture::ArgU64;
 using evbus::torture::WriteLine;
 
 int main(int argc, char** argv) {
@@ -35,13 +33,11 @@ int main(int argc, char** argv) {
   options.store_root = argv[2];
   options.session_id = argv[1];
   options.store_wait_ns = 60'000'000'000;
-  const std::uint32_t slots = ArgU32(argv[4]);
-  const std::uint32_t slot = ArgU32(argv[5]);
-  const std::uint64_t until = ArgU64(argv[6]);
+  const evbus::torture::ConsumerArgs c = evbus::torture::ParseConsumerArgs(argv, 3);
   evbus::torture::AckTable table;
   std::unique_ptr<evbus::shm::Segment> segment;
   evbus::Status s = evbus::shm::Segment::Open(argv[1], "", &segment);
-  if (!s.ok() || !evbus::torture::OpenTableSlot(&table, argv[3], slots, slot)) {
+  if (!s.ok() || !evbus::torture::OpenTableSlot(&table, c)) {
     std::fprintf(stderr, "refill: %s\n", s.ToString().c_str());
     return 2;
   }
@@ -50,11 +46,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "refill: %s\n", sub.status().ToString().c_str());
     return 2;
   }
-  table.Ack(slot, (*sub)->next_id());
+  table.Ack(c.slot, (*sub)->next_id());
   WriteLine("ready " + std::to_string((*sub)->next_id()));
   std::uint64_t bad = 0;
   evbus::persist::StoredEvent event;
-  while ((*sub)->next_id() < until) {
+  while ((*sub)->next_id() < c.until) {
     const std::uint64_t expected = (*sub)->next_id();
     std::int64_t first = 0, last = 0;
     const evbus::persist::RefillRead st = (*sub)->Read(&event, 100'000'000, &first, &last);
@@ -64,9 +60,9 @@ int main(int argc, char** argv) {
         (event.meta.id != static_cast<std::int64_t>(expected) ||
          !evbus::torture::CheckEventBody(event.json, &producer, &seq))) {
       ++bad;
-      table.CountBackPressure(slot);
+      table.CountBackPressure(c.slot);
     }
-    table.Ack(slot, (*sub)->next_id());
+    table.Ack(c.slot, (*sub)->next_id());
   }
   const evbus::persist::RefillStats& stats = (*sub)->stats();
   WriteLine("done " + std::to_string((*sub)->next_id()) + " bad=" + std::to_string(bad) +

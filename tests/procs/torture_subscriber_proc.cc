@@ -26,8 +26,6 @@
 #include "tests/fault/event_payload.h"
 #include "tests/procs/proc_args.h"
 
-using evbus::torture::ArgU32;
-using evbus::torture::ArgU64;
 using evbus::torture::WriteLine;
 
 int main(int argc, char** argv) {
@@ -37,23 +35,21 @@ int main(int argc, char** argv) {
   options.name = argv[2];
   options.durable = std::strtoul(argv[3], nullptr, 10) != 0;
   options.start = evbus::shm::StartAt::kOldest;
-  const std::uint32_t slots = ArgU32(argv[5]);
-  const std::uint32_t slot = ArgU32(argv[6]);
-  const std::uint64_t until = ArgU64(argv[7]);
+  const evbus::torture::ConsumerArgs c = evbus::torture::ParseConsumerArgs(argv, 4);
   evbus::torture::AckTable table;
   std::unique_ptr<evbus::shm::Segment> segment;
   evbus::Status s = evbus::shm::Segment::Open(argv[1], "", &segment);
   std::unique_ptr<evbus::shm::Subscriber> sub;
   if (s.ok()) s = evbus::shm::Subscriber::Attach(segment.get(), options, &sub);
-  if (!s.ok() || !evbus::torture::OpenTableSlot(&table, argv[4], slots, slot)) {
+  if (!s.ok() || !evbus::torture::OpenTableSlot(&table, c)) {
     std::fprintf(stderr, "subscriber %s: %s\n", argv[2], s.ToString().c_str());
     return 2;
   }
-  table.Ack(slot, sub->next_id());
+  table.Ack(c.slot, sub->next_id());
   WriteLine("ready " + std::to_string(sub->next_id()));
   std::uint64_t bad = 0;
   evbus::shm::Record rec;
-  while (until == 0 || sub->next_id() < until) {
+  while (c.until == 0 || sub->next_id() < c.until) {
     const std::uint64_t expected = sub->next_id();
     const std::uint64_t bad_before = bad;
     const evbus::shm::ReadStatus st = sub->Read(&rec, 100'000'000);
@@ -74,8 +70,8 @@ int main(int argc, char** argv) {
       case evbus::shm::ReadStatus::kEmpty:
         break;
     }
-    if (bad != bad_before) table.CountBackPressure(slot);
-    table.Ack(slot, sub->next_id());
+    if (bad != bad_before) table.CountBackPressure(c.slot);
+    table.Ack(c.slot, sub->next_id());
   }
   WriteLine("done " + std::to_string(sub->next_id()) + " bad=" + std::to_string(bad));
   return 0;
