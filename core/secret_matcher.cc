@@ -27,7 +27,7 @@ struct Trie {
 
 }  // namespace
 
-SecretMatcher::SecretMatcher(const std::vector<std::string>& values) {
+SecretMatcher::SecretMatcher(const std::vector<std::string>& values, Prefilter want) {
   std::vector<std::string_view> patterns;
   for (const std::string& v : values) {
     if (!v.empty()) patterns.emplace_back(v);
@@ -36,25 +36,7 @@ SecretMatcher::SecretMatcher(const std::vector<std::string>& values) {
   patterns.erase(std::unique(patterns.begin(), patterns.end()), patterns.end());
   pattern_count_ = patterns.size();
 
-  // The prefilter's pairs (secret_matcher.h), when they are few enough.
-  std::vector<std::pair<unsigned char, unsigned char>> pairs;
-  bool all_long = true;
-  for (std::string_view p : patterns) {
-    if (p.size() < 2) {
-      all_long = false;
-      break;
-    }
-    const std::pair<unsigned char, unsigned char> pair{static_cast<unsigned char>(p[0]),
-                                                       static_cast<unsigned char>(p[1])};
-    if (std::find(pairs.begin(), pairs.end(), pair) == pairs.end()) pairs.push_back(pair);
-  }
-  if (all_long && !pairs.empty() && pairs.size() <= kMaxPrefixPairs) {
-    prefix_pair_count_ = pairs.size();
-    for (std::size_t k = 0; k < pairs.size(); ++k) {
-      pair_first_[k] = pairs[k].first;
-      pair_second_[k] = pairs[k].second;
-    }
-  }
+  ChoosePrefilter(patterns, want);
 
   // Byte classes: every byte that occurs in a value gets its own class; all
   // other bytes share class 0 (from any state they lead back to the start).
@@ -139,6 +121,33 @@ SecretMatcher::SecretMatcher(const std::vector<std::string>& values) {
       const auto target = static_cast<std::uint32_t>(trie.go[s * stride_ + c]);
       trans_[std::size_t{id} * stride_ + c] = new_id[target] * stride_;
     }
+  }
+}
+
+// kAuto: the pairs when they apply (one compare per pair beats the nibble
+// tables when there are so few), else Teddy, else none.
+void SecretMatcher::ChoosePrefilter(const std::vector<std::string_view>& patterns, Prefilter want) {
+  std::vector<std::pair<unsigned char, unsigned char>> pairs;
+  bool all_long = !patterns.empty();
+  for (std::string_view p : patterns) {
+    if (p.size() < 2) {
+      all_long = false;
+      break;
+    }
+    const std::pair<unsigned char, unsigned char> pair{static_cast<unsigned char>(p[0]),
+                                                       static_cast<unsigned char>(p[1])};
+    if (std::find(pairs.begin(), pairs.end(), pair) == pairs.end()) pairs.push_back(pair);
+  }
+  const auto auto_or = [want](Prefilter p) { return want == Prefilter::kAuto || want == p; };
+  if (auto_or(Prefilter::kPrefixPairs) && all_long && pairs.size() <= kMaxPrefixPairs) {
+    prefilter_ = Prefilter::kPrefixPairs;
+    prefix_pair_count_ = pairs.size();
+    for (std::size_t k = 0; k < pairs.size(); ++k) {
+      pair_first_[k] = pairs[k].first;
+      pair_second_[k] = pairs[k].second;
+    }
+  } else if (auto_or(Prefilter::kTeddy) && TeddyFilter::Supported() && teddy_.Build(patterns)) {
+    prefilter_ = Prefilter::kTeddy;
   }
 }
 

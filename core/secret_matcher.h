@@ -27,6 +27,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/secret_matcher_teddy.h"
+
 namespace evbus {
 
 // A match of one secret: text[begin, begin + length). length == 0: no match.
@@ -40,11 +42,25 @@ class SecretMatcher {
  public:
   using State = std::uint32_t;
 
+  // How a scan skips text that cannot begin a secret (see "Prefilters"
+  // below). Every choice finds exactly the same matches.
+  enum class Prefilter : std::uint8_t {
+    kAuto,         // the fastest that applies (constructor only)
+    kNone,         // the DFA over every byte
+    kPrefixPairs,  // SSE2 compare against <= 4 two-byte prefixes
+    kTeddy,        // SSSE3 nibble buckets over 2-3 byte prefixes
+  };
+
   // Empty values are ignored, duplicates collapse. The table costs about
   // 4 * (total bytes of distinct values) * (distinct bytes in them) bytes;
-  // callers bound the input (see Redactor::kMaxTotalSecretBytes).
-  explicit SecretMatcher(const std::vector<std::string>& values);
+  // callers bound the input (see Redactor::kMaxTotalSecretBytes). `want`
+  // other than kAuto is for tests and benchmarks: when it cannot apply to
+  // these values (or this CPU) the matcher uses kNone.
+  explicit SecretMatcher(const std::vector<std::string>& values, Prefilter want = Prefilter::kAuto);
   SecretMatcher() : SecretMatcher(std::vector<std::string>{}) {}
+
+  // The prefilter in use: kNone, kPrefixPairs or kTeddy.
+  Prefilter prefilter() const noexcept { return prefilter_; }
 
   bool empty() const noexcept { return pattern_count_ == 0; }
   std::size_t pattern_count() const noexcept { return pattern_count_; }
@@ -91,13 +107,16 @@ class SecretMatcher {
   ScanResult Scan(State state, const unsigned char* text, std::size_t n) const noexcept;
   ScanResult ScanOne(State state, const unsigned char* text, std::size_t n) const noexcept;
 
-  // Prefilter: when every secret is at least 2 bytes long and they begin
-  // with at most kMaxPrefixPairs distinct byte pairs (tokens such as "ghp_",
-  // "sk-"), a scan in the start state jumps, 16 bytes per step, to the next
-  // position where such a pair begins. Exact: from the start state, bytes
-  // that begin no pair lead back to the start state or to a state that the
-  // next byte leaves (no match can end there).
+  // Prefilters. A scan in the start state jumps to the next position where a
+  // secret may begin and steps the DFA from there (exactness: docs/redaction.md).
+  // kPrefixPairs: every secret is at least 2 bytes long and they begin with
+  // at most kMaxPrefixPairs distinct byte pairs (tokens such as "ghp_",
+  // "sk-"); 16 bytes per SSE2 step. kTeddy: every secret is at least 2 bytes
+  // long, at most TeddyFilter::kMaxPrefixes distinct 2-3 byte prefixes, and
+  // the CPU has SSSE3 (secret_matcher_teddy.h).
   static constexpr std::size_t kMaxPrefixPairs = 4;
+  void ChoosePrefilter(const std::vector<std::string_view>& patterns, Prefilter want);
+  ScanResult ScanTeddy(State state, const unsigned char* text, std::size_t n) const noexcept;
   ScanResult ScanSkipping(State state, const unsigned char* text, std::size_t n) const noexcept;
   // The first j >= i with text[j, j+2) a prefix pair, else n - 1 (the last
   // byte is always stepped: the final state must be exact); n when i >= n.
@@ -116,9 +135,11 @@ class SecretMatcher {
   State first_match_offset_ = 0;              // Invariant 2
   std::size_t pattern_count_ = 0;
   std::size_t max_length_ = 0;
-  std::size_t prefix_pair_count_ = 0;  // 0: no prefilter
+  Prefilter prefilter_ = Prefilter::kNone;
+  std::size_t prefix_pair_count_ = 0;  // kPrefixPairs: how many
   std::array<unsigned char, kMaxPrefixPairs> pair_first_{};
   std::array<unsigned char, kMaxPrefixPairs> pair_second_{};
+  TeddyFilter teddy_;  // kTeddy
 };
 
 }  // namespace evbus

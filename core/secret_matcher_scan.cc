@@ -18,9 +18,10 @@
 // The earliest match end is the least first hit over the streams: after the
 // first hit, streams below the hitter continue until they pass it.
 //
-// With few secret prefixes (secret_matcher.h, prefilter) the scan instead
-// jumps over text that cannot begin a secret, 16 bytes per SSE2 step, and
-// steps the DFA only from candidate positions on.
+// With a prefilter (secret_matcher.h) the scan instead jumps over text that
+// cannot begin a secret, 16 bytes per SIMD step (SSE2 pair compares for a few
+// prefixes, SSSE3 Teddy buckets for many), and steps the DFA only from
+// candidate positions on.
 #include <algorithm>
 
 #include "core/secret_matcher.h"
@@ -96,9 +97,40 @@ SecretMatcher::ScanResult SecretMatcher::ScanSkipping(State state, const unsigne
   return {kNoMatch, state};
 }
 
+// In the start state at i, with j the next Teddy candidate (every secret is
+// at least K long): no secret prefix of K bytes or more begins in [i, j), so
+// the DFA state at j is that of the last K - 1 bytes read from the start
+// state, and no match ends before j + 1. Stepping those bytes and then j
+// itself keeps the state exact; with no candidate left, the same holds for
+// the last K - 1 bytes of the text.
+SecretMatcher::ScanResult SecretMatcher::ScanTeddy(State state, const unsigned char* text,
+                                                   std::size_t n) const noexcept {
+  const State* trans = trans_.data();
+  const unsigned char* classes = classes_.data();
+  const State first_match = first_match_offset_;
+  const std::size_t lookback = teddy_.prefix_length() - 1;
+  TeddyFilter::Cursor cursor;
+  std::size_t i = 0;
+  while (i < n) {
+    std::size_t stop = i + 1;
+    if (state == start_state()) {
+      const std::size_t j = teddy_.Next(text, n, i, &cursor);
+      stop = j < n ? j + 1 : n;
+      const std::size_t resume = j - std::min(j, lookback);
+      i = std::max(i, resume);
+    }
+    for (; i < stop; ++i) {
+      state = trans[state + classes[text[i]]];
+      if (state >= first_match) return {i + 1, state};
+    }
+  }
+  return {kNoMatch, state};
+}
+
 SecretMatcher::ScanResult SecretMatcher::Scan(State state, const unsigned char* text,
                                               std::size_t n) const noexcept {
-  if (prefix_pair_count_ != 0) return ScanSkipping(state, text, n);
+  if (prefilter_ == Prefilter::kPrefixPairs) return ScanSkipping(state, text, n);
+  if (prefilter_ == Prefilter::kTeddy) return ScanTeddy(state, text, n);
   const std::size_t overlap = max_length_;
   if (n < kMultiStreamMinBytes || n < 8 * overlap) return ScanOne(state, text, n);
   const std::size_t quarter = n / 4;
