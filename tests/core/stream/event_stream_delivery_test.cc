@@ -29,6 +29,14 @@ class Recorder {
       ids_.push_back(e.id);
     };
   }
+  // Records only once *go holds: until then the callback is stuck (a slow
+  // subscriber), yielding its core.
+  EventCallback GatedCallback(const std::atomic<bool>* go) {
+    return [this, go, record = Callback()](const Event& e) {
+      while (!go->load()) std::this_thread::yield();
+      record(e);
+    };
+  }
   std::vector<std::int64_t> ids() const {
     std::lock_guard<std::mutex> lock(mu_);
     return ids_;
@@ -204,16 +212,7 @@ TEST_P(EventStreamDeliveryTest, DropPolicyCountsWhatASlowCallbackMissed) {
   Open(options);
   std::atomic<bool> go{false};
   Recorder slow;
-  auto record = slow.Callback();
-  ASSERT_TRUE(stream_
-                  ->Subscribe(
-                      SubscriberId::kTest,
-                      [&](const Event& e) {
-                        while (!go.load()) std::this_thread::yield();
-                        record(e);
-                      },
-                      "slow")
-                  .ok());
+  ASSERT_TRUE(stream_->Subscribe(SubscriberId::kTest, slow.GatedCallback(&go), "slow").ok());
   AddMany(100);
   if (direct()) {
     // The reader is stuck in the callback until `go`; then everything more
@@ -358,16 +357,7 @@ TEST_P(EventStreamDeliveryTest, CallbackLappedByTheRingCatchesUpFromTheStoreExac
   ASSERT_NE(persister, nullptr);
   std::atomic<bool> go{false};
   Recorder lapped, fast;
-  auto record = lapped.Callback();
-  ASSERT_TRUE(stream_
-                  ->Subscribe(
-                      SubscriberId::kMemory,
-                      [&](const Event& e) {
-                        while (!go.load()) std::this_thread::yield();
-                        record(e);
-                      },
-                      "lapped")
-                  .ok());
+  ASSERT_TRUE(stream_->Subscribe(SubscriberId::kMemory, lapped.GatedCallback(&go), "lapped").ok());
   ASSERT_TRUE(stream_->Subscribe(SubscriberId::kServer, fast.Callback(), "fast").ok());
   AddMany(400);  // 12 laps of a 32-slot ring while "lapped" is stuck on its first event
   ASSERT_TRUE(WaitFor([&] { return fast.size() == 400; }));
