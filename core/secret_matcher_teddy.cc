@@ -14,7 +14,7 @@
 #include <cstring>
 
 #if defined(__x86_64__) || defined(__i386__)
-#include <tmmintrin.h>
+#include <immintrin.h>
 #define EVBUS_TEDDY_X86 1
 #endif
 
@@ -51,6 +51,21 @@ __attribute__((target("ssse3"), always_inline)) inline std::uint32_t BlockMask(
   const int none = _mm_movemask_epi8(_mm_cmpeq_epi8(all, _mm_setzero_si128()));
   return ~static_cast<std::uint32_t>(none) & 0xffffu;
 }
+
+// The same for the 32 positions starting at `p`, with the tables in both
+// 128-bit lanes (vpshufb looks up within a lane). Reads p[0, 34).
+__attribute__((target("avx2"), always_inline)) inline __m256i Buckets(__m256i lo, __m256i hi,
+                                                                      __m256i v) {
+  const __m256i nibble = _mm256_set1_epi8(0x0f);
+  const __m256i low = _mm256_and_si256(v, nibble);
+  const __m256i high = _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble);
+  return _mm256_and_si256(_mm256_shuffle_epi8(lo, low), _mm256_shuffle_epi8(hi, high));
+}
+
+bool HaveAvx2() noexcept {
+  static const bool have = __builtin_cpu_supports("avx2") != 0;
+  return have;
+}
 #endif
 
 }  // namespace
@@ -64,7 +79,12 @@ bool TeddyFilter::Supported() noexcept {
 #endif
 }
 
-bool TeddyFilter::Build(const std::vector<std::string_view>& patterns) {
+bool TeddyFilter::Build(const std::vector<std::string_view>& patterns, bool wide) {
+#if defined(EVBUS_TEDDY_X86)
+  wide_ = wide && HaveAvx2();
+#else
+  wide_ = false && wide;
+#endif
   prefix_length_ = 0;
   prefix_count_ = 0;
   if (patterns.empty()) return false;
@@ -111,12 +131,13 @@ std::size_t TeddyFilter::Next(const unsigned char* text, std::size_t n, std::siz
                               Cursor* cursor) const noexcept {
   const std::size_t k = prefix_length_;
   if (i + k > n) return n;
-  if (i < cursor->end) {  // i >= cursor->end - 16: calls never go back
-    const std::uint32_t rest = cursor->mask >> (i - (cursor->end - 16));
+  if (i < cursor->end) {  // i >= cursor->base: calls never go back
+    const std::uint32_t rest = cursor->mask >> (i - cursor->base);
     if (rest != 0) return i + static_cast<std::size_t>(__builtin_ctz(rest));
     i = cursor->end;
     if (i + k > n) return n;
   }
+  if (wide_ && NextInWideBlocks(text, n, &i, cursor)) return i;
   return NextInBlocks(text, n, i, cursor);
 }
 
@@ -144,9 +165,41 @@ __attribute__((target("ssse3"))) std::size_t TeddyFilter::NextInBlocks(
     mask = BlockMask(t, padded) & ((1u << (n - k + 1 - i)) - 1u);
     if (mask == 0) return n;
   }
-  cursor->end = i + 16;
-  cursor->mask = mask;
+  *cursor = {i, i + 16, mask};
   return i + static_cast<std::size_t>(__builtin_ctz(mask));
+}
+
+__attribute__((target("avx2"))) bool TeddyFilter::NextInWideBlocks(const unsigned char* text,
+                                                                   std::size_t n, std::size_t* i,
+                                                                   Cursor* cursor) const noexcept {
+  __m256i lo[kMaxPrefixLength];
+  __m256i hi[kMaxPrefixLength];
+  for (std::size_t j = 0; j < kMaxPrefixLength; ++j) {
+    lo[j] = _mm256_broadcastsi128_si256(
+        _mm_load_si128(reinterpret_cast<const __m128i*>(lo_[j].data())));
+    hi[j] = _mm256_broadcastsi128_si256(
+        _mm_load_si128(reinterpret_cast<const __m128i*>(hi_[j].data())));
+  }
+  static_assert(kMaxPrefixLength == 3);
+  for (std::size_t at = *i; at + 32 + kMaxPrefixLength - 1 <= n; at += 32) {
+    const unsigned char* p = text + at;
+    const __m256i b0 =
+        Buckets(lo[0], hi[0], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+    const __m256i b1 =
+        Buckets(lo[1], hi[1], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 1)));
+    const __m256i b2 =
+        Buckets(lo[2], hi[2], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 2)));
+    const __m256i all = _mm256_and_si256(b0, _mm256_and_si256(b1, b2));
+    const auto none = static_cast<std::uint32_t>(
+        _mm256_movemask_epi8(_mm256_cmpeq_epi8(all, _mm256_setzero_si256())));
+    *i = at + 32;
+    if (none != 0xffffffffu) {
+      *cursor = {at, at + 32, ~none};
+      *i = at + static_cast<std::size_t>(__builtin_ctz(~none));
+      return true;
+    }
+  }
+  return false;
 }
 #else
 std::size_t TeddyFilter::NextInBlocks(const unsigned char* text, std::size_t n, std::size_t i,
@@ -155,6 +208,11 @@ std::size_t TeddyFilter::NextInBlocks(const unsigned char* text, std::size_t n, 
     if (IsCandidate(text, i)) return i;
   }
   return n;
+}
+
+bool TeddyFilter::NextInWideBlocks(const unsigned char*, std::size_t, std::size_t*,
+                                   Cursor*) const noexcept {
+  return false;
 }
 #endif
 

@@ -9,7 +9,8 @@
 //
 //   AND over k < K of  lo_k[text[p+k] & 15] & hi_k[text[p+k] >> 4]  != 0
 //
-// `pshufb` looks up 16 positions at once. Every position where a prefix
+// `pshufb` looks up 16 positions at once (32 with AVX2's `vpshufb`, when the
+// CPU has it). Every position where a prefix
 // begins is a candidate (no false negative); a bucket that holds several
 // prefixes also accepts mixtures of their nibbles (false positives, which the
 // exact DFA step afterwards rejects). Tables for k >= K accept every byte, so
@@ -22,8 +23,9 @@
 //   1. After a successful Build, every distinct prefix of length K of the
 //      secrets has its bucket bit set in lo_[k] and hi_[k] for every k < K,
 //      and lo_[k], hi_[k] are all ones for K <= k < 3.
-//   2. A Cursor's mask holds the candidates of positions [end - 16, end) that
-//      the scan has not passed yet; bits for positions > n - K are clear.
+//   2. A Cursor's mask bit l is the candidate test of position base + l, for
+//      the positions [base, end) of the last block (16 or 32 wide); bits for
+//      positions > n - K are clear.
 #ifndef EVBUS_CORE_SECRET_MATCHER_TEDDY_H_
 #define EVBUS_CORE_SECRET_MATCHER_TEDDY_H_
 
@@ -48,17 +50,21 @@ class TeddyFilter {
 
   // Builds the tables for the distinct, non-empty `patterns`. False (and the
   // filter unusable) when the shortest pattern is under 2 bytes, or there are
-  // more than kMaxPrefixes distinct prefixes.
-  bool Build(const std::vector<std::string_view>& patterns);
+  // more than kMaxPrefixes distinct prefixes. `wide`: 32-byte AVX2 blocks
+  // when the CPU has AVX2 (false: 16-byte SSSE3 blocks only, for tests).
+  bool Build(const std::vector<std::string_view>& patterns, bool wide = true);
   // K: every pattern is at least this long; candidates compare K bytes.
   std::size_t prefix_length() const noexcept { return prefix_length_; }
   std::size_t prefix_count() const noexcept { return prefix_count_; }
+  // True when Next uses 32-byte AVX2 blocks.
+  bool wide() const noexcept { return wide_; }
 
   // The last block looked at, so that positions past a rejected candidate
   // are not looked at again.
   struct Cursor {
-    std::size_t end = 0;     // the block covered [end - 16, end)
-    std::uint32_t mask = 0;  // bit l: position end - 16 + l (Invariant 2)
+    std::size_t base = 0;  // the last block covered [base, end)
+    std::size_t end = 0;
+    std::uint32_t mask = 0;  // bit l: position base + l (Invariant 2)
   };
   // The first candidate position p >= i with p + K <= n; n when there is
   // none. Calls within one scan pass non-decreasing i. Requires Supported().
@@ -70,11 +76,16 @@ class TeddyFilter {
  private:
   std::size_t NextInBlocks(const unsigned char* text, std::size_t n, std::size_t i,
                            Cursor* cursor) const noexcept;
+  // 32-byte blocks while they fit: true with *i the first candidate, or
+  // false with *i the first position not looked at.
+  bool NextInWideBlocks(const unsigned char* text, std::size_t n, std::size_t* i,
+                        Cursor* cursor) const noexcept;
 
   alignas(16) std::array<std::array<unsigned char, 16>, kMaxPrefixLength> lo_{};
   alignas(16) std::array<std::array<unsigned char, 16>, kMaxPrefixLength> hi_{};
   std::size_t prefix_length_ = 0;  // 0: not built
   std::size_t prefix_count_ = 0;
+  bool wide_ = false;  // AVX2 blocks first
 };
 
 }  // namespace evbus

@@ -52,7 +52,8 @@ bool FeedInPieces(const SecretMatcher& m, std::string_view text, std::mt19937& r
 // Each prefilter choice agrees with the naive reference on `text`.
 void CheckEveryPrefilter(const std::vector<std::string>& secrets, std::string_view text,
                          std::mt19937& rng) {
-  for (Prefilter want : {Prefilter::kAuto, Prefilter::kTeddy, Prefilter::kNone}) {
+  for (Prefilter want :
+       {Prefilter::kAuto, Prefilter::kTeddy, Prefilter::kPrefixPairs, Prefilter::kNone}) {
     const SecretMatcher m(secrets, want);
     if (want == Prefilter::kNone) {
       ASSERT_EQ(m.prefilter(), Prefilter::kNone);
@@ -72,10 +73,14 @@ TEST(SecretMatcherTeddyTest, UsesTeddyForManyRandomPrefixesWhenTheCpuHasSsse3) {
   if (!TeddyFilter::Supported()) GTEST_SKIP() << "no SSSE3: the DFA scans every byte";
   EXPECT_EQ(m.prefilter(), Prefilter::kTeddy);
   EXPECT_EQ(SecretMatcher(secrets, Prefilter::kNone).prefilter(), Prefilter::kNone);
-  // Two token prefixes keep the SSE2 pair compare.
-  EXPECT_EQ(SecretMatcher({"ghp_abc", "sk-proj-x"}).prefilter(), Prefilter::kPrefixPairs);
-  EXPECT_EQ(SecretMatcher({"ghp_abc", "sk-proj-x"}, Prefilter::kTeddy).prefilter(),
-            Prefilter::kTeddy);
+  // Two token prefixes: the SSE2 pair compare, unless Teddy has AVX2 blocks.
+  const std::vector<std::string> tokens = {"ghp_abc", "sk-proj-x"};
+  TeddyFilter wide;
+  ASSERT_TRUE(wide.Build({"ghp", "sk-"}));
+  EXPECT_EQ(SecretMatcher(tokens).prefilter(),
+            wide.wide() ? Prefilter::kTeddy : Prefilter::kPrefixPairs);
+  EXPECT_EQ(SecretMatcher(tokens, Prefilter::kTeddy).prefilter(), Prefilter::kTeddy);
+  EXPECT_EQ(SecretMatcher(tokens, Prefilter::kPrefixPairs).prefilter(), Prefilter::kPrefixPairs);
 }
 
 TEST(SecretMatcherTeddyTest, FallsBackToTheDfaWhereTheFilterCannotApply) {
@@ -164,7 +169,7 @@ TEST(SecretMatcherTeddyTest, LeftmostLongestWithOverlappingAndNestedSecrets) {
   }
 }
 
-TEST(SecretMatcherTeddyTest, BlockScanFindsExactlyTheScalarCandidates) {
+TEST(SecretMatcherTeddyTest, BlockScansFindExactlyTheScalarCandidates) {
   if (!TeddyFilter::Supported()) GTEST_SKIP() << "no SSSE3";
   std::mt19937 rng(3);
   for (int round = 0; round < 200; ++round) {
@@ -174,7 +179,7 @@ TEST(SecretMatcherTeddyTest, BlockScanFindsExactlyTheScalarCandidates) {
     for (int i = 0; i < count; ++i) owned.push_back(RandomString(rng, alphabet, 2 + rng() % 3));
     const std::vector<std::string_view> patterns(owned.begin(), owned.end());
     TeddyFilter filter;
-    ASSERT_TRUE(filter.Build(patterns));
+    ASSERT_TRUE(filter.Build(patterns, /*wide=*/round % 2 == 0));  // AVX2 blocks, then SSSE3 only
     const std::string text = RandomString(rng, alphabet, rng() % 200);
     const auto* data = reinterpret_cast<const unsigned char*>(text.data());
     const std::size_t n = text.size();
