@@ -68,6 +68,12 @@ class PosixWritableFile final : public WritableFile {
     if (::fdatasync(fd_) != 0) return PosixError("cannot sync", path_, errno);
     return Status::OK();
   }
+  Status Truncate(std::uint64_t size) override {
+    if (::ftruncate(fd_, static_cast<off_t>(size)) != 0)
+      return PosixError("cannot truncate", path_, errno);
+    if (::fdatasync(fd_) != 0) return PosixError("cannot sync after truncation", path_, errno);
+    return Status::OK();
+  }
   Status Close() override {
     if (fd_ < 0) return Status::OK();
     const int rc = ::close(fd_);
@@ -184,6 +190,11 @@ class PosixEnv final : public Env {
 
   Status RemoveFile(const std::string& path) override {
     if (::unlink(path.c_str()) != 0) return PosixError("cannot remove", path, errno);
+    return Status::OK();
+  }
+
+  Status RenameFile(const std::string& from, const std::string& to) override {
+    if (::rename(from.c_str(), to.c_str()) != 0) return PosixError("cannot rename", from, errno);
     return Status::OK();
   }
 

@@ -34,6 +34,9 @@ class WritableFile {
   virtual ~WritableFile() = default;
   virtual Status Append(std::string_view data) = 0;
   virtual Status Sync() = 0;  // fdatasync: data written so far survives a crash
+  // Cuts the file to `size` bytes and syncs it. Works on the open file, so it
+  // is right even when another thread renamed the file meanwhile.
+  virtual Status Truncate(std::uint64_t size) = 0;
   virtual Status Close() = 0;
   virtual const std::string& path() const = 0;
 };
@@ -65,6 +68,9 @@ class Env {
   // Names (not paths) of the entries of `path`, unsorted; NotFound if missing.
   virtual Result<std::vector<std::string>> ListDir(const std::string& path) = 0;
   virtual Status RemoveFile(const std::string& path) = 0;
+  // rename(2): atomically replaces `to`; durable after SyncDir of the
+  // directories involved.
+  virtual Status RenameFile(const std::string& from, const std::string& to) = 0;
   // fsync on a directory: makes created, renamed and removed entries durable.
   virtual Status SyncDir(const std::string& path) = 0;
 };

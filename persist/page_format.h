@@ -117,6 +117,10 @@ inline constexpr std::string_view kPagesDirName = "pages";
 inline constexpr std::string_view kCheckpointFileName = "CHECKPOINT";
 inline constexpr std::string_view kLockFileName = "LOCK";
 inline constexpr std::string_view kPageFileSuffix = ".evp";
+// pages/SPARE: an empty file made ahead of time by the store writer and
+// renamed to the next page's name at a seal, so that no file is created on
+// the append path. Not a page: readers ignore it, recovery removes it.
+inline constexpr std::string_view kSpareFileName = "SPARE";
 inline constexpr std::size_t kPageFileIdDigits = 20;
 
 // The fixed fields of one record, decoded (see the record diagram above).

@@ -103,7 +103,7 @@ Status PageWriter::Flush() {
   if (!s.ok()) {
     // Cut off whatever part of the buffer reached the file, so that the page
     // still ends at a record boundary; the buffered records stay pending.
-    const Status cut = env_->Truncate(path_, flushed_size_);
+    const Status cut = file_->Truncate(flushed_size_);
     if (!cut.ok()) return Status::IOError(s.message() + "; then " + cut.message());
     return s;
   }

@@ -44,6 +44,9 @@ std::string CheckpointPath(std::string_view evbus_dir) {
   return JoinPath(evbus_dir, kCheckpointFileName);
 }
 std::string LockPath(std::string_view evbus_dir) { return JoinPath(evbus_dir, kLockFileName); }
+std::string SparePagePath(std::string_view evbus_dir) {
+  return JoinPath(PagesDir(evbus_dir), kSpareFileName);
+}
 
 Result<std::vector<PageFile>> ListPages(Env* env, const std::string& pages_dir) {
   auto names = env->ListDir(pages_dir);

@@ -3,7 +3,7 @@
 //
 //   <root>/sessions/<sid>/                   no user id
 //   <root>/users/<uid>/conversations/<sid>/  with a user id
-//       evbus/{LOCK, CHECKPOINT, pages/<first id>.evp}
+//       evbus/{LOCK, CHECKPOINT, pages/<first id>.evp, pages/SPARE}
 //
 // Thread safety: pure functions.
 #ifndef EVBUS_PERSIST_STORE_PATHS_H_
@@ -32,6 +32,7 @@ Result<std::string> EvbusDir(std::string_view root, std::string_view session_id,
 std::string PagesDir(std::string_view evbus_dir);
 std::string CheckpointPath(std::string_view evbus_dir);
 std::string LockPath(std::string_view evbus_dir);
+std::string SparePagePath(std::string_view evbus_dir);  // pages/SPARE
 
 class Env;
 struct PageFile {

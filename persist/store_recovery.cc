@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "persist/page_writer.h"
 #include "persist/store_paths.h"
 
 namespace evbus::persist {
@@ -52,6 +53,93 @@ Status RecoverUnsealed(Env* env, const PageFile& file, const ParsedPage& page,
   return Status::OK();
 }
 
+// Rule 5: the spare page file (page_format.h) is empty unless something else
+// wrote it; it is never a page and nothing in it was acknowledged. Removed;
+// bytes in it are reported as dropped.
+Status RemoveSpare(Env* env, const std::string& evbus_dir, Reporter* reporter) {
+  const std::string path = SparePagePath(evbus_dir);
+  if (!env->FileExists(path)) return Status::OK();
+  auto size = env->FileSize(path);
+  if (!size.ok()) return size.status();
+  if (*size > 0) {
+    reporter->Corruption(path, 0, *size,
+                         Status::Corruption("records of a page that never got its name (crash "
+                                            "while the page before it was sealed; never "
+                                            "acknowledged)"));
+  }
+  return env->RemoveFile(path);  // the caller syncs the directory
+}
+
+// Whether `file` ends with a valid footer, reading only the footer.
+bool HasValidFooter(Env* env, const PageFile& file) {
+  auto size = env->FileSize(file.path);
+  if (!size.ok() || *size < kFileHeaderSize + kTrailerSize) return false;
+  std::string tail;
+  if (!env->ReadFileRange(file.path, *size - kTrailerSize, kTrailerSize, &tail).ok()) return false;
+  const std::size_t footer_size = FooterSizeFromTrailer(tail);
+  if (footer_size == 0 || footer_size > *size - kFileHeaderSize) return false;
+  if (!env->ReadFileRange(file.path, *size - footer_size, footer_size, &tail).ok()) return false;
+  PageFooter footer;
+  return DecodeFooter(tail, *size, file.first_id, &footer);
+}
+
+// Rule 4: the page before the newest may lack a durable footer, since the
+// store writer syncs a seal together with the next page (store_writer.h,
+// invariant 3). If its records reach the newest page's first id, only the
+// footer was lost: it is written again. If they end before it (a torn tail),
+// no id of the newest page was acknowledged (that needed this page's seal to
+// be durable): the newest page is removed, and this one is recovered as the
+// newest.
+Status RecoverPageBeforeNewest(Env* env, const std::string& pages_dir,
+                               const std::optional<Checkpoint>& checkpoint,
+                               std::vector<PageFile>* pages, Reporter* reporter) {
+  const PageFile& file = (*pages)[pages->size() - 2];
+  const PageFile& newest = pages->back();
+  if (HasValidFooter(env, file)) return Status::OK();
+  std::string bytes;
+  Status s = env->ReadFile(file.path, &bytes);
+  if (!s.ok()) return s;
+  PageReadOptions options;
+  options.expected_first_id = file.first_id;
+  auto page = ParsePage(file.path, bytes, options, nullptr);
+  if (!page.ok()) return page.status();
+  if (page->sealed) return Status::OK();
+  if (page->next_id() == newest.first_id && page->record_count() > 0) {
+    if (bytes.size() > page->valid_end) {
+      reporter->Corruption(file.path, page->valid_end, bytes.size() - page->valid_end,
+                           Status::Corruption("footer of a page whose seal was not durable: "
+                                              "written again"));
+      s = env->Truncate(file.path, page->valid_end);
+      if (!s.ok()) return s;
+    }
+    auto writer = PageWriter::Reopen(env, file.path, file.first_id, std::move(page->offsets),
+                                     page->valid_end);
+    if (!writer.ok()) return writer.status();
+    s = (*writer)->Seal();
+    const Status closed = (*writer)->Close();
+    return s.ok() ? closed : s;
+  }
+  const std::uint64_t durable_next_id = checkpoint ? checkpoint->durable_next_id : 0;
+  if (page->next_id() > newest.first_id || durable_next_id > page->next_id()) {
+    return Status::Corruption(
+        "page '" + file.path + "' ends at id " + std::to_string(page->next_id()) +
+        " without a footer, but the next page starts at id " + std::to_string(newest.first_id) +
+        " and ids below " + std::to_string(durable_next_id) +
+        " are acknowledged: refusing to cut acknowledged events; copy the files aside and "
+        "inspect them");
+  }
+  auto size = env->FileSize(newest.path);
+  if (!size.ok()) return size.status();
+  reporter->Corruption(newest.path, 0, *size,
+                       Status::Corruption("page after a page whose seal was not durable (its "
+                                          "ids were never acknowledged): removed"));
+  s = env->RemoveFile(newest.path);
+  if (s.ok()) s = env->SyncDir(pages_dir);
+  if (!s.ok()) return s;
+  pages->pop_back();
+  return Status::OK();
+}
+
 }  // namespace
 
 std::optional<Checkpoint> ReadCheckpoint(Env* env, const std::string& evbus_dir,
@@ -72,6 +160,8 @@ Result<RecoveredStore> RecoverStore(Env* env, const std::string& evbus_dir, Repo
   RecoveredStore out;
   out.checkpoint = ReadCheckpoint(env, evbus_dir, reporter);
   const std::string pages_dir = PagesDir(evbus_dir);
+  Status spare = RemoveSpare(env, evbus_dir, &counting);
+  if (!spare.ok()) return spare;
   auto pages = ListPages(env, pages_dir);
   if (!pages.ok()) return pages.status();
   // A newest page cut inside its header holds nothing: remove it.
@@ -85,6 +175,10 @@ Result<RecoveredStore> RecoverStore(Env* env, const std::string& evbus_dir, Repo
     if (s.ok()) s = env->SyncDir(pages_dir);
     if (!s.ok()) return s;
     pages->pop_back();
+  }
+  if (pages->size() >= 2) {
+    Status s = RecoverPageBeforeNewest(env, pages_dir, out.checkpoint, &*pages, &counting);
+    if (!s.ok()) return s;
   }
   if (!pages->empty()) {
     const PageFile& file = pages->back();

@@ -10,6 +10,13 @@
 //      acknowledged events are gone and recovery refuses to continue.
 //   3. A newest page shorter than its header (a crash while creating it) is
 //      removed and reported.
+//   4. The page before the newest may lack its footer (the store writer
+//      syncs a seal with the next page). Records complete up to the newest
+//      page's first id: the footer is written again. Fewer (a torn tail): the
+//      newest page holds no acknowledged id and is removed (reported), unless
+//      the checkpoint says otherwise (Corruption); then rules 1-3 apply.
+//   5. The spare page file (pages/SPARE) is removed; bytes in it (none are
+//      ever acknowledged) are reported.
 //
 // Thread safety: call with the store's LOCK held; single-threaded.
 #ifndef EVBUS_PERSIST_STORE_RECOVERY_H_

@@ -9,25 +9,40 @@
 namespace evbus::persist {
 namespace {
 
-// The background half of a page seal: make the sealed page (records and
-// footer) durable, then create the next page's file and sync the directory so
-// that its entry survives a crash. The next page's file is created only after
-// the sealed page is durable, so at every moment the pages directory holds at
-// most one unsealed page: the newest.
-Status FinishSeal(Env* env, PageWriter* sealed, const std::string& pages_dir,
-                  const std::string& next_path, std::unique_ptr<WritableFile>* next_file) {
-  Status s = sealed->Sync();
-  const Status closed = sealed->Close();
-  if (s.ok()) s = closed;
-  if (!s.ok()) return s;
-  if (env->FileExists(next_path)) {
-    return Status::AlreadyExists("page file '" + next_path +
-                                 "' already exists: recovery should have reopened it");
+// Makes the empty spare page file at `path`. False when it cannot (the next
+// page's file is then created at the seal instead: no error of the store's).
+// The path is free: recovery removed any spare, and the last one became a page.
+bool MakeSpare(Env* env, const std::string& path) {
+  auto file = env->NewAppendableFile(path, kOwnerOnlyFileMode);
+  if (!file.ok()) return false;
+  auto size = env->FileSize(path);
+  return (*file)->Close().ok() && size.ok() && *size == 0;
+}
+
+// One sync job: a group commit (the active page's records flushed before the
+// job began), or the durable half of a page seal (the sealed page's footer
+// and last records); and the pages directory when an entry it needs was
+// never synced. Ids below the job's durable id are acknowledged only when
+// all of it has returned.
+struct SyncWork {
+  PageWriter* sealed = nullptr;    // a seal: the sealed page
+  WritableFile* active = nullptr;  // a group commit: the active page's file
+  bool sync_dir = false;           // a page file was created or renamed
+  bool* new_spare = nullptr;       // set when it made the spare (when not null)
+};
+
+Status RunSync(Env* env, const std::string& pages_dir, const std::string& spare_path,
+               const SyncWork& work) {
+  Status s;
+  if (work.sealed != nullptr) {
+    s = work.sealed->Sync();
+    const Status closed = work.sealed->Close();
+    if (s.ok()) s = closed;
   }
-  auto file = env->NewAppendableFile(next_path, kOwnerOnlyFileMode);
-  if (!file.ok()) return file.status();
-  *next_file = std::move(*file);
-  return env->SyncDir(pages_dir);
+  if (s.ok() && work.active != nullptr) s = work.active->Sync();
+  if (s.ok() && work.sync_dir) s = env->SyncDir(pages_dir);
+  if (s.ok() && work.new_spare != nullptr) *work.new_spare = MakeSpare(env, spare_path);
+  return s;
 }
 
 }  // namespace
@@ -58,6 +73,7 @@ Result<SyncPolicy> ParseSyncPolicy(std::string_view name) {
 StoreWriter::StoreWriter(std::string dir, const StoreWriterOptions& options)
     : dir_(std::move(dir)),
       pages_dir_(PagesDir(dir_)),
+      spare_path_(SparePagePath(dir_)),
       options_(options),
       env_(options.env != nullptr ? options.env : Env::Default()) {}
 
@@ -107,84 +123,106 @@ Result<std::unique_ptr<StoreWriter>> StoreWriter::Open(const std::string& evbus_
 }
 
 Status StoreWriter::StartPage() {
-  auto page = PageWriter::Create(env_, JoinPath(pages_dir_, PageFileName(next_id_)), next_id_);
-  if (!page.ok()) return page.status();
-  active_ = std::move(*page);
+  const std::string path = JoinPath(pages_dir_, PageFileName(next_id_));
+  if (spare_ready_) {  // a rename instead of a file creation
+    if (env_->FileExists(path)) {
+      return Status::AlreadyExists("page file '" + path +
+                                   "' already exists: recovery should have reopened it");
+    }
+    Status s = env_->RenameFile(spare_path_, path);
+    if (!s.ok()) return s;
+    spare_ready_ = false;
+    auto file = env_->NewAppendableFile(path, kOwnerOnlyFileMode);  // exists: no creation
+    if (!file.ok()) return file.status();
+    active_ = PageWriter::CreateDetached(env_, path, next_id_, std::move(recycled_buffer_));
+    active_->AttachFile(std::move(*file));
+  } else {
+    auto page = PageWriter::Create(env_, path, next_id_);
+    if (!page.ok()) return page.status();
+    active_ = std::move(*page);
+  }
   pages_dir_dirty_ = true;
   return Status::OK();
 }
 
 Status StoreWriter::SealActive() {
-  // A group commit in flight may go on (the footer is appended behind its
-  // fdatasync); an earlier seal must be finished first.
-  if (seal_queued_ || job_kind_ == JobKind::kSeal) {
+  // The page sealed before must be durable first: then at most the two
+  // newest pages can lack a durable footer (store_recovery.h, rule 4).
+  if (sealing_ != nullptr) {
     Status s = Drain();
     if (!s.ok()) return s;
   }
   Status s = active_->WriteFooter();
   if (!s.ok()) return s;
   sealing_ = std::move(active_);
-  active_ = PageWriter::CreateDetached(env_, JoinPath(pages_dir_, PageFileName(next_id_)), next_id_,
-                                       sealing_->TakeBuffer());
-  pages_dir_dirty_ = false;  // the seal job syncs the directory after creating the file
-  has_unsynced_ = false;     // the seal job syncs every record so far
-  seal_durable_next_id_ = next_id_;
-  seal_queued_ = true;
-  if (!job_.pending()) StartSealJob();
-  return Status::OK();
-}
-
-void StoreWriter::StartSealJob() {
-  seal_queued_ = false;
-  job_kind_ = JobKind::kSeal;
-  job_durable_next_id_ = seal_durable_next_id_;
-  job_.Start([this, next_path = active_->path()] {
-    return FinishSeal(env_, sealing_.get(), pages_dir_, next_path, &job_next_file_);
-  });
+  recycled_buffer_ = sealing_->TakeBuffer();
+  seal_needs_dir_ = pages_dir_dirty_;  // the sealed page's entry was never synced
+  // The next page first (it takes the spare: the job below may make a new
+  // one); on failure Append() tries again.
+  s = StartPage();
+  // Whatever the policy, the seal is synced now, or right after the job in
+  // flight.
+  if (job_.pending()) {
+    seal_queued_ = true;
+    return s;
+  }
+  const Status started = StartSyncJob();
+  return s.ok() ? started : s;
 }
 
 Status StoreWriter::StartSyncJob() {
-  Status s = active_->Flush();
-  if (!s.ok()) return s;
-  job_kind_ = JobKind::kSync;
-  job_page_ = active_.get();
-  job_sync_point_ = active_->flushed_point();
-  job_durable_next_id_ = next_id_;
-  const bool sync_dir = pages_dir_dirty_;
-  pages_dir_dirty_ = false;
-  has_unsynced_ = false;
-  WritableFile* file = active_->file();
-  job_.Start([this, file, sync_dir] {
-    Status synced = file->Sync();
-    if (synced.ok() && sync_dir) synced = env_->SyncDir(pages_dir_);
-    return synced;
-  });
+  seal_queued_ = false;
+  SyncWork work;
+  job_page_ = nullptr;
+  job_sealing_ = sealing_.get();
+  if (job_sealing_ != nullptr) {
+    // A seal: the sealed page alone (one fdatasync), and the directory only
+    // if its entry was never synced; the new page waits for the next group
+    // commit. Every fsync costs a disk cache flush, so fewer is faster.
+    work.sealed = job_sealing_;
+    work.sync_dir = seal_needs_dir_;
+    if (seal_needs_dir_) pages_dir_dirty_ = false;  // the new page's entry too
+    job_durable_next_id_ = job_sealing_->next_id();
+    has_unsynced_ = active_ != nullptr && active_->size() > kFileHeaderSize;
+    oldest_unsynced_ = std::chrono::steady_clock::now();
+  } else {
+    Status s = active_->Flush();
+    if (!s.ok()) return s;
+    job_page_ = active_.get();
+    job_sync_point_ = active_->flushed_point();
+    work.active = active_->file();
+    work.sync_dir = pages_dir_dirty_;
+    pages_dir_dirty_ = false;
+    job_durable_next_id_ = next_id_;
+    has_unsynced_ = false;
+  }
+  if (!spare_ready_) work.new_spare = &job_made_spare_;
+  job_.Start([this, work] { return RunSync(env_, pages_dir_, spare_path_, work); });
   return Status::OK();
 }
 
 Status StoreWriter::CompleteJob() {
   if (job_.pending()) {
     Status s = job_.Join();
-    if (job_kind_ == JobKind::kSeal) {
-      sealing_.reset();
-      if (!s.ok()) {
-        broken_ = Status::IOError("sealing a page of '" + dir_ + "' failed: " + s.message() +
-                                  " (the store writer stopped: restart the persister to recover)");
-        return broken_;
-      }
-      active_->AttachFile(std::move(job_next_file_));
-    } else {
-      s = job_page_->FinishSync(job_sync_point_, s);
-      if (!s.ok()) return broken_ = s;
+    if (job_sealing_ != nullptr) {
+      sealing_.reset();  // closed by the job
+      job_sealing_ = nullptr;
     }
-    job_kind_ = JobKind::kNone;
+    if (job_page_ != nullptr) s = job_page_->FinishSync(job_sync_point_, s);
+    if (!s.ok()) {
+      broken_ = Status::IOError("syncing the store '" + dir_ + "' failed: " + s.message() +
+                                " (the store writer stopped: restart the persister to recover)");
+      return broken_;
+    }
+    if (job_made_spare_) spare_ready_ = true;
+    job_made_spare_ = false;
     if (durable_next_id_ < job_durable_next_id_) {
       durable_next_id_ = job_durable_next_id_;  // fsynced: acknowledged
       ++syncs_;
     }
   }
   if (!broken_.ok()) return broken_;
-  if (seal_queued_) StartSealJob();  // it waited for the group commit
+  if (seal_queued_) return StartSyncJob();  // the seal waited for the job in flight
   return Status::OK();
 }
 
@@ -228,14 +266,7 @@ Status StoreWriter::Append(const RecordMeta& meta, std::string_view body) {
     if (!s.ok()) return s;
   }
   if (active_->size() - active_->flushed_size() >= kPageWriteBufferBytes) {
-    // While a seal is queued or in flight the new page has no file yet: keep
-    // buffering (a page's worth at most, the page bound) until it is done.
-    if (!active_->has_file()) {
-      if (!job_.Finished()) return Status::OK();
-      s = CompleteJob();
-      if (!s.ok() || !active_->has_file()) return s;
-    }
-    return active_->Flush();  // may overlap a group commit's fdatasync
+    return active_->Flush();  // may overlap a sync job's fdatasync
   }
   return Status::OK();
 }
@@ -263,12 +294,10 @@ Status StoreWriter::Sync() {
   if (closed_) return Status::OK();
   Status s = Drain();
   if (!s.ok()) return s;
-  if (active_) {
-    s = active_->Sync();
-    if (s.ok() && pages_dir_dirty_) s = env_->SyncDir(pages_dir_);
-    if (!s.ok()) return s;
-    pages_dir_dirty_ = false;
-  }
+  if (active_) s = active_->Sync();
+  if (s.ok() && pages_dir_dirty_) s = env_->SyncDir(pages_dir_);
+  if (!s.ok()) return s;
+  pages_dir_dirty_ = false;
   has_unsynced_ = false;
   if (durable_next_id_ != next_id_) {
     durable_next_id_ = next_id_;  // fsynced: acknowledged
@@ -315,6 +344,10 @@ Status StoreWriter::Close() {
     const Status closed = active_->Close();
     if (s.ok()) s = closed;
     active_.reset();
+  }
+  if (spare_ready_) {  // tidy; recovery would remove it too
+    spare_ready_ = false;
+    (void)env_->RemoveFile(spare_path_);
   }
   lock_.reset();
   closed_ = true;

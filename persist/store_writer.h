@@ -10,26 +10,31 @@
 //
 // The appending thread does not wait for the disk: a group commit flushes the
 // buffer and hands the fdatasync to a background job while appends go on
-// (pipelined group commit), and a page seal writes the footer at once, then a
-// background job fsyncs the sealed page, creates the next page's file and
-// fsyncs the directory while the next page's records are buffered (a page's
-// worth at most). Acknowledgements wait for the job: MaybeSync() picks it up
-// when it is done, Sync() joins it. At most one job is in flight.
+// (pipelined group commit). A page seal writes the footer, starts the next
+// page at once (renaming the spare file, pages/SPARE, made ahead of time by a
+// job, so that no file is created on the append path) and starts a job that
+// fsyncs the sealed page (and the directory only if that page's entry was
+// never synced): one fsync where it used to take three, each a disk cache
+// flush. The new page's records and entry go with the next group commit.
+// Acknowledgements wait for the job: MaybeSync() picks it up when it is
+// done, Sync() joins it. At most one job is in flight.
 //
 // Thread safety: not thread-safe; one thread (the persister's drain loop)
 // calls it. Internally one job runs at a time on its own thread: it owns the
-// sealed page (seal) or calls only WritableFile::Sync on the active page's
-// file (group commit), which may run while the calling thread appends to it.
+// sealed page it syncs and calls only WritableFile::Sync on the active page's
+// file, which may run while the calling thread appends to it.
 // Invariants:
 //   1. Appended ids are dense: every append has id next_id().
-//   2. durable_next_id() only grows, and only after fsync of the page (and of
-//      the pages directory when a page was created): every id below it
+//   2. durable_next_id() only grows, and only after a job (or Sync()) has
+//      fsynced every page holding an id below it, and the pages directory
+//      after those pages' files were created or renamed: every id below it
 //      survives a crash. The CHECKPOINT never claims more than that.
-//   3. At most one page is unsealed: the newest. The next page's file is
-//      created only after the sealed page's footer is durable (one seal is
-//      queued or in flight at a time; the next page is buffered meanwhile).
-//   4. Ids of a page are acknowledged only after every earlier page's seal is
-//      durable and the page's directory entry is synced.
+//   3. At most one sealed page waits for its sync: a page fills only after
+//      the seal before it is durable (Drain() otherwise). So only the two
+//      newest pages can lack a durable footer after a crash, and ids of the
+//      newest are acknowledged only by a job that runs after the seal of the
+//      one before it succeeded (recovery relies on both: store_recovery.h,
+//      rule 4).
 #ifndef EVBUS_PERSIST_STORE_WRITER_H_
 #define EVBUS_PERSIST_STORE_WRITER_H_
 
@@ -107,16 +112,15 @@ class StoreWriter {
   StoreWriter(std::string dir, const StoreWriterOptions& options);
   Status StartPage();
   Status SealActive();
-  // Group commit in the background: flush, then fdatasync on the job thread
-  // while appends go on; CompleteJob() acknowledges what it covered.
+  // One sync job in the background: flush, then fdatasync the sealed page
+  // (if any) and the active page, and the directory if it changed, while
+  // appends go on; CompleteJob() acknowledges what it covered.
   Status StartSyncJob();
-  // Starts the seal that SealActive() queued (behind a group commit).
-  void StartSealJob();
   // Completes jobs until none is pending or queued.
   Status Drain();
-  // Joins the job in flight, if any, and acknowledges what it made durable
-  // (a seal job also hands the new page its file). A failed job stops the
-  // writer for good (broken_).
+  // Joins the job in flight, if any, and acknowledges what it made durable;
+  // starts the sync a seal queued behind it. A failed job stops the writer
+  // for good (broken_).
   Status CompleteJob();
   // Writes the CHECKPOINT when it lags durable_next_id() and is due.
   Status MaybeCheckpoint();
@@ -124,6 +128,7 @@ class StoreWriter {
 
   std::string dir_;
   std::string pages_dir_;
+  std::string spare_path_;  // pages/SPARE
   StoreWriterOptions options_;
   Env* env_;
   std::unique_ptr<DirLock> lock_;
@@ -140,17 +145,18 @@ class StoreWriter {
   bool has_unsynced_ = false;
   bool closed_ = false;
   Status broken_;  // set by a failed job; every later call returns it
-  // The job in flight: a page seal or a group commit's fdatasync.
-  enum class JobKind : std::uint8_t { kNone, kSeal, kSync };
-  JobKind job_kind_ = JobKind::kNone;
-  std::uint64_t job_durable_next_id_ = 0;        // ids below are durable once it succeeds
-  PageWriter::SyncPoint job_sync_point_;         // kSync: what the fdatasync covers
-  PageWriter* job_page_ = nullptr;               // kSync: the page it syncs
-  bool seal_queued_ = false;                     // sealing_ waits for the job in flight
-  std::uint64_t seal_durable_next_id_ = 0;       // ids below are in sealing_ or before
-  std::unique_ptr<PageWriter> sealing_;          // kSeal: the page being sealed
-  std::unique_ptr<WritableFile> job_next_file_;  // kSeal: the next page's file
-  BackgroundJob job_;                            // last: destroyed (joined) before what it uses
+  // The job in flight (job_.pending()): what it covers.
+  std::uint64_t job_durable_next_id_ = 0;  // ids below are durable once it succeeds
+  PageWriter::SyncPoint job_sync_point_;   // what its fdatasync covers of job_page_
+  PageWriter* job_page_ = nullptr;         // the active page it syncs, if any
+  PageWriter* job_sealing_ = nullptr;      // sealing_, when it syncs that too
+  bool job_made_spare_ = false;            // it made pages/SPARE
+  bool seal_queued_ = false;               // sealing_ waits for the job in flight
+  bool seal_needs_dir_ = false;            // sealing_'s directory entry is not synced
+  std::unique_ptr<PageWriter> sealing_;    // sealed, its footer not yet synced
+  bool spare_ready_ = false;               // an empty pages/SPARE waits for the next page
+  std::string recycled_buffer_;            // the sealed page's write buffer, for the next
+  BackgroundJob job_;                      // last: destroyed (joined) before what it uses
 };
 
 }  // namespace evbus::persist

@@ -1,8 +1,9 @@
 // FaultInjectionEnv: an Env over the real file system that remembers what was
 // synced, so a test can simulate a power cut: DropUnsyncedData() cuts every
-// file it wrote back to its last synced size and removes files whose
-// directory entry was never synced (leveldb's fault_injection_test idea).
-// Crash() makes every later write and sync fail, as if the process were gone.
+// file it wrote back to its last synced size, removes files whose directory
+// entry was never synced and moves a file renamed since its directory's last
+// sync back to its old name (leveldb's fault_injection_test idea). Crash()
+// makes every later write and sync fail, as if the process were gone.
 #ifndef EVBUS_TESTS_PERSIST_FAULT_INJECTION_ENV_H_
 #define EVBUS_TESTS_PERSIST_FAULT_INJECTION_ENV_H_
 
@@ -24,7 +25,8 @@ class FaultInjectionEnv : public Env {
   struct FileState {
     std::uint64_t size = 0;
     std::uint64_t synced_size = 0;
-    bool entry_synced = true;  // false: created, directory not synced since
+    bool entry_synced = true;  // false: created or renamed, directory not synced since
+    std::string renamed_from;  // a rename not synced yet undoes to here (empty: removed)
   };
 
   void Crash() { crashed_.store(true, std::memory_order_relaxed); }
@@ -33,14 +35,18 @@ class FaultInjectionEnv : public Env {
   void DropUnsyncedData() {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& [path, state] : files_) {
-      if (!state.entry_synced) {
+      if (!state->entry_synced && state->renamed_from.empty()) {
         ::unlink(path.c_str());
         continue;
       }
-      if (state.size > state.synced_size) {
-        (void)base_->Truncate(path, state.synced_size);
-        state.size = state.synced_size;
+      if (state->size > state->synced_size) {
+        (void)base_->Truncate(path, state->synced_size);
+        state->size = state->synced_size;
       }
+    }
+    for (auto& [path, state] : files_) {  // after the removals: the old name may be free now
+      if (!state->entry_synced && !state->renamed_from.empty())
+        (void)::rename(path.c_str(), state->renamed_from.c_str());
     }
     files_.clear();
     crashed_.store(false, std::memory_order_relaxed);
@@ -53,14 +59,15 @@ class FaultInjectionEnv : public Env {
     auto file = base_->NewAppendableFile(path, mode);
     if (!file.ok()) return file.status();
     std::lock_guard<std::mutex> lock(mu_);
-    FileState& state = files_[path];
+    std::shared_ptr<FileState>& state = files_[path];
+    if (state == nullptr) state = std::make_shared<FileState>();
     if (existed) {
       auto size = base_->FileSize(path);
-      if (state.size == 0) state.size = state.synced_size = size.ok() ? *size : 0;
+      if (state->size == 0) state->size = state->synced_size = size.ok() ? *size : 0;
     } else {
-      state = FileState{0, 0, false};
+      *state = FileState{0, 0, false, ""};
     }
-    return std::unique_ptr<WritableFile>(new File(this, path, std::move(*file)));
+    return std::unique_ptr<WritableFile>(new File(this, path, state, std::move(*file)));
   }
   Status ReadFile(const std::string& path, std::string* out) override {
     return base_->ReadFile(path, out);
@@ -75,7 +82,7 @@ class FaultInjectionEnv : public Env {
     if (crashed_.load(std::memory_order_relaxed)) return Status::IOError("crashed");
     Status s = base_->Truncate(path, size);
     std::lock_guard<std::mutex> lock(mu_);
-    if (s.ok() && files_.count(path) != 0) files_[path].size = files_[path].synced_size = size;
+    if (s.ok() && files_.count(path) != 0) files_[path]->size = files_[path]->synced_size = size;
     return s;
   }
   Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode) override {
@@ -95,6 +102,23 @@ class FaultInjectionEnv : public Env {
     }
     return base_->RemoveFile(path);
   }
+  Status RenameFile(const std::string& from, const std::string& to) override {
+    if (crashed_.load(std::memory_order_relaxed)) return Status::IOError("crashed");
+    Status s = base_->RenameFile(from, to);
+    if (!s.ok()) return s;
+    std::lock_guard<std::mutex> lock(mu_);
+    std::shared_ptr<FileState> state = files_[from];
+    files_.erase(from);
+    if (state == nullptr) {  // not written through this env: durable as found
+      state = std::make_shared<FileState>();
+      auto size = base_->FileSize(to);
+      state->size = state->synced_size = size.ok() ? *size : 0;
+    }
+    if (state->entry_synced) state->renamed_from = from;  // else it still vanishes
+    state->entry_synced = false;
+    files_[to] = state;
+    return s;
+  }
   Status SyncDir(const std::string& path) override {
     if (crashed_.load(std::memory_order_relaxed)) return Status::IOError("crashed");
     Status s = base_->SyncDir(path);
@@ -102,22 +126,25 @@ class FaultInjectionEnv : public Env {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& [file, state] : files_) {
       if (file.rfind(path + "/", 0) == 0 && file.find('/', path.size() + 1) == std::string::npos) {
-        state.entry_synced = true;
+        state->entry_synced = true;
+        state->renamed_from.clear();
       }
     }
     return s;
   }
 
  private:
+  // Keeps its FileState across renames (the state moves to the new name).
   class File : public WritableFile {
    public:
-    File(FaultInjectionEnv* env, std::string path, std::unique_ptr<WritableFile> base)
-        : env_(env), path_(std::move(path)), base_(std::move(base)) {}
+    File(FaultInjectionEnv* env, std::string path, std::shared_ptr<FileState> state,
+         std::unique_ptr<WritableFile> base)
+        : env_(env), path_(std::move(path)), state_(std::move(state)), base_(std::move(base)) {}
     Status Append(std::string_view data) override {
       if (env_->crashed_.load(std::memory_order_relaxed)) return Status::IOError("crashed");
       Status s = base_->Append(data);
       std::lock_guard<std::mutex> lock(env_->mu_);
-      if (s.ok()) env_->files_[path_].size += data.size();
+      if (s.ok()) state_->size += data.size();
       return s;
     }
     Status Sync() override {
@@ -127,12 +154,18 @@ class FaultInjectionEnv : public Env {
       std::uint64_t size = 0;
       {
         std::lock_guard<std::mutex> lock(env_->mu_);
-        size = env_->files_[path_].size;
+        size = state_->size;
       }
       Status s = base_->Sync();
       std::lock_guard<std::mutex> lock(env_->mu_);
-      FileState& state = env_->files_[path_];
-      if (s.ok() && size > state.synced_size) state.synced_size = size;
+      if (s.ok() && size > state_->synced_size) state_->synced_size = size;
+      return s;
+    }
+    Status Truncate(std::uint64_t size) override {
+      if (env_->crashed_.load(std::memory_order_relaxed)) return Status::IOError("crashed");
+      Status s = base_->Truncate(size);
+      std::lock_guard<std::mutex> lock(env_->mu_);
+      if (s.ok()) state_->size = state_->synced_size = size;
       return s;
     }
     Status Close() override { return base_->Close(); }
@@ -141,12 +174,13 @@ class FaultInjectionEnv : public Env {
    private:
     FaultInjectionEnv* env_;
     std::string path_;
+    std::shared_ptr<FileState> state_;  // guarded by env_->mu_
     std::unique_ptr<WritableFile> base_;
   };
 
   Env* base_ = Env::Default();
   std::mutex mu_;  // guards files_: a store writer syncs on its job thread
-  std::map<std::string, FileState> files_;
+  std::map<std::string, std::shared_ptr<FileState>> files_;
   // Atomic: Crash() may come while the store writer's seal job (another
   // thread) is between two file operations, as a real crash would.
   std::atomic<bool> crashed_{false};
