@@ -1,8 +1,12 @@
 // Secret redaction throughput on a 2 KiB OpenHands-shaped event.
 //
 //   redact_bench --benchmark_filter=Redact
+//   redact_bench --benchmark_filter=MatcherScan
 //
 // Args: {number of secrets, whether the event contains secrets (0/1)}.
+// BM_MatcherScan: SecretMatcher::Contains over the event without secrets,
+// with each prefilter forced, for 20 token secrets (2 prefixes) and for 20
+// secrets with random prefixes, so the prefilters compare in one run.
 // Baselines in the same run: OpenHands' algorithm (one find/replace loop per
 // secret over the text) and a plain rapidjson parse of the same event, so the
 // figures can be quoted as ratios.
@@ -14,6 +18,7 @@
 #include <vector>
 
 #include "core/redactor.h"
+#include "core/secret_matcher.h"
 
 namespace evbus {
 namespace {
@@ -151,6 +156,43 @@ void BM_BaselineRapidjsonParse(benchmark::State& state) {
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * f.json.size()));
 }
+
+// Twenty 28-byte secrets: "ghp_" / "sk-proj-" tokens, or random prefixes.
+std::vector<std::string> TwentySecrets(bool random_prefixes) {
+  static constexpr std::string_view kAlnum =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::mt19937 rng(7);
+  std::vector<std::string> secrets;
+  for (int i = 0; i < 20; ++i) {
+    std::string s = i % 2 == 0 ? "ghp_" : "sk-proj-";
+    if (random_prefixes) {
+      for (char& c : s) c = kAlnum[rng() % kAlnum.size()];
+    }
+    while (s.size() < 28) s.push_back(kAlnum[rng() % kAlnum.size()]);
+    secrets.push_back(std::move(s));
+  }
+  return secrets;
+}
+
+// Args: {random prefixes (0/1), prefilter (SecretMatcher::Prefilter)}.
+void BM_MatcherScan(benchmark::State& state) {
+  const std::vector<std::string> secrets = TwentySecrets(state.range(0) != 0);
+  const auto want = static_cast<SecretMatcher::Prefilter>(state.range(1));
+  const SecretMatcher matcher(secrets, want);
+  if (matcher.prefilter() != want) {
+    state.SkipWithError("this prefilter does not apply here (or to this CPU)");
+    return;
+  }
+  const std::string json = MakeEvent(secrets, false);
+  for (auto _ : state) benchmark::DoNotOptimize(matcher.Contains(json));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * json.size()));
+}
+BENCHMARK(BM_MatcherScan)
+    ->ArgNames({"random", "prefilter"})
+    ->ArgsProduct({{0, 1},
+                   {static_cast<int>(SecretMatcher::Prefilter::kNone),
+                    static_cast<int>(SecretMatcher::Prefilter::kPrefixPairs),
+                    static_cast<int>(SecretMatcher::Prefilter::kTeddy)}});
 
 void SecretSweep(benchmark::internal::Benchmark* b) {
   b->ArgNames({"secrets", "present"});
