@@ -5,9 +5,11 @@
 // (sorted) are cut into 8 runs of neighbours: neighbours tend to share their
 // leading bytes, so a bucket's tables stay sparse.
 //
-// The SSSE3 code is compiled for that target only (no -mssse3 for the whole
-// build) and chosen at run time; other CPUs never call it (SecretMatcher
-// falls back to the DFA), and IsCandidate is the same test in scalar form.
+// The SSSE3 and AVX2 code is compiled for those targets only (no -m flags
+// for the whole build) and chosen at run time: AVX2's 32-byte blocks while
+// 34 bytes remain, then SSSE3's 16-byte ones. CPUs without SSSE3 never call
+// it (SecretMatcher falls back to the DFA); IsCandidate is the same test in
+// scalar form, for tests.
 #include "core/secret_matcher_teddy.h"
 
 #include <algorithm>
@@ -52,8 +54,8 @@ __attribute__((target("ssse3"), always_inline)) inline std::uint32_t BlockMask(
   return ~static_cast<std::uint32_t>(none) & 0xffffu;
 }
 
-// The same for the 32 positions starting at `p`, with the tables in both
-// 128-bit lanes (vpshufb looks up within a lane). Reads p[0, 34).
+// Buckets for 32 bytes, with the tables in both 128-bit lanes (vpshufb
+// looks up within a lane).
 __attribute__((target("avx2"), always_inline)) inline __m256i Buckets(__m256i lo, __m256i hi,
                                                                       __m256i v) {
   const __m256i nibble = _mm256_set1_epi8(0x0f);
@@ -181,6 +183,7 @@ __attribute__((target("avx2"))) bool TeddyFilter::NextInWideBlocks(const unsigne
         _mm_load_si128(reinterpret_cast<const __m128i*>(hi_[j].data())));
   }
   static_assert(kMaxPrefixLength == 3);
+  // 32 positions per step, each block reads text[at, at + 34).
   for (std::size_t at = *i; at + 32 + kMaxPrefixLength - 1 <= n; at += 32) {
     const unsigned char* p = text + at;
     const __m256i b0 =

@@ -42,7 +42,9 @@ class TeddyFilter {
   static constexpr std::size_t kBuckets = 8;
   static constexpr std::size_t kMaxPrefixLength = 3;
   // Beyond this many distinct prefixes the buckets accept most text and the
-  // filter stops paying for itself.
+  // filter stops paying for itself: with random alphanumeric 3-byte prefixes
+  // it was 1.15x faster than the DFA alone at 48, 0.8x at 64 (on OpenHands
+  // events; docs/redaction.md).
   static constexpr std::size_t kMaxPrefixes = 48;
 
   // True when this CPU has SSSE3 (checked once).
