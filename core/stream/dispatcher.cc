@@ -109,9 +109,7 @@ void Dispatcher::Run() {
     if (r == shm::ReadStatus::kGap) {
       counters_->dispatch_gaps.fetch_add(rec.gap_last - rec.gap_first + 1,
                                          std::memory_order_relaxed);
-      for (const auto& w : *workers) {
-        if (!w->direct()) w->OfferGap(rec.gap_first, rec.gap_last);
-      }
+      for (const auto& w : *workers) w->OfferGap(rec.gap_first, rec.gap_last);
       continue;
     }
     if (r != shm::ReadStatus::kRecord) continue;  // abandoned or corrupt: no event
@@ -126,9 +124,7 @@ void Dispatcher::Run() {
       continue;
     }
     auto event = std::make_shared<const Event>(std::move(*parsed));
-    for (const auto& w : *workers) {
-      if (!w->direct()) w->Offer(event);
-    }
+    for (const auto& w : *workers) w->Offer(event);
   }
 }
 

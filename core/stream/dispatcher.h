@@ -46,7 +46,8 @@ class Dispatcher {
 
   // Starts the thread (reading from `start_id`) if it is not running yet
   // and the worker is not direct (a direct worker reads the ring itself and
-  // is only listed here), then adds the (started) worker.
+  // is only listed here; a stream's workers are all direct or all not, so
+  // the thread never offers to a direct one), then adds the (started) worker.
   Status Add(std::shared_ptr<CallbackWorker> worker, std::uint64_t start_id);
   // Removes and returns the worker, or null if there is none with that key.
   std::shared_ptr<CallbackWorker> Remove(SubscriberId subscriber_id, std::string_view callback_id);
