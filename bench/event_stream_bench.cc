@@ -35,10 +35,10 @@
 #include <thread>
 #include <vector>
 
-#include "core/event_record.h"
-#include "core/stream/event_stream.h"
-#include "core/stream/shared_secrets.h"
+#include "shm/event_record.h"
 #include "shm/wait.h"
+#include "stream/event_stream.h"
+#include "stream/shared_secrets.h"
 
 namespace evbus {
 namespace {

@@ -21,9 +21,9 @@
 #include <string>
 #include <utility>
 
+#include "base/file_env.h"
+#include "base/status.h"
 #include "core/event.h"
-#include "core/status.h"
-#include "persist/file_env.h"
 #include "persist/openhands_layout.h"
 
 namespace evbus::persist {
@@ -54,8 +54,8 @@ class OpenHandsReader {
 
   Result<Event> GetEvent(std::int64_t id) const {
     std::string text;
-    Status s = Env::Default()->ReadFile(dir_ + "/events/" + std::to_string(id) + ".json", &text);
-    if (!s.ok()) return s;
+    EVBUS_RETURN_IF_ERROR(
+        Env::Default()->ReadFile(dir_ + "/events/" + std::to_string(id) + ".json", &text));
     return ParseEvent(text);
   }
 

@@ -17,8 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/status.h"
 #include "core/event_types.h"
-#include "core/status.h"
 
 namespace evbus {
 

@@ -24,11 +24,11 @@
 #include <utility>
 #include <vector>
 
+#include "base/status.h"
 #include "core/case_fold_search.h"
 #include "core/event.h"
 #include "core/event_meta.h"
 #include "core/event_types.h"
-#include "core/status.h"
 
 namespace evbus {
 

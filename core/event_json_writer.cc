@@ -1,5 +1,5 @@
 // The event writer: AppendEventJson (core/event.h) and, for the publish
-// path, AppendRedactedEventJson (core/event_publish.h), which redacts while
+// path, AppendRedactedEventJson (core/redactor.h), which redacts while
 // it writes instead of redacting a copy of the event first.
 //
 // The object is OpenHands' event_to_dict, keys in its order (reference
@@ -26,10 +26,10 @@
 #include <string_view>
 
 #include "core/event.h"
-#include "core/event_publish.h"
 #include "core/json_append.h"
 #include "core/json_redact.h"
 #include "core/json_text_writer.h"
+#include "core/redactor.h"
 
 namespace evbus {
 namespace {

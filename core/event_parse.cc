@@ -179,8 +179,7 @@ Result<Event> ParseEvent(std::string_view json) {
         rapidjson::GetParseError_En(result.Code()) +
         " An event is one JSON object, e.g. {\"action\": \"run\", \"args\": {...}}");
   }
-  Status status = Finish(parts, &event);
-  if (!status.ok()) return status;
+  EVBUS_RETURN_IF_ERROR(Finish(parts, &event));
   return event;
 }
 

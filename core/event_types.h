@@ -12,7 +12,7 @@
 #include <span>
 #include <string_view>
 
-#include "core/status.h"
+#include "base/status.h"
 
 namespace evbus {
 

@@ -84,8 +84,7 @@ class Walker {
     if (Peek() == ']') return ++pos_, Status::OK();
     for (;;) {
       if (pos_ >= json_.size()) return Error("expected an array element");
-      Status s = Value(depth + 1, redact);
-      if (!s.ok()) return s;
+      EVBUS_RETURN_IF_ERROR(Value(depth + 1, redact));
       SkipSpace();
       const char c = Peek();
       ++pos_;

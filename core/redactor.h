@@ -26,9 +26,9 @@
 #include <string>
 #include <string_view>
 
+#include "base/status.h"
 #include "core/event.h"
 #include "core/secret_matcher.h"
-#include "core/status.h"
 
 namespace evbus {
 
@@ -87,6 +87,11 @@ class Redactor {
 
   std::shared_ptr<const Snapshot> snapshot_;
 };
+
+// Appends the JSON of `event` with every string redacted by `redactor`:
+// byte for byte Redactor::RedactEvent on a copy followed by AppendEventJson
+// (core/event_json_writer.cc).
+void AppendRedactedEventJson(const Event& event, const Redactor& redactor, std::string* out);
 
 }  // namespace evbus
 

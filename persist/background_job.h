@@ -19,7 +19,7 @@
 #include <mutex>
 #include <thread>
 
-#include "core/status.h"
+#include "base/status.h"
 
 namespace evbus::persist {
 

@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <string>
 
-#include "persist/file_env.h"
+#include "base/file_env.h"
 
 namespace evbus::persist {
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <utility>
 
-#include "core/status.h"
+#include "base/status.h"
 
 namespace evbus::persist {
 

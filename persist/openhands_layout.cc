@@ -38,8 +38,7 @@ Status ReadEventFiles(Env* env, const std::string& dir, EventTexts* out) {
   for (const std::string& name : *names) {
     std::uint64_t id = 0;
     if (!EventFileId(name, &id)) continue;
-    Status s = env->ReadFile(JoinPath(dir, name), &(*out)[id].json);
-    if (!s.ok()) return s;
+    EVBUS_RETURN_IF_ERROR(env->ReadFile(JoinPath(dir, name), &(*out)[id].json));
   }
   return Status::OK();
 }
@@ -51,8 +50,7 @@ Status ReadCachePages(Env* env, const std::string& dir, EventTexts* out) {
   for (const std::string& name : *names) {
     if (name.size() <= 5 || name.substr(name.size() - 5) != ".json") continue;
     std::string text;
-    Status s = env->ReadFile(JoinPath(dir, name), &text);
-    if (!s.ok()) return s;
+    EVBUS_RETURN_IF_ERROR(env->ReadFile(JoinPath(dir, name), &text));
     rapidjson::Document doc;
     doc.Parse(text.data(), text.size());
     if (doc.HasParseError() || !doc.IsArray()) {
@@ -74,8 +72,7 @@ Status ReadCachePages(Env* env, const std::string& dir, EventTexts* out) {
 
 Status WriteFile(Env* env, const std::string& path, std::string_view data) {
   if (env->FileExists(path)) {
-    Status s = env->RemoveFile(path);
-    if (!s.ok()) return s;
+    EVBUS_RETURN_IF_ERROR(env->RemoveFile(path));
   }
   auto file = env->NewAppendableFile(path, kOwnerOnlyFileMode);
   if (!file.ok()) return file.status();

@@ -23,7 +23,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/status.h"
+#include "base/status.h"
 #include "persist/store.h"
 #include "persist/store_writer.h"
 

@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/status.h"
+#include "base/status.h"
 #include "persist/page_codec.h"
 #include "persist/page_format.h"
 

@@ -22,8 +22,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/status.h"
-#include "persist/file_env.h"
+#include "base/file_env.h"
+#include "base/status.h"
 #include "persist/page_format.h"
 
 namespace evbus::persist {

@@ -4,9 +4,9 @@
 #include <chrono>
 #include <thread>
 
-#include "core/event_record.h"
 #include "persist/record_convert.h"
 #include "persist/store_paths.h"
+#include "shm/event_record.h"
 #include "shm/wait.h"
 
 namespace evbus::persist {
@@ -24,8 +24,7 @@ Result<std::unique_ptr<Persister>> Persister::Open(const PersisterOptions& optio
   auto writer = StoreWriter::Open(*dir, options.writer);
   if (!writer.ok()) return writer.status();
   persister->writer_ = std::move(*writer);
-  Status s = persister->Attach();
-  if (!s.ok()) return s;
+  EVBUS_RETURN_IF_ERROR(persister->Attach());
   return persister;
 }
 
@@ -104,8 +103,7 @@ Status Persister::StoreMissing(std::uint64_t first, std::uint64_t last, std::str
                  " are recorded as missing: " + std::string(why));
   }
   for (std::uint64_t id = std::max(first, writer_->next_id()); id <= last; ++id) {
-    Status s = AppendWithRetry(id, true, nullptr);
-    if (!s.ok()) return s;
+    EVBUS_RETURN_IF_ERROR(AppendWithRetry(id, true, nullptr));
     ++stats_.abandoned;
   }
   return Status::OK();

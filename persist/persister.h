@@ -31,7 +31,7 @@
 #include <memory>
 #include <string>
 
-#include "core/status.h"
+#include "base/status.h"
 #include "persist/page_reader.h"
 #include "persist/store_writer.h"
 #include "shm/record.h"

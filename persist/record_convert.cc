@@ -1,6 +1,6 @@
 #include "persist/record_convert.h"
 
-#include "core/event_record.h"
+#include "shm/event_record.h"
 
 namespace evbus::persist {
 

@@ -27,7 +27,7 @@
 #include <optional>
 #include <string>
 
-#include "core/status.h"
+#include "base/status.h"
 #include "persist/store.h"
 #include "shm/segment.h"
 #include "shm/subscriber.h"

@@ -50,8 +50,7 @@ Result<std::unique_ptr<Store>> Store::OpenDir(const std::string& evbus_dir,
                             "': run the persister for this stream first, or check root, "
                             "session id and user id");
   }
-  Status s = store->Refresh();
-  if (!s.ok()) return s;
+  EVBUS_RETURN_IF_ERROR(store->Refresh());
   return store;
 }
 
@@ -83,8 +82,8 @@ Result<std::int64_t> Store::LatestIdOfNewestPage(const PageFile& file, std::uint
     from = checkpoint->page_end;
     latest = static_cast<std::int64_t>(checkpoint->durable_next_id) - 1;
   }
-  Status s = env_->ReadFileRange(file.path, from, static_cast<std::size_t>(size - from), &tail);
-  if (!s.ok()) return s;
+  EVBUS_RETURN_IF_ERROR(
+      env_->ReadFileRange(file.path, from, static_cast<std::size_t>(size - from), &tail));
   std::string_view rest = tail;
   DecodedRecord rec;
   while (DecodeRecord(rest, &rec) == RecordCheck::kOk) {

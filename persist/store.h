@@ -34,11 +34,11 @@
 #include <string_view>
 #include <vector>
 
+#include "base/file_env.h"
+#include "base/status.h"
 #include "core/event.h"
 #include "core/event_filter.h"
 #include "core/event_meta.h"
-#include "core/status.h"
-#include "persist/file_env.h"
 #include "persist/page_cache.h"
 #include "persist/page_reader.h"
 #include "persist/store_paths.h"

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "persist/file_env.h"
+#include "base/file_env.h"
 #include "persist/page_codec.h"
 #include "persist/page_format.h"
 

@@ -14,7 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/status.h"
+#include "base/file_env.h"
+#include "base/status.h"
 
 namespace evbus::persist {
 
@@ -34,7 +35,6 @@ std::string CheckpointPath(std::string_view evbus_dir);
 std::string LockPath(std::string_view evbus_dir);
 std::string SparePagePath(std::string_view evbus_dir);  // pages/SPARE
 
-class Env;
 struct PageFile {
   std::uint64_t first_id;
   std::string path;

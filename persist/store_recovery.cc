@@ -38,15 +38,13 @@ Status RecoverUnsealed(Env* env, const PageFile& file, const ParsedPage& page,
           " are durable): refusing to cut acknowledged events; copy the "
           "file aside and inspect it");
     }
-    Status s = env->Truncate(file.path, page.valid_end);
-    if (!s.ok()) return s;
+    EVBUS_RETURN_IF_ERROR(env->Truncate(file.path, page.valid_end));
   } else {
     // Bytes written but maybe never synced (the previous run was killed):
     // make them durable before anyone builds on them.
     auto handle = env->NewAppendableFile(file.path, kOwnerOnlyFileMode);
     if (!handle.ok()) return handle.status();
-    Status s = (*handle)->Sync();
-    if (!s.ok()) return s;
+    EVBUS_RETURN_IF_ERROR((*handle)->Sync());
   }
   out->next_id = page.next_id();
   out->active = RecoveredStore::ActivePage{file.path, file.first_id, page.offsets, page.valid_end};
@@ -160,8 +158,7 @@ Result<RecoveredStore> RecoverStore(Env* env, const std::string& evbus_dir, Repo
   RecoveredStore out;
   out.checkpoint = ReadCheckpoint(env, evbus_dir, reporter);
   const std::string pages_dir = PagesDir(evbus_dir);
-  Status spare = RemoveSpare(env, evbus_dir, &counting);
-  if (!spare.ok()) return spare;
+  EVBUS_RETURN_IF_ERROR(RemoveSpare(env, evbus_dir, &counting));
   auto pages = ListPages(env, pages_dir);
   if (!pages.ok()) return pages.status();
   // A newest page cut inside its header holds nothing: remove it.
@@ -177,8 +174,8 @@ Result<RecoveredStore> RecoverStore(Env* env, const std::string& evbus_dir, Repo
     pages->pop_back();
   }
   if (pages->size() >= 2) {
-    Status s = RecoverPageBeforeNewest(env, pages_dir, out.checkpoint, &*pages, &counting);
-    if (!s.ok()) return s;
+    EVBUS_RETURN_IF_ERROR(
+        RecoverPageBeforeNewest(env, pages_dir, out.checkpoint, &*pages, &counting));
   }
   if (!pages->empty()) {
     const PageFile& file = pages->back();

@@ -27,8 +27,8 @@
 #include <string>
 #include <vector>
 
-#include "core/status.h"
-#include "persist/file_env.h"
+#include "base/file_env.h"
+#include "base/status.h"
 #include "persist/page_codec.h"
 #include "persist/page_reader.h"
 

@@ -129,8 +129,7 @@ Status StoreWriter::StartPage() {
       return Status::AlreadyExists("page file '" + path +
                                    "' already exists: recovery should have reopened it");
     }
-    Status s = env_->RenameFile(spare_path_, path);
-    if (!s.ok()) return s;
+    EVBUS_RETURN_IF_ERROR(env_->RenameFile(spare_path_, path));
     spare_ready_ = false;
     auto file = env_->NewAppendableFile(path, kOwnerOnlyFileMode);  // exists: no creation
     if (!file.ok()) return file.status();
@@ -149,8 +148,7 @@ Status StoreWriter::SealActive() {
   // The page sealed before must be durable first: then at most the two
   // newest pages can lack a durable footer (store_recovery.h, rule 4).
   if (sealing_ != nullptr) {
-    Status s = Drain();
-    if (!s.ok()) return s;
+    EVBUS_RETURN_IF_ERROR(Drain());
   }
   Status s = active_->WriteFooter();
   if (!s.ok()) return s;
@@ -186,8 +184,7 @@ Status StoreWriter::StartSyncJob() {
     has_unsynced_ = active_ != nullptr && active_->size() > kFileHeaderSize;
     oldest_unsynced_ = std::chrono::steady_clock::now();
   } else {
-    Status s = active_->Flush();
-    if (!s.ok()) return s;
+    EVBUS_RETURN_IF_ERROR(active_->Flush());
     job_page_ = active_.get();
     job_sync_point_ = active_->flushed_point();
     work.active = active_->file();

@@ -44,10 +44,10 @@
 #include <string>
 #include <string_view>
 
-#include "core/status.h"
+#include "base/file_env.h"
+#include "base/status.h"
 #include "persist/background_job.h"
 #include "persist/dir_lock.h"
-#include "persist/file_env.h"
 #include "persist/page_format.h"
 #include "persist/page_reader.h"
 #include "persist/page_writer.h"

@@ -5,8 +5,8 @@
 #include <thread>
 #include <utility>
 
-#include "core/event_record.h"
 #include "shm/atomic128.h"
+#include "shm/event_record.h"
 #include "shm/subscriber.h"
 #include "shm/wait.h"
 

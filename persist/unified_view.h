@@ -28,7 +28,7 @@
 #include <string>
 #include <vector>
 
-#include "core/status.h"
+#include "base/status.h"
 #include "persist/store.h"
 #include "shm/record.h"
 #include "shm/segment.h"

@@ -17,7 +17,7 @@
 
 #include <cstdint>
 
-#include "core/status.h"
+#include "base/status.h"
 
 #if defined(__x86_64__)
 #include <cpuid.h>

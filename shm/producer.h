@@ -25,7 +25,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/status.h"
+#include "base/status.h"
 #include "shm/liveness.h"
 #include "shm/record.h"
 #include "shm/segment.h"

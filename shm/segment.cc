@@ -172,21 +172,18 @@ Status Segment::Create(std::string_view stream, std::string_view user,
 
 Status Segment::Open(std::string_view stream, std::string_view user,
                      std::unique_ptr<Segment>* out) {
-  Status s = ValidateNames(stream, user);
-  if (!s.ok()) return s;
+  EVBUS_RETURN_IF_ERROR(ValidateNames(stream, user));
   return AttachByName(SegmentName(stream, user), /*read_only=*/false, out);
 }
 
 Status Segment::OpenReadOnly(std::string_view stream, std::string_view user,
                              std::unique_ptr<Segment>* out) {
-  Status s = ValidateNames(stream, user);
-  if (!s.ok()) return s;
+  EVBUS_RETURN_IF_ERROR(ValidateNames(stream, user));
   return AttachByName(SegmentName(stream, user), /*read_only=*/true, out);
 }
 
 Status Segment::Remove(std::string_view stream, std::string_view user) {
-  Status s = ValidateNames(stream, user);
-  if (!s.ok()) return s;
+  EVBUS_RETURN_IF_ERROR(ValidateNames(stream, user));
   std::string name = SegmentName(stream, user);
   if (!bip::shared_memory_object::remove(name.c_str())) {
     return Status::NotFound("segment '" + name + "' does not exist (or is not yours to remove)");
@@ -229,8 +226,7 @@ Status Segment::AttachByName(const std::string& name, bool read_only,
       YieldThread();
     }
   }
-  Status s = ValidateHeader(*h, seg->size_, name);
-  if (!s.ok()) return s;
+  EVBUS_RETURN_IF_ERROR(ValidateHeader(*h, seg->size_, name));
   seg->header_ = h;
   *out = std::move(seg);
   return Status::OK();

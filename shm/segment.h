@@ -24,7 +24,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/status.h"
+#include "base/status.h"
 #include "shm/layout.h"
 
 namespace evbus::shm {

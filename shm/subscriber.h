@@ -24,7 +24,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/status.h"
+#include "base/status.h"
 #include "shm/liveness.h"
 #include "shm/record.h"
 #include "shm/segment.h"

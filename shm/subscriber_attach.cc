@@ -60,8 +60,7 @@ Status Subscriber::Attach(Segment* segment, const SubscriberOptions& options,
   sub->index_slots_ = h.index_slots;
   sub->durable_ = options.durable;
   sub->wait_ = options.wait;
-  Status s = sub->TakeSlot(options);
-  if (!s.ok()) return s;
+  EVBUS_RETURN_IF_ERROR(sub->TakeSlot(options));
   sub->buffer_.resize(h.max_record_size);
   *out = std::move(sub);
   return Status::OK();

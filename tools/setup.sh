@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  cmake make g++ pkg-config
+  cmake make g++ pkg-config python3
   libboost-dev libconcurrentqueue-dev libmimalloc-dev rapidjson-dev
   libgtest-dev libbenchmark-dev
   clang clang-format libclang-rt-14-dev   # libFuzzer, format check, sanitizer runtimes

@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "core/event.h"
-#include "core/event_publish.h"
 #include "core/json_append.h"
 #include "core/json_text_writer.h"
 #include "core/redactor.h"

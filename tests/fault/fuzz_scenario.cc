@@ -16,11 +16,11 @@
 #include <string>
 #include <vector>
 
+#include "base/temp_dir.h"
 #include "tests/fault/fault_child.h"
 #include "tests/fault/fault_util.h"
 #include "tests/fault/store_damage.h"
 #include "tests/fault/torture.h"
-#include "tests/testutil/temp_dir.h"
 
 namespace evbus::torture {
 namespace {
@@ -81,7 +81,7 @@ ScenarioResult RunFuzzing(const TortureConfig& config) {
   const std::string ubsan =
       "halt_on_error=1:print_stacktrace=1:suppressions=" + config.source_dir + "/fuzz/ubsan.supp";
   ::setenv("UBSAN_OPTIONS", ubsan.c_str(), 1);
-  testutil::TempDir tmp("evbus_torture_fuzz");
+  evbus::TempDir tmp("evbus_torture_fuzz");
   std::string runs;
   for (const std::string& target : targets) {
     const std::string corpus = tmp.path() + "/" + target;

@@ -20,14 +20,14 @@
 #include <string>
 #include <vector>
 
-#include "core/stream/event_stream.h"
-#include "core/stream/shared_secrets.h"
+#include "base/temp_dir.h"
 #include "persist/store.h"
 #include "persist/store_paths.h"
+#include "stream/event_stream.h"
+#include "stream/shared_secrets.h"
 #include "tests/fault/fault_util.h"
 #include "tests/fault/store_damage.h"
 #include "tests/fault/torture.h"
-#include "tests/testutil/temp_dir.h"
 
 namespace evbus::torture {
 namespace {
@@ -100,7 +100,7 @@ ScenarioResult RunPermissions(const TortureConfig& config) {
   (void)config;
   ScenarioResult r;
   r.name = "7 permissions";
-  testutil::TempDir tmp("evbus_torture");
+  evbus::TempDir tmp("evbus_torture");
   ::chmod(tmp.path().c_str(), 0755);  // only the stream's own modes may keep others out
   const std::string sid = UniqueStream("torture-perm");
   EventStreamOptions options;
@@ -121,7 +121,7 @@ ScenarioResult RunPermissions(const TortureConfig& config) {
   }
   const std::string shm_path = "/dev/shm/" + (*stream)->segment().shm_name();
   const std::string secrets = SharedSecrets::PathFor(sid, "");
-  auto pages = persist::ListPages(persist::Env::Default(), persist::PagesDir(evbus_dir));
+  auto pages = persist::ListPages(Env::Default(), persist::PagesDir(evbus_dir));
   const std::string page = pages.ok() && !pages->empty() ? pages->front().path : evbus_dir;
   const std::string root = tmp.path();
   const std::vector<Attempt> attempts = {

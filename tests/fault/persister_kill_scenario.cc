@@ -15,6 +15,7 @@
 #include <random>
 #include <string>
 
+#include "base/temp_dir.h"
 #include "persist/store.h"
 #include "shm/atomic128.h"
 #include "shm/segment.h"
@@ -23,7 +24,6 @@
 #include "tests/fault/fault_util.h"
 #include "tests/fault/persist_check.h"
 #include "tests/fault/torture.h"
-#include "tests/testutil/temp_dir.h"
 
 namespace evbus::torture {
 namespace {
@@ -55,7 +55,7 @@ ScenarioResult RunPersisterKills(const TortureConfig& config) {
   ScenarioResult r;
   r.name = "2 persister kill -9";
   const int rounds = config.Count(200, 30);
-  testutil::TempDir tmp("evbus_torture");
+  evbus::TempDir tmp("evbus_torture");
   const std::string log = tmp.path() + "/persister.log";
   const std::string stream = UniqueStream("torture-pers");
   (void)shm::Segment::Remove(stream, "");

@@ -34,8 +34,7 @@ class RingWatch {
   // Attaches and starts reading; `per_record` (may be empty) runs after
   // each record, e.g. to be slow on purpose.
   Status Start(const shm::SubscriberOptions& options, std::function<void()> per_record = {}) {
-    Status s = shm::Subscriber::Attach(segment_, options, &sub_);
-    if (!s.ok()) return s;
+    EVBUS_RETURN_IF_ERROR(shm::Subscriber::Attach(segment_, options, &sub_));
     next_id_.store(sub_->next_id(), std::memory_order_relaxed);
     per_record_ = std::move(per_record);
     thread_ = std::thread([this] { Loop(); });

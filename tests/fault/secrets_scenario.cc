@@ -16,15 +16,15 @@
 #include <utility>
 #include <vector>
 
-#include "core/stream/event_stream.h"
-#include "core/stream/shared_secrets.h"
+#include "base/temp_dir.h"
 #include "persist/store.h"
+#include "stream/event_stream.h"
+#include "stream/shared_secrets.h"
 #include "tests/fault/fault_child.h"
 #include "tests/fault/fault_util.h"
 #include "tests/fault/persist_check.h"
 #include "tests/fault/secret_events.h"
 #include "tests/fault/torture.h"
-#include "tests/testutil/temp_dir.h"
 
 namespace evbus::torture {
 namespace {
@@ -78,7 +78,7 @@ ScenarioResult RunSecrets(const TortureConfig& config) {
   ScenarioResult r;
   r.name = "6 secrets";
   const std::uint64_t per_producer = static_cast<std::uint64_t>(config.Count(1000, 200));
-  testutil::TempDir tmp("evbus_torture");
+  evbus::TempDir tmp("evbus_torture");
   const std::string sid = UniqueStream("torture-secrets");
   const std::string log = tmp.path() + "/persister.log";
   (void)shm::Segment::Remove(sid, "");

@@ -13,13 +13,13 @@
 #include <string>
 #include <vector>
 
+#include "base/temp_dir.h"
 #include "persist/page_codec.h"
 #include "persist/page_format.h"
 #include "persist/store_paths.h"
 #include "tests/fault/fault_util.h"
 #include "tests/fault/store_damage.h"
 #include "tests/fault/torture.h"
-#include "tests/testutil/temp_dir.h"
 
 namespace evbus::torture {
 namespace {
@@ -33,7 +33,7 @@ persist::StoreWriterOptions SmallPages() {
 
 // Tears the last record of the newest page at every cut point.
 void TearTails(const std::string& dir, ScenarioResult* r) {
-  auto pages = persist::ListPages(persist::Env::Default(), persist::PagesDir(dir));
+  auto pages = persist::ListPages(Env::Default(), persist::PagesDir(dir));
   if (!pages.ok() || pages->empty()) return r->Fail("torn tails: no pages");
   const persist::PageFile newest = pages->back();
   const std::string original = ReadWhole(newest.path);
@@ -131,7 +131,7 @@ ScenarioResult RunStoreCorruption(const TortureConfig& config) {
   (void)config;
   ScenarioResult r;
   r.name = "4 torn/flipped/full store";
-  testutil::TempDir tmp("evbus_torture");
+  evbus::TempDir tmp("evbus_torture");
   const std::string dir = tmp.path() + "/evbus";
   Status s = BuildStore(dir, kEvents, SmallPages());
   if (!s.ok()) {
@@ -139,7 +139,7 @@ ScenarioResult RunStoreCorruption(const TortureConfig& config) {
     return r;
   }
   TearTails(dir, &r);
-  auto pages = persist::ListPages(persist::Env::Default(), persist::PagesDir(dir));
+  auto pages = persist::ListPages(Env::Default(), persist::PagesDir(dir));
   std::uint64_t dropped = 0;
   if (pages.ok() && pages->size() >= 2) {
     FlipBytes(dir, pages->front(), &r, &dropped);

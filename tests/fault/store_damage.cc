@@ -24,8 +24,7 @@ Status AppendEvents(persist::StoreWriter* writer, std::uint64_t first, std::uint
   std::string body;
   for (std::uint64_t id = first; id < last; ++id) {
     MakeEventBody(0, id, &body);
-    Status s = writer->Append(DamageMeta(id), body);
-    if (!s.ok()) return s;
+    EVBUS_RETURN_IF_ERROR(writer->Append(DamageMeta(id), body));
   }
   return Status::OK();
 }
@@ -42,8 +41,7 @@ Status BuildStore(const std::string& evbus_dir, std::uint64_t count,
                   const persist::StoreWriterOptions& options) {
   auto writer = persist::StoreWriter::Open(evbus_dir, options);
   if (!writer.ok()) return writer.status();
-  Status s = AppendEvents(writer->get(), 0, count);
-  if (!s.ok()) return s;
+  EVBUS_RETURN_IF_ERROR(AppendEvents(writer->get(), 0, count));
   return (*writer)->Close();
 }
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/status.h"
+#include "base/status.h"
 #include "persist/page_reader.h"
 #include "persist/store_writer.h"
 #include "tests/fault/torture.h"

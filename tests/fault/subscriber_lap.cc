@@ -5,13 +5,13 @@
 #include <cstdio>
 #include <thread>
 
+#include "base/temp_dir.h"
 #include "persist/store.h"
 #include "shm/atomic128.h"
 #include "tests/fault/event_payload.h"
 #include "tests/fault/fault_util.h"
 #include "tests/fault/persist_check.h"
 #include "tests/fault/subscriber_faults.h"
-#include "tests/testutil/temp_dir.h"
 
 namespace evbus::torture {
 
@@ -71,7 +71,7 @@ bool SubscriberRig::WaitConsumed(std::uint64_t id, std::chrono::milliseconds tim
 
 std::string LapFrozenSubscriber(const TortureConfig& config, ScenarioResult* r) {
   SubscriberRig rig(config, "torture-lap", 1 << 10);
-  testutil::TempDir tmp("evbus_torture");
+  evbus::TempDir tmp("evbus_torture");
   const std::string log = tmp.path() + "/persister.log";
   const std::uint64_t total = 4 << 10;  // four times the ids the ring holds
   FaultChild persister, sub, producer;

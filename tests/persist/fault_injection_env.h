@@ -16,7 +16,7 @@
 #include <string>
 #include <utility>
 
-#include "persist/file_env.h"
+#include "base/file_env.h"
 
 namespace evbus::persist::testing {
 

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "persist/file_env.h"
+#include "base/file_env.h"
 #include "persist/page_codec.h"
 #include "persist/page_writer.h"
 #include "tests/persist/persist_test_util.h"

@@ -10,18 +10,18 @@
 #include <string>
 #include <vector>
 
-#include "persist/file_env.h"
+#include "base/file_env.h"
+#include "base/temp_dir.h"
 #include "persist/page_format.h"
 #include "persist/page_reader.h"
 #include "persist/store_paths.h"
-#include "tests/testutil/temp_dir.h"
 
 namespace evbus::persist::testing {
 
-// A fresh directory, removed with everything in it (tests/testutil/temp_dir.h).
-class TempDir : public testutil::TempDir {
+// A fresh directory, removed with everything in it (base/temp_dir.h).
+class TempDir : public evbus::TempDir {
  public:
-  TempDir() : testutil::TempDir("evbus_persist") {}
+  TempDir() : evbus::TempDir("evbus_persist") {}
 };
 
 struct Report {

@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "core/event.h"
-#include "core/event_record.h"
 #include "persist/store.h"
+#include "shm/event_record.h"
 #include "shm/producer.h"
 #include "shm/segment.h"
 #include "tests/persist/persist_test_util.h"

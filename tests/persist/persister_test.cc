@@ -10,8 +10,8 @@
 #include <string>
 
 #include "core/event.h"
-#include "core/event_record.h"
 #include "persist/store.h"
+#include "shm/event_record.h"
 #include "shm/producer.h"
 #include "shm/segment.h"
 #include "shm/subscriber.h"

@@ -15,8 +15,8 @@
 #include <thread>
 
 #include "core/event.h"
-#include "core/event_record.h"
 #include "persist/persister.h"
+#include "shm/event_record.h"
 #include "shm/producer.h"
 #include "shm/segment.h"
 #include "tests/persist/persist_test_util.h"

@@ -1,5 +1,5 @@
 // A process with live EventStream callbacks, for the shared-memory metrics
-// tests (tests/core/stream/stream_metrics_shm_test.cc).
+// tests (tests/stream/stream_metrics_shm_test.cc).
 //
 //   stream_metrics_proc ROOT SID CALLBACK_ID ADD TOTAL READY_FILE
 //       Opens the stream, subscribes two callbacks from id 0 (SERVER
@@ -18,7 +18,7 @@
 #include <string>
 #include <thread>
 
-#include "core/stream/event_stream.h"
+#include "stream/event_stream.h"
 
 namespace {
 

@@ -24,7 +24,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/stream/event_stream.h"
+#include "stream/event_stream.h"
 
 namespace {
 

@@ -20,8 +20,8 @@
 #include <string>
 
 #include "core/event.h"
-#include "core/event_record.h"
 #include "core/event_types.h"
+#include "shm/event_record.h"
 #include "shm/producer.h"
 #include "shm/segment.h"
 #include "tests/fault/ack_table.h"

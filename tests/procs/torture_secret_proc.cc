@@ -13,7 +13,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "core/stream/event_stream.h"
+#include "stream/event_stream.h"
 #include "tests/fault/secret_events.h"
 
 int main(int argc, char** argv) {

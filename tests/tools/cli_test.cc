@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/stream/shared_secrets.h"
+#include "stream/shared_secrets.h"
 #include "tests/tools/cli_test_util.h"
 
 namespace evbus {

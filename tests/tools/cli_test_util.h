@@ -26,8 +26,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/stream/shared_secrets.h"
-#include "tests/testutil/temp_dir.h"
+#include "base/temp_dir.h"
+#include "stream/shared_secrets.h"
 
 namespace evbus::testutil {
 

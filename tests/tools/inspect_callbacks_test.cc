@@ -14,9 +14,9 @@
 #include <string>
 #include <thread>
 
-#include "core/stream/event_stream.h"
-#include "core/stream/metrics_reader.h"
-#include "tests/testutil/temp_dir.h"
+#include "base/temp_dir.h"
+#include "stream/event_stream.h"
+#include "stream/metrics_reader.h"
 #include "tests/tools/exposition_checker.h"
 
 namespace evbus {
@@ -42,7 +42,7 @@ std::string RunEvbus(const std::string& args, int* exit_code) {
 
 TEST(InspectCallbacksTest, ShowsEachCallbacksDeliveriesFailuresAndLatency) {
   ASSERT_EQ(::access(kEvbus.c_str(), X_OK), 0) << kEvbus << " missing: build the evbus target";
-  testutil::TempDir dir("evbus_inspect_cb");
+  evbus::TempDir dir("evbus_inspect_cb");
   const std::string name = "inspect-cb-" + std::to_string(::getpid());
   EventStreamOptions options;
   options.store_root = dir.path();

@@ -23,14 +23,14 @@
 #include <thread>
 #include <vector>
 
+#include "base/temp_dir.h"
 #include "core/event.h"
-#include "core/event_publish.h"
 #include "core/redactor.h"
+#include "shm/event_publish.h"
 #include "shm/producer.h"
 #include "shm/segment.h"
 #include "shm/stats.h"
 #include "shm/subscriber.h"
-#include "tests/testutil/temp_dir.h"
 #include "tests/tools/cli_test_util.h"
 
 namespace evbus::inspect_test {
@@ -190,7 +190,7 @@ class InspectTest : public ::testing::Test {
   std::promise<void> release_;
   std::shared_future<void> release_future_;
   std::thread parked_;
-  testutil::TempDir dir_{"evbus_inspect_test"};
+  evbus::TempDir dir_{"evbus_inspect_test"};
   int runs_ = 0;
 };
 

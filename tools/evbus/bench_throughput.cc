@@ -12,13 +12,13 @@
 #include <system_error>
 
 #include "core/event.h"
-#include "core/stream/event_stream.h"
-#include "core/stream/shared_secrets.h"
 #include "persist/page_format.h"
 #include "persist/record_convert.h"
 #include "persist/store_writer.h"
 #include "shm/producer.h"
 #include "shm/segment.h"
+#include "stream/event_stream.h"
+#include "stream/shared_secrets.h"
 #include "tools/evbus/bench_harness.h"
 
 namespace evbus::cli {
@@ -170,8 +170,7 @@ Status BenchPersist(const BenchConfig& config, std::vector<BenchFigure>* out) {
     const std::uint64_t id = (*writer)->next_id();
     return (*writer)->Append(persist::RecordMetaFromEvent(id, event), body).ok();
   });
-  Status st = (*writer)->Close();
-  if (!st.ok()) return st;
+  EVBUS_RETURN_IF_ERROR((*writer)->Close());
   if (store < 0) return Failed("persist", "store append");
 
   const std::string path = dir + "/raw";

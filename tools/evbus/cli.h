@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
 #include "core/event_filter.h"
-#include "core/status.h"
 
 namespace evbus::cli {
 

@@ -17,10 +17,10 @@
 #include <string>
 #include <vector>
 
-#include "core/stream/metrics_reader.h"
-#include "core/stream/shared_secrets.h"
 #include "shm/segment.h"
 #include "shm/stats.h"
+#include "stream/metrics_reader.h"
+#include "stream/shared_secrets.h"
 #include "tools/evbus/cli.h"
 #include "tools/evbus/demo_roles.h"
 #include "tools/evbus/demo_summary.h"

@@ -9,10 +9,10 @@
 #include <string>
 
 #include "core/event.h"
-#include "core/event_publish.h"
 #include "core/redactor.h"
-#include "core/stream/shared_secrets.h"
+#include "shm/event_publish.h"
 #include "shm/producer.h"
+#include "stream/shared_secrets.h"
 #include "tools/evbus/cli.h"
 #include "tools/evbus/stream_args.h"
 

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "core/redactor.h"
-#include "core/stream/shared_secrets.h"
 #include "shm/segment.h"
+#include "stream/shared_secrets.h"
 #include "tools/evbus/cli.h"
 #include "tools/evbus/stream_args.h"
 

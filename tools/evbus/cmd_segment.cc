@@ -2,8 +2,8 @@
 #include <cstdio>
 #include <memory>
 
-#include "core/stream/shared_secrets.h"
 #include "shm/segment.h"
+#include "stream/shared_secrets.h"
 #include "tools/evbus/cli.h"
 #include "tools/evbus/stream_args.h"
 

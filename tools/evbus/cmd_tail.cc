@@ -8,8 +8,8 @@
 #include <memory>
 #include <string>
 
-#include "core/event_record.h"
 #include "shm/atomic128.h"
+#include "shm/event_record.h"
 #include "shm/subscriber.h"
 #include "tools/evbus/cli.h"
 #include "tools/evbus/stream_args.h"

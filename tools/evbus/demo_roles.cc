@@ -10,12 +10,12 @@
 #include <vector>
 
 #include "core/event.h"
-#include "core/event_publish.h"
-#include "core/event_record.h"
-#include "core/stream/shared_secrets.h"
 #include "core/timestamp.h"
+#include "shm/event_publish.h"
+#include "shm/event_record.h"
 #include "shm/producer.h"
 #include "shm/subscriber.h"
+#include "stream/shared_secrets.h"
 
 namespace evbus::cli {
 namespace {

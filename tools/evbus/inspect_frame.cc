@@ -8,8 +8,8 @@
 
 #include "core/event.h"
 #include "core/event_types.h"
-#include "core/stream/metrics_reader.h"
 #include "shm/peek.h"
+#include "stream/metrics_reader.h"
 
 namespace evbus::cli {
 namespace {

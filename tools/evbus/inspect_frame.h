@@ -51,7 +51,7 @@ struct RecentEvent {
 };
 
 // One callback of an EventStream process, from its metrics file
-// (core/stream/metrics_reader.h).
+// (stream/metrics_reader.h).
 struct CallbackView {
   std::int64_t pid = 0;
   std::string subscriber_id;  // OpenHands' value, e.g. "server"

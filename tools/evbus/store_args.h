@@ -5,7 +5,7 @@
 
 #include <memory>
 
-#include "core/status.h"
+#include "base/status.h"
 #include "persist/store.h"
 #include "tools/evbus/cli.h"
 #include "tools/evbus/stream_args.h"

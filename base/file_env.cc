@@ -1,0 +1,218 @@
+// POSIX implementation of Env.
+#include "base/file_env.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+namespace evbus {
+
+std::string JoinPath(std::string_view dir, std::string_view name) {
+  std::string path(dir);
+  if (!path.empty() && path.back() != '/') path += '/';
+  path += name;
+  return path;
+}
+
+Status PosixError(std::string_view what, const std::string& path, int err) {
+  std::string msg(what);
+  msg += " '" + path + "': " + std::strerror(err);
+  switch (err) {
+    case ENOSPC:
+    case EDQUOT:
+      msg += " (the disk or quota is full: free space, then restart; nothing acknowledged is lost)";
+      break;
+    case EFBIG:
+      msg += " (file size limit reached: raise 'ulimit -f' or lower the page size)";
+      break;
+    case EACCES:
+    case EPERM:
+      msg += " (check the owner and permissions of the store directory)";
+      break;
+    case EROFS:
+      msg += " (the file system is read-only: remount it read-write or choose another root)";
+      break;
+    default:
+      break;
+  }
+  if (err == ENOENT) return Status::NotFound(std::move(msg));
+  if (err == EACCES || err == EPERM) return Status::PermissionDenied(std::move(msg));
+  return Status::IOError(std::move(msg));
+}
+
+namespace {
+
+class PosixWritableFile final : public WritableFile {
+ public:
+  PosixWritableFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  ~PosixWritableFile() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Status Append(std::string_view data) override {
+    while (!data.empty()) {
+      const ssize_t n = ::write(fd_, data.data(), data.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return PosixError("cannot write", path_, errno);
+      }
+      data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return Status::OK();
+  }
+  Status Sync() override {
+    if (::fdatasync(fd_) != 0) return PosixError("cannot sync", path_, errno);
+    return Status::OK();
+  }
+  Status Truncate(std::uint64_t size) override {
+    if (::ftruncate(fd_, static_cast<off_t>(size)) != 0)
+      return PosixError("cannot truncate", path_, errno);
+    if (::fdatasync(fd_) != 0) return PosixError("cannot sync after truncation", path_, errno);
+    return Status::OK();
+  }
+  Status Close() override {
+    if (fd_ < 0) return Status::OK();
+    const int rc = ::close(fd_);
+    fd_ = -1;
+    if (rc != 0) return PosixError("cannot close", path_, errno);
+    return Status::OK();
+  }
+  const std::string& path() const override { return path_; }
+
+ private:
+  std::string path_;
+  int fd_;
+};
+
+class PosixEnv final : public Env {
+ public:
+  Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& path,
+                                                          mode_t mode) override {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, mode);
+    if (fd < 0) return PosixError("cannot open for appending", path, errno);
+    return std::unique_ptr<WritableFile>(new PosixWritableFile(path, fd));
+  }
+
+  Status ReadFile(const std::string& path, std::string* out) override {
+    auto size = FileSize(path);
+    if (!size.ok()) return size.status();
+    return ReadFileRange(path, 0, static_cast<std::size_t>(*size), out);
+  }
+
+  Status ReadFileRange(const std::string& path, std::uint64_t offset, std::size_t size,
+                       std::string* out) override {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return PosixError("cannot open for reading", path, errno);
+    out->resize(size);
+    std::size_t done = 0;
+    while (done < size) {
+      const ssize_t n =
+          ::pread(fd, out->data() + done, size - done, static_cast<off_t>(offset + done));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        const int err = errno;
+        ::close(fd);
+        return PosixError("cannot read", path, err);
+      }
+      if (n == 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    out->resize(done);
+    ::close(fd);
+    return Status::OK();
+  }
+
+  Result<std::uint64_t> FileSize(const std::string& path) override {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return PosixError("cannot stat", path, errno);
+    return static_cast<std::uint64_t>(st.st_size);
+  }
+
+  bool FileExists(const std::string& path) override { return ::access(path.c_str(), F_OK) == 0; }
+
+  Status Truncate(const std::string& path, std::uint64_t size) override {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return PosixError("cannot open for truncation", path, errno);
+    Status s;
+    if (::ftruncate(fd, static_cast<off_t>(size)) != 0) {
+      s = PosixError("cannot truncate", path, errno);
+    } else if (::fdatasync(fd) != 0) {
+      s = PosixError("cannot sync after truncation", path, errno);
+    }
+    ::close(fd);
+    return s;
+  }
+
+  Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode) override {
+    const std::string tmp = path + ".tmp";
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (fd < 0) return PosixError("cannot create", tmp, errno);
+    PosixWritableFile file(tmp, fd);
+    Status s = file.Append(data);
+    if (s.ok()) s = file.Sync();
+    if (s.ok()) s = file.Close();
+    if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0)
+      s = PosixError("cannot rename", tmp, errno);
+    if (!s.ok()) {
+      ::unlink(tmp.c_str());
+      return s;
+    }
+    const auto slash = path.rfind('/');
+    return SyncDir(slash == std::string::npos ? "." : path.substr(0, slash));
+  }
+
+  Status CreateDirs(const std::string& path, mode_t mode) override {
+    for (std::size_t pos = 1; pos <= path.size(); ++pos) {
+      if (pos != path.size() && path[pos] != '/') continue;
+      const std::string prefix = path.substr(0, pos);
+      if (::mkdir(prefix.c_str(), mode) != 0 && errno != EEXIST) {
+        return PosixError("cannot create directory", prefix, errno);
+      }
+    }
+    return Status::OK();
+  }
+
+  Result<std::vector<std::string>> ListDir(const std::string& path) override {
+    DIR* dir = ::opendir(path.c_str());
+    if (dir == nullptr) return PosixError("cannot list directory", path, errno);
+    std::vector<std::string> names;
+    while (const dirent* entry = ::readdir(dir)) {
+      const std::string_view name = entry->d_name;
+      if (name != "." && name != "..") names.emplace_back(name);
+    }
+    ::closedir(dir);
+    return names;
+  }
+
+  Status RemoveFile(const std::string& path) override {
+    if (::unlink(path.c_str()) != 0) return PosixError("cannot remove", path, errno);
+    return Status::OK();
+  }
+
+  Status RenameFile(const std::string& from, const std::string& to) override {
+    if (::rename(from.c_str(), to.c_str()) != 0) return PosixError("cannot rename", from, errno);
+    return Status::OK();
+  }
+
+  Status SyncDir(const std::string& path) override {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return PosixError("cannot open directory", path, errno);
+    Status s;
+    if (::fsync(fd) != 0) s = PosixError("cannot sync directory", path, errno);
+    ::close(fd);
+    return s;
+  }
+};
+
+}  // namespace
+
+Env* Env::Default() {
+  static PosixEnv env;
+  return &env;
+}
+
+}  // namespace evbus

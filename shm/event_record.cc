@@ -1,0 +1,45 @@
+#include "shm/event_record.h"
+
+#include <string>
+
+namespace evbus {
+
+shm::RecordMeta RecordMetaFor(const Event& event) noexcept {
+  shm::RecordMeta meta;
+  meta.timestamp_ns = event.timestamp_ns.value_or(kNoTimestamp);
+  meta.cause = event.cause.value_or(-1);
+  meta.type = event.type;
+  meta.source = static_cast<std::uint8_t>(event.source);
+  meta.flags = event.hidden ? kRecordFlagHidden : std::uint8_t{0};
+  return meta;
+}
+
+EventMeta EventMetaFromRecord(std::uint64_t id, const shm::RecordMeta& meta) noexcept {
+  EventMeta out;
+  out.id = static_cast<std::int64_t>(id);
+  if (meta.timestamp_ns != kNoTimestamp) out.timestamp_ns = meta.timestamp_ns;
+  out.source = meta.source <= static_cast<std::uint8_t>(Source::kEnvironment)
+                   ? static_cast<Source>(meta.source)
+                   : Source::kNone;
+  out.type = meta.type;
+  out.hidden = (meta.flags & kRecordFlagHidden) != 0;
+  return out;
+}
+
+void AppendEventJsonWithId(std::uint64_t id, std::string_view body, std::string* out) {
+  out->append("{\"id\":");
+  out->append(std::to_string(id));
+  // body is "{}" or "{...}": keep everything after its opening brace.
+  std::string_view rest = body.empty() ? std::string_view("}") : body.substr(1);
+  if (rest != "}") out->push_back(',');
+  out->append(rest);
+}
+
+std::string EventJsonWithId(std::uint64_t id, std::string_view body) {
+  std::string out;
+  out.reserve(body.size() + 24);
+  AppendEventJsonWithId(id, body, &out);
+  return out;
+}
+
+}  // namespace evbus

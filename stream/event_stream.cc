@@ -1,0 +1,294 @@
+#include "stream/event_stream.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <utility>
+
+#include "shm/event_publish.h"
+#include "shm/wait.h"
+#include "stream/metrics_reader.h"
+
+namespace evbus {
+
+EventStream::EventStream(std::string session_id, EventStreamOptions options, StreamPaths paths)
+    : session_id_(std::move(session_id)), options_(std::move(options)), paths_(std::move(paths)) {}
+
+EventStream::~EventStream() { (void)Close(); }
+
+Result<std::unique_ptr<EventStream>> EventStream::Open(std::string_view session_id,
+                                                       const EventStreamOptions& options) {
+  auto paths = ResolveStreamPaths(session_id, options);
+  if (!paths.ok()) return paths.status();
+  std::unique_ptr<EventStream> stream(
+      new EventStream(std::string(session_id), options, std::move(*paths)));
+  EVBUS_RETURN_IF_ERROR(OpenStreamSegment(session_id, options, stream->paths_, &stream->segment_));
+  shm::Segment* seg = stream->segment_.get();
+  (void)RemoveStaleStreamMetrics(session_id, options.user_id);
+  auto metrics = MetricsRegion::Create(session_id, options.user_id);
+  if (!metrics.ok()) return metrics.status();
+  stream->metrics_ = std::move(*metrics);
+  stream->metrics_path_ = stream->metrics_->path();
+  stream->secrets_ =
+      std::make_unique<SharedSecrets>(seg, SharedSecrets::PathFor(session_id, options.user_id));
+  HistoryOptions ho;
+  ho.store_root = stream->paths_.store_root;
+  ho.session_id = std::string(session_id);
+  ho.user_id = options.user_id;
+  ho.page_cache_pages = options.page_cache_pages;
+  ho.history_wait_ns = options.history_wait_ns;
+  stream->history_ = std::make_unique<StreamHistory>(seg, std::move(ho));
+  stream->producers_ = std::make_unique<ProducerPool>(seg);
+  EventStream* self = stream.get();
+  stream->dispatcher_ = std::make_unique<Dispatcher>(
+      seg, options.wait_strategy, [self](const std::string& line) { self->Log(line); },
+      stream->metrics_->stream());
+  return stream;
+}
+
+bool EventStream::SessionExists(std::string_view session_id, std::string_view store_root,
+                                std::string_view user_id) {
+  auto dir = persist::ConversationDir(store_root, session_id, user_id);
+  if (!dir.ok()) return false;
+  struct stat st {};
+  return ::stat(dir->c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+void EventStream::Log(const std::string& line) const {
+  if (options_.log) {
+    options_.log(line);
+  } else {
+    std::fprintf(stderr, "evbus[%s]: %s\n", session_id_.c_str(), line.c_str());
+  }
+}
+
+Result<std::int64_t> EventStream::AddEvent(Event* event, Source source) {
+  if (event->id != Event::kInvalidId) {
+    return Status::InvalidArgument(
+        "Event already has an ID:" + std::to_string(event->id) +
+        ". It was probably added back to the EventStream from inside a handler, triggering a "
+        "loop. Add a copy with the id unset instead");
+  }
+  if (Status st = CheckOpen(); !st.ok()) return st;
+  auto lease = producers_->Acquire();
+  if (!lease.ok()) return lease.status();
+  ProducerLease& l = **lease;
+  if (l.redactor == nullptr || secrets_->generation() != l.secrets_generation) {
+    auto redactor = secrets_->Current(&l.secrets_generation);
+    if (!redactor.ok()) {
+      producers_->Release(std::move(*lease));
+      return redactor.status();
+    }
+    l.redactor = std::move(*redactor);
+  }
+  PublishOptions po;
+  po.source = source;
+  po.timeout_ns = options_.backpressure_timeout_ns;
+  // Redacted while serialized: the caller's object stays unredacted, as in OpenHands.
+  auto id = PublishEventRedactingCopy(*l.producer, *l.redactor, po, event, &l.scratch);
+  if (id.ok()) {
+    ++l.added;
+    metrics_->stream()->events_added.fetch_add(1, std::memory_order_relaxed);
+  }
+  producers_->Release(std::move(*lease));
+  if (!id.ok()) return id.status();
+  return static_cast<std::int64_t>(*id);
+}
+
+Status EventStream::SetSecrets(const Redactor::SecretMap& secrets) {
+  if (Status st = CheckOpen(); !st.ok()) return st;
+  return secrets_->Set(secrets);
+}
+
+Status EventStream::UpdateSecrets(const Redactor::SecretMap& secrets) {
+  if (Status st = CheckOpen(); !st.ok()) return st;
+  return secrets_->Update(secrets);
+}
+
+Status EventStream::Subscribe(SubscriberId subscriber_id, EventCallback callback,
+                              std::string callback_id) {
+  return AddWorker(subscriber_id, std::move(callback), std::move(callback_id), kFromHead);
+}
+
+Status EventStream::SubscribeFrom(SubscriberId subscriber_id, EventCallback callback,
+                                  std::string callback_id, std::int64_t start_id) {
+  if (start_id < 0) return Status::InvalidArgument("start_id must be >= 0");
+  return AddWorker(subscriber_id, std::move(callback), std::move(callback_id),
+                   static_cast<std::uint64_t>(start_id));
+}
+
+Status EventStream::AddWorker(SubscriberId subscriber_id, EventCallback callback,
+                              std::string callback_id, std::uint64_t start_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (Status st = CheckOpen(); !st.ok()) return st;
+  if (start_id == kFromHead) start_id = history_->RingHead();
+  for (const auto& w : *dispatcher_->Workers()) {
+    if (w->subscriber_id() == subscriber_id && w->callback_id() == callback_id) {
+      return Status::AlreadyExists(
+          "Callback ID on subscriber " + std::string(SubscriberIdName(subscriber_id)) +
+          " already exists: " + callback_id + "; unsubscribe it first or use another callback id");
+    }
+  }
+  std::unique_ptr<shm::Subscriber> reader;
+  if (UsesDirectDispatch(options_)) {
+    shm::SubscriberOptions so;
+    so.name = "cb." + std::to_string(::getpid()) + "." + std::to_string(next_reader_++);
+    so.start = shm::StartAt::kAtId;
+    so.start_id = start_id;
+    so.wait = options_.wait_strategy;
+    if (Status s = shm::Subscriber::Attach(segment_.get(), so, &reader); !s.ok()) {
+      return Status::Busy("callback " + callback_id +
+                          " needs a ring reader of its own (direct dispatch): " + s.ToString() +
+                          "; unsubscribe a callback or use CallbackDispatch::kShared");
+    }
+  }
+  EventStream* self = this;
+  CallbackSlot slot = metrics_->Acquire(subscriber_id, callback_id);
+  auto worker = std::make_shared<CallbackWorker>(
+      subscriber_id, std::move(callback_id), std::move(callback), start_id, options_,
+      history_.get(), [self](const std::string& line) { self->Log(line); }, std::move(slot),
+      std::move(reader));
+  return dispatcher_->Add(std::move(worker), history_->RingHead());
+}
+
+void EventStream::Unsubscribe(SubscriberId subscriber_id, std::string_view callback_id) {
+  if (closed_.load(std::memory_order_acquire)) return;  // Close removed every callback
+  auto worker = dispatcher_->Remove(subscriber_id, callback_id);
+  if (worker == nullptr) {
+    Log("unsubscribe: no callback '" + std::string(callback_id) + "' for subscriber " +
+        std::string(SubscriberIdName(subscriber_id)) + "; nothing to do");
+    return;
+  }
+  // Finish what is queued (OpenHands waits for the callback's pending calls).
+  worker->RequestStop(0, shm::MonotonicNanos() + options_.close_timeout_ns);
+  if (worker->OnWorkerThread()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    retired_.push_back(std::move(worker));  // cannot join itself: Close does
+    return;
+  }
+  worker->Join();
+}
+
+Result<std::vector<persist::StoredEvent>> EventStream::SearchEventsJson(
+    const persist::SearchQuery& query) {
+  if (Status st = CheckOpen(); !st.ok()) return st;
+  return history_->Search(query);
+}
+
+Result<std::vector<Event>> EventStream::SearchEvents(const persist::SearchQuery& query) {
+  auto stored = SearchEventsJson(query);
+  if (!stored.ok()) return stored.status();
+  std::vector<Event> out;
+  out.reserve(stored->size());
+  for (const auto& ev : *stored) {
+    auto parsed = ParseEvent(ev.json);
+    if (!parsed.ok()) {
+      return Status::Corruption("event " + std::to_string(ev.meta.id) +
+                                " does not parse: " + parsed.status().message());
+    }
+    out.push_back(std::move(*parsed));
+  }
+  return out;
+}
+
+Result<Event> EventStream::GetEvent(std::int64_t id) {
+  if (Status st = CheckOpen(); !st.ok()) return st;
+  auto stored = history_->Get(id);
+  if (!stored.ok()) return stored.status();
+  return ParseEvent(stored->json);
+}
+
+std::int64_t EventStream::GetLatestEventId() {
+  return closed_.load(std::memory_order_acquire) ? -1 : history_->LatestId();
+}
+
+Result<Event> EventStream::GetLatestEvent() {
+  const std::int64_t latest = GetLatestEventId();
+  if (latest < 0) return Status::NotFound("stream '" + session_id_ + "' has no events yet");
+  return GetEvent(latest);
+}
+
+Result<std::vector<Event>> EventStream::GetMatchingEvents(const EventFilterSpec& spec,
+                                                          std::int64_t start_id, std::int64_t limit,
+                                                          bool reverse) {
+  if (limit < 1 || limit > 100) return Status::InvalidArgument("Limit must be between 1 and 100");
+  auto filter = EventFilter::Make(spec);
+  if (!filter.ok()) return filter.status();
+  persist::SearchQuery q;
+  q.start_id = start_id;
+  q.reverse = reverse;
+  q.filter = &*filter;
+  q.limit = limit;
+  return SearchEvents(q);
+}
+
+Status EventStream::Close() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_.exchange(true, std::memory_order_acq_rel)) return Status::OK();
+  }
+  if (dispatcher_ == nullptr) return Status::OK();  // Open failed half-way: nothing runs
+  producers_->Close();                              // no add_event in flight from here on
+  const std::uint64_t until = history_->RingHead();
+  const std::int64_t deadline = shm::MonotonicNanos() + options_.close_timeout_ns;
+  auto workers = dispatcher_->Workers();
+  dispatcher_->Stop(until, deadline);  // everything below `until` is offered (or the deadline)
+  for (const auto& w : *workers) w->RequestStop(until, deadline);
+  for (const auto& w : *workers) w->Join();
+  std::vector<std::shared_ptr<CallbackWorker>> retired;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    retired.swap(retired_);
+  }
+  for (const auto& w : retired) w->Join();
+  final_snapshot_ = std::make_unique<StreamSnapshot>(Snapshot());
+  retired.clear();
+  dispatcher_.reset();
+  metrics_->Unlink();
+  metrics_.reset();  // unmapped once the last worker's slot is gone
+  // producers_ stays: closed, it holds no Producer and refuses AddEvent calls
+  // that passed CheckOpen just before Close.
+  history_.reset();
+  secrets_.reset();
+  segment_.reset();  // unmaps and closes the descriptor
+  return Status::OK();
+}
+
+Status EventStream::CheckOpen() const {
+  if (!closed_.load(std::memory_order_acquire)) return Status::OK();
+  return Status::Unavailable("stream '" + session_id_ + "' is closed; open it again");
+}
+
+StreamSnapshot EventStream::Snapshot() const {
+  if (final_snapshot_ != nullptr) return *final_snapshot_;
+  StreamSnapshot s;
+  s.session_id = session_id_;
+  s.user_id = options_.user_id;
+  s.pid = ::getpid();
+  s.events_added = metrics_->stream()->events_added.load(std::memory_order_relaxed);
+  s.unpublished = metrics_->stream()->unpublished.load(std::memory_order_relaxed);
+  s.events_dispatched = dispatcher_->dispatched();
+  s.dispatch_gaps = dispatcher_->gaps();
+  for (const auto& w : *dispatcher_->Workers()) s.callbacks.push_back(w->Snapshot());
+  return s;
+}
+
+Status EventStream::WriteMetricsFile(const std::string& path) const {
+  const std::string json = SnapshotToJson(Snapshot());
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IOError("cannot create '" + tmp + "': " + std::strerror(errno));
+  const ssize_t n = ::write(fd, json.data(), json.size());
+  ::close(fd);
+  if (n != static_cast<ssize_t>(json.size()) || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    (void)::unlink(tmp.c_str());
+    return Status::IOError("cannot write metrics to '" + path + "': " + std::strerror(errno));
+  }
+  return Status::OK();
+}
+
+}  // namespace evbus

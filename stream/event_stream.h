@@ -1,0 +1,142 @@
+// EventStream: OpenHands' EventStream API (add_event, subscribe, secrets,
+// search_events, get_event, close, session_exists) over an evbus segment,
+// shared by every process of one conversation. docs/event_stream.md has
+// the design; DESIGN.md section 5 the contract.
+//
+//   OpenHands                          evbus::EventStream
+//   EventStream(sid, file_store, uid)  Open(sid, options)  (attach or create)
+//   add_event(event, source)           AddEvent(&event, source) -> id
+//   subscribe(sub_id, cb, cb_id)       Subscribe(sub_id, cb, cb_id)  [+ SubscribeFrom]
+//   unsubscribe(sub_id, cb_id)         Unsubscribe(sub_id, cb_id)
+//   set_secrets / update_secrets       SetSecrets / UpdateSecrets (every process)
+//   search_events(...)                 SearchEvents(query) / SearchEventsJson
+//   get_event / get_latest_event(_id)  GetEvent / GetLatestEvent / GetLatestEventId
+//   get_matching_events(...)           GetMatchingEvents(spec, start_id, limit, reverse)
+//   close()                            Close()
+//   session_exists(sid, store, uid)    SessionExists(sid, root, uid)
+//
+// Thread safety: every method may be called from any thread, concurrently,
+// including from inside a callback (a callback that unsubscribes itself is
+// joined at Close). Callbacks run on their own worker threads.
+// Invariants:
+//   1. Each callback sees events in id order, each once (callback_worker.h).
+//   2. No secret of the stream's current set reaches the segment or the store.
+//   3. After Close returns, no thread, Producer, Subscriber or mapping of
+//      this stream exists in this process.
+#ifndef EVBUS_STREAM_EVENT_STREAM_H_
+#define EVBUS_STREAM_EVENT_STREAM_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "core/event.h"
+#include "core/event_filter.h"
+#include "core/redactor.h"
+#include "persist/store.h"
+#include "stream/callback_worker.h"
+#include "stream/dispatcher.h"
+#include "stream/metrics_region.h"
+#include "stream/producer_pool.h"
+#include "stream/shared_secrets.h"
+#include "stream/stream_history.h"
+#include "stream/stream_metrics.h"
+#include "stream/stream_options.h"
+#include "stream/stream_segment.h"
+#include "stream/subscriber_id.h"
+
+namespace evbus {
+
+class EventStream {
+ public:
+  static Result<std::unique_ptr<EventStream>> Open(std::string_view session_id,
+                                                   const EventStreamOptions& options = {});
+  // OpenHands' session_exists: the conversation directory exists.
+  static bool SessionExists(std::string_view session_id, std::string_view store_root,
+                            std::string_view user_id = {});
+  ~EventStream();  // Close()
+  EventStream(const EventStream&) = delete;
+  EventStream& operator=(const EventStream&) = delete;
+
+  // Assigns id and timestamp, redacts with the stream's current secrets and
+  // publishes. *event gets its id, timestamp and source and stays unredacted
+  // (as in OpenHands); adding it again is InvalidArgument. BackPressured when
+  // a durable consumer lags past backpressure_timeout_ns; Unavailable after Close.
+  Result<std::int64_t> AddEvent(Event* event, Source source);
+
+  Status SetSecrets(const Redactor::SecretMap& secrets);     // replace, for every process
+  Status UpdateSecrets(const Redactor::SecretMap& secrets);  // merge, for every process
+
+  // Delivers every event added from now on. AlreadyExists for a duplicate
+  // (subscriber_id, callback_id), as OpenHands' ValueError.
+  Status Subscribe(SubscriberId subscriber_id, EventCallback callback, std::string callback_id);
+  // Delivers the stored and live history from `start_id` on, then live
+  // events, with no gap and no duplicate.
+  Status SubscribeFrom(SubscriberId subscriber_id, EventCallback callback, std::string callback_id,
+                       std::int64_t start_id);
+  // Waits for the callback's running invocation. Unknown pair: logged no-op.
+  void Unsubscribe(SubscriberId subscriber_id, std::string_view callback_id);
+
+  Result<std::vector<Event>> SearchEvents(const persist::SearchQuery& query);
+  Result<std::vector<persist::StoredEvent>> SearchEventsJson(const persist::SearchQuery& query);
+  Result<Event> GetEvent(std::int64_t id);
+  Result<Event> GetLatestEvent();   // NotFound when empty
+  std::int64_t GetLatestEventId();  // -1 when empty
+  // OpenHands' get_matching_events: InvalidArgument "Limit must be between 1
+  // and 100" unless 1 <= limit <= 100 (checked first, even on an empty stream).
+  Result<std::vector<Event>> GetMatchingEvents(const EventFilterSpec& filter,
+                                               std::int64_t start_id = 0, std::int64_t limit = 100,
+                                               bool reverse = false);
+
+  // Stops accepting events, lets pending deliveries finish within
+  // close_timeout_ns, joins every thread, unmaps. Idempotent. Afterwards
+  // every call fails with Unavailable (GetLatestEventId: -1). AddEvent and
+  // Subscribe may race with Close; queries, secrets calls and Unsubscribe
+  // must not.
+  Status Close();
+
+  // This instance's metrics, as the inspector reads them from its metrics
+  // file (ReadStreamMetrics, metrics_reader.h), which Close removes.
+  StreamSnapshot Snapshot() const;
+  const std::string& metrics_path() const { return metrics_path_; }
+  // Writes Snapshot() as JSON to `path` (temporary file + rename, 0600).
+  Status WriteMetricsFile(const std::string& path) const;
+
+  const std::string& session_id() const { return session_id_; }
+  const std::string& user_id() const { return options_.user_id; }
+  const StreamPaths& paths() const { return paths_; }
+  const shm::Segment& segment() const { return *segment_; }  // until Close
+
+ private:
+  EventStream(std::string session_id, EventStreamOptions options, StreamPaths paths);
+  Status AddWorker(SubscriberId subscriber_id, EventCallback callback, std::string callback_id,
+                   std::uint64_t start_id);
+  void Log(const std::string& line) const;
+  Status CheckOpen() const;
+  static constexpr std::uint64_t kFromHead = ~std::uint64_t{0};
+
+  const std::string session_id_;
+  EventStreamOptions options_;
+  StreamPaths paths_;
+  std::unique_ptr<shm::Segment> segment_;
+  std::shared_ptr<MetricsRegion> metrics_;  // this process's metrics file
+  std::string metrics_path_;
+  std::unique_ptr<SharedSecrets> secrets_;
+  std::unique_ptr<StreamHistory> history_;
+  std::unique_ptr<ProducerPool> producers_;
+  std::unique_ptr<Dispatcher> dispatcher_;
+  std::mutex mu_;                                         // guards retired_ and closed_ transitions
+  std::vector<std::shared_ptr<CallbackWorker>> retired_;  // unsubscribed from inside themselves
+  std::uint64_t next_reader_ = 0;                         // direct readers' names; mu_ held
+  std::atomic<bool> closed_{false};
+  std::unique_ptr<StreamSnapshot> final_snapshot_;  // set by Close
+};
+
+}  // namespace evbus
+
+#endif  // EVBUS_STREAM_EVENT_STREAM_H_

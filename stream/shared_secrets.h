@@ -1,0 +1,69 @@
+// SharedSecrets: one stream's secret set, shared by every producer of the
+// stream in every process, without a byte of it entering the segment.
+//
+// The set lives in an owner-only (0600) file on tmpfs, outside the segment:
+//   /dev/shm/evbus-secrets.<sid>  or  /dev/shm/evbus-secrets.<uid>:<sid>
+// holding a JSON object {"name": "value", ...}. Set (replace) and Update
+// (merge) take an flock on "<file>.lock", write a temporary file, rename it
+// over the set, then bump SegmentHeader::secrets_generation. A producer
+// compares that counter with the generation its Redactor was built from
+// (one acquire load per publish) and reloads the file when it moved.
+//
+// Thread safety: every method may be called from any thread.
+// Invariants:
+//   1. The generation is bumped only after the renamed file holds the new
+//      set, so whoever sees the new generation reads that set (or a newer).
+//   2. A Redactor handed out is never modified (readers share it freely).
+#ifndef EVBUS_STREAM_SHARED_SECRETS_H_
+#define EVBUS_STREAM_SHARED_SECRETS_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "core/redactor.h"
+#include "shm/segment.h"
+
+namespace evbus {
+
+class SharedSecrets {
+ public:
+  // The secrets file of a stream (no validation here).
+  static std::string PathFor(std::string_view session_id, std::string_view user_id);
+  // Deletes a stream's secrets file and its lock file; NotFound if absent.
+  static Status Remove(std::string_view session_id, std::string_view user_id);
+
+  // `segment` must be read-write and outlive this object.
+  SharedSecrets(shm::Segment* segment, std::string path);
+
+  Status Set(const Redactor::SecretMap& secrets);     // OpenHands' set_secrets
+  Status Update(const Redactor::SecretMap& secrets);  // OpenHands' update_secrets
+
+  // The segment's generation now (one acquire load; hot path).
+  std::uint64_t generation() const noexcept;
+  // A Redactor for the current set and the generation it was built for;
+  // rereads the file only when the generation moved since the last load.
+  Result<std::shared_ptr<const Redactor>> Current(std::uint64_t* generation);
+
+  const std::string& path() const { return path_; }
+
+ private:
+  Status Write(const Redactor::SecretMap& secrets, bool merge);
+
+  std::atomic<std::uint64_t>* generation_word_;
+  std::string path_;
+  std::mutex mu_;  // guards the two below
+  std::shared_ptr<const Redactor> current_;
+  std::uint64_t loaded_generation_ = ~std::uint64_t{0};
+};
+
+// Reads a secrets file: an absent file is an empty set.
+Result<Redactor::SecretMap> ReadSecretsFile(const std::string& path);
+
+}  // namespace evbus
+
+#endif  // EVBUS_STREAM_SHARED_SECRETS_H_

@@ -1,0 +1,103 @@
+// EventStreamOptions: every knob of EventStream::Open in one struct, each
+// with its default and what it means.
+#ifndef EVBUS_STREAM_STREAM_OPTIONS_H_
+#define EVBUS_STREAM_STREAM_OPTIONS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "shm/wait.h"
+
+namespace evbus {
+
+// What the dispatcher does when a callback's queue is full.
+enum class FullQueuePolicy : std::uint8_t {
+  // Lossless (default): the dispatcher does not wait; it notes the first id
+  // the callback missed, and the callback's worker, once its queue is
+  // drained, reads the missed range itself (ring, or store when overwritten)
+  // before taking from its queue again. Nothing lost, nothing duplicated.
+  kCatchUp,
+  // The event is not delivered to that callback; counted as dropped.
+  kDrop,
+};
+
+// How events reach the callbacks of one process.
+enum class CallbackDispatch : std::uint8_t {
+  // kDirect when wait_strategy spins, kShared when it blocks.
+  kAuto,
+  // One dispatcher thread reads the ring, parses each event once and
+  // try-enqueues it on every callback's bounded queue (callback_queue_size).
+  // Two hops (ring -> dispatcher -> worker); the cheapest with many callbacks.
+  kShared,
+  // Each callback's worker reads the ring itself with its own cursor (a
+  // non-durable subscriber slot "cb.<pid>.<n>", of the segment's 64) and
+  // parses what it reads: one hop, the lowest latency, and with spinning
+  // waits one spinning thread per callback instead of two. The ring is its
+  // queue: callback_queue_size bounds how far (in events) the callback may
+  // lag behind the ring head before full_queue_policy applies (kCatchUp:
+  // counted, nothing else changes, since the worker reads on from the ring
+  // or, once overwritten, the store; kDrop: the events beyond the bound are
+  // skipped and counted as dropped).
+  kDirect,
+};
+
+struct EventStreamOptions {
+  // OpenHands' user_id: "" = none. Selects the segment name
+  // (evbus.<user>:<sid>) and the store directory (users/<uid>/conversations/<sid>).
+  std::string user_id;
+  // The file-store root the store lives under (OpenHands' file_store root).
+  // "" = "$TMPDIR/evbus-store" (or /tmp/evbus-store).
+  std::string store_root;
+  // Create the segment (and the conversation directory) when missing;
+  // false: NotFound unless the segment or the store exists.
+  bool create_if_missing = true;
+  // Ring data bytes (power of two) and largest event JSON, used only when
+  // this Open creates the segment.
+  std::uint64_t capacity = 64u << 20;
+  std::uint32_t max_event_size = 1u << 20;
+  std::uint32_t index_slots = 1u << 16;  // power of two; ring keeps at most this many events
+  // How the dispatcher waits for events and workers wait for their queue
+  // (or, with direct dispatch, for the ring):
+  // kBusySpin / kSpinYield burn a core each for the lowest latency;
+  // kBlocking (default) spins briefly, then sleeps (futex / semaphore).
+  shm::WaitStrategy wait_strategy = shm::WaitStrategy::kBlocking;
+  // Capacity of each callback's queue (events), and what happens when full.
+  std::size_t callback_queue_size = 1024;
+  FullQueuePolicy full_queue_policy = FullQueuePolicy::kCatchUp;
+  // Shared dispatcher or one ring reader per callback; see CallbackDispatch.
+  CallbackDispatch callback_dispatch = CallbackDispatch::kAuto;
+  // add_event waits at most this long for a durable consumer (the persister)
+  // to make room, then fails with BackPressured naming it.
+  std::int64_t backpressure_timeout_ns = 1'000'000'000;
+  // close() lets pending deliveries finish for at most this long; what is
+  // still queued after it is discarded (and counted).
+  std::int64_t close_timeout_ns = 2'000'000'000;
+  // A catch-up read of ids the ring no longer holds waits this long for the
+  // persister to make them readable before reporting them lost.
+  std::int64_t history_wait_ns = 1'000'000'000;
+  // Store pages kept in the LRU page cache (search_events, get_event).
+  std::size_t page_cache_pages = 16;
+  // Where log lines go (callback failures, unknown unsubscribe, lost ids);
+  // unset: stderr.
+  std::function<void(const std::string&)> log;
+};
+
+// Whether `options` give each callback its own ring reader (kDirect, or
+// kAuto with a spinning wait strategy).
+inline bool UsesDirectDispatch(const EventStreamOptions& options) {
+  switch (options.callback_dispatch) {
+    case CallbackDispatch::kDirect:
+      return true;
+    case CallbackDispatch::kShared:
+      return false;
+    case CallbackDispatch::kAuto:
+      break;
+  }
+  return options.wait_strategy != shm::WaitStrategy::kBlocking;
+}
+
+}  // namespace evbus
+
+#endif  // EVBUS_STREAM_STREAM_OPTIONS_H_
