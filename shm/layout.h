@@ -33,7 +33,7 @@
 namespace evbus::shm {
 
 inline constexpr char kSegmentMagic[8] = {'E', 'V', 'B', 'U', 'S', 'S', 'E', 'G'};
-inline constexpr std::uint32_t kLayoutVersion = 1;
+inline constexpr std::uint32_t kLayoutVersion = 2;        // 2: RecordChecksum covers the id
 inline constexpr std::uint32_t kReadyValue = 0x59444552;  // "REDY"
 inline constexpr std::uint32_t kCacheLine = 64;
 inline constexpr std::uint32_t kRecordAlignment = 64;
@@ -162,7 +162,7 @@ struct alignas(64) IndexEntry {
   std::atomic<std::uint64_t> commit;  //  0 see CommittedValue/AbandonedValue
   std::uint64_t data_pos;             //  8 unwrapped byte position of the body
   std::uint32_t length;               // 16 body bytes
-  std::uint32_t crc32c;               // 20 of body, then the 24 bytes at 24
+  std::uint32_t crc32c;               // 20 see RecordChecksum
   std::int64_t timestamp_ns;          // 24
   std::int64_t cause;                 // 32 -1 = none
   std::uint16_t type;                 // 40
@@ -173,15 +173,24 @@ struct alignas(64) IndexEntry {
   char pad[16];                       // 48
 };
 
-// IndexEntry::crc32c: the CRC32C of the body, extended with the entry's 24
-// metadata bytes at offset 24 (timestamp .. reserved), so a late write by a
-// producer that was abandoned is caught whether it hit the body or the entry.
+// IndexEntry::crc32c covers everything a reader takes from the ring for a
+// record: the body, then the record's id (8 bytes, the id the reader is at;
+// not stored), the entry's data_pos and length (12 bytes at offset 8) and
+// its 24 metadata bytes at offset 24 (timestamp .. reserved). A late write
+// by a producer whose record was abandoned lands, if the ring moved on, in
+// the entry of a newer id with its own id, position and length, so it fails
+// the check (kCorrupt) instead of passing as the newer record.
+inline constexpr std::size_t kChecksummedPlaceOffset = 8;
+inline constexpr std::size_t kChecksummedPlaceBytes = 12;
 inline constexpr std::size_t kChecksummedMetaOffset = 24;
 inline constexpr std::size_t kChecksummedMetaBytes = 24;
-inline std::uint32_t RecordChecksum(const void* body, std::size_t length,
+inline std::uint32_t RecordChecksum(std::uint64_t id, const void* body, std::size_t length,
                                     const void* entry_bytes) noexcept {
-  const auto* meta = static_cast<const char*>(entry_bytes) + kChecksummedMetaOffset;
-  return crc32c::Extend(crc32c::Value(body, length), meta, kChecksummedMetaBytes);
+  const auto* entry = static_cast<const char*>(entry_bytes);
+  std::uint32_t crc = crc32c::Value(body, length);
+  crc = crc32c::Extend(crc, &id, sizeof(id));
+  crc = crc32c::Extend(crc, entry + kChecksummedPlaceOffset, kChecksummedPlaceBytes);
+  return crc32c::Extend(crc, entry + kChecksummedMetaOffset, kChecksummedMetaBytes);
 }
 
 // Region offsets for given sizes; creator and attach compute the same.
@@ -227,6 +236,8 @@ static_assert(sizeof(ProducerSlot) == 128 && offsetof(ProducerSlot, published) =
 static_assert(sizeof(SubscriberSlot) == 128 && offsetof(SubscriberSlot, delivered) == 64);
 static_assert(sizeof(IndexEntry) == 64 && offsetof(IndexEntry, timestamp_ns) == 24);
 static_assert(offsetof(IndexEntry, producer_slot) == 44);
+static_assert(offsetof(IndexEntry, length) + sizeof(std::uint32_t) ==
+              kChecksummedPlaceOffset + kChecksummedPlaceBytes);
 
 }  // namespace evbus::shm
 

@@ -44,7 +44,7 @@ PeekStatus PeekRecord(const Segment& segment, std::uint64_t id, Record* record,
   const std::uint64_t head = LoadHalfAcquire(&segment.claim()->next_id);
   const std::uint64_t tail = LoadHalfAcquire(&segment.claim()->tail);
   if (head > id + h.index_slots || tail > data_pos + capacity) return PeekStatus::kOverwritten;
-  if (!in_bounds || RecordChecksum(buffer->data(), length, entry_bytes) != crc) {
+  if (!in_bounds || RecordChecksum(id, buffer->data(), length, entry_bytes) != crc) {
     return PeekStatus::kCorrupt;
   }
   record->id = id;

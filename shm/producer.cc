@@ -185,7 +185,7 @@ void Producer::WriteRecord(std::uint64_t id, std::uint64_t pos, const RecordMeta
   e->flags = meta.flags;
   e->producer_slot = static_cast<std::uint16_t>(slot_index_);
   e->reserved = 0;
-  e->crc32c = RecordChecksum(body.data(), body.size(), e);
+  e->crc32c = RecordChecksum(id, body.data(), body.size(), e);
 }
 
 void Producer::PublishStats() noexcept {

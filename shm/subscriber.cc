@@ -96,7 +96,7 @@ ReadStatus Subscriber::ReadCommitted(const IndexEntry& entry, Record* record) no
   // Not lapped: the copy is exactly what the producer committed.
   char entry_bytes[sizeof(IndexEntry)];
   std::memcpy(entry_bytes + offsetof(IndexEntry, data_pos), &f, sizeof(f));
-  if (!in_bounds || RecordChecksum(buffer_.data(), f.length, entry_bytes) != f.crc32c) {
+  if (!in_bounds || RecordChecksum(id, buffer_.data(), f.length, entry_bytes) != f.crc32c) {
     record->id = id;
     record->body = {};
     ++corrupt_;
