@@ -117,7 +117,7 @@ Result<ImportStats> ImportOpenHandsDir(const std::string& conversation_dir,
                                      "' does not parse: " + event.status().message());
     }
     while ((*writer)->next_id() < id) {
-      s = (*writer)->AppendAbandoned((*writer)->next_id());
+      s = (*writer)->AppendAbandoned((*writer)->next_id(), MissingReason::kNotImported);
       if (!s.ok()) return s;
       ++stats.missing;
     }

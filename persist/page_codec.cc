@@ -55,6 +55,7 @@ void AppendRecord(const RecordMeta& meta, std::string_view body, std::string* ou
   EncodeFixed<std::uint16_t>(header + kRecordTypeOffset, meta.type);
   header[kRecordSourceOffset] = static_cast<char>(meta.source);
   header[kRecordFlagsOffset] = static_cast<char>(meta.flags);
+  EncodeFixed<std::uint32_t>(header + kRecordMissingOffset, meta.missing);
   const std::size_t start = out->size();
   const std::size_t padded = PaddedRecordSize(body.size());
   out->append(header, kRecordHeaderSize);
@@ -91,6 +92,7 @@ DecodedRecord DecodeVerifiedRecord(std::string_view bytes) noexcept {
   meta.type = DecodeFixed<std::uint16_t>(rec + kRecordTypeOffset);
   meta.source = static_cast<std::uint8_t>(rec[kRecordSourceOffset]);
   meta.flags = static_cast<std::uint8_t>(rec[kRecordFlagsOffset]);
+  meta.missing = DecodeFixed<std::uint32_t>(rec + kRecordMissingOffset);
   out.body = std::string_view(rec + kRecordHeaderSize, length);
   out.size = PaddedRecordSize(length);
   return out;

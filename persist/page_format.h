@@ -34,12 +34,15 @@
 //   +---------------------------------------------------------------+
 //   |                cause i64 (kNoCause = no cause)                |
 //   +---------------+-------+-------+-------------------------------+
-//   |   type u16    |src u8 |flag u8|        reserved u32 (0)       |
+//   |   type u16    |src u8 |flag u8|  missing u32 (0 on an event)  |
 //   +---------------+-------+-------+-------------------------------+
 //   |  body: the event's JSON text (empty when abandoned) ...       |
 //   |  ... zero padding to the next multiple of 8                   |
 //   +---------------------------------------------------------------+
 //   The crc covers everything after itself up to the padded end.
+//   missing, on an abandoned record: why its id has no event (bits 24..31,
+//   MissingReason) and the pid of the producer that abandoned it (bits
+//   0..23; 0 = not known). Pages written before it was recorded hold 0.
 //
 // Footer of a sealed page (ids in a page are dense: one offset per id)
 //
@@ -83,6 +86,7 @@ inline constexpr std::size_t kRecordCauseOffset = 24;
 inline constexpr std::size_t kRecordTypeOffset = 32;
 inline constexpr std::size_t kRecordSourceOffset = 34;
 inline constexpr std::size_t kRecordFlagsOffset = 35;
+inline constexpr std::size_t kRecordMissingOffset = 36;
 inline constexpr std::size_t kRecordAlignment = 8;
 inline constexpr std::int64_t kNoCause = -1;
 
@@ -123,6 +127,24 @@ inline constexpr std::string_view kPageFileSuffix = ".evp";
 inline constexpr std::string_view kSpareFileName = "SPARE";
 inline constexpr std::size_t kPageFileIdDigits = 20;
 
+// Why an abandoned record's id has no event (the top byte of `missing`).
+enum class MissingReason : std::uint8_t {
+  kUnknown = 0,      // not recorded (a page written before the reason was)
+  kAbandoned = 1,    // its producer died, or stalled past the abandon timeout,
+                     // between claiming the id and committing it
+  kOverwritten = 2,  // the ring overwrote it before the persister stored it
+  kCorrupt = 3,      // it failed its check in the ring
+  kNotImported = 4,  // an import found no event with that id
+};
+inline constexpr std::uint8_t kMaxMissingReason = 4;
+// Linux pids are below 2^22 (PID_MAX_LIMIT), so 24 bits hold any of them.
+inline constexpr std::uint32_t kMissingPidMask = 0x00FFFFFFu;
+constexpr std::uint32_t EncodeMissing(MissingReason reason, std::int32_t producer_pid) {
+  const auto pid = producer_pid > 0 ? static_cast<std::uint32_t>(producer_pid) : 0u;
+  return (std::uint32_t{static_cast<std::uint8_t>(reason)} << 24) |
+         (pid <= kMissingPidMask ? pid : 0u);
+}
+
 // The fixed fields of one record, decoded (see the record diagram above).
 struct RecordMeta {
   std::uint64_t id = 0;
@@ -131,9 +153,17 @@ struct RecordMeta {
   std::uint16_t type = 0xFFFF;  // EventTypeId; 0xFFFF for an abandoned id
   std::uint8_t source = 0;      // evbus::Source
   std::uint8_t flags = 0;
+  std::uint32_t missing = 0;  // abandoned records: EncodeMissing(reason, pid); else 0
 
   bool hidden() const { return (flags & kFlagHidden) != 0; }
   bool abandoned() const { return (flags & kFlagAbandoned) != 0; }
+  // Of an abandoned record; kUnknown for a value this build does not know.
+  MissingReason missing_reason() const {
+    const auto reason = static_cast<std::uint8_t>(missing >> 24);
+    return reason <= kMaxMissingReason ? static_cast<MissingReason>(reason)
+                                       : MissingReason::kUnknown;
+  }
+  std::int32_t producer_pid() const { return static_cast<std::int32_t>(missing & kMissingPidMask); }
   bool has_timestamp() const { return (flags & kFlagHasTimestamp) != 0; }
 };
 

@@ -4,8 +4,10 @@
 #include <chrono>
 #include <thread>
 
+#include "persist/missing_record.h"
 #include "persist/record_convert.h"
 #include "persist/store_paths.h"
+#include "shm/atomic128.h"
 #include "shm/event_record.h"
 #include "shm/wait.h"
 
@@ -71,12 +73,13 @@ Status Persister::AdvanceGate() {
   return Status::OK();
 }
 
-Status Persister::AppendWithRetry(std::uint64_t id, bool abandoned, const shm::Record* record) {
+Status Persister::AppendWithRetry(std::uint64_t id, const shm::Record* record, MissingReason reason,
+                                  std::int32_t producer_pid) {
   for (int attempt = 0;; ++attempt) {
     Status s;
     if (writer_->next_id() == id) {
-      s = abandoned ? writer_->AppendAbandoned(id)
-                    : writer_->Append(RecordMetaFromRing(id, record->meta), scratch_);
+      s = record == nullptr ? writer_->AppendAbandoned(id, reason, producer_pid)
+                            : writer_->Append(RecordMetaFromRing(id, record->meta), scratch_);
     } else {
       s = writer_->Sync();  // the record is buffered; a write or sync failed
     }
@@ -92,25 +95,61 @@ Status Persister::AppendWithRetry(std::uint64_t id, bool abandoned, const shm::R
 Status Persister::StoreRecord(const shm::Record& record) {
   scratch_.clear();
   AppendEventJsonWithId(record.id, record.body, &scratch_);
-  Status s = AppendWithRetry(record.id, false, &record);
+  Status s = AppendWithRetry(record.id, &record);
   if (s.ok()) ++stats_.persisted;
   return s;
 }
 
-Status Persister::StoreMissing(std::uint64_t first, std::uint64_t last, std::string_view why) {
+Status Persister::StoreMissing(std::uint64_t first, std::uint64_t last, MissingReason reason,
+                               std::string_view why) {
   if (options_.log) {
     options_.log("evbus persist: ids " + std::to_string(first) + ".." + std::to_string(last) +
                  " are recorded as missing: " + std::string(why));
   }
   for (std::uint64_t id = std::max(first, writer_->next_id()); id <= last; ++id) {
-    EVBUS_RETURN_IF_ERROR(AppendWithRetry(id, true, nullptr));
+    EVBUS_RETURN_IF_ERROR(AppendWithRetry(id, nullptr, reason));
     ++stats_.abandoned;
   }
   return Status::OK();
 }
 
+Status Persister::StoreAbandoned(const shm::Record& record) {
+  const std::int32_t pid = record.abandoned_by_pid;
+  EVBUS_RETURN_IF_ERROR(AppendWithRetry(record.id, nullptr, MissingReason::kAbandoned, pid));
+  ++stats_.abandoned;
+  AbandonedRun& run = abandoned_run_;
+  if (run.open && run.last + 1 == record.id && run.producer_pid == pid) {
+    run.last = record.id;
+    return Status::OK();
+  }
+  LogAbandonedRun();
+  run = AbandonedRun{true, record.id, record.id, pid};
+  return Status::OK();
+}
+
+// True while the reader waits for a claimed record to be committed or
+// abandoned (at most the abandon timeout): a run of abandoned ids may go on.
+bool Persister::ReaderStalled() const {
+  return shm::LoadHalfAcquire(&segment_->claim()->next_id) > reader_->next_id();
+}
+
+void Persister::LogAbandonedRun() {
+  AbandonedRun& run = abandoned_run_;
+  if (!run.open) return;
+  run.open = false;
+  if (!options_.log) return;
+  const std::string ids = run.first == run.last ? "id " + std::to_string(run.first) + " was "
+                                                : "ids " + std::to_string(run.first) + ".." +
+                                                      std::to_string(run.last) + " were ";
+  options_.log("evbus persist: " + ids + MissingCause(MissingReason::kAbandoned, run.producer_pid) +
+               "; recorded as missing");
+}
+
 Status Persister::Handle(shm::ReadStatus status, const shm::Record& record) {
   using shm::ReadStatus;
+  if (status != ReadStatus::kAbandoned && !(status == ReadStatus::kEmpty && ReaderStalled())) {
+    LogAbandonedRun();  // the reader moved past the run
+  }
   if (status == ReadStatus::kEmpty) {
     Status s = writer_->MaybeSync();
     if (s.ok()) s = AdvanceGate();
@@ -118,7 +157,7 @@ Status Persister::Handle(shm::ReadStatus status, const shm::Record& record) {
   }
   if (status == ReadStatus::kGap) {
     stats_.lost += record.gap_last - record.gap_first + 1;
-    return StoreMissing(record.gap_first, record.gap_last,
+    return StoreMissing(record.gap_first, record.gap_last, MissingReason::kOverwritten,
                         "the ring overwrote them before the persister stored them");
   }
   if (record.id < writer_->next_id()) {
@@ -126,17 +165,18 @@ Status Persister::Handle(shm::ReadStatus status, const shm::Record& record) {
     return Status::OK();
   }
   if (record.id > writer_->next_id()) {
-    Status s = StoreMissing(writer_->next_id(), record.id - 1, "the ring skipped them");
-    if (!s.ok()) return s;
+    LogAbandonedRun();
+    EVBUS_RETURN_IF_ERROR(StoreMissing(writer_->next_id(), record.id - 1, MissingReason::kUnknown,
+                                       "the ring skipped them"));
   }
   switch (status) {
     case ReadStatus::kRecord:
       return StoreRecord(record);
     case ReadStatus::kAbandoned:
-      ++stats_.abandoned;
-      return AppendWithRetry(record.id, true, nullptr);
+      return StoreAbandoned(record);
     case ReadStatus::kCorrupt:
-      return StoreMissing(record.id, record.id, "the record failed its CRC in the ring");
+      return StoreMissing(record.id, record.id, MissingReason::kCorrupt,
+                          "the record failed its check in the ring");
     default:
       return Status::OK();
   }
@@ -163,6 +203,7 @@ Status Persister::Run() {
 }
 
 Status Persister::Close() {
+  LogAbandonedRun();
   if (!writer_) return Status::OK();
   Status s = writer_->Close();  // syncs: everything read becomes durable
   if (s.ok() && gate_) s = AdvanceGate();

@@ -45,9 +45,11 @@ struct PersisterOptions {
   std::string session_id;  // the stream
   std::string user_id;     // optional
   std::string subscriber_name = "persister";
-  StoreWriterOptions writer;                    // fsync policy, page bounds, reporter
-  std::int64_t poll_timeout_ns = 2'000'000;     // wait for records at most this long per read
-  std::function<void(const std::string&)> log;  // notices for a person (missing ids, retries)
+  StoreWriterOptions writer;                 // fsync policy, page bounds, reporter
+  std::int64_t poll_timeout_ns = 2'000'000;  // wait for records at most this long per read
+  // Notices for a person: missing ids (abandoned ones with the producer's
+  // pid, one line per run of consecutive ids), retries.
+  std::function<void(const std::string&)> log;
 };
 
 struct PersisterStats {
@@ -81,8 +83,16 @@ class Persister {
   Status AdvanceGate();
   Status Handle(shm::ReadStatus status, const shm::Record& record);
   Status StoreRecord(const shm::Record& record);
-  Status StoreMissing(std::uint64_t first, std::uint64_t last, std::string_view why);
-  Status AppendWithRetry(std::uint64_t id, bool abandoned, const shm::Record* record);
+  Status StoreMissing(std::uint64_t first, std::uint64_t last, MissingReason reason,
+                      std::string_view why);
+  Status StoreAbandoned(const shm::Record& record);
+  // Appends `record` as event `id`, or with record == nullptr `id` as
+  // missing for `reason`; retries a full disk.
+  Status AppendWithRetry(std::uint64_t id, const shm::Record* record,
+                         MissingReason reason = MissingReason::kUnknown,
+                         std::int32_t producer_pid = 0);
+  void LogAbandonedRun();
+  bool ReaderStalled() const;
 
   PersisterOptions options_;
   std::unique_ptr<StoreWriter> writer_;
@@ -91,6 +101,14 @@ class Persister {
   std::unique_ptr<shm::Subscriber> gate_;
   std::string scratch_;
   PersisterStats stats_;
+  // Abandoned ids stored but not logged yet: consecutive ones of one producer
+  // make one line, written when the reader moves past them.
+  struct AbandonedRun {
+    bool open = false;
+    std::uint64_t first = 0, last = 0;
+    std::int32_t producer_pid = 0;
+  };
+  AbandonedRun abandoned_run_;
   std::atomic<bool> stop_{false};
 };
 

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "persist/missing_record.h"
 #include "persist/page_codec.h"
 #include "persist/store.h"
 
@@ -124,11 +125,7 @@ Result<StoredEvent> Store::GetEventJson(std::int64_t id) const {
                             page->path + "' is damaged (see the corruption report)");
   }
   const DecodedRecord rec = RecordAt(page->bytes, offset);
-  if (rec.meta.abandoned()) {
-    return Status::NotFound("event " + std::to_string(id) +
-                            " is missing: it was abandoned by a dead producer before it was "
-                            "committed");
-  }
+  if (rec.meta.abandoned()) return Status::NotFound(DescribeMissingEvent(uid, rec.meta));
   return StoredEvent{MetaOf(rec.meta), CauseOf(rec.meta), std::string(rec.body)};
 }
 

@@ -268,11 +268,13 @@ Status StoreWriter::Append(const RecordMeta& meta, std::string_view body) {
   return Status::OK();
 }
 
-Status StoreWriter::AppendAbandoned(std::uint64_t id) {
+Status StoreWriter::AppendAbandoned(std::uint64_t id, MissingReason reason,
+                                    std::int32_t producer_pid) {
   RecordMeta meta;
   meta.id = id;
   meta.type = 0xFFFF;
   meta.flags = kFlagAbandoned;
+  meta.missing = EncodeMissing(reason, producer_pid);
   return Append(meta, {});
 }
 

@@ -90,8 +90,10 @@ class StoreWriter {
 
   // Appends one event; meta.id must be next_id(). Syncs when the policy says.
   Status Append(const RecordMeta& meta, std::string_view body);
-  // Records `id` (== next_id()) as abandoned: missing, with an empty body.
-  Status AppendAbandoned(std::uint64_t id);
+  // Records `id` (== next_id()) as abandoned: missing, with an empty body,
+  // and why (with the pid of the producer that abandoned it, 0 if unknown).
+  Status AppendAbandoned(std::uint64_t id, MissingReason reason = MissingReason::kUnknown,
+                         std::int32_t producer_pid = 0);
   // Group commit: syncs if unsynced records are older than the interval; and
   // writes a lagging CHECKPOINT once checkpoint_interval has passed. Call it
   // when the input runs dry, or periodically.

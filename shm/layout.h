@@ -48,6 +48,19 @@ inline constexpr std::uint64_t kAbandonedBit = std::uint64_t{1} << 63;
 inline constexpr std::uint64_t CommittedValue(std::uint64_t id) { return id + 1; }
 inline constexpr std::uint64_t AbandonedValue(std::uint64_t id) { return kAbandonedBit | (id + 1); }
 
+// IndexEntry::claimant: who claimed the entry's id, so that a reader that
+// finds the id abandoned can say by whom. The low 32 bits of id + 1 tag the
+// pid, so a value left by another lap of the entry (or a stale producer's
+// late store) is not taken for this id's (ids 2^32 apart share a tag).
+inline constexpr std::uint64_t ClaimantValue(std::uint64_t id, std::int32_t pid) {
+  return ((id + 1) << 32) | static_cast<std::uint32_t>(pid);
+}
+// The pid in `value` if it was stored for `id`, else 0 (not known).
+inline constexpr std::int32_t ClaimantPid(std::uint64_t value, std::uint64_t id) {
+  return (value >> 32) == ((id + 1) & 0xFFFFFFFFu) ? static_cast<std::int32_t>(value & 0xFFFFFFFFu)
+                                                   : 0;
+}
+
 // ProducerSlot::state: IDLE | CLAIMING | CLAIMED with the claimed id.
 inline constexpr std::uint64_t kStateIdle = 0;
 inline constexpr std::uint64_t kStateClaiming = std::uint64_t{1} << 62;
@@ -156,21 +169,24 @@ struct alignas(64) SubscriberSlot {
   char pad[24];
 };
 
-// One per record id. Everything but `commit` is written by the claiming
-// producer before it commits, and read by subscribers seqlock-style.
+// One per record id. Everything but `commit` and `claimant` is written by the
+// claiming producer before it commits, and read by subscribers seqlock-style.
+// `claimant` is stored by the claiming producer right after its claim, and
+// by a reader that abandons the id when that store is missing.
 struct alignas(64) IndexEntry {
-  std::atomic<std::uint64_t> commit;  //  0 see CommittedValue/AbandonedValue
-  std::uint64_t data_pos;             //  8 unwrapped byte position of the body
-  std::uint32_t length;               // 16 body bytes
-  std::uint32_t crc32c;               // 20 see RecordChecksum
-  std::int64_t timestamp_ns;          // 24
-  std::int64_t cause;                 // 32 -1 = none
-  std::uint16_t type;                 // 40
-  std::uint8_t source;                // 42
-  std::uint8_t flags;                 // 43 bit 0 hidden
-  std::uint16_t producer_slot;        // 44
-  std::uint16_t reserved;             // 46
-  char pad[16];                       // 48
+  std::atomic<std::uint64_t> commit;    //  0 see CommittedValue/AbandonedValue
+  std::uint64_t data_pos;               //  8 unwrapped byte position of the body
+  std::uint32_t length;                 // 16 body bytes
+  std::uint32_t crc32c;                 // 20 see RecordChecksum
+  std::int64_t timestamp_ns;            // 24
+  std::int64_t cause;                   // 32 -1 = none
+  std::uint16_t type;                   // 40
+  std::uint8_t source;                  // 42
+  std::uint8_t flags;                   // 43 bit 0 hidden
+  std::uint16_t producer_slot;          // 44
+  std::uint16_t reserved;               // 46
+  std::atomic<std::uint64_t> claimant;  // 48 ClaimantValue(id, pid)
+  char pad[8];                          // 56
 };
 
 // IndexEntry::crc32c covers everything a reader takes from the ring for a
@@ -235,7 +251,7 @@ static_assert(sizeof(WaitWord) == 64 && offsetof(WaitWord, wake_calls) == 16);
 static_assert(sizeof(ProducerSlot) == 128 && offsetof(ProducerSlot, published) == 64);
 static_assert(sizeof(SubscriberSlot) == 128 && offsetof(SubscriberSlot, delivered) == 64);
 static_assert(sizeof(IndexEntry) == 64 && offsetof(IndexEntry, timestamp_ns) == 24);
-static_assert(offsetof(IndexEntry, producer_slot) == 44);
+static_assert(offsetof(IndexEntry, producer_slot) == 44 && offsetof(IndexEntry, claimant) == 48);
 static_assert(offsetof(IndexEntry, length) + sizeof(std::uint32_t) ==
               kChecksummedPlaceOffset + kChecksummedPlaceBytes);
 

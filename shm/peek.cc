@@ -2,11 +2,13 @@
 // claim word, verify the CRC. Writes nothing.
 #include "shm/peek.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 
 #include "shm/atomic128.h"
 #include "shm/fence.h"
+#include "shm/recovery.h"
 
 namespace evbus::shm {
 
@@ -17,7 +19,12 @@ PeekStatus PeekRecord(const Segment& segment, std::uint64_t id, Record* record,
   // SYNC POINT READ: entry.commit -- when it says CommittedValue(id), the
   // producer's body bytes and entry fields are visible to this thread.
   const std::uint64_t c = e->commit.load(std::memory_order_acquire);
-  if (c == AbandonedValue(id)) return PeekStatus::kAbandoned;
+  if (c == AbandonedValue(id)) {
+    record->id = id;
+    record->body = {};
+    record->abandoned_by_pid = AbandonedBy(segment, id);
+    return PeekStatus::kAbandoned;
+  }
   if (c != CommittedValue(id)) {
     return (c & ~kAbandonedBit) > id + 1 ? PeekStatus::kOverwritten : PeekStatus::kUncommitted;
   }
@@ -25,7 +32,7 @@ PeekStatus PeekRecord(const Segment& segment, std::uint64_t id, Record* record,
   // a racing overwrite is caught by the re-check below.
   char entry_bytes[sizeof(IndexEntry)];
   constexpr std::size_t kFieldsBegin = offsetof(IndexEntry, data_pos);
-  constexpr std::size_t kFieldsEnd = offsetof(IndexEntry, pad);
+  constexpr std::size_t kFieldsEnd = offsetof(IndexEntry, claimant);
   std::memcpy(entry_bytes + kFieldsBegin, reinterpret_cast<const char*>(e) + kFieldsBegin,
               kFieldsEnd - kFieldsBegin);
   std::uint64_t data_pos = 0;
@@ -56,6 +63,29 @@ PeekStatus PeekRecord(const Segment& segment, std::uint64_t id, Record* record,
   std::memcpy(&record->producer_slot, entry_bytes + offsetof(IndexEntry, producer_slot), 2);
   record->body = std::string_view(buffer->data(), length);
   return PeekStatus::kRecord;
+}
+
+std::vector<AbandonedRange> RecentAbandoned(const Segment& segment, std::size_t max_ranges) {
+  const SegmentHeader& h = segment.header();
+  const std::uint64_t head = LoadHalfAcquire(&segment.claim()->next_id);
+  std::uint64_t oldest = head > h.index_slots ? head - h.index_slots : 0;
+  oldest = std::max(oldest, h.first_id.load(std::memory_order_relaxed));
+  std::vector<AbandonedRange> out;
+  for (std::uint64_t id = head; id > oldest;) {
+    --id;
+    // SYNC POINT READ: entry.commit -- the abandon CAS published the claimant.
+    if (segment.index_entry(id)->commit.load(std::memory_order_acquire) != AbandonedValue(id)) {
+      continue;
+    }
+    const std::int32_t pid = AbandonedBy(segment, id);
+    if (!out.empty() && out.back().first == id + 1 && out.back().producer_pid == pid) {
+      out.back().first = id;
+      continue;
+    }
+    if (out.size() == max_ranges) break;
+    out.push_back(AbandonedRange{id, id, pid});
+  }
+  return out;
 }
 
 }  // namespace evbus::shm

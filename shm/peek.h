@@ -8,7 +8,8 @@
 // only if it is exactly what its producer committed.
 // Invariants:
 //   1. Nothing in the segment is written (no cursor, no abandon CAS).
-//   2. kRecord means: committed as `id`, not lapped after the copy, CRC ok.
+//   2. kRecord means: committed as `id`, not lapped after the copy, record
+//      check ok.
 #ifndef EVBUS_SHM_PEEK_H_
 #define EVBUS_SHM_PEEK_H_
 
@@ -29,8 +30,22 @@ enum class PeekStatus {
 };
 
 // `buffer` is resized to the body length. Reads `id` as the ring holds it now.
+// kAbandoned also sets record->id and record->abandoned_by_pid.
 PeekStatus PeekRecord(const Segment& segment, std::uint64_t id, Record* record,
                       std::vector<char>* buffer);
+
+// Ids abandoned by their producer, `first`..`last`, all by `producer_pid`
+// (0 = not known).
+struct AbandonedRange {
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+  std::int32_t producer_pid = 0;
+};
+
+// The abandoned ids among the newest index_slots ids the ring handed out,
+// newest first, runs of consecutive ids of one pid merged into one range; at
+// most `max_ranges` ranges. Writes nothing.
+std::vector<AbandonedRange> RecentAbandoned(const Segment& segment, std::size_t max_ranges);
 
 }  // namespace evbus::shm
 

@@ -55,6 +55,7 @@ Status Producer::Attach(Segment* segment, std::string_view name, std::unique_ptr
   p->segment_ = segment;
   p->slot_ = segment->producer_slot(p->slot_index_);
   p->name_ = std::string(name);
+  p->pid_ = static_cast<std::int32_t>(::getpid());
   p->capacity_ = h.data_capacity;
   p->index_slots_ = h.index_slots;
   p->max_record_size_ = h.max_record_size;
@@ -63,7 +64,7 @@ Status Producer::Attach(Segment* segment, std::string_view name, std::unique_ptr
   slot->state.store(kStateIdle, std::memory_order_relaxed);
   std::memset(slot->name, 0, kSlotNameCapacity);
   std::memcpy(slot->name, name.data(), name.size());
-  slot->owner_pid.store(static_cast<std::int32_t>(::getpid()), std::memory_order_relaxed);
+  slot->owner_pid.store(p->pid_, std::memory_order_relaxed);
   slot->start_ticks.store(ProcessStartTicks(::getpid()), std::memory_order_relaxed);
   slot->generation.fetch_add(1, std::memory_order_relaxed);
   slot->published.store(0, std::memory_order_relaxed);
@@ -145,7 +146,11 @@ PublishResult Producer::TryPublish(const RecordMeta& meta, std::string_view body
     if (Cas128(word, &cur, Pair64{x + 1, new_tail})) break;
   }
   const std::uint64_t x = cur.lo;
-  slot_->state.store(kStateClaimed | x, std::memory_order_relaxed);
+  // Who claimed x, for a reader that has to abandon it (layout.h, claimant).
+  entry->claimant.store(ClaimantValue(x, pid_), std::memory_order_relaxed);
+  // SYNC POINT WRITE: producer.state -- a recovery scan that acquires
+  // CLAIMED|x also sees the claimant stored above.
+  slot_->state.store(kStateClaimed | x, std::memory_order_release);
   // Seqlock writer side: the claim is ordered before the body/entry writes.
   ThreadFence(std::memory_order_release);
   if (testing::PauseHook hook = g_pause_hook.load(std::memory_order_relaxed)) hook(x);

@@ -75,6 +75,7 @@ class Producer {
   Segment* segment_ = nullptr;
   ProducerSlot* slot_ = nullptr;
   std::uint32_t slot_index_ = 0;
+  std::int32_t pid_ = 0;  // stored as each claim's claimant
   std::string name_;
   LivenessLock lock_;
   std::uint64_t capacity_ = 0;

@@ -32,6 +32,9 @@ struct Record {
   std::uint64_t gap_first = 0;
   std::uint64_t gap_last = 0;
   std::uint16_t producer_slot = 0;
+  // kAbandoned: the pid of the producer that claimed the id and never
+  // committed it (it died, or stalled past the abandon timeout); 0 = not known.
+  std::int32_t abandoned_by_pid = 0;
 };
 
 }  // namespace evbus::shm

@@ -17,11 +17,43 @@ bool LiveClaimantMayExist(const Segment& segment, std::uint64_t id) noexcept {
   return false;
 }
 
+std::int32_t ClaimedBy(const Segment& segment, std::uint64_t id) noexcept {
+  for (std::uint32_t i = 0; i < kProducerSlots; ++i) {
+    const ProducerSlot* slot = segment.producer_slot(i);
+    // SYNC POINT READ: producer.state -- CLAIMED|id makes its claimant visible.
+    if (slot->state.load(std::memory_order_acquire) == (kStateClaimed | id)) {
+      return slot->owner_pid.load(std::memory_order_relaxed);
+    }
+  }
+  return 0;
+}
+
+std::int32_t AbandonedBy(const Segment& segment, std::uint64_t id) noexcept {
+  return ClaimantPid(segment.index_entry(id)->claimant.load(std::memory_order_relaxed), id);
+}
+
+namespace {
+
+// Invariant 3: fills in the claimant from the producer table when the
+// producer died before storing it (the abandon CAS below publishes it).
+void RecordClaimant(const Segment& segment, IndexEntry* entry, std::uint64_t id) noexcept {
+  std::uint64_t seen = entry->claimant.load(std::memory_order_relaxed);
+  if (ClaimantPid(seen, id) != 0) return;
+  const std::int32_t pid = ClaimedBy(segment, id);
+  if (pid == 0) return;
+  // A CAS, not a store: a newer lap's producer may have claimed the entry meanwhile.
+  entry->claimant.compare_exchange_strong(seen, ClaimantValue(id, pid), std::memory_order_relaxed,
+                                          std::memory_order_relaxed);
+}
+
+}  // namespace
+
 bool TryAbandon(Segment* segment, std::uint64_t id, std::uint64_t stale,
                 std::int64_t waited_ns) noexcept {
   bool timed_out = waited_ns >= segment->header().abandon_timeout_ns;
   if (!timed_out && LiveClaimantMayExist(*segment, id)) return false;
   IndexEntry* entry = segment->index_entry(id);
+  RecordClaimant(*segment, entry, id);
   std::uint64_t expected = stale;
   // Competes with the producer's commit CAS from the same stale value: one wins.
   if (entry->commit.compare_exchange_strong(expected, AbandonedValue(id), std::memory_order_acq_rel,

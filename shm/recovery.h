@@ -11,6 +11,9 @@
 //   2. A record is abandoned early (before the timeout) only when no live
 //      producer slot could own it: none is CLAIMING or CLAIMED|id with its
 //      liveness lock held.
+//   3. Before the abandon CAS the entry's claimant names the id's producer
+//      whenever its claim store or its slot (still CLAIMED|id) tells it, so
+//      every reader that acquires the abandoned value can say by whom.
 #ifndef EVBUS_SHM_RECOVERY_H_
 #define EVBUS_SHM_RECOVERY_H_
 
@@ -25,6 +28,13 @@ inline constexpr std::int64_t kAbandonCheckIntervalNs = 5'000'000;
 
 // True if some producer whose process lives may still commit `id`.
 bool LiveClaimantMayExist(const Segment& segment, std::uint64_t id) noexcept;
+
+// The pid of the producer whose slot says CLAIMED|id, or 0.
+std::int32_t ClaimedBy(const Segment& segment, std::uint64_t id) noexcept;
+
+// The pid of the producer that claimed `id`, from its entry's claimant; 0 if
+// not known. Meaningful once the entry holds AbandonedValue(id) (acquire).
+std::int32_t AbandonedBy(const Segment& segment, std::uint64_t id) noexcept;
 
 // Marks `id` abandoned if its entry still holds `stale` and either no live
 // claimant exists or waited_ns >= the segment's abandon timeout. Returns true

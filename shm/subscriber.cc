@@ -31,7 +31,8 @@ struct EntryFields {
   std::uint16_t producer_slot;
   std::uint16_t reserved;
 };
-static_assert(sizeof(EntryFields) == offsetof(IndexEntry, pad) - offsetof(IndexEntry, data_pos));
+static_assert(sizeof(EntryFields) ==
+              offsetof(IndexEntry, claimant) - offsetof(IndexEntry, data_pos));
 
 // A copy that may race with a producer overwriting a lapped record. The race
 // is benign by construction: the claim-word re-check after the copy discards
@@ -119,6 +120,9 @@ ReadStatus Subscriber::ReadCommitted(const IndexEntry& entry, Record* record) no
 ReadStatus Subscriber::ReportAbandoned(Record* record) noexcept {
   record->id = next_id_;
   record->body = {};
+  // The entry holds AbandonedValue(id), acquired by the caller: the claimant
+  // stored before the abandon CAS is visible.
+  record->abandoned_by_pid = AbandonedBy(*segment_, next_id_);
   ++abandoned_;
   ++next_id_;
   PublishProgress(true);

@@ -344,7 +344,8 @@ TEST_F(StoreTest, AbandonedIdsReadAsMissing) {
   EXPECT_EQ(store->GetLatestEventId(), 2);
   auto missing = store->GetEvent(1);
   ASSERT_TRUE(missing.status().IsNotFound());
-  EXPECT_NE(missing.status().message().find("abandoned by a dead producer"), std::string::npos);
+  EXPECT_NE(missing.status().message().find("abandoned by its producer or lost"),
+            std::string::npos);
   EXPECT_EQ(Ids(*store, Q()), (V{0, 2}));
   EXPECT_EQ(Ids(*store, Q().limit(2)), (V{0, 2}));  // limit counts only yielded events
 }

@@ -87,6 +87,14 @@ TEST(LayoutTest, RecordChecksumAlwaysTellsApartTheIdsOfTwoLapsOfAnEntry) {
   }
 }
 
+TEST(LayoutTest, ClaimantNamesAPidOnlyForTheIdItWasStoredFor) {
+  EXPECT_EQ(4242, ClaimantPid(ClaimantValue(7, 4242), 7));
+  EXPECT_EQ(4242, ClaimantPid(ClaimantValue(0, 4242), 0));
+  EXPECT_EQ(0, ClaimantPid(0, 0)) << "a never written entry names nobody";
+  EXPECT_EQ(0, ClaimantPid(ClaimantValue(7, 4242), 7 + 64)) << "a value of an earlier lap";
+  EXPECT_EQ(0, ClaimantPid(ClaimantValue(7 + 64, 4242), 7)) << "a late store of a newer lap";
+}
+
 TEST(LayoutTest, SlotLockBytesDoNotOverlap) {
   EXPECT_LT(ProducerLockByte(kProducerSlots - 1), SubscriberLockByte(0));
 }
