@@ -1,4 +1,4 @@
-// Event sources and EventToJson. The writer itself (AppendEventJson) is in
+// Event sources, ValidateEvent and EventToJson. The writer itself (AppendEventJson) is in
 // core/event_json_writer.cc; ParseEvent lives in core/event_parse.cc.
 #include "core/event.h"
 
@@ -18,6 +18,25 @@ std::string_view SourceName(Source source) {
   return "";
 }
 
+Status ValidateEvent(const Event& event) { return ValidateEventFields(event.type, event.source); }
+
+Status ValidateEventFields(EventTypeId type, Source source) {
+  if (!IsValidEventType(type)) {
+    return Status::InvalidArgument(
+        "event type " + std::to_string(type) + " is not a registered event type (0.." +
+        std::to_string(AllEventTypes().size() - 1) +
+        "): set it from a tag with EventTypeFromTag, or build the event with ParseEvent "
+        "(see evbus help types)");
+  }
+  if (!IsValidSource(source)) {
+    return Status::InvalidArgument(
+        "event source " + std::to_string(static_cast<unsigned>(source)) +
+        " is not a Source: use Source::kAgent, kUser, kEnvironment or kNone, or ParseSource "
+        "(\"agent\", \"user\", \"environment\")");
+  }
+  return Status::OK();
+}
+
 Result<Source> ParseSource(std::string_view name) {
   for (Source s : {Source::kAgent, Source::kUser, Source::kEnvironment}) {
     if (name == SourceName(s)) return s;
@@ -32,8 +51,8 @@ std::string EventToJson(const Event& event) {
                          event.llm_metrics_json.size() + event.args_json.size() +
                          event.content.size() + event.extras_json.size();
   for (const auto& [key, json] : event.unknown_fields) estimate += key.size() + json.size() + 4;
-  out.reserve(estimate + estimate / 16);  // room for escapes
-  AppendEventJson(event, &out);
+  out.reserve(estimate + estimate / 16);                         // room for escapes
+  if (!AppendEventJson(event, &out).ok()) return std::string();  // nothing was appended
   return out;
 }
 

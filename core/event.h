@@ -24,7 +24,12 @@ namespace evbus {
 
 enum class Source : std::uint8_t { kNone = 0, kAgent = 1, kUser = 2, kEnvironment = 3 };
 
-// "agent" / "user" / "environment"; "" for kNone.
+// True for the four values of Source. A Source read from shared memory, a
+// page or cast from a caller's integer may hold any of 256.
+inline bool IsValidSource(Source source) {
+  return static_cast<std::uint8_t>(source) <= static_cast<std::uint8_t>(Source::kEnvironment);
+}
+// "agent" / "user" / "environment"; "" for kNone and for an invalid value.
 std::string_view SourceName(Source source);
 // Exact, case-sensitive, as OpenHands' EventSource(value). Unknown: InvalidArgument.
 Result<Source> ParseSource(std::string_view name);
@@ -54,6 +59,8 @@ struct Event {
   // (key, JSON text) so that nothing read is lost on the way out.
   std::vector<std::pair<std::string, std::string>> unknown_fields;
 
+  // Meaningful for a registered type only (ValidateEvent); an unregistered
+  // one gives "" (see GetEventType), never undefined behaviour.
   EventKind kind() const { return GetEventType(type).kind; }
   bool is_action() const { return kind() == EventKind::kAction; }
   std::string_view tag() const { return GetEventType(type).tag; }
@@ -78,10 +85,19 @@ struct Event {
 // UTF-8. Errors are InvalidArgument naming the field and the byte offset of
 // its value: "field \"args\" at offset 57: expected an object, got a string".
 //
-// AppendEventJson: `event.type` must be valid; id is written when >= 0.
+// ValidateEvent: OK when the event can be written: its type is registered
+// and its source is one of Source's values (ParseEvent gives only such
+// events). Otherwise InvalidArgument naming the value and what to use.
+//
+// AppendEventJson appends (no clear) the JSON of a valid event, id written
+// when >= 0; for an invalid one it appends nothing and returns what
+// ValidateEvent says. EventToJson gives "" (which is not JSON) for an
+// invalid event: a caller that takes events from outside checks them first.
 Result<Event> ParseEvent(std::string_view json);
+Status ValidateEvent(const Event& event);
+Status ValidateEventFields(EventTypeId type, Source source);  // the same checks
 std::string EventToJson(const Event& event);
-void AppendEventJson(const Event& event, std::string* out);  // appends, no clear
+Status AppendEventJson(const Event& event, std::string* out);
 
 }  // namespace evbus
 

@@ -7,7 +7,9 @@
 //   id, timestamp, source, message, cause, action|observation,
 //   tool_call_metadata, llm_metrics, args, timeout   (actions)
 //                                    content, extras, success (observations)
-// then the unknown top-level keys read by ParseEvent, in their order. Nested
+// then the unknown top-level keys read by ParseEvent, in their order. An
+// event whose type or source is not registered is refused (ValidateEvent)
+// before a byte is written: the type table is never indexed with it. Nested
 // parts (args, extras, ...) are copied as the JSON text they hold. Text goes
 // out in runs (core/json_append.h), never a character at a time.
 //
@@ -21,7 +23,6 @@
 // no \u escape and no secret holds a byte that a short escape (\n, \t,
 // \", ...) stands for: decoded, a secret then lies within one run of
 // unescaped bytes, which the raw text holds as it is.
-#include <cassert>
 #include <string>
 #include <string_view>
 
@@ -131,8 +132,8 @@ void WriteKindSpecificMembers(Writer& w, const Event& event) {
   }
 }
 
+// `event` passed ValidateEvent: its type and source are registered.
 void WriteEvent(const Event& event, const SecretMatcher* matcher, std::string* out) {
-  assert(IsValidEventType(event.type) && "AppendEventJson: event.type is not a registered type");
   Writer w(matcher, out);
   if (event.id >= 0) {
     w.LiteralKey("\"id\":");
@@ -171,10 +172,16 @@ void WriteEvent(const Event& event, const SecretMatcher* matcher, std::string* o
 
 }  // namespace
 
-void AppendEventJson(const Event& event, std::string* out) { WriteEvent(event, nullptr, out); }
+Status AppendEventJson(const Event& event, std::string* out) {
+  EVBUS_RETURN_IF_ERROR(ValidateEvent(event));
+  WriteEvent(event, nullptr, out);
+  return Status::OK();
+}
 
-void AppendRedactedEventJson(const Event& event, const Redactor& redactor, std::string* out) {
+Status AppendRedactedEventJson(const Event& event, const Redactor& redactor, std::string* out) {
+  EVBUS_RETURN_IF_ERROR(ValidateEvent(event));
   WriteEvent(event, redactor.empty() ? nullptr : &redactor.matcher(), out);
+  return Status::OK();
 }
 
 }  // namespace evbus

@@ -14,7 +14,6 @@
 #include "core/event_types.h"
 
 #include <array>
-#include <cassert>
 #include <string>
 
 namespace evbus {
@@ -97,8 +96,9 @@ std::string_view EventKindName(EventKind kind) {
 std::span<const EventTypeInfo> AllEventTypes() { return kEventTypes; }
 
 const EventTypeInfo& GetEventType(EventTypeId id) {
-  assert(id < kEventTypes.size() && "GetEventType: id is not a registered event type");
-  return kEventTypes[id];
+  // Checked in every build type: ids come from shared memory, pages and callers.
+  static constexpr EventTypeInfo kUnregistered = {kInvalidEventType, kA, "", ""};
+  return id < kEventTypes.size() ? kEventTypes[id] : kUnregistered;
 }
 
 bool IsValidEventType(EventTypeId id) { return id < kEventTypes.size(); }

@@ -36,7 +36,11 @@ std::string_view EventKindName(EventKind kind);
 // (they are stored in shared memory and on disk): the table is append-only,
 // see core/event_types.cc.
 std::span<const EventTypeInfo> AllEventTypes();
-const EventTypeInfo& GetEventType(EventTypeId id);  // id must be valid
+// The entry of `id`. Any id may be asked, whatever its origin (a record
+// header, a page, a caller): an unregistered one gives an entry with id
+// kInvalidEventType and an empty tag and class name (its kind means nothing),
+// never a read past the table. Test IsValidEventType first to tell.
+const EventTypeInfo& GetEventType(EventTypeId id);
 // True when `id` names a registered type (e.g. read from a record header).
 bool IsValidEventType(EventTypeId id);
 

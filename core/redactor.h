@@ -90,8 +90,9 @@ class Redactor {
 
 // Appends the JSON of `event` with every string redacted by `redactor`:
 // byte for byte Redactor::RedactEvent on a copy followed by AppendEventJson
-// (core/event_json_writer.cc).
-void AppendRedactedEventJson(const Event& event, const Redactor& redactor, std::string* out);
+// (core/event_json_writer.cc). An invalid event (ValidateEvent) appends
+// nothing and gets ValidateEvent's error.
+Status AppendRedactedEventJson(const Event& event, const Redactor& redactor, std::string* out);
 
 }  // namespace evbus
 

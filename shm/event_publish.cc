@@ -10,7 +10,8 @@ namespace evbus {
 
 namespace {
 
-Status CheckPublishable(const Event& event) {
+// Everything that could refuse the event, checked before it is changed.
+Status CheckPublishable(const Event& event, const PublishOptions& options) {
   if (event.id != Event::kInvalidId) {
     return Status::InvalidArgument(
         "event already has an id (" + std::to_string(event.id) +
@@ -20,7 +21,9 @@ Status CheckPublishable(const Event& event) {
   if (event.type == kInvalidEventType) {
     return Status::InvalidArgument("event has no action or observation type; set its type");
   }
-  return Status::OK();
+  // A registered type and source: the type table and the header never see another.
+  return ValidateEventFields(event.type,
+                             options.source != Source::kNone ? options.source : event.source);
 }
 
 void Stamp(const PublishOptions& options, Event* event) {
@@ -33,11 +36,11 @@ void Stamp(const PublishOptions& options, Event* event) {
 Result<std::uint64_t> PublishEvent(shm::Producer& producer, const Redactor& redactor,
                                    const PublishOptions& options, Event* event,
                                    std::string* scratch) {
-  if (Status st = CheckPublishable(*event); !st.ok()) return st;
+  EVBUS_RETURN_IF_ERROR(CheckPublishable(*event, options));
   Stamp(options, event);
   redactor.RedactEvent(event);
   scratch->clear();
-  AppendEventJson(*event, scratch);  // id is unset: the body carries no id
+  EVBUS_RETURN_IF_ERROR(AppendEventJson(*event, scratch));  // id unset: the body has no id
   std::uint64_t id = 0;
   EVBUS_RETURN_IF_ERROR(producer.Publish(RecordMetaFor(*event), *scratch, options.timeout_ns, &id));
   event->id = static_cast<std::int64_t>(id);
@@ -47,14 +50,14 @@ Result<std::uint64_t> PublishEvent(shm::Producer& producer, const Redactor& reda
 Result<std::uint64_t> PublishEventRedactingCopy(shm::Producer& producer, const Redactor& redactor,
                                                 const PublishOptions& options, Event* event,
                                                 std::string* scratch) {
-  if (Status st = CheckPublishable(*event); !st.ok()) return st;
+  EVBUS_RETURN_IF_ERROR(CheckPublishable(*event, options));
   const std::optional<std::int64_t> old_timestamp = event->timestamp_ns;
   const Source old_source = event->source;
   Stamp(options, event);
   scratch->clear();
-  AppendRedactedEventJson(*event, redactor, scratch);  // id is unset: the body carries no id
+  Status st = AppendRedactedEventJson(*event, redactor, scratch);  // id unset: no "id" key
   std::uint64_t id = 0;
-  Status st = producer.Publish(RecordMetaFor(*event), *scratch, options.timeout_ns, &id);
+  if (st.ok()) st = producer.Publish(RecordMetaFor(*event), *scratch, options.timeout_ns, &id);
   if (!st.ok()) {
     event->timestamp_ns = old_timestamp;
     event->source = old_source;

@@ -295,5 +295,22 @@ TEST(EventFilterTest, MetaFromEventCopiesEveryField) {
   EXPECT_EQ(EventMeta::FromEvent(Event()), EventMeta());
 }
 
+// A caller's Event with a type or source no OpenHands event has: the filter
+// answers (no match where the condition needs the type, and never a match
+// of the query, since such an event has no JSON) without an assert or a
+// read past the type table.
+TEST(EventFilterTest, EventWithAnUnregisteredTypeOrSourceNeverReachesTheWriter) {
+  Event event;
+  event.type = 977;
+  event.source = Source::kAgent;
+  EXPECT_FALSE(MakeFilter(EventFilterSpec().WithQuery("run")).MatchesEvent(event));
+  EXPECT_FALSE(MakeFilter(EventFilterSpec().WithIncludeTypes({"Action"})).MatchesEvent(event));
+  EXPECT_TRUE(MakeFilter(EventFilterSpec().WithExcludeTypes({"Action"})).MatchesEvent(event));
+  event.type = TypeOf("CmdRunAction");
+  event.source = static_cast<Source>(9);
+  EXPECT_FALSE(MakeFilter(EventFilterSpec().WithQuery("run")).MatchesEvent(event));
+  EXPECT_FALSE(MakeFilter(EventFilterSpec().WithSource("agent")).MatchesEvent(event));
+}
+
 }  // namespace
 }  // namespace evbus

@@ -209,7 +209,7 @@ TEST_F(EventJsonTest, WritesMinimalObservationLikeOpenHands) {
             R"("content":"","extras":{}})");
   // AppendEventJson appends without clearing.
   std::string out = "[";
-  AppendEventJson(e, &out);
+  ASSERT_TRUE(AppendEventJson(e, &out).ok());
   EXPECT_EQ(out, "[" + EventToJson(e));
 }
 

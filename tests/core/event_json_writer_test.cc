@@ -156,6 +156,51 @@ TEST_F(EventJsonWriterTest, WritesEdgeCaseEventsAsTheRapidjsonWriterDid) {
   EXPECT_EQ(EventToJson(*o), ReferenceEventJson(*o));
 }
 
+// A type or source that no OpenHands event has (a caller's mistake, or bytes
+// from shared memory or a page) gives no JSON, in every build type: never an
+// assert, never a read past the type table, never "source":"".
+TEST_F(EventJsonWriterTest, WritesNothingForAnUnregisteredTypeOrSource) {
+  auto parsed = ParseEvent(R"({"source":"agent","action":"run","args":{"command":"ls"}})");
+  ASSERT_TRUE(parsed.ok());
+  for (EventTypeId type : {EventTypeId{40}, EventTypeId{977}, kInvalidEventType}) {
+    Event bad_type = *parsed;
+    bad_type.type = type;
+    EXPECT_EQ(EventToJson(bad_type), "") << type;
+  }
+  for (int source : {4, 9, 255}) {
+    Event bad_source = *parsed;
+    bad_source.source = static_cast<Source>(static_cast<std::uint8_t>(source));
+    EXPECT_EQ(EventToJson(bad_source), "") << source;
+  }
+}
+
+TEST_F(EventJsonWriterTest, AppendRefusesAnUnregisteredTypeOrSourceSayingWhatToDo) {
+  auto parsed = ParseEvent(R"({"source":"agent","action":"run","args":{"command":"ls"}})");
+  ASSERT_TRUE(parsed.ok());
+  Redactor r;
+  ASSERT_TRUE(r.SetSecrets({{"a", "ls"}}).ok());
+  Event bad_type = *parsed;
+  bad_type.type = 977;
+  std::string out = "kept";
+  Status st = AppendEventJson(bad_type, &out);
+  EXPECT_TRUE(st.IsInvalidArgument());
+  EXPECT_NE(st.message().find("977"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("EventTypeFromTag"), std::string::npos) << st.message();
+  st = AppendRedactedEventJson(bad_type, r, &out);
+  EXPECT_TRUE(st.IsInvalidArgument());
+  Event bad_source = *parsed;
+  bad_source.source = static_cast<Source>(9);
+  st = AppendEventJson(bad_source, &out);
+  EXPECT_TRUE(st.IsInvalidArgument());
+  EXPECT_NE(st.message().find("source 9"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("ParseSource"), std::string::npos) << st.message();
+  EXPECT_TRUE(AppendRedactedEventJson(bad_source, r, &out).IsInvalidArgument());
+  EXPECT_EQ(out, "kept");  // nothing appended
+  EXPECT_TRUE(ValidateEvent(*parsed).ok());
+  EXPECT_TRUE(ValidateEvent(bad_type).IsInvalidArgument());
+  EXPECT_TRUE(ValidateEvent(bad_source).IsInvalidArgument());
+}
+
 TEST_F(EventJsonWriterTest, RedactsWhileWritingAsRedactEventThenWrite) {
   Redactor r;
   // Real substrings, escaped characters, ones in protected metadata.
@@ -175,7 +220,7 @@ TEST_F(EventJsonWriterTest, RedactsWhileWritingAsRedactEventThenWrite) {
     const std::size_t count = r.RedactEvent(&copy);
     changed += count > 0;
     std::string got;
-    AppendRedactedEventJson(e, r, &got);
+    ASSERT_TRUE(AppendRedactedEventJson(e, r, &got).ok());
     ASSERT_EQ(got, EventToJson(copy));
   }
   EXPECT_GT(changed, 20u) << "the secrets occur in the events";
@@ -186,7 +231,7 @@ TEST_F(EventJsonWriterTest, RedactsWhileWritingAsRedactEventThenWrite) {
   Event copy = malformed;
   r.RedactEvent(&copy);
   std::string got;
-  AppendRedactedEventJson(malformed, r, &got);
+  ASSERT_TRUE(AppendRedactedEventJson(malformed, r, &got).ok());
   EXPECT_EQ(got, EventToJson(copy));
   EXPECT_EQ(got.find("2048"), std::string::npos);
 }
@@ -204,7 +249,7 @@ TEST_F(EventJsonWriterTest, RedactsEscapedJsonFieldsWithSecretsFreeOfEscapeBytes
     Event copy = e;
     changed += r.RedactEvent(&copy) > 0;
     std::string got;
-    AppendRedactedEventJson(e, r, &got);
+    ASSERT_TRUE(AppendRedactedEventJson(e, r, &got).ok());
     ASSERT_EQ(got, EventToJson(copy));
   }
   EXPECT_GT(changed, 20u);
@@ -220,13 +265,13 @@ TEST_F(EventJsonWriterTest, RedactsEscapedJsonFieldsWithSecretsFreeOfEscapeBytes
     Event copy = e;
     r.RedactEvent(&copy);
     std::string got;
-    AppendRedactedEventJson(e, r, &got);
+    ASSERT_TRUE(AppendRedactedEventJson(e, r, &got).ok());
     EXPECT_EQ(got, EventToJson(copy)) << args;
   }
   Event e = *parsed;
   e.args_json = R"({"command":"\u0067ame over"})";
   std::string got;
-  AppendRedactedEventJson(e, r, &got);
+  ASSERT_TRUE(AppendRedactedEventJson(e, r, &got).ok());
   EXPECT_NE(got.find("<secret_hidden> over"), std::string::npos) << got;
 }
 

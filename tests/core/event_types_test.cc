@@ -6,6 +6,8 @@
 #include <string>
 #include <utility>
 
+#include "core/event.h"
+
 namespace evbus {
 namespace {
 
@@ -29,6 +31,23 @@ TEST(EventTypesTest, IdsAreDenseAndEqualTheirIndex) {
   EXPECT_FALSE(IsValidEventType(static_cast<EventTypeId>(all.size())));
   EXPECT_FALSE(IsValidEventType(kInvalidEventType));
   EXPECT_LE(all.size(), kMaxEventTypes);
+}
+
+// An id read from shared memory, a page or a caller may be anything: the
+// lookup answers for every value, in every build type, with an empty entry.
+TEST(EventTypesTest, AnUnregisteredIdGivesAnEmptyEntryInsteadOfReadingPastTheTable) {
+  const auto registered = static_cast<EventTypeId>(AllEventTypes().size());
+  for (EventTypeId id : {registered, EventTypeId{63}, EventTypeId{64}, EventTypeId{977},
+                         EventTypeId{0x7FFF}, kInvalidEventType}) {
+    const EventTypeInfo& info = GetEventType(id);
+    EXPECT_EQ(info.id, kInvalidEventType) << id;
+    EXPECT_TRUE(info.tag.empty()) << id;
+    EXPECT_TRUE(info.class_name.empty()) << id;
+  }
+  Event event;
+  event.type = 977;
+  EXPECT_TRUE(event.class_name().empty());
+  EXPECT_TRUE(event.tag().empty());
 }
 
 // Ids go into shared memory and on disk: these must never change.

@@ -95,5 +95,40 @@ TEST_F(EventPublishTest, NoSecretByteReachesSharedMemory) {
   EXPECT_NE(bytes.find("<secret_hidden>"), std::string_view::npos);
 }
 
+// A caller's Event with a type or source that no OpenHands event has is
+// refused with a clear error by both publish paths, before anything is
+// claimed: the ring stays empty and the event unchanged.
+TEST_F(EventPublishTest, RefusesAnUnregisteredTypeOrSourceBeforeClaimingAnId) {
+  const Event valid = Parse(R"({"action":"run","args":{"command":"ls"}})");
+  Event bad_type = valid;
+  bad_type.type = 977;
+  Event bad_source = valid;
+  bad_source.source = static_cast<Source>(9);
+  PublishOptions keep_source;  // kNone: the event's own source is published
+  Redactor redactor;
+  ASSERT_TRUE(redactor.SetSecrets({{"a", "ls"}}).ok());
+  for (const Event& bad : {bad_type, bad_source}) {
+    for (bool redacting_copy : {false, true}) {
+      Event event = bad;
+      auto id = redacting_copy ? PublishEventRedactingCopy(*producer_, redactor, keep_source,
+                                                           &event, &scratch_)
+                               : PublishEvent(*producer_, redactor, keep_source, &event, &scratch_);
+      ASSERT_FALSE(id.ok());
+      EXPECT_TRUE(id.status().IsInvalidArgument()) << id.status().ToString();
+      const std::string& msg = id.status().message();
+      EXPECT_TRUE(msg.find("type 977") != std::string::npos ||
+                  msg.find("source 9") != std::string::npos)
+          << msg;
+      EXPECT_EQ(event.id, Event::kInvalidId);
+      EXPECT_EQ(event.args_json, valid.args_json);  // not redacted: nothing was published
+    }
+  }
+  shm::Record rec;
+  EXPECT_EQ(subscriber_->TryRead(&rec), shm::ReadStatus::kEmpty);
+  std::uint64_t next = 99;
+  ASSERT_TRUE(producer_->Publish(shm::RecordMeta{}, "{}", 0, &next).ok());
+  EXPECT_EQ(next, 0u) << "no id was claimed by the refused events";
+}
+
 }  // namespace
 }  // namespace evbus
