@@ -47,8 +47,9 @@ struct ParsedPage {
   bool clean = true;            // nothing was reported
   std::uint64_t valid_end = 0;  // end of the last good record (records area only)
   // offsets[i] is the record of id first_id + i, or 0 when that id was lost
-  // to corruption (only with continue_past_corruption). The last entry is
-  // never 0.
+  // to corruption (only with continue_past_corruption). ParsePage never
+  // leaves the last entry 0; the store may zero any entry afterwards, for a
+  // record whose event fields it refuses (persist/record_convert.h).
   std::vector<std::uint32_t> offsets;
 
   std::uint64_t next_id() const { return first_id + offsets.size(); }

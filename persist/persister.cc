@@ -70,6 +70,7 @@ Status Persister::AdvanceGate() {
     // it), so a read never waits; kEmpty would mean an abandon in flight.
     if (gate_->TryRead(&record) == shm::ReadStatus::kEmpty) break;
   }
+  gate_->FlushProgress();  // it stopped at `durable`, maybe inside a cursor batch
   return Status::OK();
 }
 
@@ -93,6 +94,11 @@ Status Persister::AppendWithRetry(std::uint64_t id, const shm::Record* record, M
 }
 
 Status Persister::StoreRecord(const shm::Record& record) {
+  // A header no publisher writes (shm/event_record.h) is skipped like a
+  // record that failed its check: the id is stored as missing, with why.
+  if (const Result<EventMeta> meta = EventMetaFromRecord(record.id, record.meta); !meta.ok()) {
+    return StoreMissing(record.id, record.id, MissingReason::kCorrupt, meta.status().message());
+  }
   scratch_.clear();
   AppendEventJsonWithId(record.id, record.body, &scratch_);
   Status s = AppendWithRetry(record.id, &record);

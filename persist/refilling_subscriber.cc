@@ -120,7 +120,7 @@ RefillRead RefillingSubscriber::Read(StoredEvent* event, std::int64_t timeout_ns
       BeginRefill(rec.gap_first, rec.gap_last);
       return ReadRefill(event, first, last);
     case shm::ReadStatus::kRecord:
-      StoredEventFromRecord(rec, event);
+      if (!StoredEventFromRecord(rec, event).ok()) break;  // a header no event has: missing
       next_id_ = rec.id + 1;
       ++stats_.from_ring;
       *first = *last = static_cast<std::int64_t>(rec.id);

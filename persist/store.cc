@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "persist/page_codec.h"
+#include "persist/record_convert.h"
 #include "persist/store_recovery.h"
 
 namespace evbus::persist {
@@ -137,6 +138,7 @@ std::shared_ptr<const LoadedPage> Store::LoadPage(const PageFile& file, bool new
     *status = parsed.status();
     return nullptr;
   }
+  DropInvalidEventRecords(file.path, page->bytes, &*parsed, &reporter);
   page->parsed = std::move(*parsed);
   page->summary = PageSummary::Build(page->bytes, page->parsed);
   std::shared_ptr<const LoadedPage> shared = std::move(page);

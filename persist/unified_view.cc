@@ -17,11 +17,14 @@ constexpr std::int64_t kStorePollNs = 1'000'000;
 
 }  // namespace
 
-void StoredEventFromRecord(const shm::Record& rec, StoredEvent* out) {
-  out->meta = EventMetaFromRecord(rec.id, rec.meta);
+Status StoredEventFromRecord(const shm::Record& rec, StoredEvent* out) {
+  Result<EventMeta> meta = EventMetaFromRecord(rec.id, rec.meta);
+  if (!meta.ok()) return meta.status();
+  out->meta = *meta;
   out->cause = rec.meta.cause >= 0 ? std::optional<std::int64_t>(rec.meta.cause) : std::nullopt;
   out->json.clear();
   AppendEventJsonWithId(rec.id, rec.body, &out->json);
+  return Status::OK();
 }
 
 bool HasDurableSubscriber(const shm::Segment& segment) {
@@ -160,8 +163,8 @@ Status UnifiedView::FromRing(std::int64_t cursor, std::int64_t to, const Visitor
     }
     if (id > to) break;
     cursor = id + 1;
-    if (r != shm::ReadStatus::kRecord) continue;  // abandoned or corrupt: no event
-    StoredEventFromRecord(rec, &ev);
+    if (r != shm::ReadStatus::kRecord) continue;          // abandoned or corrupt: no event
+    if (!StoredEventFromRecord(rec, &ev).ok()) continue;  // a header no event has: as corrupt
     if (!visit(ev)) break;
   }
   *next = cursor;

@@ -97,8 +97,10 @@ class UnifiedView {
   std::unique_ptr<Store> store_;
 };
 
-// The StoredEvent of a ring record (its JSON with the id put first).
-void StoredEventFromRecord(const shm::Record& record, StoredEvent* out);
+// The StoredEvent of a ring record (its JSON with the id put first), or the
+// Corruption EventMetaFromRecord finds in its header (shm/event_record.h):
+// readers skip such a record as they skip one that failed its checksum.
+Status StoredEventFromRecord(const shm::Record& record, StoredEvent* out);
 
 // True when a durable subscriber (the persister's gate) is registered on
 // `segment`: ids the ring drops will reach the store.

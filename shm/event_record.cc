@@ -3,6 +3,23 @@
 #include <string>
 
 namespace evbus {
+namespace {
+
+// What is wrong with a header PublishEvent could not have written; "" when
+// nothing is (the common case allocates nothing).
+std::string InvalidField(const shm::RecordMeta& meta) {
+  if (!IsValidEventType(meta.type)) {
+    return "event type " + std::to_string(meta.type) + ", which no registered class has";
+  }
+  if (!IsValidSource(static_cast<Source>(meta.source))) {
+    return "source " + std::to_string(meta.source) + ", which is not a Source";
+  }
+  const auto unknown = static_cast<unsigned>(meta.flags & ~kKnownRecordFlags);
+  if (unknown != 0) return "unknown flag bits " + std::to_string(unknown) + " (only 1, hidden)";
+  return {};
+}
+
+}  // namespace
 
 shm::RecordMeta RecordMetaFor(const Event& event) noexcept {
   shm::RecordMeta meta;
@@ -14,13 +31,16 @@ shm::RecordMeta RecordMetaFor(const Event& event) noexcept {
   return meta;
 }
 
-EventMeta EventMetaFromRecord(std::uint64_t id, const shm::RecordMeta& meta) noexcept {
+Result<EventMeta> EventMetaFromRecord(std::uint64_t id, const shm::RecordMeta& meta) {
+  if (std::string why = InvalidField(meta); !why.empty()) {
+    return Status::Corruption("ring record " + std::to_string(id) + " has " + why +
+                              ": a broken or newer producer wrote it, or it was damaged under "
+                              "a valid checksum; it is skipped");
+  }
   EventMeta out;
   out.id = static_cast<std::int64_t>(id);
   if (meta.timestamp_ns != kNoTimestamp) out.timestamp_ns = meta.timestamp_ns;
-  out.source = meta.source <= static_cast<std::uint8_t>(Source::kEnvironment)
-                   ? static_cast<Source>(meta.source)
-                   : Source::kNone;
+  out.source = static_cast<Source>(meta.source);
   out.type = meta.type;
   out.hidden = (meta.flags & kRecordFlagHidden) != 0;
   return out;

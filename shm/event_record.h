@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/status.h"
 #include "core/event.h"
 #include "core/event_meta.h"
 #include "shm/record.h"
@@ -15,6 +16,7 @@
 namespace evbus {
 
 inline constexpr std::uint8_t kRecordFlagHidden = 1u << 0;
+inline constexpr std::uint8_t kKnownRecordFlags = kRecordFlagHidden;
 // An event without a timestamp (only possible for imported events): the
 // record's timestamp field holds this.
 inline constexpr std::int64_t kNoTimestamp = INT64_MIN;
@@ -22,8 +24,13 @@ inline constexpr std::int64_t kNoTimestamp = INT64_MIN;
 // The record metadata of `event` (its id is assigned by the ring).
 shm::RecordMeta RecordMetaFor(const Event& event) noexcept;
 
-// The event metadata of ring record `id`.
-EventMeta EventMetaFromRecord(std::uint64_t id, const shm::RecordMeta& meta) noexcept;
+// The event metadata of ring record `id`, checked: a registered type, one
+// of Source's values, no flag but kRecordFlagHidden. PublishEvent writes no
+// other, so anything else comes from a broken or newer producer or from
+// damage under a valid checksum: Corruption naming the id, the field and its
+// value. A reader skips such a record and reports it the way it reports one
+// that failed its checksum; nothing past this check indexes by the values.
+Result<EventMeta> EventMetaFromRecord(std::uint64_t id, const shm::RecordMeta& meta);
 
 // A ring record's body is the event's JSON without "id" (ids are assigned by
 // the claim, after the body is built): "{\"timestamp\":...}". These give the

@@ -20,9 +20,15 @@ namespace {
 volatile std::sig_atomic_t g_stop = 0;
 void OnSignal(int) { g_stop = 1; }
 
-// Prints one record if it passes the filter.
+// Prints one record if it passes the filter. A header no event has is
+// reported and skipped, as a record that failed its checksum is.
 void PrintRecord(const shm::Record& rec, const EventFilter& filter, std::string* json) {
-  if (!filter.MatchesMeta(EventMetaFromRecord(rec.id, rec.meta))) return;
+  Result<EventMeta> meta = EventMetaFromRecord(rec.id, rec.meta);
+  if (!meta.ok()) {
+    std::fprintf(stderr, "evbus tail: %s\n", meta.status().message().c_str());
+    return;
+  }
+  if (!filter.MatchesMeta(*meta)) return;
   json->clear();
   AppendEventJsonWithId(rec.id, rec.body, json);
   if (filter.needs_json() && !filter.MatchesJson(*json)) return;

@@ -90,7 +90,12 @@ int RunDemoRuntime(const StreamTarget& target, int ready_fd) {
   shm::Record rec;
   for (int answered = 0; answered < kDemoRunActions;) {
     role.Read(&rec);
-    if (GetEventType(rec.meta.type).class_name != "CmdRunAction") continue;
+    const Result<EventMeta> meta = EventMetaFromRecord(rec.id, rec.meta);
+    if (!meta.ok()) {
+      std::fprintf(stderr, "demo runtime: %s\n", meta.status().message().c_str());
+      continue;
+    }
+    if (GetEventType(meta->type).class_name != "CmdRunAction") continue;
     std::string output = answered % 10 == 0 ? "export GITHUB_TOKEN=" + std::string(kDemoSecret)
                                             : "total " + std::to_string(answered);
     Event obs = MustParse(
