@@ -7,6 +7,7 @@
 
 #include "core/timestamp.h"
 #include "shm/wait.h"
+#include "stream/stream_thread.h"
 
 namespace evbus {
 namespace {
@@ -36,6 +37,7 @@ CallbackWorker::CallbackWorker(SubscriberId subscriber_id, std::string callback_
       log_(std::move(log)),
       start_id_(start_id),
       direct_(reader != nullptr),
+      thread_factory_(options.thread_factory),
       queue_(queue_size_, kMaxExplicitProducers, kMaxImplicitProducers),
       handoff_(start_id),  // catch-up from the start id until the dispatcher switches it
       next_id_(start_id),
@@ -45,8 +47,9 @@ CallbackWorker::CallbackWorker(SubscriberId subscriber_id, std::string callback_
 
 CallbackWorker::~CallbackWorker() { Join(); }
 
-void CallbackWorker::Start() {
-  thread_ = std::thread([this] { Run(); });
+Status CallbackWorker::Start() noexcept {
+  return StartStreamThread(
+      thread_factory_, "callback " + callback_id_, [this] { Run(); }, &thread_);
 }
 
 void CallbackWorker::Join() {

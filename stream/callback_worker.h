@@ -41,6 +41,7 @@
 #include <string>
 #include <thread>
 
+#include "base/status.h"
 #include "core/event.h"
 #include "shm/subscriber.h"
 #include "stream/metrics_region.h"
@@ -68,7 +69,9 @@ class CallbackWorker {
   CallbackWorker(const CallbackWorker&) = delete;
   CallbackWorker& operator=(const CallbackWorker&) = delete;
 
-  void Start();
+  // Starts the thread (options.thread_factory); Busy when the system has no
+  // thread to give, and the worker stays unstarted (Join does nothing).
+  Status Start() noexcept;
 
   // Dispatcher-only, in id order: event `event->id` was committed.
   void Offer(const std::shared_ptr<const Event>& event) noexcept;
@@ -116,6 +119,7 @@ class CallbackWorker {
   const LogFunction log_;
   const std::uint64_t start_id_;
   const bool direct_;
+  const ThreadFactory thread_factory_;
 
   moodycamel::BlockingConcurrentQueue<Item> queue_;
   alignas(64) std::atomic<std::uint64_t> handoff_;

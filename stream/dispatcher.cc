@@ -8,6 +8,7 @@
 
 #include "shm/event_record.h"
 #include "shm/wait.h"
+#include "stream/stream_thread.h"
 
 namespace evbus {
 namespace {
@@ -16,10 +17,11 @@ constexpr std::int64_t kReadSliceNs = 20'000'000;  // re-check stop requests thi
 
 }  // namespace
 
-Dispatcher::Dispatcher(shm::Segment* segment, shm::WaitStrategy wait, LogFunction log,
+Dispatcher::Dispatcher(shm::Segment* segment, const EventStreamOptions& options, LogFunction log,
                        metrics_layout::StreamCounters* counters)
     : segment_(segment),
-      wait_(wait),
+      wait_(options.wait_strategy),
+      thread_factory_(options.thread_factory),
       log_(std::move(log)),
       workers_(std::make_shared<const WorkerList>()),
       counters_(counters) {}
@@ -36,20 +38,31 @@ Status Dispatcher::Add(std::shared_ptr<CallbackWorker> worker, std::uint64_t sta
   if (stop_.load(std::memory_order_relaxed)) {
     return Status::Unavailable("the stream is closed; open it again to subscribe");
   }
-  if (subscriber_ == nullptr && !worker->direct()) {
-    shm::SubscriberOptions so;
-    so.name = "dispatch." + std::to_string(::getpid());
-    so.start = shm::StartAt::kAtId;
-    so.start_id = start_id;
-    so.wait = wait_;
-    if (Status s = shm::Subscriber::Attach(segment_, so, &subscriber_); !s.ok()) return s;
-    thread_ = std::thread([this] { Run(); });
-  }
-  worker->Start();
+  if (!worker->direct()) EVBUS_RETURN_IF_ERROR(StartLocked(start_id));
+  // A worker that cannot start is not listed; the dispatcher thread, if it
+  // just started, runs on with the workers it has (maybe none), as after
+  // the last Unsubscribe.
+  EVBUS_RETURN_IF_ERROR(worker->Start());
   auto list = std::make_shared<WorkerList>(*workers_);
   list->push_back(std::move(worker));
   Publish(std::move(list));
   return Status::OK();
+}
+
+Status Dispatcher::StartLocked(std::uint64_t start_id) {
+  if (subscriber_ != nullptr) return Status::OK();  // running
+  shm::SubscriberOptions so;
+  so.name = "dispatch." + std::to_string(::getpid());
+  so.start = shm::StartAt::kAtId;
+  so.start_id = start_id;
+  so.wait = wait_;
+  EVBUS_RETURN_IF_ERROR(shm::Subscriber::Attach(segment_, so, &subscriber_));
+  // Run reads subscriber_: set before the thread starts, reset only after it
+  // is joined (Stop) or when it never started (here).
+  Status s = StartStreamThread(
+      thread_factory_, "the dispatcher", [this] { Run(); }, &thread_);
+  if (!s.ok()) subscriber_.reset();  // frees its slot in the segment
+  return s;
 }
 
 std::shared_ptr<CallbackWorker> Dispatcher::Remove(SubscriberId subscriber_id,

@@ -30,6 +30,7 @@
 #include "shm/subscriber.h"
 #include "stream/callback_worker.h"
 #include "stream/metrics_layout.h"
+#include "stream/stream_options.h"
 
 namespace evbus {
 
@@ -38,7 +39,7 @@ class Dispatcher {
   using WorkerList = std::vector<std::shared_ptr<CallbackWorker>>;
 
   // `counters` (the stream's, in its metrics file) must outlive this object.
-  Dispatcher(shm::Segment* segment, shm::WaitStrategy wait, LogFunction log,
+  Dispatcher(shm::Segment* segment, const EventStreamOptions& options, LogFunction log,
              metrics_layout::StreamCounters* counters);
   ~Dispatcher();  // Stop(0, now)
   Dispatcher(const Dispatcher&) = delete;
@@ -47,7 +48,8 @@ class Dispatcher {
   // Starts the thread (reading from `start_id`) if it is not running yet
   // and the worker is not direct (a direct worker reads the ring itself and
   // is only listed here; a stream's workers are all direct or all not, so
-  // the thread never offers to a direct one), then adds the (started) worker.
+  // the thread never offers to a direct one), then starts the worker and
+  // adds it. Busy (and the worker is not added) when a thread cannot start.
   Status Add(std::shared_ptr<CallbackWorker> worker, std::uint64_t start_id);
   // Removes and returns the worker, or null if there is none with that key.
   std::shared_ptr<CallbackWorker> Remove(SubscriberId subscriber_id, std::string_view callback_id);
@@ -63,10 +65,14 @@ class Dispatcher {
 
  private:
   void Run();
+  // Attaches the reader and starts the thread unless running; on failure
+  // neither remains.
+  Status StartLocked(std::uint64_t start_id);            // mu_ held
   void Publish(std::shared_ptr<const WorkerList> list);  // mu_ held
 
   shm::Segment* segment_;
   const shm::WaitStrategy wait_;
+  const ThreadFactory thread_factory_;
   LogFunction log_;
   mutable std::mutex mu_;  // guards workers_, subscriber_, thread_ start
   std::shared_ptr<const WorkerList> workers_;

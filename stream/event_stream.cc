@@ -45,7 +45,7 @@ Result<std::unique_ptr<EventStream>> EventStream::Open(std::string_view session_
   stream->producers_ = std::make_unique<ProducerPool>(seg);
   EventStream* self = stream.get();
   stream->dispatcher_ = std::make_unique<Dispatcher>(
-      seg, options.wait_strategy, [self](const std::string& line) { self->Log(line); },
+      seg, options, [self](const std::string& line) { self->Log(line); },
       stream->metrics_->stream());
   return stream;
 }
@@ -58,12 +58,20 @@ bool EventStream::SessionExists(std::string_view session_id, std::string_view st
   return ::stat(dir->c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-void EventStream::Log(const std::string& line) const {
+void EventStream::Log(const std::string& line) const noexcept {
+  // Called on the caller's thread and on worker and dispatcher threads,
+  // where an exception would end the process: a sink that throws is
+  // replaced by stderr for that line.
+  const char* note = "";
   if (options_.log) {
-    options_.log(line);
-  } else {
-    std::fprintf(stderr, "evbus[%s]: %s\n", session_id_.c_str(), line.c_str());
+    try {
+      options_.log(line);
+      return;
+    } catch (...) {
+      note = " (the log function threw)";
+    }
   }
+  std::fprintf(stderr, "evbus[%s]: %s%s\n", session_id_.c_str(), line.c_str(), note);
 }
 
 Result<std::int64_t> EventStream::AddEvent(Event* event, Source source) {
@@ -123,6 +131,10 @@ Status EventStream::SubscribeFrom(SubscriberId subscriber_id, EventCallback call
 
 Status EventStream::AddWorker(SubscriberId subscriber_id, EventCallback callback,
                               std::string callback_id, std::uint64_t start_id) {
+  if (!callback) {
+    return Status::InvalidArgument("callback " + callback_id +
+                                   " is empty; pass a function to call with each event");
+  }
   std::lock_guard<std::mutex> lock(mu_);
   if (Status st = CheckOpen(); !st.ok()) return st;
   if (start_id == kFromHead) start_id = history_->RingHead();
@@ -152,6 +164,7 @@ Status EventStream::AddWorker(SubscriberId subscriber_id, EventCallback callback
       subscriber_id, std::move(callback_id), std::move(callback), start_id, options_,
       history_.get(), [self](const std::string& line) { self->Log(line); }, std::move(slot),
       std::move(reader));
+  // On failure the worker (its reader, its metrics record) goes with this scope.
   return dispatcher_->Add(std::move(worker), history_->RingHead());
 }
 

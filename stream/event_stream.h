@@ -73,7 +73,9 @@ class EventStream {
   Status UpdateSecrets(const Redactor::SecretMap& secrets);  // merge, for every process
 
   // Delivers every event added from now on. AlreadyExists for a duplicate
-  // (subscriber_id, callback_id), as OpenHands' ValueError.
+  // (subscriber_id, callback_id), as OpenHands' ValueError; InvalidArgument
+  // for an empty callback; Busy when its thread cannot start (nothing of the
+  // subscription remains; try again later).
   Status Subscribe(SubscriberId subscriber_id, EventCallback callback, std::string callback_id);
   // Delivers the stored and live history from `start_id` on, then live
   // events, with no gap and no duplicate.
@@ -116,7 +118,7 @@ class EventStream {
   EventStream(std::string session_id, EventStreamOptions options, StreamPaths paths);
   Status AddWorker(SubscriberId subscriber_id, EventCallback callback, std::string callback_id,
                    std::uint64_t start_id);
-  void Log(const std::string& line) const;
+  void Log(const std::string& line) const noexcept;
   Status CheckOpen() const;
   static constexpr std::uint64_t kFromHead = ~std::uint64_t{0};
 

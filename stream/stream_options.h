@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <thread>
 
 #include "shm/wait.h"
 
@@ -42,6 +43,11 @@ enum class CallbackDispatch : std::uint8_t {
   // skipped and counted as dropped).
   kDirect,
 };
+
+// Makes one thread that runs `body`, as std::thread's constructor does, and
+// may throw what it throws (std::system_error when the system has no thread
+// to give).
+using ThreadFactory = std::function<std::thread(std::function<void()> body)>;
 
 struct EventStreamOptions {
   // OpenHands' user_id: "" = none. Selects the segment name
@@ -82,6 +88,11 @@ struct EventStreamOptions {
   // Where log lines go (callback failures, unknown unsubscribe, lost ids);
   // unset: stderr.
   std::function<void(const std::string&)> log;
+  // How the stream makes its threads (the dispatcher, one per callback);
+  // unset: std::thread. When it throws, the Subscribe that needed the thread
+  // returns Busy and nothing of that subscription remains. For embedders
+  // that account for their threads, and for tests of thread exhaustion.
+  ThreadFactory thread_factory;
 };
 
 // Whether `options` give each callback its own ring reader (kDirect, or
