@@ -1,12 +1,17 @@
 // evbus get STREAM --root DIR (ID | --latest | --latest-id): one persisted
 // event as a JSON line, or the latest persisted id (-1 when none). With
 // --live, the stream's unified view: events still only in the ring count too.
+// An id at or below the latest that has no event is explained: abandoned (by
+// which producer pid), overwritten in the ring, damaged.
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "persist/missing_record.h"
 #include "persist/store.h"
 #include "persist/unified_view.h"
+#include "shm/peek.h"
 #include "tools/evbus/cli.h"
 #include "tools/evbus/store_args.h"
 #include "tools/evbus/stream_args.h"
@@ -14,9 +19,28 @@
 namespace evbus::cli {
 namespace {
 
+// Why `id`, which is not above the stream's latest id, has no event: what the
+// store recorded for it, else (not stored yet) what the ring says of it.
+Status ExplainMissingLive(const persist::Store& store, const StreamTarget& target, std::int64_t id,
+                          const Status& not_found) {
+  const auto stored = store.GetEventJson(id);
+  if (id <= store.latest_id()) return stored.ok() ? not_found : stored.status();
+  std::unique_ptr<shm::Segment> segment;
+  if (!shm::Segment::OpenReadOnly(target.stream, target.user, &segment).ok()) return not_found;
+  shm::Record record;
+  std::vector<char> buffer;
+  if (shm::PeekRecord(*segment, static_cast<std::uint64_t>(id), &record, &buffer) !=
+      shm::PeekStatus::kAbandoned) {
+    return not_found;
+  }
+  return Status::NotFound(
+      "event " + std::to_string(id) + " is missing: it was " +
+      persist::MissingCause(persist::MissingReason::kAbandoned, record.abandoned_by_pid));
+}
+
 // One event (or the latest id) of the store and the ring as one stream.
-int GetLive(const Args& args, const StreamTarget& target, bool latest_id, bool latest,
-            std::int64_t id) {
+int GetLive(const Args& args, const StreamTarget& target, const persist::Store& store,
+            bool latest_id, bool latest, std::int64_t id) {
   persist::UnifiedViewOptions options;
   options.store_root = *args.Get("--root");
   options.session_id = target.stream;
@@ -31,6 +55,9 @@ int GetLive(const Args& args, const StreamTarget& target, bool latest_id, bool l
   if (latest) id = newest;
   auto event = id >= 0 ? (*view)->GetEventJson(id)
                        : Result<persist::StoredEvent>(Status::NotFound("the stream is empty"));
+  if (event.status().IsNotFound() && id >= 0 && id <= newest) {
+    return Fail("get", ExplainMissingLive(store, target, id, event.status()));
+  }
   if (event.status().IsNotFound()) {
     return Fail("get", Status::NotFound("no event with id " + std::to_string(id) +
                                         " in the store or the ring; the latest id is " +
@@ -64,7 +91,7 @@ int CmdGet(const std::vector<std::string>& argv) {
   }
   std::unique_ptr<persist::Store> store;
   if (Status st = OpenStoreFromArgs(*args, *target, &store); !st.ok()) return Fail("get", st);
-  if (args->Has("--live")) return GetLive(*args, *target, latest_id, latest, id);
+  if (args->Has("--live")) return GetLive(*args, *target, *store, latest_id, latest, id);
   if (latest_id) {
     std::printf("%lld\n", static_cast<long long>(store->GetLatestEventId()));
     return kExitOk;
@@ -77,6 +104,9 @@ int CmdGet(const std::vector<std::string>& argv) {
     }
   }
   auto event = store->GetEventJson(id);
+  if (event.status().IsNotFound() && id <= store->latest_id()) {
+    return Fail("get", event.status());  // stored as missing: says why (and by whom)
+  }
   if (event.status().IsNotFound()) {
     return Fail("get", Status::NotFound("no persisted event with id " + std::to_string(id) +
                                         "; the latest persisted id is " +

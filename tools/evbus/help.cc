@@ -46,8 +46,9 @@ constexpr HelpEntry kEntries[] = {
     {"get",
      "evbus get STREAM --root DIR [--user U] [--live] (ID | --latest | --latest-id)\n"
      "  stdout: one persisted event as a JSON line, or with --latest-id the latest\n"
-     "  persisted id (-1 when none). A missing id exits 1. --live: also events still\n"
-     "  only in the ring (see evbus help search).\n"},
+     "  persisted id (-1 when none). A missing id exits 1; an id with no event says\n"
+     "  why (abandoned by which producer pid, overwritten, damaged). --live: also\n"
+     "  events still only in the ring (see evbus help search).\n"},
     {"persist",
      "evbus persist STREAM --root DIR [--user U] [--fsync every|group:MS|page|never]\n"
      "  Drains the stream's ring into its store under DIR until SIGTERM/SIGINT; everything\n"
@@ -89,7 +90,8 @@ constexpr HelpEntry kEntries[] = {
      "  back-pressure waits, in-flight claim); subscribers (name, pid, cursor, lag in\n"
      "  events and bytes, delivered, events/s, gaps, durable); the persister's durable\n"
      "  id and lag; the last 5 events (id, source, type, message excerpt as stored,\n"
-     "  i.e. redacted).\n"
+     "  i.e. redacted); the abandoned ids still in the ring, with the pid of the\n"
+     "  producer that abandoned them.\n"
      "  Rates are the difference of two snapshots: without --watch over a 0.2 s\n"
      "  sample; with --watch over the refresh interval (the first frame over 0.2 s).\n"
      "  --watch SECONDS  refresh every SECONDS (fractions allowed) until SIGINT/SIGTERM\n"

@@ -125,6 +125,7 @@ InspectFrame BuildFrame(const shm::Segment& segment, const shm::SegmentStats& be
     --id;
     f.recent.push_back(Describe(segment, id, &buffer));
   }
+  f.abandoned = shm::RecentAbandoned(segment, kRecentAbandoned);
   return f;
 }
 

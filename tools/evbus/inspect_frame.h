@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "shm/peek.h"
 #include "shm/segment.h"
 #include "shm/stats.h"
 
@@ -68,14 +69,18 @@ struct InspectFrame {
   InspectLayout layout;
   std::vector<SubscriberView> subscribers;  // same order as stats.subscribers
   PersisterView persister;
-  double rate_interval_seconds = 0;     // what the rates below were measured over
-  double events_per_second = 0;         // ids handed out per second
-  std::vector<RecentEvent> recent;      // newest first
+  double rate_interval_seconds = 0;  // what the rates below were measured over
+  double events_per_second = 0;      // ids handed out per second
+  std::vector<RecentEvent> recent;   // newest first
+  // Abandoned ids among the newest index_entries ids, newest first, with the
+  // pid of the producer that abandoned them (0 = not known).
+  std::vector<shm::AbandonedRange> abandoned;
   std::vector<CallbackView> callbacks;  // every live EventStream process's callbacks
   std::string metrics_error;            // why callbacks could not be read ("" = fine)
 };
 
 inline constexpr int kRecentEvents = 5;
+inline constexpr std::size_t kRecentAbandoned = 10;  // ranges of ids
 inline constexpr std::size_t kExcerptChars = 60;
 
 // One frame: `now` is the snapshot taken at the end of the interval,

@@ -90,6 +90,7 @@ std::string RenderJson(const InspectFrame& f) {
     w.Null();
   }
   Array(w, "recent_events", RecentEventMetrics(), f.recent);
+  Array(w, "abandoned", AbandonedMetrics(), f.abandoned);
   Array(w, "callbacks", CallbackMetrics(), f.callbacks);
   if (!f.metrics_error.empty()) {
     w.Key("metrics_error");

@@ -139,6 +139,13 @@ constexpr InspectMetric<R> kRecent[] = {
     {"excerpt", nullptr, nullptr, nullptr, [](const R& e) { return S(e.excerpt); }},
 };
 
+using A = shm::AbandonedRange;
+constexpr InspectMetric<A> kAbandoned[] = {
+    {"first", nullptr, nullptr, nullptr, [](const A& a) { return U(a.first); }},
+    {"last", nullptr, nullptr, nullptr, [](const A& a) { return U(a.last); }},
+    {"producer_pid", nullptr, nullptr, nullptr, [](const A& a) { return I(a.producer_pid); }},
+};
+
 }  // namespace
 
 std::span<const InspectMetric<InspectLayout>> LayoutMetrics() { return kLayout; }
@@ -148,5 +155,6 @@ std::span<const InspectMetric<SubscriberView>> SubscriberMetrics() { return kSub
 std::span<const InspectMetric<PersisterView>> PersisterMetrics() { return kPersister; }
 std::span<const InspectMetric<CallbackView>> CallbackMetrics() { return kCallback; }
 std::span<const InspectMetric<RecentEvent>> RecentEventMetrics() { return kRecent; }
+std::span<const InspectMetric<shm::AbandonedRange>> AbandonedMetrics() { return kAbandoned; }
 
 }  // namespace evbus::cli

@@ -53,6 +53,7 @@ std::span<const InspectMetric<PersisterView>> PersisterMetrics();
 std::span<const InspectMetric<CallbackView>> CallbackMetrics();
 // JSON only.
 std::span<const InspectMetric<RecentEvent>> RecentEventMetrics();
+std::span<const InspectMetric<shm::AbandonedRange>> AbandonedMetrics();
 
 }  // namespace evbus::cli
 

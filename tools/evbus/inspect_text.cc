@@ -103,6 +103,17 @@ void Recent(std::string* out, const InspectFrame& f) {
   }
 }
 
+void Abandoned(std::string* out, const InspectFrame& f) {
+  Append(out, "\nABANDONED %zu (among the last %u ids, newest first)\n", f.abandoned.size(),
+         f.layout.index_entries);
+  for (const shm::AbandonedRange& a : f.abandoned) {
+    const std::string by =
+        a.producer_pid > 0 ? "producer pid " + std::to_string(a.producer_pid) : "pid not known";
+    Append(out, "%8llu..%-8llu  %s\n", static_cast<unsigned long long>(a.first),
+           static_cast<unsigned long long>(a.last), by.c_str());
+  }
+}
+
 void Callbacks(std::string* out, const InspectFrame& f) {
   const std::string note = f.metrics_error.empty() ? "" : " (" + f.metrics_error + ")";
   Append(out, "\nCALLBACKS %zu%s\n%8s  %-18s %-16s %10s %8s %6s %10s %10s\n", f.callbacks.size(),
@@ -127,6 +138,7 @@ std::string RenderText(const InspectFrame& frame) {
   Subscribers(&out, frame);
   Callbacks(&out, frame);
   Recent(&out, frame);
+  Abandoned(&out, frame);
   return out;
 }
 
