@@ -78,7 +78,10 @@ ReadStatus Subscriber::TryRead(Record* record) noexcept {
     }
     return ReadStatus::kEmpty;
   }
-  return HandleUnfinished(c, record);
+  const ReadStatus r = HandleUnfinished(c, record);
+  // About to wait for a claimed record: producers must see what was read.
+  if (r == ReadStatus::kEmpty && unpublished_ != 0) PublishProgress(true);
+  return r;
 }
 
 ReadStatus Subscriber::ReadCommitted(const IndexEntry& entry, Record* record) noexcept {
@@ -206,9 +209,17 @@ ReadStatus Subscriber::Read(Record* record, std::int64_t timeout_ns) {
   }
 }
 
+// Invariant 3. Durable: every publication pays the seq_cst fence of the
+// producer wake-up check (WakeIfWaiting), so it is done once per batch; the
+// gate reads only what was published, so a later publication is never less
+// safe, only later, and a reader never sleeps with progress unpublished.
 void Subscriber::PublishProgress(bool force) noexcept {
-  if (!durable_ && !force && ++unpublished_ < 64) return;
+  if (!force && ++unpublished_ < cursor_batch_ &&
+      (!durable_ || byte_pos_ - published_byte_pos_ < cursor_batch_bytes_)) {
+    return;
+  }
   unpublished_ = 0;
+  published_byte_pos_ = byte_pos_;
   slot_->delivered.store(delivered_, std::memory_order_relaxed);
   slot_->gaps.store(gaps_, std::memory_order_relaxed);
   slot_->abandoned_seen.store(abandoned_, std::memory_order_relaxed);

@@ -13,8 +13,12 @@
 //      copy and the claim word shows it was not overwritten after the copy
 //      (seqlock re-check); otherwise the ids lost are a kGap.
 //   3. A durable subscriber's cursor (next_id, byte_pos) only grows and is
-//      published with release after every read, so producers never overwrite
-//      what it has not read.
+//      published with release once per batch of records (cursor_batch, or a
+//      data batch of capacity/8 bytes), before every kEmpty return (so before
+//      it waits), on rare events and by FlushProgress. Producers gate on the
+//      published cursor only, which never passes an id or byte that was not
+//      read: publishing later holds them back, never lets them overwrite
+//      what it has not read (DESIGN invariant 4).
 #ifndef EVBUS_SHM_SUBSCRIBER_H_
 #define EVBUS_SHM_SUBSCRIBER_H_
 
@@ -40,7 +44,14 @@ struct SubscriberOptions {
   StartAt start = StartAt::kOldest;
   std::uint64_t start_id = 0;  // for kAtId
   WaitStrategy wait = WaitStrategy::kBlocking;
+  // How many records a subscriber reads between publishing its cursor (and,
+  // if durable, waking producers blocked on it, which costs a seq_cst fence).
+  // 0: kDefaultCursorBatch, at most index_slots / 8; 1: after every record.
+  // Clamped to index_slots / 2 so producers never wait for a whole ring.
+  std::uint32_t cursor_batch = 0;
 };
+
+inline constexpr std::uint32_t kDefaultCursorBatch = 64;
 
 class Subscriber {
  public:
@@ -66,6 +77,12 @@ class Subscriber {
   // something other than kEmpty. Owner thread only.
   ReadStatus Read(Record* record, std::int64_t timeout_ns);
 
+  // Publishes the cursor and counters now. TryRead and Read do it once per
+  // batch and whenever they find nothing new; a durable subscriber that stops
+  // reading before that (e.g. at a bound of its own) calls this so producers
+  // waiting for room see its progress. Owner thread only.
+  void FlushProgress() noexcept { PublishProgress(true); }
+
   std::uint64_t next_id() const { return next_id_; }
   std::uint32_t slot_index() const { return slot_index_; }
   bool durable() const { return durable_; }
@@ -73,6 +90,7 @@ class Subscriber {
  private:
   Subscriber() = default;
   Status TakeSlot(const SubscriberOptions& options);
+  void SetCursorBatch(std::uint32_t requested);
   void ChooseStart(const SubscriberOptions& options, bool resumed);
   ReadStatus ReadCommitted(const IndexEntry& entry, Record* record) noexcept;
   ReadStatus ReportLap(Record* record) noexcept;
@@ -98,7 +116,11 @@ class Subscriber {
   std::int64_t stalled_since_ns_ = 0;
   std::int64_t last_check_ns_ = 0;
   std::uint64_t delivered_ = 0, gaps_ = 0, abandoned_ = 0, corrupt_ = 0;
+  // Progress not yet published: records read, and data bytes passed.
   std::uint64_t unpublished_ = 0;
+  std::uint64_t published_byte_pos_ = 0;
+  std::uint64_t cursor_batch_ = 64;       // records
+  std::uint64_t cursor_batch_bytes_ = 0;  // data bytes (durable only)
 };
 
 }  // namespace evbus::shm

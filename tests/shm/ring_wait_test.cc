@@ -69,7 +69,9 @@ TEST_F(RingWaitTest, ReadReturnsEmptyAtItsDeadlineWhenNothingArrives) {
 
 TEST_F(RingWaitTest, BackPressuredProducerWakesWhenTheDurableSubscriberReads) {
   Create(1 << 16, 64, 1024);
-  auto sub = NewSubscriber(Opts("persister", /*durable=*/true));
+  SubscriberOptions o = Opts("persister", /*durable=*/true);
+  o.cursor_batch = 1;  // its cursor moves with the one read below (durable_cursor_test: batches)
+  auto sub = NewSubscriber(o);
   auto p = NewProducer();
   std::uint64_t id;
   while (p->TryPublish({}, "fill", &id) == PublishResult::kOk) {
