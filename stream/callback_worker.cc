@@ -20,21 +20,24 @@ constexpr std::int64_t kIdlePollNs = 20'000'000;    // re-check stop requests wh
 constexpr std::size_t kMaxExplicitProducers = 0;
 constexpr std::size_t kMaxImplicitProducers = 1;
 
+// The worker whose thread this is (set first thing in Run), null elsewhere.
+thread_local const CallbackWorker* tls_worker = nullptr;
+
 }  // namespace
 
 CallbackWorker::CallbackWorker(SubscriberId subscriber_id, std::string callback_id,
                                EventCallback callback, std::uint64_t start_id,
-                               const EventStreamOptions& options, StreamHistory* history,
-                               LogFunction log, CallbackSlot metrics,
-                               std::unique_ptr<shm::Subscriber> reader)
+                               const EventStreamOptions& options, Context context,
+                               CallbackSlot metrics, std::unique_ptr<shm::Subscriber> reader)
     : subscriber_id_(subscriber_id),
       callback_id_(std::move(callback_id)),
       callback_(std::move(callback)),
       queue_size_(options.callback_queue_size == 0 ? 1 : options.callback_queue_size),
       policy_(options.full_queue_policy),
       wait_(options.wait_strategy),
-      history_(history),
-      log_(std::move(log)),
+      owner_(context.owner),
+      history_(context.history),
+      log_(std::move(context.log)),
       start_id_(start_id),
       direct_(reader != nullptr),
       thread_factory_(options.thread_factory),
@@ -54,6 +57,12 @@ Status CallbackWorker::Start() noexcept {
 
 void CallbackWorker::Join() {
   if (thread_.joinable() && !OnWorkerThread()) thread_.join();
+}
+
+bool CallbackWorker::OnWorkerThread() const noexcept { return tls_worker == this; }
+
+const void* CallbackWorker::CallingThreadOwner() noexcept {
+  return tls_worker == nullptr ? nullptr : tls_worker->owner_;
 }
 
 void CallbackWorker::Offer(const std::shared_ptr<const Event>& event) noexcept {
@@ -143,6 +152,7 @@ bool CallbackWorker::StopDeadlinePassed() const noexcept {
 }
 
 void CallbackWorker::Run() {
+  tls_worker = this;
   ::pthread_setname_np(::pthread_self(), "evbus-callback");  // ps/top/bench pinning
   if (direct_) {
     RunDirect();

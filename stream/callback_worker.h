@@ -59,12 +59,18 @@ class CallbackWorker {
  public:
   static constexpr std::uint64_t kLive = std::uint64_t{1} << 63;
 
+  // What the workers of one stream share with it.
+  struct Context {
+    const void* owner = nullptr;       // the stream (CallingThreadOwner)
+    StreamHistory* history = nullptr;  // catch-up reads
+    LogFunction log;
+  };
+
   // `reader` null: fed by the dispatcher (Offer). Otherwise direct dispatch:
   // a non-durable reader of the stream's ring positioned at `start_id`.
   CallbackWorker(SubscriberId subscriber_id, std::string callback_id, EventCallback callback,
-                 std::uint64_t start_id, const EventStreamOptions& options, StreamHistory* history,
-                 LogFunction log, CallbackSlot metrics,
-                 std::unique_ptr<shm::Subscriber> reader = nullptr);
+                 std::uint64_t start_id, const EventStreamOptions& options, Context context,
+                 CallbackSlot metrics, std::unique_ptr<shm::Subscriber> reader = nullptr);
   ~CallbackWorker();  // joins
   CallbackWorker(const CallbackWorker&) = delete;
   CallbackWorker& operator=(const CallbackWorker&) = delete;
@@ -81,8 +87,15 @@ class CallbackWorker {
   // Stop once everything below `until` is delivered (or at deadline_ns,
   // MonotonicNanos clock; later items are discarded and counted).
   void RequestStop(std::uint64_t until, std::int64_t deadline_ns) noexcept;
+  // Not on the worker thread itself (a callback that unsubscribes itself is
+  // joined later by Close).
   void Join();
-  bool OnWorkerThread() const { return std::this_thread::get_id() == thread_.get_id(); }
+  // Whether the caller is this worker's thread.
+  bool OnWorkerThread() const noexcept;
+  // The Context::owner of the worker whose thread calls, or null when the
+  // caller is no callback worker: how a stream tells that one of its own
+  // callbacks is calling it.
+  static const void* CallingThreadOwner() noexcept;
 
   bool direct() const { return direct_; }
   SubscriberId subscriber_id() const { return subscriber_id_; }
@@ -115,6 +128,7 @@ class CallbackWorker {
   const std::size_t queue_size_;
   const FullQueuePolicy policy_;
   const shm::WaitStrategy wait_;
+  const void* const owner_;
   StreamHistory* const history_;
   const LogFunction log_;
   const std::uint64_t start_id_;

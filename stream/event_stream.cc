@@ -81,7 +81,10 @@ Result<std::int64_t> EventStream::AddEvent(Event* event, Source source) {
         ". It was probably added back to the EventStream from inside a handler, triggering a "
         "loop. Add a copy with the id unset instead");
   }
-  if (Status st = CheckOpen(); !st.ok()) return st;
+  if (gate_.closing()) return ClosedError();  // early out; the lease is what guards
+  // The lease is AddEvent's pass: Close waits for every lease to come back
+  // (ProducerPool::Close) before it resets secrets_ or metrics_, and after
+  // that Acquire refuses. No gate Pass, so the hot path adds no atomic.
   auto lease = producers_->Acquire();
   if (!lease.ok()) return lease.status();
   ProducerLease& l = **lease;
@@ -108,12 +111,14 @@ Result<std::int64_t> EventStream::AddEvent(Event* event, Source source) {
 }
 
 Status EventStream::SetSecrets(const Redactor::SecretMap& secrets) {
-  if (Status st = CheckOpen(); !st.ok()) return st;
+  CallGate::Pass pass(&gate_);
+  if (!pass) return ClosedError();
   return secrets_->Set(secrets);
 }
 
 Status EventStream::UpdateSecrets(const Redactor::SecretMap& secrets) {
-  if (Status st = CheckOpen(); !st.ok()) return st;
+  CallGate::Pass pass(&gate_);
+  if (!pass) return ClosedError();
   return secrets_->Update(secrets);
 }
 
@@ -135,10 +140,15 @@ Status EventStream::AddWorker(SubscriberId subscriber_id, EventCallback callback
     return Status::InvalidArgument("callback " + callback_id +
                                    " is empty; pass a function to call with each event");
   }
+  CallGate::Pass pass(&gate_);
+  if (!pass) return ClosedError();
   std::lock_guard<std::mutex> lock(mu_);
-  if (Status st = CheckOpen(); !st.ok()) return st;
   if (start_id == kFromHead) start_id = history_->RingHead();
-  for (const auto& w : *dispatcher_->Workers()) {
+  // The list is held by a local: in a range-for over *Workers() the
+  // temporary shared_ptr dies before the loop runs (before C++23), and a
+  // concurrent Unsubscribe could free the list under it.
+  const auto workers = dispatcher_->Workers();
+  for (const auto& w : *workers) {
     if (w->subscriber_id() == subscriber_id && w->callback_id() == callback_id) {
       return Status::AlreadyExists(
           "Callback ID on subscriber " + std::string(SubscriberIdName(subscriber_id)) +
@@ -159,17 +169,23 @@ Status EventStream::AddWorker(SubscriberId subscriber_id, EventCallback callback
     }
   }
   EventStream* self = this;
+  CallbackWorker::Context context;
+  context.owner = this;
+  context.history = history_.get();
+  context.log = [self](const std::string& line) { self->Log(line); };
   CallbackSlot slot = metrics_->Acquire(subscriber_id, callback_id);
   auto worker = std::make_shared<CallbackWorker>(
       subscriber_id, std::move(callback_id), std::move(callback), start_id, options_,
-      history_.get(), [self](const std::string& line) { self->Log(line); }, std::move(slot),
-      std::move(reader));
+      std::move(context), std::move(slot), std::move(reader));
   // On failure the worker (its reader, its metrics record) goes with this scope.
   return dispatcher_->Add(std::move(worker), history_->RingHead());
 }
 
 void EventStream::Unsubscribe(SubscriberId subscriber_id, std::string_view callback_id) {
-  if (closed_.load(std::memory_order_acquire)) return;  // Close removed every callback
+  // Held until the worker is joined: Close, waiting for it, then joins the
+  // others. A callback calling Close meanwhile is refused, so this ends.
+  CallGate::Pass pass(&gate_);
+  if (!pass) return;  // Close removes every callback
   auto worker = dispatcher_->Remove(subscriber_id, callback_id);
   if (worker == nullptr) {
     Log("unsubscribe: no callback '" + std::string(callback_id) + "' for subscriber " +
@@ -188,7 +204,8 @@ void EventStream::Unsubscribe(SubscriberId subscriber_id, std::string_view callb
 
 Result<std::vector<persist::StoredEvent>> EventStream::SearchEventsJson(
     const persist::SearchQuery& query) {
-  if (Status st = CheckOpen(); !st.ok()) return st;
+  CallGate::Pass pass(&gate_);
+  if (!pass) return ClosedError();
   return history_->Search(query);
 }
 
@@ -209,19 +226,24 @@ Result<std::vector<Event>> EventStream::SearchEvents(const persist::SearchQuery&
 }
 
 Result<Event> EventStream::GetEvent(std::int64_t id) {
-  if (Status st = CheckOpen(); !st.ok()) return st;
+  CallGate::Pass pass(&gate_);
+  if (!pass) return ClosedError();
   auto stored = history_->Get(id);
   if (!stored.ok()) return stored.status();
   return ParseEvent(stored->json);
 }
 
 std::int64_t EventStream::GetLatestEventId() {
-  return closed_.load(std::memory_order_acquire) ? -1 : history_->LatestId();
+  CallGate::Pass pass(&gate_);
+  return pass ? history_->LatestId() : -1;
 }
 
 Result<Event> EventStream::GetLatestEvent() {
   const std::int64_t latest = GetLatestEventId();
-  if (latest < 0) return Status::NotFound("stream '" + session_id_ + "' has no events yet");
+  if (latest < 0) {
+    if (gate_.closing()) return ClosedError();
+    return Status::NotFound("stream '" + session_id_ + "' has no events yet");
+  }
   return GetEvent(latest);
 }
 
@@ -240,10 +262,16 @@ Result<std::vector<Event>> EventStream::GetMatchingEvents(const EventFilterSpec&
 }
 
 Status EventStream::Close() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (closed_.exchange(true, std::memory_order_acq_rel)) return Status::OK();
+  if (CallbackWorker::CallingThreadOwner() == this) {
+    return Status::InvalidArgument(
+        "Close() was called from inside a callback of stream '" + session_id_ +
+        "', and Close waits for every callback to return: close the "
+        "stream from another thread (a callback may unsubscribe itself)");
   }
+  std::lock_guard<std::mutex> close_lock(close_mu_);  // a racing Close returns when this is done
+  if (closed_) return Status::OK();
+  closed_ = true;
+  gate_.CloseAndWait();  // from here on no call is inside, and none enters
   if (dispatcher_ == nullptr) return Status::OK();  // Open failed half-way: nothing runs
   producers_->Close();                              // no add_event in flight from here on
   const std::uint64_t until = history_->RingHead();
@@ -258,26 +286,40 @@ Status EventStream::Close() {
     retired.swap(retired_);
   }
   for (const auto& w : retired) w->Join();
-  final_snapshot_ = std::make_unique<StreamSnapshot>(Snapshot());
+  final_snapshot_ = std::make_unique<StreamSnapshot>(LiveSnapshot());
   retired.clear();
   dispatcher_.reset();
   metrics_->Unlink();
   metrics_.reset();  // unmapped once the last worker's slot is gone
   // producers_ stays: closed, it holds no Producer and refuses AddEvent calls
-  // that passed CheckOpen just before Close.
+  // that passed the closing check just before Close.
   history_.reset();
   secrets_.reset();
   segment_.reset();  // unmaps and closes the descriptor
   return Status::OK();
 }
 
-Status EventStream::CheckOpen() const {
-  if (!closed_.load(std::memory_order_acquire)) return Status::OK();
+Status EventStream::ClosedError() const {
   return Status::Unavailable("stream '" + session_id_ + "' is closed; open it again");
 }
 
 StreamSnapshot EventStream::Snapshot() const {
+  {
+    CallGate::Pass pass(&gate_);
+    // On one of this stream's callback threads, Close (if it runs) waits for
+    // this thread before it resets anything, and must not be waited for.
+    if (pass || CallbackWorker::CallingThreadOwner() == this) return LiveSnapshot();
+  }
+  std::lock_guard<std::mutex> lock(close_mu_);  // closing: wait for Close's final figures
   if (final_snapshot_ != nullptr) return *final_snapshot_;
+  StreamSnapshot s;  // Open failed half-way
+  s.session_id = session_id_;
+  s.user_id = options_.user_id;
+  s.pid = ::getpid();
+  return s;
+}
+
+StreamSnapshot EventStream::LiveSnapshot() const {
   StreamSnapshot s;
   s.session_id = session_id_;
   s.user_id = options_.user_id;
@@ -286,7 +328,8 @@ StreamSnapshot EventStream::Snapshot() const {
   s.unpublished = metrics_->stream()->unpublished.load(std::memory_order_relaxed);
   s.events_dispatched = dispatcher_->dispatched();
   s.dispatch_gaps = dispatcher_->gaps();
-  for (const auto& w : *dispatcher_->Workers()) s.callbacks.push_back(w->Snapshot());
+  const auto workers = dispatcher_->Workers();  // held: see AddWorker
+  for (const auto& w : *workers) s.callbacks.push_back(w->Snapshot());
   return s;
 }
 

@@ -16,17 +16,21 @@
 //   session_exists(sid, store, uid)    SessionExists(sid, root, uid)
 //
 // Thread safety: every method may be called from any thread, concurrently,
-// including from inside a callback (a callback that unsubscribes itself is
-// joined at Close). Callbacks run on their own worker threads.
+// Close included, and from inside a callback (a callback that unsubscribes
+// itself is joined at Close; Close itself is refused there). A call that
+// races Close gets its answer or Unavailable ("... is closed"); Close waits
+// for the calls already inside (docs/event_stream.md, "Close and many
+// threads"). Callbacks run on their own worker threads. No method throws.
 // Invariants:
 //   1. Each callback sees events in id order, each once (callback_worker.h).
 //   2. No secret of the stream's current set reaches the segment or the store.
 //   3. After Close returns, no thread, Producer, Subscriber or mapping of
 //      this stream exists in this process.
+//   4. Close resets a member only when no call is inside (CallGate; for
+//      AddEvent, its producer lease) and none can enter.
 #ifndef EVBUS_STREAM_EVENT_STREAM_H_
 #define EVBUS_STREAM_EVENT_STREAM_H_
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -39,6 +43,7 @@
 #include "core/event_filter.h"
 #include "core/redactor.h"
 #include "persist/store.h"
+#include "stream/call_gate.h"
 #include "stream/callback_worker.h"
 #include "stream/dispatcher.h"
 #include "stream/metrics_region.h"
@@ -59,7 +64,9 @@ class EventStream {
   // OpenHands' session_exists: the conversation directory exists.
   static bool SessionExists(std::string_view session_id, std::string_view store_root,
                             std::string_view user_id = {});
-  ~EventStream();  // Close()
+  // Close(). Destroying the stream from inside one of its own callbacks is
+  // a bug (the callback's thread cannot be joined): close it from elsewhere.
+  ~EventStream();
   EventStream(const EventStream&) = delete;
   EventStream& operator=(const EventStream&) = delete;
 
@@ -82,6 +89,7 @@ class EventStream {
   Status SubscribeFrom(SubscriberId subscriber_id, EventCallback callback, std::string callback_id,
                        std::int64_t start_id);
   // Waits for the callback's running invocation. Unknown pair: logged no-op.
+  // After Close: a no-op (Close removed every callback).
   void Unsubscribe(SubscriberId subscriber_id, std::string_view callback_id);
 
   Result<std::vector<Event>> SearchEvents(const persist::SearchQuery& query);
@@ -95,15 +103,17 @@ class EventStream {
                                                std::int64_t start_id = 0, std::int64_t limit = 100,
                                                bool reverse = false);
 
-  // Stops accepting events, lets pending deliveries finish within
-  // close_timeout_ns, joins every thread, unmaps. Idempotent. Afterwards
-  // every call fails with Unavailable (GetLatestEventId: -1). AddEvent and
-  // Subscribe may race with Close; queries, secrets calls and Unsubscribe
-  // must not.
+  // Stops accepting calls, waits for those already inside, lets pending
+  // deliveries finish within close_timeout_ns, joins every thread, unmaps.
+  // Idempotent; a Close racing another returns when the stream is closed.
+  // Afterwards every call fails with Unavailable (GetLatestEventId: -1).
+  // From inside one of this stream's callbacks: InvalidArgument, nothing
+  // done (Close waits for every callback to return).
   Status Close();
 
   // This instance's metrics, as the inspector reads them from its metrics
-  // file (ReadStreamMetrics, metrics_reader.h), which Close removes.
+  // file (ReadStreamMetrics, metrics_reader.h), which Close removes. After
+  // Close: the figures at Close (a Snapshot racing Close waits for it).
   StreamSnapshot Snapshot() const;
   const std::string& metrics_path() const { return metrics_path_; }
   // Writes Snapshot() as JSON to `path` (temporary file + rename, 0600).
@@ -112,14 +122,16 @@ class EventStream {
   const std::string& session_id() const { return session_id_; }
   const std::string& user_id() const { return options_.user_id; }
   const StreamPaths& paths() const { return paths_; }
-  const shm::Segment& segment() const { return *segment_; }  // until Close
+  // Until Close; not while another thread may close the stream.
+  const shm::Segment& segment() const { return *segment_; }
 
  private:
   EventStream(std::string session_id, EventStreamOptions options, StreamPaths paths);
   Status AddWorker(SubscriberId subscriber_id, EventCallback callback, std::string callback_id,
                    std::uint64_t start_id);
   void Log(const std::string& line) const noexcept;
-  Status CheckOpen() const;
+  Status ClosedError() const;
+  StreamSnapshot LiveSnapshot() const;  // a Pass held, or on a callback thread
   static constexpr std::uint64_t kFromHead = ~std::uint64_t{0};
 
   const std::string session_id_;
@@ -132,10 +144,14 @@ class EventStream {
   std::unique_ptr<StreamHistory> history_;
   std::unique_ptr<ProducerPool> producers_;
   std::unique_ptr<Dispatcher> dispatcher_;
-  std::mutex mu_;                                         // guards retired_ and closed_ transitions
+  // Every member above that Close resets is used only under a Pass of this
+  // gate (AddEvent: under its producer lease, which Close waits for too).
+  mutable CallGate gate_;
+  std::mutex mu_;  // subscriptions: the duplicate check and Add; retired_
   std::vector<std::shared_ptr<CallbackWorker>> retired_;  // unsubscribed from inside themselves
   std::uint64_t next_reader_ = 0;                         // direct readers' names; mu_ held
-  std::atomic<bool> closed_{false};
+  mutable std::mutex close_mu_;  // held for the whole of Close; guards the two below
+  bool closed_ = false;
   std::unique_ptr<StreamSnapshot> final_snapshot_;  // set by Close
 };
 
