@@ -2,6 +2,8 @@
 // CmdOutputObservation with tool_call_metadata from a recorded trajectory).
 //
 //   BM_ParseEvent        ParseEvent: one SAX pass, nested parts copied as text
+//   BM_ParseEventNumberHeavy  ParseEvent of an action whose llm_metrics hold
+//                        240 numbers (the number conversion's share)
 //   BM_EventToJson       EventToJson: a fresh string per event
 //   BM_AppendEventJson   AppendEventJson into a reused string (no allocation)
 //   BM_RapidjsonDomParse baseline, same run: rapidjson DOM parse of the same text
@@ -63,6 +65,45 @@ void BM_ParseEvent(benchmark::State& state) {
   state.SetLabel(std::to_string(json.size()) + " B event");
 }
 BENCHMARK(BM_ParseEvent);
+
+// An action whose llm_metrics hold 240 numbers (costs with float timestamps,
+// latencies, token counts), as OpenHands' metrics grow over a session: the
+// number conversion's share of ParseEvent.
+const std::string& NumberHeavyJson() {
+  static const std::string json = [] {
+    std::string costs;
+    std::string latencies;
+    std::string usages;
+    for (int i = 0; i < 40; ++i) {
+      const std::string n = std::to_string(i);
+      if (i > 0) costs += ",", latencies += ",", usages += ",";
+      costs +=
+          R"({"model":"m","cost":0.00)" + n + R"(31415,"timestamp":1752858096.)" + n + "799608}";
+      latencies += R"({"latency":1.)" + n + R"(234567,"response_id":"r)" + n + R"("})";
+      usages += R"({"prompt_tokens":)" + std::to_string(10000 + i) + R"(,"completion_tokens":)" +
+                n + R"(,"cache_read_tokens":0})";
+    }
+    return R"({"id":7,"timestamp":"2025-07-18T17:01:36.799608","source":"agent",)"
+           R"("message":"Running command: ls","action":"run","args":{"command":"ls",)"
+           R"("is_input":false,"thought":"","blocking":false,"hidden":false},)"
+           R"("llm_metrics":{"accumulated_cost":0.1234567891011,"costs":[)" +
+           costs + R"(],"response_latencies":[)" + latencies + R"(],"token_usages":[)" + usages +
+           "]},\"timeout\":120.0}";
+  }();
+  return json;
+}
+
+void BM_ParseEventNumberHeavy(benchmark::State& state) {
+  const std::string& json = NumberHeavyJson();
+  for (auto _ : state) {
+    auto event = ParseEvent(json);
+    if (!event.ok()) state.SkipWithError(event.status().ToString().c_str());
+    benchmark::DoNotOptimize(event);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * json.size()));
+  state.SetLabel(std::to_string(json.size()) + " B event");
+}
+BENCHMARK(BM_ParseEventNumberHeavy);
 
 void BM_EventToJson(benchmark::State& state) {
   const Event event = ParseEvent(SampleJson()).value();

@@ -3,8 +3,10 @@
 // Top-level metadata is type-checked and converted as it streams by; nested
 // values (args, extras, tool_call_metadata, llm_metrics, unknown keys) are
 // written straight back out as compact JSON text by a JsonTextWriter, so ints
-// stay ints and nothing is built in a DOM. The reader parses a per-thread copy
-// of the text in place (no copy of each string onto the reader's stack). Type
+// stay ints and nothing is built in a DOM. Numbers reach the handler as text
+// and are converted by core/json_number.h, not by rapidjson. The reader
+// parses a per-thread copy of the text in place (no copy of each string onto
+// the reader's stack). Type
 // errors name the field and the byte offset of its value: where the reader
 // decoded the key, past the key's closing quote, ':' and whitespace.
 //
@@ -105,11 +107,13 @@ Status Finish(ParsedParts& parts, Event* event) {
 
 constexpr std::size_t kKeptInsituCapacity = 1 << 20;
 
-// rapidjson 1.1.0's full-precision strtod reads far out of bounds on a number
-// with hundreds of digits (found by fuzz/event_parse_fuzz). No event holds
-// such a number (Python writes at most 17 significant digits of a float), so
-// a number with a run of more than kMaxNumberDigits digits is refused before
-// rapidjson sees it. Long digit runs inside strings are fine.
+// No event holds a number with hundreds of digits (Python writes at most 17
+// significant digits of a float), so a number with a run of more than
+// kMaxNumberDigits digits is refused before rapidjson sees it: its reader
+// counts fraction digits in an int, and its full-precision conversion (no
+// longer used, see core/json_number.h) read far out of bounds on such a
+// number (found by fuzz/event_parse_fuzz). Long digit runs inside strings
+// are fine.
 constexpr std::size_t kMaxNumberDigits = 100;
 
 // Offset of a too-long number, or npos. The fast scan looks for any long
@@ -146,7 +150,9 @@ std::size_t FindOverlongNumber(std::string_view json) {
 }  // namespace
 
 Result<Event> ParseEvent(std::string_view json) {
-  constexpr unsigned kFlags = rapidjson::kParseFullPrecisionFlag |
+  // Numbers come as text and are converted by core/json_number.h, never by
+  // rapidjson (whose 1.1.0 conversion has undefined behaviour, e.g. "0E111").
+  constexpr unsigned kFlags = rapidjson::kParseNumbersAsStringsFlag |
                               rapidjson::kParseValidateEncodingFlag |
                               rapidjson::kParseNanAndInfFlag;
   // The in-place reader stops at a NUL byte, which JSON never allows raw.

@@ -4,6 +4,7 @@
 #include <limits>
 #include <utility>
 
+#include "core/json_number.h"
 #include "core/timestamp.h"
 
 namespace evbus {
@@ -119,6 +120,19 @@ bool EventParseHandler::Double(double d) {
   v.number = d;
   if (CaptureNext()) return CheckHidden(v) && WritePythonFloat(writer_, d) && AfterCapturedScalar();
   return Top(v);
+}
+
+bool EventParseHandler::RawNumber(const char* str, rapidjson::SizeType length, bool /*copy*/) {
+  const JsonNumber n = ParseJsonNumber(std::string_view(str, length));
+  switch (n.kind) {
+    case JsonNumber::Kind::kInt64:
+      return Int64(n.int64);
+    case JsonNumber::Kind::kUint64:
+      return Uint64(n.uint64);
+    case JsonNumber::Kind::kDouble:
+      break;
+  }
+  return Double(n.number);
 }
 
 bool EventParseHandler::String(const char* str, rapidjson::SizeType length, bool /*copy*/) {

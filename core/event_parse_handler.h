@@ -63,7 +63,9 @@ class EventParseHandler {
   bool Int64(std::int64_t i);
   bool Uint64(std::uint64_t u);
   bool Double(double d);
-  bool RawNumber(const char*, rapidjson::SizeType, bool) { return false; }  // flag not used
+  // Every number arrives here as its text (kParseNumbersAsStringsFlag) and
+  // goes on to Int64, Uint64 or Double (core/json_number.h).
+  bool RawNumber(const char* str, rapidjson::SizeType length, bool copy);
   bool String(const char* str, rapidjson::SizeType length, bool copy);
   bool StartObject();
   bool Key(const char* str, rapidjson::SizeType length, bool copy);

@@ -112,5 +112,61 @@ TEST(EventParseRegressionTest, AcceptsALongDigitRunInsideAString) {
   EXPECT_EQ(event->content, std::string(500, '7'));
 }
 
+// Found by fuzz/event_parse_fuzz in the CI quick run: a zero with a large
+// exponent sent rapidjson 1.1.0's full-precision strtod into clz(0)
+// (DiyFp::Normalize), undefined behaviour that the ASan+UBSan build stops
+// at. Numbers are now converted without that path.
+TEST(EventParseRegressionTest, ZeroWithALargeExponentParsesWithoutUndefinedBehaviour) {
+  auto fuzz_input = ParseEvent("0E111.1((");
+  ASSERT_FALSE(fuzz_input.ok());
+  EXPECT_TRUE(fuzz_input.status().IsInvalidArgument()) << fuzz_input.status().ToString();
+  for (const char* zero : {"0E111", "0e92", "-0e308", "0.0000e200", "0E-400"}) {
+    const std::string json =
+        std::string(R"({"action":"run","args":{"n":)") + zero + R"(},"timeout":)" + zero + "}";
+    auto event = ParseEvent(json);
+    ASSERT_TRUE(event.ok()) << json << ": " << event.status().ToString();
+    const bool negative = zero[0] == '-';
+    EXPECT_EQ(event->args_json, negative ? R"({"n":-0.0})" : R"({"n":0.0})") << json;
+    ASSERT_TRUE(event->timeout.has_value());
+    EXPECT_EQ(*event->timeout, 0.0) << json;
+  }
+}
+
+// Numbers keep the values Python's json module gives them: integers stay
+// integers (above 2^64 they become floats, as rapidjson makes them), floats
+// are the nearest double, written back in Python's shortest form.
+TEST(EventParseRegressionTest, NumbersKeepTheirValuesAndKinds) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"0", "0"},
+      {"-0", "0"},
+      {"42", "42"},
+      {"-9223372036854775808", "-9223372036854775808"},
+      {"18446744073709551615", "18446744073709551615"},
+      {"18446744073709551616", "1.8446744073709552e+19"},
+      {"0.1", "0.1"},
+      {"120.0", "120.0"},
+      {"1e5", "100000.0"},
+      {"1E+2", "100.0"},
+      {"2.5e-3", "0.0025"},
+      {"9007199254740993", "9007199254740993"},
+      {"9007199254740993.0", "9007199254740992.0"},
+      {"0.30000000000000004", "0.30000000000000004"},
+      {"1.7976931348623157e308", "1.7976931348623157e+308"},
+      {"2.2250738585072014e-308", "2.2250738585072014e-308"},
+      {"4.9e-324", "5e-324"},
+      {"2e-324", "0.0"},
+      {"1e-400", "0.0"},
+      {"-1e-400", "-0.0"},
+      {"123456789012345678901234567890", "1.2345678901234568e+29"},
+      {"3.14159265358979323846264338327950288", "3.141592653589793"},
+  };
+  for (const auto& [text, want] : cases) {
+    const std::string json = std::string(R"({"action":"run","args":{"n":)") + text + "}}";
+    auto event = ParseEvent(json);
+    ASSERT_TRUE(event.ok()) << json << ": " << event.status().ToString();
+    EXPECT_EQ(event->args_json, std::string(R"({"n":)") + want + "}") << text;
+  }
+}
+
 }  // namespace
 }  // namespace evbus
