@@ -4,9 +4,10 @@
 //   build-*/ring_bench --benchmark_min_time=0.3s
 //
 // Publish: one producer, no subscriber gating it (what a producer pays).
-// DurableRead: what a durable (gating) subscriber pays per record, with the
-// cursor published after every record (arg cursor_batch 1, the behaviour
-// before batching) or once per batch (0, the default): the same-run ratio.
+// DurableRead: what a durable (gating) subscriber pays per record, with its
+// check for sleeping producers (a seq_cst fence) after every record (arg
+// wake_batch 1, the behaviour before batching) or once per batch (0, the
+// default): the same-run ratio.
 // DurablePipeline: the same with a producer thread on another CPU filling a
 // 1024-record ring, so the cursor's cache line is shared with the gate.
 // Latency: a producer thread and a reader thread pinned to different CPUs
@@ -77,12 +78,12 @@ void BM_RingPublish(benchmark::State& state) {
 }
 BENCHMARK(BM_RingPublish)->Arg(512)->Arg(2048);
 
-std::unique_ptr<Subscriber> AttachDurable(Segment* seg, std::int64_t cursor_batch) {
+std::unique_ptr<Subscriber> AttachDurable(Segment* seg, std::int64_t wake_batch) {
   SubscriberOptions o;
   o.name = "bench";
   o.durable = true;
   o.wait = WaitStrategy::kBusySpin;
-  o.cursor_batch = static_cast<std::uint32_t>(cursor_batch);
+  o.wake_batch = static_cast<std::uint32_t>(wake_batch);
   std::unique_ptr<Subscriber> sub;
   if (!Subscriber::Attach(seg, o, &sub).ok()) std::abort();
   return sub;
@@ -112,7 +113,7 @@ void BM_DurableRead(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * kBlock);
 }
-BENCHMARK(BM_DurableRead)->ArgNames({"cursor_batch", "bytes"})->ArgsProduct({{1, 0}, {64, 512}});
+BENCHMARK(BM_DurableRead)->ArgNames({"wake_batch", "bytes"})->ArgsProduct({{1, 0}, {64, 512}});
 
 void BM_DurablePipeline(benchmark::State& state) {
   SegmentOptions o;
@@ -147,7 +148,7 @@ void BM_DurablePipeline(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_DurablePipeline)
-    ->ArgNames({"cursor_batch", "bytes"})
+    ->ArgNames({"wake_batch", "bytes"})
     ->ArgsProduct({{1, 0}, {64, 512}})
     ->UseRealTime();
 

@@ -70,7 +70,7 @@ Status Persister::AdvanceGate() {
     // it), so a read never waits; kEmpty would mean an abandon in flight.
     if (gate_->TryRead(&record) == shm::ReadStatus::kEmpty) break;
   }
-  gate_->FlushProgress();  // it stopped at `durable`, maybe inside a cursor batch
+  gate_->FlushProgress();  // it stopped at `durable`, maybe inside a wake batch
   return Status::OK();
 }
 

@@ -73,14 +73,13 @@ ReadStatus Subscriber::TryRead(Record* record) noexcept {
     if (durable_ && tail > byte_pos_) {
       byte_pos_ = tail;
       PublishProgress(true);
-    } else if (unpublished_ != 0) {
-      PublishProgress(true);
+    } else {
+      CatchUpBeforeWaiting();
     }
     return ReadStatus::kEmpty;
   }
   const ReadStatus r = HandleUnfinished(c, record);
-  // About to wait for a claimed record: producers must see what was read.
-  if (r == ReadStatus::kEmpty && unpublished_ != 0) PublishProgress(true);
+  if (r == ReadStatus::kEmpty) CatchUpBeforeWaiting();  // it waits for a claimed record
   return r;
 }
 
@@ -209,17 +208,13 @@ ReadStatus Subscriber::Read(Record* record, std::int64_t timeout_ns) {
   }
 }
 
-// Invariant 3. Durable: every publication pays the seq_cst fence of the
-// producer wake-up check (WakeIfWaiting), so it is done once per batch; the
-// gate reads only what was published, so a later publication is never less
-// safe, only later, and a reader never sleeps with progress unpublished.
+// Invariant 3. Non-durable: the cursor is for the inspector only, so it and
+// the counters are stored once per kProgressBatch reads. Durable: the cursor
+// is stored after every read (producers gate on it, and a restarted
+// subscriber resumes from it), the wake-up check once per wake_batch_ reads.
 void Subscriber::PublishProgress(bool force) noexcept {
-  if (!force && ++unpublished_ < cursor_batch_ &&
-      (!durable_ || byte_pos_ - published_byte_pos_ < cursor_batch_bytes_)) {
-    return;
-  }
+  if (!durable_ && !force && ++unpublished_ < kProgressBatch) return;
   unpublished_ = 0;
-  published_byte_pos_ = byte_pos_;
   slot_->delivered.store(delivered_, std::memory_order_relaxed);
   slot_->gaps.store(gaps_, std::memory_order_relaxed);
   slot_->abandoned_seen.store(abandoned_, std::memory_order_relaxed);
@@ -228,9 +223,27 @@ void Subscriber::PublishProgress(bool force) noexcept {
   // SYNC POINT WRITE: subscriber.cursor -- this reader has finished with every
   // id below next_id and every byte below byte_pos; producers may reuse them.
   slot_->next_id.store(next_id_, std::memory_order_release);
-  if (durable_) {
-    WaitWord* w = segment_->wait_word();
-    WakeIfWaiting(&w->consumed_seq, &w->producer_waiters, &w->wake_calls);
+  if (durable_ && (force || ++unwoken_ >= wake_batch_)) WakeProducers();
+}
+
+// Invariant 4. The seq_cst fence in WakeIfWaiting pairs with the one a
+// producer issues after registering in producer_waiters and before it
+// re-checks this cursor (wait.h invariant 1): whichever comes second sees the
+// other. Doing it once per wake_batch_ records (and before every wait) lets a
+// producer that registered meanwhile sleep until the next check or the end of
+// its sleep slice (1 ms) at most; the cursor it gates on was stored, with
+// release, after every record all along.
+void Subscriber::WakeProducers() noexcept {
+  unwoken_ = 0;
+  WaitWord* w = segment_->wait_word();
+  WakeIfWaiting(&w->consumed_seq, &w->producer_waiters, &w->wake_calls);
+}
+
+void Subscriber::CatchUpBeforeWaiting() noexcept {
+  if (unpublished_ != 0) {
+    PublishProgress(true);
+  } else if (unwoken_ != 0) {
+    WakeProducers();
   }
 }
 

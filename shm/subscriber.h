@@ -13,12 +13,13 @@
 //      copy and the claim word shows it was not overwritten after the copy
 //      (seqlock re-check); otherwise the ids lost are a kGap.
 //   3. A durable subscriber's cursor (next_id, byte_pos) only grows and is
-//      published with release once per batch of records (cursor_batch, or a
-//      data batch of capacity/8 bytes), before every kEmpty return (so before
-//      it waits), on rare events and by FlushProgress. Producers gate on the
-//      published cursor only, which never passes an id or byte that was not
-//      read: publishing later holds them back, never lets them overwrite
-//      what it has not read (DESIGN invariant 4).
+//      published with release after every read, so producers never overwrite
+//      what it has not read, and a durable subscriber restarted after a crash
+//      resumes right after the last record it read.
+//   4. A durable subscriber checks for producers sleeping on its cursor (a
+//      seq_cst fence, then the futex wake if one sleeps) once per wake_batch
+//      reads, on rare events, by FlushProgress, and before every kEmpty
+//      return, so never with a check owed while it waits.
 #ifndef EVBUS_SHM_SUBSCRIBER_H_
 #define EVBUS_SHM_SUBSCRIBER_H_
 
@@ -44,14 +45,15 @@ struct SubscriberOptions {
   StartAt start = StartAt::kOldest;
   std::uint64_t start_id = 0;  // for kAtId
   WaitStrategy wait = WaitStrategy::kBlocking;
-  // How many records a subscriber reads between publishing its cursor (and,
-  // if durable, waking producers blocked on it, which costs a seq_cst fence).
-  // 0: kDefaultCursorBatch, at most index_slots / 8; 1: after every record.
-  // Clamped to index_slots / 2 so producers never wait for a whole ring.
-  std::uint32_t cursor_batch = 0;
+  // Durable only: how many records it reads between two checks for
+  // producers sleeping on its cursor (each check costs a seq_cst fence; the
+  // cursor itself is published after every record). 0: kDefaultWakeBatch, at
+  // most index_slots / 8; 1: after every record (as before batching).
+  // Clamped to index_slots / 2.
+  std::uint32_t wake_batch = 0;
 };
 
-inline constexpr std::uint32_t kDefaultCursorBatch = 64;
+inline constexpr std::uint32_t kDefaultWakeBatch = 64;
 
 class Subscriber {
  public:
@@ -77,10 +79,11 @@ class Subscriber {
   // something other than kEmpty. Owner thread only.
   ReadStatus Read(Record* record, std::int64_t timeout_ns);
 
-  // Publishes the cursor and counters now. TryRead and Read do it once per
-  // batch and whenever they find nothing new; a durable subscriber that stops
-  // reading before that (e.g. at a bound of its own) calls this so producers
-  // waiting for room see its progress. Owner thread only.
+  // Publishes the cursor and counters and, if durable, wakes producers
+  // sleeping on its cursor, now. Reads do it once per wake_batch and whenever
+  // they find nothing new; a durable subscriber that stops reading before
+  // that (e.g. at a bound of its own, as the persister's gate does) calls
+  // this so producers waiting for room go on at once. Owner thread only.
   void FlushProgress() noexcept { PublishProgress(true); }
 
   std::uint64_t next_id() const { return next_id_; }
@@ -90,13 +93,15 @@ class Subscriber {
  private:
   Subscriber() = default;
   Status TakeSlot(const SubscriberOptions& options);
-  void SetCursorBatch(std::uint32_t requested);
+  void SetWakeBatch(std::uint32_t requested);
   void ChooseStart(const SubscriberOptions& options, bool resumed);
   ReadStatus ReadCommitted(const IndexEntry& entry, Record* record) noexcept;
   ReadStatus ReportLap(Record* record) noexcept;
   ReadStatus ReportAbandoned(Record* record) noexcept;
   ReadStatus HandleUnfinished(std::uint64_t stale, Record* record) noexcept;
   void PublishProgress(bool force) noexcept;
+  void WakeProducers() noexcept;
+  void CatchUpBeforeWaiting() noexcept;
   // First id >= lo whose record is still intact with `slack_bytes` to spare.
   std::uint64_t FirstIntact(std::uint64_t lo, std::uint64_t slack_bytes) const noexcept;
 
@@ -116,11 +121,10 @@ class Subscriber {
   std::int64_t stalled_since_ns_ = 0;
   std::int64_t last_check_ns_ = 0;
   std::uint64_t delivered_ = 0, gaps_ = 0, abandoned_ = 0, corrupt_ = 0;
-  // Progress not yet published: records read, and data bytes passed.
-  std::uint64_t unpublished_ = 0;
-  std::uint64_t published_byte_pos_ = 0;
-  std::uint64_t cursor_batch_ = 64;       // records
-  std::uint64_t cursor_batch_bytes_ = 0;  // data bytes (durable only)
+  static constexpr std::uint64_t kProgressBatch = 64;  // non-durable
+  std::uint64_t unpublished_ = 0;  // non-durable: reads since the cursor was stored
+  std::uint64_t unwoken_ = 0;      // durable: reads since the last wake-up check
+  std::uint64_t wake_batch_ = kDefaultWakeBatch;
 };
 
 }  // namespace evbus::shm

@@ -61,18 +61,17 @@ Status Subscriber::Attach(Segment* segment, const SubscriberOptions& options,
   sub->index_slots_ = h.index_slots;
   sub->durable_ = options.durable;
   sub->wait_ = options.wait;
-  sub->SetCursorBatch(options.cursor_batch);
+  sub->SetWakeBatch(options.wake_batch);
   EVBUS_RETURN_IF_ERROR(sub->TakeSlot(options));
   sub->buffer_.resize(h.max_record_size);
   *out = std::move(sub);
   return Status::OK();
 }
 
-void Subscriber::SetCursorBatch(std::uint32_t requested) {
+void Subscriber::SetWakeBatch(std::uint32_t requested) {
   std::uint64_t batch = requested;
-  if (batch == 0) batch = std::min<std::uint64_t>(kDefaultCursorBatch, index_slots_ / 8);
-  cursor_batch_ = std::max<std::uint64_t>(1, std::min<std::uint64_t>(batch, index_slots_ / 2));
-  cursor_batch_bytes_ = capacity_ / 8;
+  if (batch == 0) batch = std::min<std::uint64_t>(kDefaultWakeBatch, index_slots_ / 8);
+  wake_batch_ = std::max<std::uint64_t>(1, std::min<std::uint64_t>(batch, index_slots_ / 2));
 }
 
 Status Subscriber::TakeSlot(const SubscriberOptions& options) {
@@ -123,7 +122,6 @@ void Subscriber::ChooseStart(const SubscriberOptions& options, bool resumed) {
     gaps_ = slot_->gaps.load(std::memory_order_relaxed);
     abandoned_ = slot_->abandoned_seen.load(std::memory_order_relaxed);
     corrupt_ = slot_->corrupt_seen.load(std::memory_order_relaxed);
-    published_byte_pos_ = byte_pos_;
     return;
   }
   std::memset(slot_->name, 0, kSubscriberNameCapacity);
@@ -145,7 +143,6 @@ void Subscriber::ChooseStart(const SubscriberOptions& options, bool resumed) {
       byte_pos_ = tail > capacity_ ? tail - capacity_ : 0;
       break;
   }
-  published_byte_pos_ = byte_pos_;
   slot_->byte_pos.store(byte_pos_, std::memory_order_release);
   slot_->next_id.store(next_id_, std::memory_order_release);
   slot_->durable.store(durable_ ? 1 : 0, std::memory_order_release);

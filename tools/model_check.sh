@@ -71,7 +71,6 @@ run broken-later-lap-stale   fail "" -- -DNO_DURABLE -DMAXID=6 -DCAP=10 -DBROKEN
 run broken-no-liveness       fail "" -- -DNO_NONDURABLE -DMAXID=6 -DCAP=4 -DBROKEN_NO_LIVENESS
 run broken-anon-claiming     fail "" -- -DNO_NONDURABLE -DMAXID=6 -DCAP=4 -DBROKEN_ANON_CLAIMING
 run broken-no-gating         fail "" -- -DNO_NONDURABLE -DMAXID=6 -DCAP=4 -DBROKEN_NO_GATING
-run broken-wait-unpublished  fail "" -- -DNO_NONDURABLE -DMAXID=6 -DCAP=4 -DBROKEN_WAIT_UNPUBLISHED
 run small-data-ring          fail "" -- -DNO_DURABLE -DMAXID=6 -DCAP=4
 
 if [[ $failures -ne 0 ]]; then

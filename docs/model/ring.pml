@@ -19,8 +19,6 @@
  *   BROKEN_ANON_CLAIMING producer slot says CLAIMING without the id it is
  *                        claiming and keeps it while it waits for space
  *   BROKEN_NO_GATING     producers ignore the durable reader's cursor
- *   BROKEN_WAIT_UNPUBLISHED the durable reader waits without first
- *                        publishing the cursor it holds back in a batch
  */
 
 #ifndef NPROD
@@ -61,8 +59,8 @@ byte data[CAP];          /* each unit holds the stamp (id + 1) of its writer */
 byte pmode[NPROD];
 byte pclaim[NPROD];
 bool alive[NPROD];       /* the OFD lock: the kernel drops it at death */
-byte d_next;             /* durable SubscriberSlot: next id to read (published) */
-byte d_pos;              /* durable SubscriberSlot: end of last record read (published) */
+byte d_next;             /* durable SubscriberSlot: next id to read */
+byte d_pos;              /* durable SubscriberSlot: end of last record read */
 
 /* ---- ghost state, used only by the assertions ---- */
 byte ndeaths;
@@ -83,16 +81,6 @@ bool pdone[NPROD];       /* producer returned normally */
 #define GATING_OK(x, nt) true
 #else
 #define GATING_OK(x, nt) ((nt) - d_pos <= CAP && (x) + 1 - d_next <= N)
-#endif
-
-/* The durable reader publishes its cursor (release stores) once per batch
- * of records, on rare events, and always before it waits. The batch size is
- * left open: after each record it may publish or not. */
-#define PUBLISH_CURSOR d_next = x; d_pos = l_pos
-#ifdef BROKEN_WAIT_UNPUBLISHED
-#define FLUSH_BEFORE_WAIT skip
-#else
-#define FLUSH_BEFORE_WAIT PUBLISH_CURSOR
 #endif
 
 /* A record never straddles the end of the data ring: skip to the next lap. */
@@ -218,7 +206,6 @@ end_killer:
 /* A subscriber; the durable one publishes its cursor, which gates producers. */
 proctype Reader(bool durable) {
   byte x, c, pos, rlen, stamp, cn, ct, j;
-  byte l_pos;              /* the durable reader's own byte cursor, published with d_pos */
   bool torn;
 top:
   /* SYNC POINT READ: entry.commit, then the entry fields */
@@ -236,7 +223,7 @@ top:
     :: c == ((x + 1) | ABANDONED) ->
        assert(!committed_g[x]);        /* I3: a committed record is never lost */
        x++; c = 0;
-       if :: durable -> PUBLISH_CURSOR :: else fi;  /* a rare event: published at once */
+       if :: durable -> d_next = x :: else fi;
        goto top
 #ifndef BROKEN_LATER_LAP_AS_STALE
     :: c != x + 1 && c != ((x + 1) | ABANDONED) && (c % ABANDONED) > x + 1 ->
@@ -244,8 +231,6 @@ top:
        goto lapped
 #endif
     :: else ->                         /* stale (an earlier lap, or 0) */
-       /* Either way the reader is about to wait: it publishes what it read. */
-       if :: durable -> FLUSH_BEFORE_WAIT :: else fi;
        if
        :: x >= next_id -> c = 0; goto wait_publish
        :: else -> j = 0; goto scan
@@ -268,15 +253,7 @@ top:
     /* I2: what is delivered is the record of id x, whole */
     assert(!torn && stamp == x + 1 && rlen == SIZE_OF(owner[x]));
     x++;
-    if
-    :: durable ->
-       l_pos = pos + rlen;
-       if
-       :: PUBLISH_CURSOR                /* a batch is full */
-       :: skip                          /* inside a batch: publish later */
-       fi
-    :: else
-    fi;
+    if :: durable -> d_next = x; d_pos = pos + rlen :: else fi;
     pos = 0; rlen = 0; stamp = 0; torn = false;
     goto top
   };

@@ -70,7 +70,7 @@ TEST_F(RingWaitTest, ReadReturnsEmptyAtItsDeadlineWhenNothingArrives) {
 TEST_F(RingWaitTest, BackPressuredProducerWakesWhenTheDurableSubscriberReads) {
   Create(1 << 16, 64, 1024);
   SubscriberOptions o = Opts("persister", /*durable=*/true);
-  o.cursor_batch = 1;  // its cursor moves with the one read below (durable_cursor_test: batches)
+  o.wake_batch = 1;  // the one read below checks for sleeping producers (durable_cursor_test)
   auto sub = NewSubscriber(o);
   auto p = NewProducer();
   std::uint64_t id;

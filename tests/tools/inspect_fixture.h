@@ -92,7 +92,6 @@ class InspectTest : public ::testing::Test {
     for (int i = 0; i < kPersisterRead; ++i) {
       ASSERT_EQ(persister_->TryRead(&rec), shm::ReadStatus::kRecord);
     }
-    persister_->FlushProgress();  // stopped inside a cursor batch: publish the 7
     shm::SubscriberOptions live{"server", false};
     ASSERT_TRUE(shm::Subscriber::Attach(segment_.get(), live, &server_).ok());
     for (int i = 0; i < kPublished; ++i)
