@@ -1,7 +1,7 @@
 // An id whose producer was killed with kill -9 between claim and commit is
 // reported by its id and that producer's pid everywhere a person looks: the
-// persister's log, `evbus inspect` (text and JSON) and `evbus get` of the id
-// (from the store, and with --live). Real processes: the evbus binary and
+// persister's log, `evbus inspect` (text and JSON), `evbus tail` and `evbus
+// get` of the id (from the store, and with --live). Real processes: the evbus binary and
 // tests/procs/ring_producer_proc.
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
@@ -69,6 +69,12 @@ TEST_F(AbandonedReportTest, KilledProducersIdIsNamedWithItsPidInLogInspectAndGet
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("ABANDONED 1"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("producer pid " + std::to_string(dead)), std::string::npos) << text.out;
+
+  Result tail = Run({"tail", stream_});
+  EXPECT_EQ(tail.exit_code, 0) << tail.err;
+  EXPECT_NE(tail.err.find("event 2 is missing: its producer (pid " + std::to_string(dead) + ")"),
+            std::string::npos)
+      << tail.err;
 
   Result live = Run({"get", stream_, "--root", root_, "--live", "2"});
   EXPECT_EQ(live.exit_code, 1);

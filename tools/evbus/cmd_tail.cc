@@ -87,9 +87,12 @@ int CmdTail(const std::vector<std::string>& argv) {
         break;
       case shm::ReadStatus::kAbandoned:
         std::fprintf(stderr,
-                     "evbus tail: event %llu is missing: its producer died before "
-                     "finishing it (abandoned)\n",
-                     static_cast<unsigned long long>(rec.id));
+                     "evbus tail: event %llu is missing: its producer (%s) died, or stalled "
+                     "past the abandon timeout, before finishing it (abandoned)\n",
+                     static_cast<unsigned long long>(rec.id),
+                     rec.abandoned_by_pid > 0
+                         ? ("pid " + std::to_string(rec.abandoned_by_pid)).c_str()
+                         : "pid not known");
         break;
       case shm::ReadStatus::kCorrupt:
         std::fprintf(stderr, "evbus tail: event %llu failed its checksum and was skipped\n",
