@@ -54,7 +54,7 @@ void PinTo(int cpu, pid_t tid = 0) {
 const std::vector<Event>& Events() {
   static const std::vector<Event> events = [] {
     std::vector<Event> out;
-    std::ifstream in(EVBUS_SOURCE_DIR "/../shared/data/openhands-trajectories/canonical.jsonl");
+    std::ifstream in(EVBUS_SOURCE_DIR "/tests/data/openhands-trajectories/canonical.jsonl");
     std::string line;
     while (std::getline(in, line)) {
       auto e = ParseEvent(line);

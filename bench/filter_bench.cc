@@ -72,7 +72,7 @@ BENCHMARK(BM_MatchesMeta)->Unit(benchmark::kMillisecond);
 // Real event JSON (the recorded trajectories, one event per line), cut into
 // pieces of `event_bytes` that stand for events of that size.
 std::vector<std::string> JsonEvents(std::size_t event_bytes) {
-  std::ifstream in(EVBUS_SOURCE_DIR "/../shared/data/openhands-trajectories/canonical.jsonl");
+  std::ifstream in(EVBUS_SOURCE_DIR "/tests/data/openhands-trajectories/canonical.jsonl");
   std::stringstream all;
   all << in.rdbuf();
   const std::string text = all.str();
@@ -87,7 +87,7 @@ template <typename Scan>
 void RunQueryScan(benchmark::State& state, Scan scan) {
   const std::vector<std::string> events = JsonEvents(static_cast<std::size_t>(state.range(0)));
   if (events.empty()) {
-    state.SkipWithError("canonical.jsonl not found beside the source tree (shared/data)");
+    state.SkipWithError("canonical.jsonl not found in tests/data/openhands-trajectories");
     return;
   }
   std::size_t bytes = 0;

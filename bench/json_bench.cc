@@ -29,7 +29,7 @@ namespace {
 // The first CmdOutputObservation of 1.5-3 KiB (compact) in the trajectory.
 std::string LoadSampleEvent() {
   const std::string path =
-      EVBUS_SOURCE_DIR "/../shared/data/openhands-trajectories/basic_gui_mode.json";
+      EVBUS_SOURCE_DIR "/tests/data/openhands-trajectories/basic_gui_mode.json";
   std::ifstream in(path);
   std::stringstream ss;
   ss << in.rdbuf();

@@ -187,8 +187,8 @@ TEST(EventFilterOpenHandsTest, ContextualEventsFilterDropsHiddenAndNoise) {
 // Real events: for word queries (no separators, escapes or non-ASCII) evbus
 // must agree with OpenHands' own text, line by line, on recorded events.
 TEST(EventFilterOpenHandsTest, WordQueriesAgreeWithOpenHandsOnRecordedEvents) {
-  std::ifstream in(EVBUS_SOURCE_DIR "/../shared/data/openhands-trajectories/canonical.jsonl");
-  ASSERT_TRUE(in) << "canonical.jsonl must lie in shared/data beside the source tree";
+  std::ifstream in(EVBUS_SOURCE_DIR "/tests/data/openhands-trajectories/canonical.jsonl");
+  ASSERT_TRUE(in) << "canonical.jsonl must lie in tests/data/openhands-trajectories";
   const std::vector<std::string> queries = {
       "2048",     "STR_REPLACE_EDITOR", "finish",  "exit code",
       "Awaiting", "tool_call_id",       "python3", "zzzz"};

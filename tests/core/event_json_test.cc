@@ -17,7 +17,7 @@
 namespace evbus {
 namespace {
 
-const std::string kTrajectories = EVBUS_SOURCE_DIR "/../shared/data/openhands-trajectories";
+const std::string kTrajectories = EVBUS_SOURCE_DIR "/tests/data/openhands-trajectories";
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

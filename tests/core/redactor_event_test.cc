@@ -18,7 +18,7 @@
 namespace evbus {
 namespace {
 
-const std::string kDataDir = EVBUS_SOURCE_DIR "/../shared/data/openhands-trajectories";
+const std::string kDataDir = EVBUS_SOURCE_DIR "/tests/data/openhands-trajectories";
 
 rapidjson::Document ParseDom(const std::string& json) {
   rapidjson::Document doc;

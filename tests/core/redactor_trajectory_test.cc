@@ -20,7 +20,7 @@
 namespace evbus {
 namespace {
 
-const std::string kDataDir = EVBUS_SOURCE_DIR "/../shared/data/openhands-trajectories";
+const std::string kDataDir = EVBUS_SOURCE_DIR "/tests/data/openhands-trajectories";
 
 // Every event twice: as OpenHands wrote it in the trajectory files (with id,
 // timestamp, source; re-serialized one by one) and from canonical.jsonl.

@@ -18,7 +18,7 @@ namespace {
 
 using testing::TempDir;
 
-const std::string kTrajectories = EVBUS_SOURCE_DIR "/../shared/data/openhands-trajectories";
+const std::string kTrajectories = EVBUS_SOURCE_DIR "/tests/data/openhands-trajectories";
 
 std::string ReadText(const std::string& path) {
   std::string text;

@@ -1,4 +1,4 @@
-// The real OpenHands events the tests use (shared/data beside the repo).
+// The real OpenHands events the tests use (tests/data/openhands-trajectories).
 #ifndef EVBUS_TESTS_TESTUTIL_TRAJECTORIES_H_
 #define EVBUS_TESTS_TESTUTIL_TRAJECTORIES_H_
 
@@ -13,7 +13,7 @@
 
 namespace evbus::testutil {
 
-inline const std::string kTrajectoryDir = EVBUS_SOURCE_DIR "/../shared/data/openhands-trajectories";
+inline const std::string kTrajectoryDir = EVBUS_SOURCE_DIR "/tests/data/openhands-trajectories";
 
 // Every event of the four trajectory files, as OpenHands wrote it (id,
 // timestamp and source included), re-serialized compactly one by one.
