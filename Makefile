@@ -8,7 +8,7 @@ BUILD_ASAN ?= build-asan
 BUILD_TSAN ?= build-tsan
 BUILD_FUZZ ?= build-fuzz
 BUILD_TORTURE ?= build-torture
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 30
 FUZZ_TARGETS = $(sort $(basename $(notdir $(wildcard fuzz/*_fuzz.cc))))
 # Under TSan only the stress tests run: build just them, the helper processes
 # and the executables they start.
@@ -49,21 +49,20 @@ test-tsan: setup
 model-check: setup
 	@bash tools/model_check.sh
 
-# Runs every libFuzzer target (fuzz/*_fuzz.cc) for FUZZ_SECONDS; fails on any
-# crash. event_parse starts from the canonical trajectory, one event per file.
+# Runs every libFuzzer target (fuzz/*_fuzz.cc) for FUZZ_SECONDS from its seed
+# corpus in fuzz/corpus/<target>/ (read only; new inputs go to
+# $(BUILD_FUZZ)/corpus/<target>/); fails on any crash (docs/fuzzing.md).
 fuzz-build: setup
 	@CC=clang CXX=clang++ cmake -S . -B $(BUILD_FUZZ) -DEVBUS_FUZZ=ON -DEVBUS_BUILD_TESTS=OFF -DEVBUS_BUILD_BENCH=OFF >/dev/null
 	@cmake --build $(BUILD_FUZZ) -j $(JOBS) --target $(FUZZ_TARGETS)
 
 fuzz-smoke: fuzz-build
-	@rm -rf $(BUILD_FUZZ)/corpus && mkdir -p $(BUILD_FUZZ)/corpus/event_parse_fuzz
-	@n=0; while IFS= read -r line; do n=$$((n+1)); printf '%s' "$$line" > $(BUILD_FUZZ)/corpus/event_parse_fuzz/seed_$$n.json; \
-	  done < ../shared/data/openhands-trajectories/canonical.jsonl
 	@for t in $(FUZZ_TARGETS); do echo "== $$t ($(FUZZ_SECONDS)s)"; \
-	  corpus=; [ -d $(BUILD_FUZZ)/corpus/$$t ] && corpus=$(BUILD_FUZZ)/corpus/$$t; \
+	  work=$(BUILD_FUZZ)/corpus/$$t; rm -rf $$work && mkdir -p $$work; \
+	  seeds=; [ -d fuzz/corpus/$$t ] && seeds=fuzz/corpus/$$t; \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=$(CURDIR)/fuzz/ubsan.supp \
 	    $(BUILD_FUZZ)/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	    -artifact_prefix=$(BUILD_FUZZ)/$$t- $$corpus || exit 1; done
+	    -artifact_prefix=$(BUILD_FUZZ)/$$t- $$work $$seeds || exit 1; done
 
 # The reliability and security gauntlet (tests/fault/, docs/reliability.md):
 # one table, non-zero exit if any scenario misses its target. `make torture`
