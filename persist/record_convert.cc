@@ -45,6 +45,11 @@ Status CheckStoredEventFields(const RecordMeta& meta) {
                                    ", which is not a Source (0 none, 1 agent, 2 user, "
                                    "3 environment)");
   }
+  if ((meta.flags & ~kKnownFlags) != 0) {
+    return Status::InvalidArgument("id " + std::to_string(meta.id) + " has unknown flag bits " +
+                                   std::to_string(meta.flags & ~kKnownFlags) +
+                                   " (see persist/page_format.h)");
+  }
   return Status::OK();
 }
 

@@ -28,10 +28,11 @@ RecordMeta RecordMetaFromEvent(std::uint64_t id, const Event& event) noexcept;
 // that fails it as missing, with why, and never converts it.
 RecordMeta RecordMetaFromRing(std::uint64_t id, const shm::RecordMeta& ring) noexcept;
 
-// OK for an abandoned record and for an event whose type is registered and
-// whose source is a Source; otherwise InvalidArgument naming the id, the
-// field and its value. No evbus writer stores anything else, so on the read
-// path a failure means a foreign or damaged page under a valid CRC.
+// OK for an abandoned record and for an event whose type is registered,
+// whose source is a Source and whose flags are known; otherwise
+// InvalidArgument naming the id, the field and its value. StoreWriter::Append
+// refuses such a record, so on the read path a failure means a foreign or
+// damaged page under a valid CRC.
 Status CheckStoredEventFields(const RecordMeta& meta);
 
 // Drops every record of `page`, a ParsePage result over `bytes`, that fails

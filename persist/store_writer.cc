@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "persist/page_codec.h"
+#include "persist/record_convert.h"
 #include "persist/store_paths.h"
 #include "persist/store_recovery.h"
 
@@ -239,6 +240,8 @@ Status StoreWriter::Append(const RecordMeta& meta, std::string_view body) {
                                    "' whose next id is " + std::to_string(next_id_) +
                                    ": ids must be appended densely, in order");
   }
+  // A type, source or flag no reader accepts (persist/record_convert.h).
+  EVBUS_RETURN_IF_ERROR(CheckStoredEventFields(meta));
   Status s;
   if (active_ &&
       active_->WouldOverflow(body.size(), options_.max_page_bytes, options_.max_page_records)) {

@@ -193,5 +193,33 @@ TEST_F(BadEventFieldsTest, StoreReportsAndSkipsAPageRecordWithAnUnregisteredType
   EXPECT_NE(reports.find("id 3 has source 9"), std::string::npos) << reports;
 }
 
+// A caller that builds a record with such fields gets a clear error from the
+// store writer, before anything is written: nothing would read it back.
+TEST_F(BadEventFieldsTest, StoreWriterRefusesARecordWithAnUnregisteredTypeOrSource) {
+  const std::string dir = EvbusDir(tmp_.path(), "writer", "").value();
+  auto writer = StoreWriter::Open(dir, {});
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  Event event;
+  event.type = EventTypeFromTag(EventKind::kAction, "run").value();
+  event.source = Source::kAgent;
+  RecordMeta bad_type = RecordMetaFromEvent(0, event);
+  bad_type.type = kUnregisteredType;
+  RecordMeta bad_source = RecordMetaFromEvent(0, event);
+  bad_source.source = 9;
+  RecordMeta bad_flags = RecordMetaFromEvent(0, event);
+  bad_flags.flags = 0x80;
+  for (const RecordMeta& meta : {bad_type, bad_source, bad_flags}) {
+    Status s = (*writer)->Append(meta, EventToJson(event));
+    EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+    EXPECT_NE(s.message().find("id 0 has"), std::string::npos) << s.message();
+    EXPECT_EQ((*writer)->next_id(), 0u);
+  }
+  ASSERT_TRUE((*writer)->Append(RecordMetaFromEvent(0, event), EventToJson(event)).ok());
+  ASSERT_TRUE((*writer)->Close().ok());
+  auto store = Store::OpenDir(dir);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_TRUE((*store)->GetEventJson(0).ok());
+}
+
 }  // namespace
 }  // namespace evbus::persist::testing
