@@ -1,5 +1,5 @@
 // Redactor: replaces registered secret values by "<secret_hidden>" in events
-// before they are published (DESIGN invariant 2), as OpenHands'
+// before they are published (invariant 2, docs/architecture.md), as OpenHands'
 // EventStream._replace_secrets does, with these differences (docs/redaction.md):
 // strings inside arrays and the top-level message are redacted too; one pass,
 // leftmost-longest, never rescanning a placeholder; empty secrets ignored.

@@ -1,6 +1,6 @@
 // RefillingSubscriber: a live, non-durable reader of a stream that never
-// shows a hole. It wraps an shm::Subscriber; when the ring laps it (DESIGN
-// invariant 5: the subscriber gets the exact gap [a, b]), it reads a..b from
+// shows a hole. It wraps an shm::Subscriber; when the ring laps it (invariant
+// 5 in docs/architecture.md: the subscriber gets the exact gap [a, b]), it reads a..b from
 // the store instead, waiting up to `store_wait_ns` for the persister to reach
 // b if it is behind, then continues from the ring where the gap ended. Ids
 // that neither the ring nor the store holds are reported, as one range.

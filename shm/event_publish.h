@@ -4,7 +4,7 @@
 //   1. refuse an event that already has an id (OpenHands' ValueError);
 //   2. stamp it: timestamp = now, source = the given source;
 //   3. redact every string with the stream's secrets (before a byte reaches
-//      shared memory: DESIGN invariant 2);
+//      shared memory: invariant 2, docs/architecture.md);
 //   4. serialize without "id" (the claim assigns it) and publish.
 //
 // Thread safety: PublishEvent is as thread-safe as the Producer it is given

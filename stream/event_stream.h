@@ -1,7 +1,7 @@
 // EventStream: OpenHands' EventStream API (add_event, subscribe, secrets,
 // search_events, get_event, close, session_exists) over an evbus segment,
 // shared by every process of one conversation. docs/event_stream.md has
-// the design; DESIGN.md section 5 the contract.
+// the design; docs/compat.md the contract with OpenHands.
 //
 //   OpenHands                          evbus::EventStream
 //   EventStream(sid, file_store, uid)  Open(sid, options)  (attach or create)
