@@ -208,7 +208,7 @@ std::string FormatTimestamp(std::int64_t ns_since_epoch) {
   return std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
 }
 
-Result<std::int64_t> ParseTimestamp(std::string_view text) {
+Result<WideTimestamp> ParseWideTimestamp(std::string_view text) {
   TimestampParser p(text);
   ParsedTime t;
   bool ok = ParseDate(p, &t);
@@ -230,12 +230,33 @@ Result<std::int64_t> ParseTimestamp(std::string_view text) {
                                    "\" cannot be placed in the local time zone (TZ); give an "
                                    "explicit offset such as \"Z\" or \"+02:00\"");
   }
-  constexpr std::int64_t kMaxSeconds = std::numeric_limits<std::int64_t>::max() / kNanosPerSecond;
-  if (utc >= kMaxSeconds || utc <= -kMaxSeconds) {
+  return WideTimestamp{utc, t.nanos};
+}
+
+std::int64_t ClampToNanos(const WideTimestamp& t) {
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+  // kMax = kMaxSeconds s + kMaxNanos ns; kMin = kMinSeconds s + kMinNanos ns.
+  constexpr std::int64_t kMaxSeconds = kMax / kNanosPerSecond;
+  constexpr std::int64_t kMaxNanos = kMax % kNanosPerSecond;
+  constexpr std::int64_t kMinSeconds = kMin / kNanosPerSecond - 1;
+  constexpr std::int64_t kMinNanos = kMin % kNanosPerSecond + kNanosPerSecond;
+  if (t.seconds > kMaxSeconds || (t.seconds == kMaxSeconds && t.nanos > kMaxNanos)) return kMax;
+  if (t.seconds < kMinSeconds || (t.seconds == kMinSeconds && t.nanos < kMinNanos)) return kMin;
+  if (t.seconds == kMinSeconds) return kMin + (t.nanos - kMinNanos);  // kMinSeconds * 1e9 < kMin
+  return t.seconds * kNanosPerSecond + t.nanos;
+}
+
+Result<std::int64_t> ParseTimestamp(std::string_view text) {
+  Result<WideTimestamp> wide = ParseWideTimestamp(text);
+  if (!wide.ok()) return wide.status();
+  const std::int64_t ns = ClampToNanos(*wide);
+  if (ns == std::numeric_limits<std::int64_t>::max() ||
+      ns == std::numeric_limits<std::int64_t>::min()) {
     return Status::InvalidArgument("timestamp \"" + std::string(text) +
                                    "\" is outside the range evbus stores (years 1678 to 2261)");
   }
-  return utc * kNanosPerSecond + t.nanos;
+  return ns;
 }
 
 }  // namespace evbus

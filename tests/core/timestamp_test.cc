@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <ctime>
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -168,6 +169,39 @@ TEST_P(TimestampTest, RejectsYearsOutsideWhatNanosecondsHold) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("1678"), std::string::npos) << r.status().message();
   EXPECT_FALSE(ParseTimestamp("2300-01-01").ok());
+}
+
+TEST_P(TimestampTest, ReadsEveryFourDigitYearAsAWideInstant) {
+  auto far = ParseWideTimestamp("9999-12-31T23:59:59.5Z");
+  ASSERT_TRUE(far.ok()) << far.status().ToString();
+  EXPECT_EQ(far->seconds, 253402300799);  // Python: datetime(9999,12,31,23,59,59,tzinfo=utc)
+  EXPECT_EQ(far->nanos, 500'000'000);
+  auto first = ParseWideTimestamp("0000-01-01T00:00:00Z");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->seconds, -62167219200);  // proleptic Gregorian year 0
+  auto local = ParseWideTimestamp("9999-12-31T23:59:59");
+  ASSERT_TRUE(local.ok()) << local.status().ToString();
+  EXPECT_EQ(local->seconds, 253402300799 - Winter());
+  // Within int64 nanoseconds it names what ParseTimestamp names.
+  auto near = ParseWideTimestamp("2025-07-18T17:01:36.799608");
+  ASSERT_TRUE(near.ok());
+  EXPECT_EQ(ClampToNanos(*near), Parse("2025-07-18T17:01:36.799608"));
+  EXPECT_FALSE(ParseWideTimestamp("9999-12-32").ok());
+}
+
+TEST(TimestampClampTest, ClampsToWhatInt64NanosecondsHold) {
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+  EXPECT_EQ(ClampToNanos({253402300799, 0}), kMax);
+  EXPECT_EQ(ClampToNanos({-62167219200, 0}), kMin);
+  // The last and the first instant that fit, and one past each.
+  EXPECT_EQ(ClampToNanos({9223372036, 854775807}), kMax);
+  EXPECT_EQ(ClampToNanos({9223372036, 854775806}), kMax - 1);
+  EXPECT_EQ(ClampToNanos({-9223372037, 145224192}), kMin);
+  EXPECT_EQ(ClampToNanos({-9223372037, 145224193}), kMin + 1);
+  EXPECT_EQ(ClampToNanos({-9223372037, 145224191}), kMin);
+  EXPECT_EQ(ClampToNanos({-1, 999'999'999}), -1);
+  EXPECT_EQ(ClampToNanos({kJuly18, 5}), kJuly18 * kSec + 5);
 }
 
 TEST_P(TimestampTest, NowIsCloseToTheSystemClock) {
