@@ -1,5 +1,6 @@
 #include "core/event_filter.h"
 
+#include <limits>
 #include <utility>
 
 #include "core/timestamp.h"
@@ -23,17 +24,73 @@ Result<EventTypeSet> CompileTypes(const std::vector<std::string>& class_names,
   return set;
 }
 
-// Unset for an empty string, else the instant the ISO 8601 text names.
-Result<std::optional<std::int64_t>> CompileDate(const std::string& text, std::string_view field) {
-  if (text.empty()) return std::optional<std::int64_t>();
-  Result<std::int64_t> ns = ParseTimestamp(text);
-  if (!ns.ok()) {
+// Unset for an empty string, else the instant the ISO 8601 text names, in
+// any year 0000-9999 (clamped to int64 nanoseconds by CompileDateRange).
+Result<std::optional<WideTimestamp>> CompileDate(const std::string& text, std::string_view field) {
+  if (text.empty()) return std::optional<WideTimestamp>();
+  Result<WideTimestamp> instant = ParseWideTimestamp(text);
+  if (!instant.ok()) {
     return Status::InvalidArgument("EventFilter " + std::string(field) + " \"" + text +
                                    "\" is not an ISO 8601 date-time (e.g. 2025-07-18T17:01:36 "
                                    "or 2025-07-18T15:01:36Z): " +
-                                   ns.status().message());
+                                   instant.status().message());
   }
-  return std::optional<std::int64_t>(ns.value());
+  return std::optional<WideTimestamp>(instant.value());
+}
+
+// Timestamps are printed to the microsecond (truncated) but kept to the
+// nanosecond; a bound is compared with what is printed, as OpenHands compares
+// the printed text. So an event passes start_date iff its printed microsecond
+// is not before the bound, i.e. iff its timestamp is at least the bound rounded
+// up to a whole microsecond...
+std::int64_t FirstPrintedAtOrAfter(std::int64_t ns) {
+  constexpr std::int64_t kStep = kPrintedResolutionNanos;
+  const std::int64_t rem = ns % kStep;  // in (-kStep, kStep)
+  if (rem <= 0) return ns - rem;
+  if (ns > std::numeric_limits<std::int64_t>::max() - (kStep - rem)) {
+    return std::numeric_limits<std::int64_t>::max();  // no later microsecond fits
+  }
+  return ns + (kStep - rem);
+}
+
+// ...and end_date iff its printed microsecond is not after the bound, i.e. iff
+// it is at most the last nanosecond of the bound's microsecond.
+std::int64_t LastPrintedAtOrBefore(std::int64_t ns) {
+  constexpr std::int64_t kStep = kPrintedResolutionNanos;
+  const std::int64_t rem = ns % kStep;  // in (-kStep, kStep)
+  if (rem < 0) return ns - rem - 1;
+  if (ns - rem > std::numeric_limits<std::int64_t>::max() - (kStep - 1)) {
+    return std::numeric_limits<std::int64_t>::max();
+  }
+  return ns - rem + (kStep - 1);
+}
+
+// Both bounds of `spec`, compared (as given, before clamping) and compiled.
+Status CompileDateRange(const EventFilterSpec& spec, std::optional<std::int64_t>* start_ns,
+                        std::optional<std::int64_t>* end_ns) {
+  Result<std::optional<WideTimestamp>> start = CompileDate(spec.start_date, "start_date");
+  if (!start.ok()) return start.status();
+  Result<std::optional<WideTimestamp>> end = CompileDate(spec.end_date, "end_date");
+  if (!end.ok()) return end.status();
+  if (*start && *end && **start > **end) {
+    return Status::InvalidArgument("EventFilter start_date \"" + spec.start_date +
+                                   "\" is after end_date \"" + spec.end_date +
+                                   "\", so no event could match: swap them or widen the range");
+  }
+  // A bound outside int64 nanoseconds (years before 1678 or after 2261, such
+  // as 9999-12-31T23:59:59 for "no end") is clamped: it stays on the same
+  // side of every event evbus can hold, so it keeps its meaning.
+  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  if (*start) {
+    const std::int64_t ns = ClampToNanos(**start);
+    *start_ns = ns == kMin || ns == kMax ? ns : FirstPrintedAtOrAfter(ns);
+  }
+  if (*end) {
+    const std::int64_t ns = ClampToNanos(**end);
+    *end_ns = ns == kMin || ns == kMax ? ns : LastPrintedAtOrBefore(ns);
+  }
+  return Status::OK();
 }
 
 bool InSet(const EventTypeSet& set, EventTypeId type) noexcept {
@@ -60,17 +117,7 @@ Result<EventFilter> EventFilter::Make(const EventFilterSpec& spec) {
     }
     filter.source_ = source.value();
   }
-  Result<std::optional<std::int64_t>> start = CompileDate(spec.start_date, "start_date");
-  if (!start.ok()) return start.status();
-  Result<std::optional<std::int64_t>> end = CompileDate(spec.end_date, "end_date");
-  if (!end.ok()) return end.status();
-  filter.start_ns_ = start.value();
-  filter.end_ns_ = end.value();
-  if (filter.start_ns_ && filter.end_ns_ && *filter.start_ns_ > *filter.end_ns_) {
-    return Status::InvalidArgument("EventFilter start_date \"" + spec.start_date +
-                                   "\" is after end_date \"" + spec.end_date +
-                                   "\", so no event could match: swap them or widen the range");
-  }
+  EVBUS_RETURN_IF_ERROR(CompileDateRange(spec, &filter.start_ns_, &filter.end_ns_));
   filter.query_ = CaseFoldSearcher(spec.query);
   return filter;
 }

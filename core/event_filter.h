@@ -6,6 +6,12 @@
 // an unknown class or source, an unreadable date, or a start after the end is
 // an error instead of a filter that silently matches nothing.
 //
+// Dates are compared with an event's timestamp as evbus prints it (to the
+// microsecond, truncated), so a bound copied from an event's printed
+// "timestamp" includes that event, as OpenHands' string compare does. A date
+// outside what int64 nanoseconds hold (any year 0000-9999 is read, e.g.
+// 9999-12-31T23:59:59 for "no end") is clamped, never refused.
+//
 // Evaluation is split so that a store can decide from a record header alone:
 //   MatchesMeta  include_types, exclude_types, source, start_date, end_date,
 //                exclude_hidden, in OpenHands' order; never reads JSON.
@@ -40,8 +46,8 @@ struct EventFilterSpec {
   std::vector<std::string> include_types;  // class names, bases allowed: "Action"
   std::vector<std::string> exclude_types;  // class names, bases allowed
   std::string source;                      // "agent" | "user" | "environment"
-  std::string start_date;                  // ISO 8601, inclusive
-  std::string end_date;                    // ISO 8601, inclusive
+  std::string start_date;                  // ISO 8601, inclusive (to the printed us)
+  std::string end_date;                    // ISO 8601, inclusive (to the printed us)
 
   // Chainable setters: EventFilterSpec().WithSource("agent").WithQuery("ls")
   EventFilterSpec& WithExcludeHidden(bool value = true) {
@@ -97,6 +103,10 @@ class EventFilter {
   const std::optional<EventTypeSet>& include_types() const { return include_types_; }
   const EventTypeSet& exclude_types() const { return exclude_types_; }
   Source source() const { return source_; }  // kNone: any source
+  // The first and the last timestamp (ns) that pass the date bounds: the
+  // start rounded up to a whole microsecond, the end's microsecond included
+  // to its last nanosecond, both clamped to int64. MatchesMeta compares with
+  // exactly these, so a store may prune with them.
   const std::optional<std::int64_t>& start_ns() const { return start_ns_; }
   const std::optional<std::int64_t>& end_ns() const { return end_ns_; }
   bool exclude_hidden() const { return exclude_hidden_; }

@@ -160,8 +160,9 @@ TEST(EventFilterTest, DatesWithOffsetsAreComparedAsInstants) {
   meta.timestamp_ns = Ns("2025-07-18T15:59:59+01:00");  // 14:59:59Z
   EXPECT_FALSE(from.MatchesMeta(meta));
   EXPECT_EQ(*from.start_ns(), Ns("2025-07-18T15:00:00Z"));
+  // The end bound's printed microsecond is included to its last nanosecond.
   EXPECT_EQ(*MakeFilter(EventFilterSpec().WithEndDate("2025-07-18T10:30:00-0530")).end_ns(),
-            Ns("2025-07-18T16:00:00Z"));
+            Ns("2025-07-18T16:00:00Z") + 999);
 }
 
 TEST(EventFilterTest, EventWithoutTimestampPassesDateBounds) {
