@@ -81,8 +81,11 @@ int CmdSearch(const std::vector<std::string>& argv) {
   }
   if (auto v = args->Get("--limit")) {
     auto n = ParseInt(*v, "--limit");
-    if (!n.ok() || *n < 1) return UsageError("search", "--limit expects a positive count");
-    query.limit = *n;
+    if (!n.ok() || *n < 0) {
+      return UsageError("search",
+                        "--limit expects a count of 0 or more (0: no limit), got \"" + *v + "\"");
+    }
+    query.limit = *n;  // 0: no limit, as OpenHands' search_events
   }
   std::unique_ptr<persist::Store> store;
   if (Status st = OpenStoreFromArgs(*args, *target, &store); !st.ok()) return Fail("search", st);
