@@ -3,8 +3,11 @@
 // to the microsecond but keeps nanoseconds), and far dates such as
 // 9999-12-31T23:59:59 are bounds like any other, as in OpenHands.
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <cstdint>
+#include <cstdlib>
+#include <ctime>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -121,6 +124,26 @@ TEST(EventFilterBoundsTest, FarBoundsInTheWrongOrderAreStillRefused) {
     EXPECT_NE(filter.status().message().find("after"), std::string::npos)
         << filter.status().message();
   }
+}
+
+// docs/compat.md: in the hour DST repeats, a bound without an offset is the
+// earlier instant (as Python reads it); an offset picks the later one.
+TEST(EventFilterBoundsTest, RepeatedLocalHourNeedsAnOffsetForItsSecondPass) {
+  const char* old = std::getenv("TZ");
+  const std::string saved = old != nullptr ? old : "";
+  setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1);
+  tzset();
+  const std::int64_t second_pass = Ns("2025-10-26T01:30:00Z");  // 02:30 local, again
+  EXPECT_EQ(FormatTimestamp(second_pass), "2025-10-26T02:30:00");
+  EXPECT_FALSE(Matches("", "2025-10-26T02:30:00", second_pass));
+  EXPECT_TRUE(Matches("", "2025-10-26T02:30:00+01:00", second_pass));
+  EXPECT_TRUE(Matches("2025-10-26T02:30:00", "", second_pass));
+  if (old != nullptr) {
+    setenv("TZ", saved.c_str(), 1);
+  } else {
+    unsetenv("TZ");
+  }
+  tzset();
 }
 
 }  // namespace
