@@ -8,7 +8,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <utility>
+
+#include "base/posix_shared_file.h"
 
 namespace evbus {
 
@@ -41,6 +44,7 @@ Status PosixError(std::string_view what, const std::string& path, int err) {
       break;
   }
   if (err == ENOENT) return Status::NotFound(std::move(msg));
+  if (err == EEXIST) return Status::AlreadyExists(std::move(msg));
   if (err == EACCES || err == EPERM) return Status::PermissionDenied(std::move(msg));
   return Status::IOError(std::move(msg));
 }
@@ -79,6 +83,10 @@ class PosixWritableFile final : public WritableFile {
     const int rc = ::close(fd_);
     fd_ = -1;
     if (rc != 0) return PosixError("cannot close", path_, errno);
+    return Status::OK();
+  }
+  Status SetMode(mode_t mode) override {
+    if (::fchmod(fd_, mode) != 0) return PosixError("cannot set the mode of", path_, errno);
     return Status::OK();
   }
   const std::string& path() const override { return path_; }
@@ -147,22 +155,28 @@ class PosixEnv final : public Env {
     return s;
   }
 
-  Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode) override {
-    const std::string tmp = path + ".tmp";
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    if (fd < 0) return PosixError("cannot create", tmp, errno);
-    PosixWritableFile file(tmp, fd);
-    Status s = file.Append(data);
-    if (s.ok()) s = file.Sync();
-    if (s.ok()) s = file.Close();
-    if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0)
-      s = PosixError("cannot rename", tmp, errno);
+  Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path,
+                                                        mode_t mode) override {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0) return PosixError("cannot create", path, errno);
+    auto file = std::make_unique<PosixWritableFile>(path, fd);
+    Status s = file->SetMode(mode);  // exact mode, whatever the umask
     if (!s.ok()) {
-      ::unlink(tmp.c_str());
+      (void)file->Close();
+      (void)::unlink(path.c_str());  // ours: created just now
       return s;
     }
-    const auto slash = path.rfind('/');
-    return SyncDir(slash == std::string::npos ? "." : path.substr(0, slash));
+    return std::unique_ptr<WritableFile>(std::move(file));
+  }
+
+  Result<std::unique_ptr<MappableFile>> OpenMappableFile(const std::string& path, MapOpenMode how,
+                                                         mode_t mode) override {
+    return OpenPosixMappableFile(path, how, mode);
+  }
+
+  Result<std::unique_ptr<LockedFile>> LockFile(const std::string& path, LockWait wait,
+                                               mode_t mode) override {
+    return LockPosixFile(path, wait, mode);
   }
 
   Status CreateDirs(const std::string& path, mode_t mode) override {
@@ -194,7 +208,9 @@ class PosixEnv final : public Env {
   }
 
   Status RenameFile(const std::string& from, const std::string& to) override {
-    if (::rename(from.c_str(), to.c_str()) != 0) return PosixError("cannot rename", from, errno);
+    if (::rename(from.c_str(), to.c_str()) != 0) {
+      return PosixError("cannot rename '" + from + "' to", to, errno);
+    }
     return Status::OK();
   }
 
@@ -209,6 +225,26 @@ class PosixEnv final : public Env {
 };
 
 }  // namespace
+
+Status Env::WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode) {
+  const std::string tmp = path + ".tmp";
+  if (FileExists(tmp)) {  // left by a writer that died; writers of `path` are serialised
+    EVBUS_RETURN_IF_ERROR(RemoveFile(tmp));
+  }
+  auto file = NewWritableFile(tmp, mode);
+  if (!file.ok()) return file.status();
+  Status s = (*file)->Append(data);
+  if (s.ok()) s = (*file)->Sync();
+  const Status closed = (*file)->Close();  // closed whatever happened before
+  if (s.ok()) s = closed;
+  if (s.ok()) s = RenameFile(tmp, path);
+  if (!s.ok()) {
+    (void)RemoveFile(tmp);  // `path` is untouched; the temporary file goes
+    return s;
+  }
+  const auto slash = path.rfind('/');
+  return SyncDir(slash == std::string::npos ? "." : path.substr(0, slash));
+}
 
 Env* Env::Default() {
   static PosixEnv env;
