@@ -83,24 +83,6 @@ std::size_t EventParseHandler::ValueOffsetAfterKey(const char* key) const {
   return pos;
 }
 
-// rapidjson 1.1.0 decodes a \u escape of a lone low surrogate (\udc00 to
-// \udfff; a lone high one is refused) into the three bytes ED B0-BF xx,
-// which are not UTF-8: EventToJson would write them as they are, and no
-// parser (ParseEvent included) accepts that text. Such a string is refused.
-// Raw surrogate bytes in the input are refused by the reader already.
-bool EventParseHandler::HasLoneSurrogate(std::string_view text) {
-  for (std::size_t i = text.find('\xED'); i != std::string_view::npos;
-       i = text.find('\xED', i + 1)) {
-    if (i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0xA0) return true;
-  }
-  return false;
-}
-
-const char EventParseHandler::kLoneSurrogate[] =
-    "a \\u escape of a lone UTF-16 surrogate (\\ud800 to \\udfff without its pair), which "
-    "is not a character and cannot be stored as UTF-8: write the character itself or its "
-    "full surrogate pair";
-
 // ---- SAX events ------------------------------------------------------------
 
 bool EventParseHandler::Null() {
@@ -154,9 +136,6 @@ bool EventParseHandler::RawNumber(const char* str, rapidjson::SizeType length, b
 }
 
 bool EventParseHandler::String(const char* str, rapidjson::SizeType length, bool /*copy*/) {
-  if (HasLoneSurrogate(std::string_view(str, length))) {
-    return FieldError(key_, static_cast<std::size_t>(str - insitu_), kLoneSurrogate);
-  }
   Value v = Value::Of(JsonType::kString);
   v.text = std::string_view(str, length);
   if (CaptureNext()) {
@@ -180,10 +159,6 @@ bool EventParseHandler::StartObject() {
 }
 
 bool EventParseHandler::Key(const char* str, rapidjson::SizeType length, bool /*copy*/) {
-  if (HasLoneSurrogate(std::string_view(str, length))) {
-    error_ = "key at offset " + std::to_string(str - insitu_) + ": " + kLoneSurrogate;
-    return false;
-  }
   if (capturing_) {
     if (capture_nesting_ == 1 && hidden_target_ != nullptr &&
         std::string_view(str, length) == "hidden") {

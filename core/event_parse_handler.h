@@ -113,8 +113,6 @@ class EventParseHandler {
   };
 
   static Field FieldFromKey(std::string_view key);
-  static bool HasLoneSurrogate(std::string_view text);
-  static const char kLoneSurrogate[];
   static std::string Describe(const Value& value);
   std::size_t ValueOffsetAfterKey(const char* key) const;
 

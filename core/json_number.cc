@@ -67,7 +67,9 @@ JsonNumber ParseJsonNumber(std::string_view text) noexcept {
   if (text.empty()) return out;
   const char* first = text.data();
   const char* last = text.data() + text.size();
-  if (text.find_first_not_of("-0123456789") == std::string_view::npos) {  // an integer
+  bool integer = true;  // no '.', exponent, NaN or Infinity
+  for (const char c : text) integer = integer && (IsDigit(c) || c == '-');
+  if (integer) {
     if (text.front() == '-') {
       if (std::from_chars(first, last, out.int64).ec == std::errc()) return out;
     } else if (std::from_chars(first, last, out.uint64).ec == std::errc()) {
