@@ -23,42 +23,54 @@ struct Trie {
     terminal.push_back(false);
     return static_cast<std::uint32_t>(depth.size() - 1);
   }
+  std::size_t state_count() const { return depth.size(); }
 };
 
-}  // namespace
+// The DFA's tables, states renumbered (secret_matcher.h, Invariants 1-3).
+struct Dfa {
+  std::vector<SecretMatcher::State> trans;
+  std::vector<std::uint32_t> depth;
+  std::vector<std::uint32_t> match_len;
+  SecretMatcher::State first_match_offset = 0;
+};
 
-SecretMatcher::SecretMatcher(const std::vector<std::string>& values, Prefilter want) {
+// The distinct non-empty values, sorted.
+std::vector<std::string_view> DistinctPatterns(const std::vector<std::string>& values) {
   std::vector<std::string_view> patterns;
   for (const std::string& v : values) {
     if (!v.empty()) patterns.emplace_back(v);
   }
   std::sort(patterns.begin(), patterns.end());
   patterns.erase(std::unique(patterns.begin(), patterns.end()), patterns.end());
-  pattern_count_ = patterns.size();
+  return patterns;
+}
 
-  ChoosePrefilter(patterns, want);
-
-  // Byte classes: every byte that occurs in a value gets its own class; all
-  // other bytes share class 0 (from any state they lead back to the start).
+// Byte classes: every byte that occurs in a value gets its own class; all
+// other bytes share class 0 (from any state they lead back to the start).
+// Returns the number of classes, 1..256.
+std::uint32_t AssignByteClasses(const std::vector<std::string_view>& patterns,
+                                std::array<unsigned char, 256>* classes) {
   std::array<bool, 256> used{};
   for (std::string_view p : patterns) {
-    max_length_ = std::max(max_length_, p.size());
     for (char c : p) used[static_cast<unsigned char>(c)] = true;
   }
   const bool all_used = std::all_of(used.begin(), used.end(), [](bool u) { return u; });
   std::uint32_t next_class = all_used ? 0 : 1;
   for (std::size_t b = 0; b < 256; ++b) {
-    classes_[b] = used[b] ? static_cast<unsigned char>(next_class++) : 0;
+    (*classes)[b] = used[b] ? static_cast<unsigned char>(next_class++) : 0;
   }
-  stride_ = next_class;  // 1..256
+  return next_class;
+}
 
+Trie BuildTrie(const std::vector<std::string_view>& patterns,
+               const std::array<unsigned char, 256>& classes, std::uint32_t stride) {
   Trie trie;
-  trie.stride = stride_;
+  trie.stride = stride;
   trie.AddState(0);
   for (std::string_view p : patterns) {
     std::uint32_t s = 0;
     for (char c : p) {
-      const std::size_t slot = std::size_t{s} * stride_ + classes_[static_cast<unsigned char>(c)];
+      const std::size_t slot = std::size_t{s} * stride + classes[static_cast<unsigned char>(c)];
       if (trie.go[slot] == kNoEdge) {
         const std::uint32_t t = trie.AddState(trie.depth[s] + 1);
         trie.go[slot] = static_cast<std::int32_t>(t);
@@ -67,61 +79,91 @@ SecretMatcher::SecretMatcher(const std::vector<std::string>& values, Prefilter w
     }
     trie.terminal[s] = true;
   }
-  const std::size_t n = trie.depth.size();
-  assert(n * stride_ < std::numeric_limits<State>::max() && "secret set too large for the DFA");
+  return trie;
+}
 
-  // Breadth-first: failure links, the longest value ending in each state, and
-  // the missing edges filled in from the failure state (a complete DFA).
-  std::vector<std::uint32_t> fail(n, 0);
-  std::vector<std::uint32_t> match_len(n, 0);
+// Breadth-first: failure links, the longest value ending in each state, and
+// the missing edges filled in from the failure state (a complete DFA).
+// Returns the longest value ending in each state (0: none).
+std::vector<std::uint32_t> CompleteWithFailureEdges(Trie* trie) {
+  const std::uint32_t stride = trie->stride;
+  std::vector<std::uint32_t> fail(trie->state_count(), 0);
+  std::vector<std::uint32_t> match_len(trie->state_count(), 0);
   std::vector<std::uint32_t> order;
-  order.reserve(n);
-  for (std::uint32_t c = 0; c < stride_; ++c) {
-    if (trie.go[c] == kNoEdge) {
-      trie.go[c] = 0;
+  order.reserve(trie->state_count());
+  for (std::uint32_t c = 0; c < stride; ++c) {
+    if (trie->go[c] == kNoEdge) {
+      trie->go[c] = 0;
     } else {
-      order.push_back(static_cast<std::uint32_t>(trie.go[c]));
+      order.push_back(static_cast<std::uint32_t>(trie->go[c]));
     }
   }
   for (std::size_t i = 0; i < order.size(); ++i) {
     const std::uint32_t s = order[i];
-    match_len[s] = trie.terminal[s] ? trie.depth[s] : match_len[fail[s]];
-    for (std::uint32_t c = 0; c < stride_; ++c) {
-      const std::size_t slot = std::size_t{s} * stride_ + c;
-      const std::int32_t via_fail = trie.go[std::size_t{fail[s]} * stride_ + c];
-      if (trie.go[slot] == kNoEdge) {
-        trie.go[slot] = via_fail;
+    match_len[s] = trie->terminal[s] ? trie->depth[s] : match_len[fail[s]];
+    for (std::uint32_t c = 0; c < stride; ++c) {
+      const std::size_t slot = std::size_t{s} * stride + c;
+      const std::int32_t via_fail = trie->go[std::size_t{fail[s]} * stride + c];
+      if (trie->go[slot] == kNoEdge) {
+        trie->go[slot] = via_fail;
       } else {
-        const auto t = static_cast<std::uint32_t>(trie.go[slot]);
+        const auto t = static_cast<std::uint32_t>(trie->go[slot]);
         fail[t] = static_cast<std::uint32_t>(via_fail);
         order.push_back(t);
       }
     }
   }
+  return match_len;
+}
 
-  // Renumber: non-match states first (the start state stays 0), then match
-  // states, so that "is a match" is one compare (Invariant 2).
+// Renumber: non-match states first (the start state stays 0), then match
+// states, so that "is a match" is one compare (Invariant 2).
+Dfa RenumberMatchStatesLast(const Trie& trie, const std::vector<std::uint32_t>& match_len) {
+  const std::size_t n = trie.state_count();
+  const std::uint32_t stride = trie.stride;
   std::vector<std::uint32_t> new_id(n);
   std::uint32_t next_id = 0;
   for (std::size_t s = 0; s < n; ++s) {
     if (match_len[s] == 0) new_id[s] = next_id++;
   }
-  first_match_offset_ = next_id * stride_;
+  Dfa dfa;
+  dfa.first_match_offset = next_id * stride;
   for (std::size_t s = 0; s < n; ++s) {
     if (match_len[s] != 0) new_id[s] = next_id++;
   }
-  trans_.resize(n * stride_);
-  depth_.resize(n);
-  match_len_.resize(n);
+  dfa.trans.resize(n * stride);
+  dfa.depth.resize(n);
+  dfa.match_len.resize(n);
   for (std::size_t s = 0; s < n; ++s) {
     const std::uint32_t id = new_id[s];
-    depth_[id] = trie.depth[s];
-    match_len_[id] = match_len[s];
-    for (std::uint32_t c = 0; c < stride_; ++c) {
-      const auto target = static_cast<std::uint32_t>(trie.go[s * stride_ + c]);
-      trans_[std::size_t{id} * stride_ + c] = new_id[target] * stride_;
+    dfa.depth[id] = trie.depth[s];
+    dfa.match_len[id] = match_len[s];
+    for (std::uint32_t c = 0; c < stride; ++c) {
+      const auto target = static_cast<std::uint32_t>(trie.go[s * stride + c]);
+      dfa.trans[std::size_t{id} * stride + c] = new_id[target] * stride;
     }
   }
+  return dfa;
+}
+
+}  // namespace
+
+SecretMatcher::SecretMatcher(const std::vector<std::string>& values, Prefilter want) {
+  const std::vector<std::string_view> patterns = DistinctPatterns(values);
+  pattern_count_ = patterns.size();
+  for (std::string_view p : patterns) max_length_ = std::max(max_length_, p.size());
+  ChoosePrefilter(patterns, want);
+
+  stride_ = AssignByteClasses(patterns, &classes_);
+  Trie trie = BuildTrie(patterns, classes_, stride_);
+  assert(trie.state_count() * stride_ < std::numeric_limits<State>::max() &&
+         "secret set too large for the DFA");
+  const std::vector<std::uint32_t> match_len = CompleteWithFailureEdges(&trie);
+  Dfa dfa = RenumberMatchStatesLast(trie, match_len);
+  trans_ = std::move(dfa.trans);
+  depth_ = std::move(dfa.depth);
+  match_len_ = std::move(dfa.match_len);
+  first_match_offset_ = dfa.first_match_offset;
 }
 
 // kAuto: Teddy when it has 32-byte AVX2 blocks (faster than the pair

@@ -106,6 +106,14 @@ class SecretMatcher {
   // Runs the DFA over text[0, n) from `state` (secret_matcher_scan.cc).
   ScanResult Scan(State state, const unsigned char* text, std::size_t n) const noexcept;
   ScanResult ScanOne(State state, const unsigned char* text, std::size_t n) const noexcept;
+  // Four interleaved streams (n >= kMultiStreamMinBytes and 8 x max_length()).
+  struct StreamSpans {
+    std::size_t start[4];  // where each stream begins
+    std::size_t steps;     // streams 0-2 end after this many bytes
+  };
+  ScanResult ScanFourStreams(State state, const unsigned char* text, std::size_t n) const noexcept;
+  std::size_t EarliestMatchEnd(const unsigned char* text, const StreamSpans& spans,
+                               std::size_t consumed, State (&states)[4]) const noexcept;
 
   // Prefilters. A scan in the start state jumps to the next position where a
   // secret may begin and steps the DFA from there (exactness: docs/redaction.md).

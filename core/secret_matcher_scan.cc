@@ -131,61 +131,74 @@ SecretMatcher::ScanResult SecretMatcher::Scan(State state, const unsigned char* 
                                               std::size_t n) const noexcept {
   if (prefilter_ == Prefilter::kPrefixPairs) return ScanSkipping(state, text, n);
   if (prefilter_ == Prefilter::kTeddy) return ScanTeddy(state, text, n);
+  if (n < kMultiStreamMinBytes || n < 8 * max_length_) return ScanOne(state, text, n);
+  return ScanFourStreams(state, text, n);
+}
+
+SecretMatcher::ScanResult SecretMatcher::ScanFourStreams(State state, const unsigned char* text,
+                                                         std::size_t n) const noexcept {
   const std::size_t overlap = max_length_;
-  if (n < kMultiStreamMinBytes || n < 8 * overlap) return ScanOne(state, text, n);
   const std::size_t quarter = n / 4;
-  const std::size_t steps = quarter + overlap;  // streams 0-2 end after this many
-  const std::size_t start[4] = {0, quarter - overlap, 2 * quarter - overlap, 3 * quarter - overlap};
+  const StreamSpans spans{
+      .start = {0, quarter - overlap, 2 * quarter - overlap, 3 * quarter - overlap},
+      .steps = quarter + overlap,  // streams 0-2 end after this many
+  };
   const State* trans = trans_.data();
   const unsigned char* classes = classes_.data();
   const State first_match = first_match_offset_;
   const unsigned char* p0 = text;
-  const unsigned char* p1 = text + start[1];
-  const unsigned char* p2 = text + start[2];
-  const unsigned char* p3 = text + start[3];
+  const unsigned char* p1 = text + spans.start[1];
+  const unsigned char* p2 = text + spans.start[2];
+  const unsigned char* p3 = text + spans.start[3];
   State s0 = state;
   State s1 = start_state();
   State s2 = start_state();
   State s3 = start_state();
   std::size_t t = 0;
-  for (; t < steps; ++t) {
+  for (; t < spans.steps; ++t) {
     s0 = trans[s0 + classes[p0[t]]];
     s1 = trans[s1 + classes[p1[t]]];
     s2 = trans[s2 + classes[p2[t]]];
     s3 = trans[s3 + classes[p3[t]]];
     if (std::max(std::max(s0, s1), std::max(s2, s3)) >= first_match) break;
   }
-  if (t == steps) {  // no hit: stream 3 finishes alone
-    const std::size_t done = start[3] + steps;
+  if (t == spans.steps) {  // no hit: stream 3 finishes alone
+    const std::size_t done = spans.start[3] + spans.steps;
     ScanResult tail = ScanOne(s3, text + done, n - done);
     if (tail.match_end != kNoMatch) tail.match_end += done;
     return tail;
   }
+  State states[4] = {s0, s1, s2, s3};
+  return {EarliestMatchEnd(text, spans, t + 1, states), first_match};
+}
 
-  const std::size_t consumed = t + 1;
-  State rest[4] = {s0, s1, s2, s3};
+// After `consumed` lockstep steps some stream is in a match state. Streams
+// below the first hitter (k <= 2, span ending at start[k] + steps) go on in
+// lockstep until they pass the earliest end seen; a hit only lowers it.
+std::size_t SecretMatcher::EarliestMatchEnd(const unsigned char* text, const StreamSpans& spans,
+                                            std::size_t consumed,
+                                            State (&states)[4]) const noexcept {
+  const State first_match = first_match_offset_;
   std::size_t best = kNoMatch;
   int first_hitter = 4;
   for (int k = 3; k >= 0; --k) {
-    if (rest[k] >= first_match) {
-      best = std::min(best, start[k] + consumed);
+    if (states[k] >= first_match) {
+      best = std::min(best, spans.start[k] + consumed);
       first_hitter = k;
     }
   }
-  // Streams below the first hitter (k <= 2, span ending at start[k] + steps)
-  // go on in lockstep until they pass `best`; a hit only lowers `best`.
   for (std::size_t c = consumed;; ++c) {
     bool any = false;
     for (int k = 0; k < first_hitter; ++k) {
-      const std::size_t pos = start[k] + c;
-      if (pos >= start[k] + steps || pos >= best) continue;
+      const std::size_t pos = spans.start[k] + c;
+      if (pos >= spans.start[k] + spans.steps || pos >= best) continue;
       any = true;
-      rest[k] = trans[rest[k] + classes[text[pos]]];
-      if (rest[k] >= first_match) best = pos + 1;
+      states[k] = Step(states[k], text[pos]);
+      if (states[k] >= first_match) best = pos + 1;
     }
     if (!any) break;
   }
-  return {best, first_match};
+  return best;
 }
 
 }  // namespace evbus
