@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_store.h"
 #include "bench/bench_util.h"
 #include "core/event.h"
 #include "core/event_filter.h"
@@ -127,41 +128,31 @@ void OpenHandsFiles(benchmark::State& state) {
 }
 BENCHMARK(OpenHandsFiles)->MinTime(2.0)->UseRealTime();
 
-// A store of `count` ~200 B events with rotating sources, built once per process.
+// ~200 B events with rotating sources, for the read benchmarks' store.
+Event StoredEvent(std::int64_t id) { return SampleEvent(id, 200, static_cast<Source>(1 + id % 3)); }
+
 const std::string& BuildStore(std::int64_t count, const std::string& name) {
-  static std::map<std::string, std::string> built;
-  auto it = built.find(name);
-  if (it != built.end()) return it->second;
-  const std::string root = BenchRoot() + "/" + name;
-  auto writer = StoreWriter::Open(EvbusDir(root, "s", "").value(),
-                                  StoreWriterOptions{.sync_policy = SyncPolicy::kNever});
-  for (std::int64_t id = 0; id < count; ++id) {
-    const Event event = SampleEvent(id, 200, static_cast<Source>(1 + id % 3));
-    (void)(*writer)->Append(RecordMetaFromEvent(static_cast<std::uint64_t>(id), event),
-                            EventToJson(event));
-  }
-  (void)(*writer)->Close();
-  return built[name] = root;
+  return bench::BuildStore(kBenchDir, name, count, StoredEvent);
 }
 
 constexpr std::int64_t kSearchEvents = 1'000'000;
 
 void SearchHeaderFilter(benchmark::State& state) {
   const std::string& root = BuildStore(kSearchEvents, "search");
-  auto store = Store::Open(root, "s", "", StoreOptions{.page_cache_pages = 512});
+  auto store = bench::OpenStore(root, StoreOptions{.page_cache_pages = 512});
   EventFilterSpec spec;
   spec.source = "user";  // every third event
   const EventFilter filter = EventFilter::Make(spec).value();
   std::int64_t matched = 0;
   {
-    EventIterator warm = (*store)->Search(SearchQuery());  // pages into the cache
+    EventIterator warm = store->Search(SearchQuery());  // pages into the cache
     while (warm.Next()) {
     }
   }
   for (auto _ : state) {
     SearchQuery query;
     query.filter = &filter;
-    EventIterator it = (*store)->Search(query);
+    EventIterator it = store->Search(query);
     while (it.Next()) ++matched;
   }
   state.SetItemsProcessed(state.iterations() * kSearchEvents);
@@ -172,19 +163,19 @@ BENCHMARK(SearchHeaderFilter)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void SearchQueryFilter(benchmark::State& state) {
   const std::string& root = BuildStore(kSearchEvents, "search");
-  auto store = Store::Open(root, "s", "", StoreOptions{.page_cache_pages = 512});
+  auto store = bench::OpenStore(root, StoreOptions{.page_cache_pages = 512});
   EventFilterSpec spec;
   spec.query = "never-in-any-event";
   const EventFilter filter = EventFilter::Make(spec).value();
   std::int64_t json_bytes = 0;
   {
-    EventIterator it = (*store)->Search(SearchQuery());
+    EventIterator it = store->Search(SearchQuery());
     while (it.Next()) json_bytes += static_cast<std::int64_t>(it.json().size());
   }
   for (auto _ : state) {
     SearchQuery query;
     query.filter = &filter;
-    EventIterator it = (*store)->Search(query);
+    EventIterator it = store->Search(query);
     while (it.Next()) benchmark::DoNotOptimize(it.meta());
   }
   state.SetBytesProcessed(state.iterations() * json_bytes);
@@ -194,13 +185,13 @@ BENCHMARK(SearchQueryFilter)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void GetEventRandom(benchmark::State& state) {
   const std::string& root = BuildStore(kSearchEvents, "search");
-  auto store = Store::Open(root, "s", "", StoreOptions{.page_cache_pages = 512});
+  auto store = bench::OpenStore(root, StoreOptions{.page_cache_pages = 512});
   std::mt19937_64 rng(7);
   std::vector<double> ns;
   for (auto _ : state) {
     const auto id = static_cast<std::int64_t>(rng() % kSearchEvents);
     const auto start = std::chrono::steady_clock::now();
-    auto event = (*store)->GetEventJson(id);
+    auto event = store->GetEventJson(id);
     ns.push_back(
         std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count());
     benchmark::DoNotOptimize(event);
@@ -208,15 +199,15 @@ void GetEventRandom(benchmark::State& state) {
   std::sort(ns.begin(), ns.end());
   state.counters["p50_ns"] = ns[ns.size() / 2];
   state.counters["p99_ns"] = ns[ns.size() * 99 / 100];
-  state.counters["cache_hit_rate"] = (*store)->cache_stats().hit_rate();
+  state.counters["cache_hit_rate"] = store->cache_stats().hit_rate();
 }
 BENCHMARK(GetEventRandom)->Iterations(200000)->UseRealTime();
 
 void OpenLatestId(benchmark::State& state) {
   const std::string& root = BuildStore(20000, "open");
   for (auto _ : state) {
-    auto store = Store::Open(root, "s", "");
-    benchmark::DoNotOptimize((*store)->GetLatestEventId());
+    auto store = bench::OpenStore(root);
+    benchmark::DoNotOptimize(store->GetLatestEventId());
   }
 }
 BENCHMARK(OpenLatestId)->Unit(benchmark::kMicrosecond)->UseRealTime();

@@ -27,20 +27,18 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <map>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "bench/bench_store.h"
 #include "bench/bench_util.h"
 #include "bench/openhands_reader.h"
 #include "core/event.h"
 #include "core/event_filter.h"
 #include "core/timestamp.h"
 #include "persist/openhands_layout.h"
-#include "persist/record_convert.h"
 #include "persist/store.h"
-#include "persist/store_writer.h"
 
 namespace evbus::persist {
 namespace {
@@ -89,36 +87,24 @@ Event MakeEvent(std::int64_t id) {
 
 // The evbus store of `count` events under BenchRoot()/name, built once.
 const std::string& BuildStore(std::int64_t count, const std::string& name) {
-  static std::map<std::string, std::string> built;
-  if (auto it = built.find(name); it != built.end()) return it->second;
-  const std::string root = BenchRoot() + "/" + name;
-  auto writer = StoreWriter::Open(EvbusDir(root, "s", "").value(),
-                                  StoreWriterOptions{.sync_policy = SyncPolicy::kNever});
-  for (std::int64_t id = 0; id < count; ++id) {
-    const Event event = MakeEvent(id);
-    (void)(*writer)->Append(RecordMetaFromEvent(static_cast<std::uint64_t>(id), event),
-                            EventToJson(event));
-  }
-  (void)(*writer)->Close();
-  return built[name] = root;
+  return bench::BuildStore(kBenchDir, name, count, MakeEvent);
 }
 
 // The same events as BuildStore(kOpenHandsEvents) in OpenHands' layout.
 const OpenHandsReader& OpenHandsTree() {
   static const OpenHandsReader reader = [] {
     const std::string& src = BuildStore(kOpenHandsEvents, "oh_source");
-    auto store = Store::Open(src, "s", "");
+    auto store = bench::OpenStore(src);
     const std::string root = BenchRoot() + "/openhands";
-    (void)ExportOpenHandsEvents(**store, root, "s", "");
+    (void)ExportOpenHandsEvents(*store, root, bench::kBenchSession, "");
     return OpenHandsReader(root + "/sessions/s");
   }();
   return reader;
 }
 
 std::unique_ptr<Store> OpenBig() {
-  return Store::Open(BuildStore(StoredEvents(), "big"), "s", "",
-                     StoreOptions{.page_cache_pages = 4096})
-      .value();
+  return bench::OpenStore(BuildStore(StoredEvents(), "big"),
+                          StoreOptions{.page_cache_pages = 4096});
 }
 
 EventFilter FilterFor(std::int64_t which, std::int64_t events) {
@@ -262,8 +248,8 @@ BENCHMARK(OpenHandsGetEvent)->Iterations(50000);
 void OpenLatestId(benchmark::State& state) {
   const std::string& root = BuildStore(kOpenHandsEvents, "oh_source");
   for (auto _ : state) {
-    auto store = Store::Open(root, "s", "");
-    benchmark::DoNotOptimize((*store)->GetLatestEventId());
+    auto store = bench::OpenStore(root);
+    benchmark::DoNotOptimize(store->GetLatestEventId());
   }
 }
 BENCHMARK(OpenLatestId)->Unit(benchmark::kMicrosecond);
