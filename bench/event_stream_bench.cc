@@ -35,6 +35,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "shm/event_record.h"
 #include "shm/wait.h"
 #include "stream/event_stream.h"
@@ -42,6 +43,9 @@
 
 namespace evbus {
 namespace {
+
+// The streams' stores; removed at exit (a forked reader leaves with _exit).
+const bench::BenchDir kStoreRoot("evbus_stream_bench");
 
 void PinTo(int cpu, pid_t tid = 0) {
   cpu_set_t set;
@@ -94,7 +98,7 @@ struct BenchStream {
                        shm::WaitStrategy wait = shm::WaitStrategy::kBlocking) {
     sid = "bench-" + tag + "-" + std::to_string(::getpid());
     EventStreamOptions options;
-    options.store_root = "/tmp/evbus-bench-store";
+    options.store_root = kStoreRoot.path();
     options.wait_strategy = wait;
     options.log = [](const std::string&) {};
     auto s = EventStream::Open(sid, options);
@@ -215,78 +219,93 @@ struct Shared {
   std::int64_t latency_ns[20000];
 };
 
-void BM_Latency(benchmark::State& state) {
-  const bool spin = state.range(0) != 0;
-  const bool direct = state.range(1) != 0;
-  const int kPings = spin && !direct ? 1000 : 20000;  // spinning shared: ms per event
-  const auto wait = spin ? shm::WaitStrategy::kBusySpin : shm::WaitStrategy::kBlocking;
-  const auto dispatch = direct ? CallbackDispatch::kDirect : CallbackDispatch::kShared;
-  BenchStream bs(spin ? "lat-spin" : "lat-block", wait);
-  const std::size_t bytes = sizeof(Shared);
-  auto* shared = static_cast<Shared*>(
-      ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
-  new (shared) Shared{};
-  pid_t child = ::fork();
-  if (child == 0) {
-    PinTo(1);
-    EventStreamOptions options;
-    options.store_root = "/tmp/evbus-bench-store";
-    options.wait_strategy = wait;
-    options.callback_dispatch = dispatch;
-    auto s = EventStream::Open(bs.sid, options);
-    if (!s.ok()) ::_exit(1);
-    auto cb = [shared, kPings](const Event& e) {
-      const std::int64_t now = shm::MonotonicNanos();
-      const std::uint64_t n = shared->received.load(std::memory_order_relaxed);
-      if (n < static_cast<std::uint64_t>(kPings))
-        shared->latency_ns[n] = now - std::stoll(e.content);
-      shared->received.store(n + 1, std::memory_order_release);
-    };
-    if (!(*s)->Subscribe(SubscriberId::kServer, cb, "latency").ok()) ::_exit(2);
-    if (spin && !direct) {
-      PinThreads("evbus-dispatch", 1);
-      PinThreads("evbus-callback", 0);
-    }
-    shared->ready.store(1, std::memory_order_release);
-    while (shared->received.load(std::memory_order_acquire) < static_cast<std::uint64_t>(kPings)) {
-      ::usleep(1000);
-    }
-    (void)(*s)->Close();
-    ::_exit(0);
+// One BM_Latency configuration: wait strategy x callback dispatch.
+struct LatencyCase {
+  bool spin;
+  bool direct;
+  int pings() const { return spin && !direct ? 1000 : 20000; }  // spinning shared: ms per event
+  shm::WaitStrategy wait() const {
+    return spin ? shm::WaitStrategy::kBusySpin : shm::WaitStrategy::kBlocking;
   }
-  PinTo(0);
-  while (shared->ready.load(std::memory_order_acquire) == 0) ::usleep(100);
+};
+
+// The forked reader: subscribes to `sid`, stamps each event's latency into
+// *shared, and leaves with _exit once it has seen `pings` events.
+[[noreturn]] void RunLatencyReader(const std::string& sid, LatencyCase c, Shared* shared) {
+  PinTo(1);
+  EventStreamOptions options;
+  options.store_root = kStoreRoot.path();
+  options.wait_strategy = c.wait();
+  options.callback_dispatch = c.direct ? CallbackDispatch::kDirect : CallbackDispatch::kShared;
+  auto s = EventStream::Open(sid, options);
+  if (!s.ok()) ::_exit(1);
+  const auto pings = static_cast<std::uint64_t>(c.pings());
+  auto cb = [shared, pings](const Event& e) {
+    const std::int64_t now = shm::MonotonicNanos();
+    const std::uint64_t n = shared->received.load(std::memory_order_relaxed);
+    if (n < pings) shared->latency_ns[n] = now - std::stoll(e.content);
+    shared->received.store(n + 1, std::memory_order_release);
+  };
+  if (!(*s)->Subscribe(SubscriberId::kServer, cb, "latency").ok()) ::_exit(2);
+  if (c.spin && !c.direct) {
+    PinThreads("evbus-dispatch", 1);
+    PinThreads("evbus-callback", 0);
+  }
+  shared->ready.store(1, std::memory_order_release);
+  while (shared->received.load(std::memory_order_acquire) < pings) ::usleep(1000);
+  (void)(*s)->Close();
+  ::_exit(0);
+}
+
+// Publishes `pings` events one at a time, each after the reader saw the last.
+void PingReader(EventStream* stream, LatencyCase c, const Shared* shared) {
   auto parsed = ParseEvent(R"({"observation":"null","content":"","extras":{}})");
   if (!parsed.ok()) std::abort();
   Event e = std::move(*parsed);
-  for (auto _ : state) {
-    for (int i = 0; i < kPings; ++i) {
-      e.id = Event::kInvalidId;
-      e.content = std::to_string(shm::MonotonicNanos());
-      (void)bs.stream->AddEvent(&e, Source::kAgent);
-      while (shared->received.load(std::memory_order_acquire) < static_cast<std::uint64_t>(i + 1)) {
-        if (spin && !direct) {
-          ::usleep(20);  // leave CPU 0 to the spinning worker
-        } else {
-          shm::CpuRelax();
-        }
+  for (int i = 0; i < c.pings(); ++i) {
+    e.id = Event::kInvalidId;
+    e.content = std::to_string(shm::MonotonicNanos());
+    (void)stream->AddEvent(&e, Source::kAgent);
+    while (shared->received.load(std::memory_order_acquire) < static_cast<std::uint64_t>(i + 1)) {
+      if (c.spin && !c.direct) {
+        ::usleep(20);  // leave CPU 0 to the spinning worker
+      } else {
+        shm::CpuRelax();
       }
     }
   }
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  std::vector<std::int64_t> lat(shared->latency_ns, shared->latency_ns + kPings);
+}
+
+void ReportLatency(benchmark::State& state, LatencyCase c, const Shared* shared) {
+  std::vector<std::int64_t> lat(shared->latency_ns, shared->latency_ns + c.pings());
   std::sort(lat.begin(), lat.end());
   auto pct = [&](double p) {
-    return static_cast<double>(lat[static_cast<std::size_t>(p / 100.0 * (kPings - 1))]);
+    return static_cast<double>(lat[static_cast<std::size_t>(p / 100.0 * (c.pings() - 1))]);
   };
   state.counters["p50_ns"] = pct(50);
   state.counters["p99_ns"] = pct(99);
   state.counters["p99.9_ns"] = pct(99.9);
   state.counters["max_ns"] = static_cast<double>(lat.back());
+  state.SetLabel(std::string(c.spin ? "busy spin" : "blocking") +
+                 (c.direct ? ", direct dispatch" : ", shared dispatcher"));
+}
+
+void BM_Latency(benchmark::State& state) {
+  const LatencyCase c{.spin = state.range(0) != 0, .direct = state.range(1) != 0};
+  BenchStream bs(c.spin ? "lat-spin" : "lat-block", c.wait());
+  const std::size_t bytes = sizeof(Shared);
+  auto* shared = static_cast<Shared*>(
+      ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+  new (shared) Shared{};
+  const pid_t child = ::fork();
+  if (child == 0) RunLatencyReader(bs.sid, c, shared);
+  PinTo(0);
+  while (shared->ready.load(std::memory_order_acquire) == 0) ::usleep(100);
+  for (auto _ : state) PingReader(bs.stream.get(), c, shared);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ReportLatency(state, c, shared);
   ::munmap(shared, bytes);
-  state.SetLabel(std::string(spin ? "busy spin" : "blocking") +
-                 (direct ? ", direct dispatch" : ", shared dispatcher"));
 }
 BENCHMARK(BM_Latency)
     ->Args({1, 1})
