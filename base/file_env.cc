@@ -49,6 +49,39 @@ Status PosixError(std::string_view what, const std::string& path, int err) {
   return Status::IOError(std::move(msg));
 }
 
+Status AddContext(const Status& s, std::string_view before, std::string_view after) {
+  if (s.ok()) return s;
+  std::string msg(before);
+  msg += s.message();
+  msg += after;
+  switch (s.code()) {
+    case Status::Code::kNotFound:
+      return Status::NotFound(std::move(msg));
+    case Status::Code::kCorruption:
+      return Status::Corruption(std::move(msg));
+    case Status::Code::kInvalidArgument:
+      return Status::InvalidArgument(std::move(msg));
+    case Status::Code::kBackPressured:
+      return Status::BackPressured(std::move(msg));
+    case Status::Code::kTooLarge:
+      return Status::TooLarge(std::move(msg));
+    case Status::Code::kAlreadyExists:
+      return Status::AlreadyExists(std::move(msg));
+    case Status::Code::kBusy:
+      return Status::Busy(std::move(msg));
+    case Status::Code::kUnavailable:
+      return Status::Unavailable(std::move(msg));
+    case Status::Code::kPermissionDenied:
+      return Status::PermissionDenied(std::move(msg));
+    case Status::Code::kTimedOut:
+      return Status::TimedOut(std::move(msg));
+    case Status::Code::kOk:
+    case Status::Code::kIOError:
+      break;
+  }
+  return Status::IOError(std::move(msg));
+}
+
 namespace {
 
 class PosixWritableFile final : public WritableFile {
@@ -159,14 +192,7 @@ class PosixEnv final : public Env {
                                                         mode_t mode) override {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0) return PosixError("cannot create", path, errno);
-    auto file = std::make_unique<PosixWritableFile>(path, fd);
-    Status s = file->SetMode(mode);  // exact mode, whatever the umask
-    if (!s.ok()) {
-      (void)file->Close();
-      (void)::unlink(path.c_str());  // ours: created just now
-      return s;
-    }
-    return std::unique_ptr<WritableFile>(std::move(file));
+    return std::unique_ptr<WritableFile>(new PosixWritableFile(path, fd));
   }
 
   Result<std::unique_ptr<MappableFile>> OpenMappableFile(const std::string& path, MapOpenMode how,
@@ -233,7 +259,8 @@ Status Env::WriteFileAtomic(const std::string& path, std::string_view data, mode
   }
   auto file = NewWritableFile(tmp, mode);
   if (!file.ok()) return file.status();
-  Status s = (*file)->Append(data);
+  Status s = (*file)->SetMode(mode);  // exact mode, whatever the umask took off
+  if (s.ok()) s = (*file)->Append(data);
   if (s.ok()) s = (*file)->Sync();
   const Status closed = (*file)->Close();  // closed whatever happened before
   if (s.ok()) s = closed;

@@ -135,8 +135,9 @@ class Env {
   virtual bool FileExists(const std::string& path) = 0;
   // Cuts `path` to `size` bytes and syncs it.
   virtual Status Truncate(const std::string& path, std::uint64_t size) = 0;
-  // A new, empty file at `path` with exactly `mode`: created exclusively and
-  // never through a symlink (AlreadyExists if the name is taken).
+  // A new, empty file at `path`, created exclusively and never through a
+  // symlink (AlreadyExists if the name is taken), with `mode` less the umask
+  // (SetMode() makes it exact).
   virtual Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path,
                                                                 mode_t mode) = 0;
   // Replaces `path` with `data` (file mode exactly `mode`) so that a crash
@@ -173,6 +174,10 @@ std::string JoinPath(std::string_view dir, std::string_view name);
 // An IOError for `what` on `path` with strerror(err) and a hint for the
 // common errno values (ENOSPC, EDQUOT, EFBIG, EACCES, EROFS).
 Status PosixError(std::string_view what, const std::string& path, int err);
+
+// A failed `s` (same code) whose message says what was being done first
+// and what it means after: before + s.message() + after. OK stays OK.
+Status AddContext(const Status& s, std::string_view before, std::string_view after);
 
 }  // namespace evbus
 

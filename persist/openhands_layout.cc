@@ -70,15 +70,25 @@ Status ReadCachePages(Env* env, const std::string& dir, EventTexts* out) {
   return Status::OK();
 }
 
-Status WriteFile(Env* env, const std::string& path, std::string_view data) {
-  if (env->FileExists(path)) {
-    EVBUS_RETURN_IF_ERROR(env->RemoveFile(path));
+// Writes `data` to `tmp`, then renames it over `path`: `path` holds its old
+// contents or the new ones, never a part. Not fsynced (OpenHands' file store
+// does not sync either); every write, close and rename is checked.
+Status WriteWholeFile(Env* env, const std::string& tmp, const std::string& path,
+                      std::string_view data) {
+  if (env->FileExists(tmp)) {  // left by an export that died
+    EVBUS_RETURN_IF_ERROR(env->RemoveFile(tmp));
   }
-  auto file = env->NewAppendableFile(path, kOwnerOnlyFileMode);
-  if (!file.ok()) return file.status();
-  Status s = (*file)->Append(data);
-  if (s.ok()) s = (*file)->Close();
-  return s;
+  auto file = env->NewWritableFile(tmp, kOwnerOnlyFileMode);
+  Status s = file.status();
+  if (file.ok()) {
+    s = (*file)->Append(data);
+    const Status closed = (*file)->Close();
+    if (s.ok()) s = closed;
+    if (s.ok()) s = env->RenameFile(tmp, path);
+    if (!s.ok()) (void)env->RemoveFile(tmp);
+  }
+  return AddContext(s, "cannot export '" + path + "': ",
+                    "; the file keeps what it held before: fix the cause and export again");
 }
 
 }  // namespace
@@ -142,10 +152,12 @@ Result<ExportStats> ExportOpenHandsEvents(const Store& store, std::string_view o
 }
 
 Result<ExportStats> ExportOpenHandsDir(const Store& store, const std::string& conversation_dir,
-                                       std::size_t cache_page_size,
-                                       const LayoutProgress& progress) {
-  Env* env = Env::Default();
+                                       std::size_t cache_page_size, const LayoutProgress& progress,
+                                       Env* env) {
+  if (env == nullptr) env = Env::Default();
   const std::string events_dir = JoinPath(conversation_dir, "events");
+  // Beside events/ and event_cache/, so that OpenHands never lists it.
+  const std::string tmp = JoinPath(conversation_dir, ".evbus-export.tmp");
   const std::string cache_dir = JoinPath(conversation_dir, "event_cache");
   Status s = env->CreateDirs(events_dir, kOwnerOnlyDirMode);
   if (s.ok()) s = env->CreateDirs(cache_dir, kOwnerOnlyDirMode);
@@ -158,7 +170,7 @@ Result<ExportStats> ExportOpenHandsDir(const Store& store, const std::string& co
   EventIterator it = store.Search(SearchQuery());
   while (it.Next()) {
     const std::int64_t id = it.meta().id;
-    s = WriteFile(env, JoinPath(events_dir, std::to_string(id) + ".json"), it.json());
+    s = WriteWholeFile(env, tmp, JoinPath(events_dir, std::to_string(id) + ".json"), it.json());
     if (!s.ok()) return s;
     ++stats.events;
     if (progress) progress(static_cast<std::uint64_t>(id) + 1, total);
@@ -177,8 +189,8 @@ Result<ExportStats> ExportOpenHandsDir(const Store& store, const std::string& co
     if (in_page == cache_page_size) {
       const std::int64_t start = id + 1 - size;
       page += "]";
-      s = WriteFile(
-          env,
+      s = WriteWholeFile(
+          env, tmp,
           JoinPath(cache_dir, std::to_string(start) + "-" + std::to_string(start + size) + ".json"),
           page);
       if (!s.ok()) return s;

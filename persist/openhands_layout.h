@@ -11,7 +11,10 @@
 // abandoned record, which reads back as missing, as in OpenHands.
 //
 // Export writes the store's events back as event files and, for every
-// complete aligned block of `cache_page_size` ids, a cache page.
+// complete aligned block of `cache_page_size` ids, a cache page. Each file is
+// written beside (<dir>/.evbus-export.tmp) and renamed into place, so a
+// failed or interrupted export leaves every file whole (old or new); files
+// are not fsynced, as OpenHands' own file store does not sync them.
 //
 // Thread safety: functions of one call's own state; Import takes the store's
 // LOCK, so it cannot run beside a persister of the same stream.
@@ -70,9 +73,10 @@ Result<ExportStats> ExportOpenHandsEvents(const Store& store, std::string_view o
 
 // The same into one conversation directory: <dir>/events/<id>.json and
 // <dir>/event_cache/<a>-<b>.json.
+// `env`: the file layer (nullptr: the real file system).
 Result<ExportStats> ExportOpenHandsDir(const Store& store, const std::string& conversation_dir,
                                        std::size_t cache_page_size = kOpenHandsCachePageSize,
-                                       const LayoutProgress& progress = {});
+                                       const LayoutProgress& progress = {}, Env* env = nullptr);
 
 }  // namespace evbus::persist
 

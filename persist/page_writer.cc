@@ -77,6 +77,7 @@ bool PageWriter::WouldOverflow(std::size_t body_size, std::uint64_t max_bytes,
 }
 
 Status PageWriter::Append(const RecordMeta& meta, std::string_view body) {
+  if (!broken_.ok()) return broken_;  // stopped by a failed fsync: accept nothing more
   if (sealed_) return Status::InvalidArgument("page '" + path_ + "' is sealed");
   if (meta.id != next_id()) {
     return Status::InvalidArgument("record id " + std::to_string(meta.id) + " appended to page '" +

@@ -55,7 +55,8 @@ class PageWriter {
   PageWriter(const PageWriter&) = delete;
   PageWriter& operator=(const PageWriter&) = delete;
 
-  // Buffers one record. meta.id must be next_id() (InvalidArgument otherwise).
+  // Buffers one record. meta.id must be next_id() (InvalidArgument otherwise);
+  // after a failed fsync, the error that stopped the writer.
   Status Append(const RecordMeta& meta, std::string_view body);
   // write(2)s what is buffered. On error the file is cut back to flushed_size().
   Status Flush();

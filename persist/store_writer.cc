@@ -91,7 +91,7 @@ Result<std::unique_ptr<StoreWriter>> StoreWriter::Open(const std::string& evbus_
   std::unique_ptr<StoreWriter> writer(new StoreWriter(evbus_dir, options));
   Status s = writer->env_->CreateDirs(writer->pages_dir_, kOwnerOnlyDirMode);
   if (!s.ok()) return s;
-  auto lock = DirLock::Acquire(LockPath(evbus_dir));
+  auto lock = DirLock::Acquire(LockPath(evbus_dir), writer->env_);
   if (!lock.ok()) return lock.status();
   writer->lock_ = std::move(*lock);
   auto recovered = RecoverStore(writer->env_, evbus_dir, options.reporter);
@@ -132,8 +132,12 @@ Status StoreWriter::StartPage() {
     }
     EVBUS_RETURN_IF_ERROR(env_->RenameFile(spare_path_, path));
     spare_ready_ = false;
+    renamed_spare_ = path;  // empty and ours: opened now, or by the next try
+  }
+  if (renamed_spare_ == path) {
     auto file = env_->NewAppendableFile(path, kOwnerOnlyFileMode);  // exists: no creation
     if (!file.ok()) return file.status();
+    renamed_spare_.clear();
     active_ = PageWriter::CreateDetached(env_, path, next_id_, std::move(recycled_buffer_));
     active_->AttachFile(std::move(*file));
   } else {
@@ -330,10 +334,13 @@ Status StoreWriter::WriteCheckpoint() {
   }
   Status s =
       env_->WriteFileAtomic(CheckpointPath(dir_), EncodeCheckpoint(checkpoint), kOwnerOnlyFileMode);
-  if (s.ok()) {
-    checkpointed_next_id_ = durable_next_id_;
-    last_checkpoint_ = std::chrono::steady_clock::now();
+  if (!s.ok()) {
+    return AddContext(s, "writing the CHECKPOINT of '" + dir_ + "' failed: ",
+                      "; the old checkpoint stands (a lower bound of what is durable: nothing "
+                      "acknowledged is lost) and the next sync writes it again");
   }
+  checkpointed_next_id_ = durable_next_id_;
+  last_checkpoint_ = std::chrono::steady_clock::now();
   return s;
 }
 
@@ -351,7 +358,11 @@ Status StoreWriter::Close() {
     spare_ready_ = false;
     (void)env_->RemoveFile(spare_path_);
   }
-  lock_.reset();
+  if (lock_ != nullptr) {
+    const Status released = lock_->Release();
+    if (s.ok()) s = released;
+    lock_.reset();
+  }
   closed_ = true;
   return s;
 }

@@ -100,7 +100,8 @@ class StoreWriter {
   Status MaybeSync();
   // Makes every appended record durable and writes the checkpoint.
   Status Sync();
-  // Sync(), then release the file and the LOCK. Idempotent.
+  // Sync(), then release the file and the LOCK (each failure reported; the
+  // first one is returned). Idempotent.
   Status Close();
 
   std::uint64_t next_id() const { return next_id_; }
@@ -157,6 +158,7 @@ class StoreWriter {
   bool seal_needs_dir_ = false;            // sealing_'s directory entry is not synced
   std::unique_ptr<PageWriter> sealing_;    // sealed, its footer not yet synced
   bool spare_ready_ = false;               // an empty pages/SPARE waits for the next page
+  std::string renamed_spare_;              // the spare renamed to this page, not yet opened
   std::string recycled_buffer_;            // the sealed page's write buffer, for the next
   BackgroundJob job_;                      // last: destroyed (joined) before what it uses
 };
