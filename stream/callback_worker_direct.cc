@@ -60,6 +60,12 @@ void CallbackWorker::DirectRecord(const shm::Record& record, std::string* json) 
     next_id_ = record.id + 1;
     return;
   }
+  if (Result<EventMeta> meta = EventMetaFromRecord(record.id, record.meta); !meta.ok()) {
+    counters_->lost.fetch_add(1, std::memory_order_relaxed);  // skipped as corrupt
+    log_("callback " + callback_id_ + ": " + meta.status().message());
+    next_id_ = record.id + 1;
+    return;
+  }
   json->clear();
   AppendEventJsonWithId(record.id, record.body, json);
   DeliverJson(record.id, *json, /*from_history=*/false);

@@ -126,6 +126,10 @@ void Dispatcher::Run() {
       continue;
     }
     if (r != shm::ReadStatus::kRecord) continue;  // abandoned or corrupt: no event
+    if (Result<EventMeta> meta = EventMetaFromRecord(rec.id, rec.meta); !meta.ok()) {
+      log_(meta.status().message());  // a header no publisher writes: skipped as corrupt
+      continue;
+    }
     counters_->events_dispatched.fetch_add(1, std::memory_order_relaxed);
     if (workers->empty()) continue;
     json.clear();
