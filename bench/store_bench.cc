@@ -21,12 +21,10 @@
 // other load on a shared machine counts less; p50/p99 are wall-clock.
 // EVBUS_STORE_BENCH_EVENTS overrides the 1e6 (for a quick smoke run).
 #include <benchmark/benchmark.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <filesystem>
 #include <random>
 #include <string>
 #include <vector>

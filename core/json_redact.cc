@@ -8,10 +8,11 @@
 namespace evbus {
 namespace {
 
-// Top-level keys whose values OpenHands never redacts (its
-// TOP_LEVEL_PROTECTED_FIELDS less "message", which evbus redacts).
+// The per-thread scratch buffers keep up to this much capacity between calls.
 constexpr std::size_t kKeepScratchBytes = 1 << 20;
 
+// Top-level keys whose values OpenHands never redacts (its
+// TOP_LEVEL_PROTECTED_FIELDS less "message", which evbus redacts).
 constexpr std::array<std::string_view, 6> kProtectedKeys = {"id",    "timestamp", "source",
                                                             "cause", "action",    "observation"};
 

@@ -197,12 +197,12 @@ void SecretMatcher::ChoosePrefilter(const std::vector<std::string_view>& pattern
 }
 
 // The earliest match end E (found by the fast scan) bounds the leftmost
-// match: it begins at or after E - max_length(). From there, scans to the
+// match: it begins at or after E - max_length_. From there, scans to the
 // first match state: the match ending there begins earliest among those
 // ending so far. It is final once every secret prefix still in progress
 // begins after it (position - depth > begin); until then a longer match at the
 // same begin, or one beginning earlier, may still complete. That tail is at
-// most max_length() bytes.
+// most max_length_ bytes.
 SecretMatch SecretMatcher::Find(std::string_view text, std::size_t from) const noexcept {
   if (empty() || from >= text.size()) return {};
   const auto* data = reinterpret_cast<const unsigned char*>(text.data());

@@ -64,8 +64,6 @@ class SecretMatcher {
 
   bool empty() const noexcept { return pattern_count_ == 0; }
   std::size_t pattern_count() const noexcept { return pattern_count_; }
-  std::size_t max_length() const noexcept { return max_length_; }
-  std::size_t state_count() const noexcept { return depth_.size(); }
   std::size_t class_count() const noexcept { return stride_; }
   // True when `byte` occurs in some secret.
   bool UsesByte(unsigned char byte) const noexcept { return stride_ == 256 || classes_[byte] != 0; }
@@ -93,7 +91,7 @@ class SecretMatcher {
   bool IsMatch(State state) const noexcept { return state >= first_match_offset_; }
   State Feed(State state, std::string_view piece) const noexcept;
 
-  // Texts at least this long (and 8 x max_length()) are scanned as four
+  // Texts at least this long (and 8 x the longest secret) are scanned as four
   // interleaved streams, which hides the latency of the dependent table loads.
   static constexpr std::size_t kMultiStreamMinBytes = 256;
 
@@ -106,7 +104,7 @@ class SecretMatcher {
   // Runs the DFA over text[0, n) from `state` (secret_matcher_scan.cc).
   ScanResult Scan(State state, const unsigned char* text, std::size_t n) const noexcept;
   ScanResult ScanOne(State state, const unsigned char* text, std::size_t n) const noexcept;
-  // Four interleaved streams (n >= kMultiStreamMinBytes and 8 x max_length()).
+  // Four interleaved streams (n >= kMultiStreamMinBytes and 8 x max_length_).
   struct StreamSpans {
     std::size_t start[4];  // where each stream begins
     std::size_t steps;     // streams 0-2 end after this many bytes
@@ -127,7 +125,7 @@ class SecretMatcher {
   ScanResult ScanTeddy(State state, const unsigned char* text, std::size_t n) const noexcept;
   ScanResult ScanSkipping(State state, const unsigned char* text, std::size_t n) const noexcept;
   // The first j >= i with text[j, j+2) a prefix pair, else n - 1 (the last
-  // byte is always stepped: the final state must be exact); n when i >= n.
+  // byte is always stepped: the final state must be exact). Requires i < n.
   std::size_t SkipToCandidate(const unsigned char* text, std::size_t i,
                               std::size_t n) const noexcept;
   State Step(State state, unsigned char byte) const noexcept {

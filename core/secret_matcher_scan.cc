@@ -11,10 +11,11 @@
 //   stream 2:                    [2q-L ........ 3q)              from the start state
 //   stream 3:                               [3q-L ............ n) from the start state
 //
-// with q = n/4 and L = max_length(). A match that begins before a stream's
-// span ends at most L bytes later, inside the span before it, so every match
-// is seen whole by some stream; fresh streams only ever see real matches; and
-// stream 3 has read at least L bytes, so its final state is the exact one.
+// with q = n/4 and L = max_length_ (the longest secret). A match that begins
+// before a stream's span ends at most L bytes later, inside the span before it,
+// so every match is seen whole by some stream; fresh streams only ever see real
+// matches; and stream 3 has read at least L bytes, so its final state is the
+// exact one.
 // The earliest match end is the least first hit over the streams: after the
 // first hit, streams below the hitter continue until they pass it.
 //
@@ -23,6 +24,7 @@
 // prefixes, SSSE3 Teddy buckets for many), and steps the DFA only from
 // candidate positions on.
 #include <algorithm>
+#include <cassert>
 
 #include "core/secret_matcher.h"
 
@@ -53,7 +55,7 @@ SecretMatcher::ScanResult SecretMatcher::ScanOne(State state, const unsigned cha
 
 std::size_t SecretMatcher::SkipToCandidate(const unsigned char* text, std::size_t i,
                                            std::size_t n) const noexcept {
-  if (i >= n) return n;
+  assert(i < n && "SkipToCandidate past the end of the text");
   const std::size_t pairs = prefix_pair_count_;
 #if defined(__SSE2__)
   __m128i first[kMaxPrefixPairs];

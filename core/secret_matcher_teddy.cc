@@ -85,10 +85,10 @@ bool TeddyFilter::Build(const std::vector<std::string_view>& patterns, bool wide
 #if defined(EVBUS_TEDDY_X86)
   wide_ = wide && HaveAvx2();
 #else
-  wide_ = false && wide;
+  (void)wide;  // no AVX2 blocks off x86
+  wide_ = false;
 #endif
   prefix_length_ = 0;
-  prefix_count_ = 0;
   if (patterns.empty()) return false;
   std::size_t k = kMaxPrefixLength;
   for (std::string_view p : patterns) k = std::min(k, p.size());
@@ -116,7 +116,6 @@ bool TeddyFilter::Build(const std::vector<std::string_view>& patterns, bool wide
     }
   }
   prefix_length_ = k;
-  prefix_count_ = count;
   return true;
 }
 

@@ -57,7 +57,6 @@ class TeddyFilter {
   bool Build(const std::vector<std::string_view>& patterns, bool wide = true);
   // K: every pattern is at least this long; candidates compare K bytes.
   std::size_t prefix_length() const noexcept { return prefix_length_; }
-  std::size_t prefix_count() const noexcept { return prefix_count_; }
   // True when Next uses 32-byte AVX2 blocks.
   bool wide() const noexcept { return wide_; }
 
@@ -86,8 +85,7 @@ class TeddyFilter {
   alignas(16) std::array<std::array<unsigned char, 16>, kMaxPrefixLength> lo_{};
   alignas(16) std::array<std::array<unsigned char, 16>, kMaxPrefixLength> hi_{};
   std::size_t prefix_length_ = 0;  // 0: not built
-  std::size_t prefix_count_ = 0;
-  bool wide_ = false;  // AVX2 blocks first
+  bool wide_ = false;              // AVX2 blocks first
 };
 
 }  // namespace evbus
