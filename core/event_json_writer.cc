@@ -2,8 +2,8 @@
 // path, AppendRedactedEventJson (core/redactor.h), which redacts while
 // it writes instead of redacting a copy of the event first.
 //
-// The object is OpenHands' event_to_dict, keys in its order (reference
-// section 1.2), compact separators, UTF-8 text:
+// The object is OpenHands' event_to_dict, keys in its order (docs/compat.md
+// section 1), compact separators, UTF-8 text:
 //   id, timestamp, source, message, cause, action|observation,
 //   tool_call_metadata, llm_metrics, args, timeout   (actions)
 //                                    content, extras, success (observations)

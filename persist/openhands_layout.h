@@ -1,4 +1,4 @@
-// Import from and export to OpenHands' own file layout (reference section 3):
+// Import from and export to OpenHands' own file layout (docs/compat.md section 8):
 //
 //   <root>/sessions/<sid>/events/<id>.json           one event per file
 //   <root>/sessions/<sid>/event_cache/<a>-<b>.json   JSON array of ids a..b-1 (b = a + 25)

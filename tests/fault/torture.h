@@ -49,7 +49,7 @@ struct ScenarioResult {
   }
 };
 
-// 1..8 as issue 7 numbers them.
+// 1..8 as docs/reliability.md numbers them.
 ScenarioResult RunProducerKills(const TortureConfig& config);
 ScenarioResult RunPersisterKills(const TortureConfig& config);
 ScenarioResult RunSubscriberFaults(const TortureConfig& config);

@@ -1,4 +1,4 @@
-// evbus_torture: runs the fault scenarios of tests/fault/ (issue 7) and
+// evbus_torture: runs the fault scenarios of tests/fault/ (docs/reliability.md) and
 // prints one table. Exit status 0 when every scenario met its targets (or
 // was skipped for a stated reason), 1 when any missed one, 2 on bad usage.
 //

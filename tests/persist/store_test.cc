@@ -1,5 +1,6 @@
-// Store: OpenHands' search_events / get_event semantics (reference section 7
-// cases), filters on headers and JSON, abandoned ids, corruption, the cache.
+// Store: OpenHands' search_events / get_event semantics (the cases of its
+// tests/unit/events/test_event_stream.py), filters on headers and JSON,
+// abandoned ids, corruption, the cache.
 #include "persist/store.h"
 
 #include <gtest/gtest.h>

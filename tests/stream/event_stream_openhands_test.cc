@@ -1,5 +1,5 @@
 // OpenHands' tests/unit/events/test_event_stream.py, case by case, against
-// EventStream (the numbers are the reference's section 7). OpenHands keeps a
+// EventStream (numbered in that file's order). OpenHands keeps a
 // file per event plus cache pages of `cache_size` events; evbus keeps the
 // ring plus a paged store written by the persister, so the storage cases
 // (2, 3, 10-12, 17, 18) assert the same observable behaviour on our store:
