@@ -1,5 +1,5 @@
 // The baseline for bench/store_bench.cc: reads a session in OpenHands' own
-// file layout the way OpenHands' EventStore does (reference section 3):
+// file layout the way OpenHands' EventStore does (docs/compat.md section 8):
 //   search_events  for each id, the cache page event_cache/<a>-<b>.json that
 //                  holds it when there is one (json.loads of the page), else
 //                  events/<id>.json; every event parsed (event_from_dict)
