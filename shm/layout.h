@@ -8,7 +8,7 @@
 //   +------------------------------------------+
 //   | ClaimWord            (64 B)              |  {next_id, tail}: 16-byte CAS
 //   +------------------------------------------+
-//   | WaitWord             (64 B)              |  futex words, waiter counts
+//   | WaitWord             (128 B)             |  futex words, sleeper sets
 //   +------------------------------------------+
 //   | ProducerSlot x 64    (128 B each)        |  state line + stats line
 //   +------------------------------------------+
@@ -33,7 +33,8 @@
 namespace evbus::shm {
 
 inline constexpr char kSegmentMagic[8] = {'E', 'V', 'B', 'U', 'S', 'S', 'E', 'G'};
-inline constexpr std::uint32_t kLayoutVersion = 2;        // 2: RecordChecksum covers the id
+// 2: RecordChecksum covers the id; 3: WaitWord holds sleeper sets (bits).
+inline constexpr std::uint32_t kLayoutVersion = 3;
 inline constexpr std::uint32_t kReadyValue = 0x59444552;  // "REDY"
 inline constexpr std::uint32_t kCacheLine = 64;
 inline constexpr std::uint32_t kRecordAlignment = 64;
@@ -124,16 +125,30 @@ struct alignas(64) ClaimWord {
   char pad[48];
 };
 
-// Futex words. Producers read `waiters` after each commit and make a system
-// call only when it is non-zero; durable subscribers do the same with
-// `producer_waiters` after moving their cursor.
+// Futex words and who sleeps on them. Each sleeper set is a pair {bits,
+// version}, 16-byte aligned and changed only by one 16-byte CAS that adds 1
+// to version (shm/wait.h, shm/sleepers.h): bit i = slot i sleeps on the set's
+// futex word. Producers load `waiters` and `inflight_waiters` after each
+// commit and make a system call only when one is non-zero; durable
+// subscribers do the same with `producer_waiters` after moving their cursor.
+// A sleeper killed in its sleep leaves its bit; a waker that wakes fewer
+// sleepers than the bits say clears the bits of slots whose owner is gone.
 struct alignas(64) WaitWord {
-  std::atomic<std::uint32_t> published_seq;     //  0 futex: bumped when waking readers
-  std::atomic<std::uint32_t> waiters;           //  4 readers registered to sleep
-  std::atomic<std::uint32_t> consumed_seq;      //  8 futex: bumped when waking producers
-  std::atomic<std::uint32_t> producer_waiters;  // 12 producers registered to sleep
-  std::atomic<std::uint64_t> wake_calls;        // 16 futex wakes issued (inspection)
-  char pad[40];
+  std::atomic<std::uint32_t> published_seq;  //  0 futex: bumped when waking readers
+  std::atomic<std::uint32_t> consumed_seq;   //  4 futex: bumped when waking producers
+  std::uint64_t reserved;                    //  8
+  // Subscriber slots asleep on published_seq (waiting for a record).
+  alignas(16) std::atomic<std::uint64_t> waiters;  // 16
+  std::atomic<std::uint64_t> waiters_version;      // 24
+  // Producer slots asleep on consumed_seq (back-pressured by a durable cursor).
+  std::atomic<std::uint64_t> producer_waiters;          // 32
+  std::atomic<std::uint64_t> producer_waiters_version;  // 40
+  // Producer slots asleep on published_seq (waiting for an unfinished record).
+  std::atomic<std::uint64_t> inflight_waiters;          // 48
+  std::atomic<std::uint64_t> inflight_waiters_version;  // 56
+  alignas(64) std::atomic<std::uint64_t> wake_calls;    // 64 futex wakes issued
+  std::atomic<std::uint64_t> dead_waiters_cleared;      // 72 dead sleepers' bits cleared
+  char pad[48];
 };
 
 // One per attached producer. Line 1 is read by readers deciding whether an
@@ -247,7 +262,9 @@ static_assert(offsetof(SegmentHeader, stream) == 128 && offsetof(SegmentHeader, 
 static_assert(offsetof(SegmentHeader, secrets_generation) == 272 &&
               offsetof(SegmentHeader, first_id) == 280 && offsetof(SegmentHeader, reserved) == 288);
 static_assert(sizeof(ClaimWord) == 64 && offsetof(ClaimWord, tail) == 8);
-static_assert(sizeof(WaitWord) == 64 && offsetof(WaitWord, wake_calls) == 16);
+static_assert(sizeof(WaitWord) == 128 && offsetof(WaitWord, waiters) == 16 &&
+              offsetof(WaitWord, producer_waiters) == 32 &&
+              offsetof(WaitWord, inflight_waiters) == 48 && offsetof(WaitWord, wake_calls) == 64);
 static_assert(sizeof(ProducerSlot) == 128 && offsetof(ProducerSlot, published) == 64);
 static_assert(sizeof(SubscriberSlot) == 128 && offsetof(SubscriberSlot, delivered) == 64);
 static_assert(sizeof(IndexEntry) == 64 && offsetof(IndexEntry, timestamp_ns) == 24);

@@ -1,5 +1,5 @@
 // Producer: claim (16-byte CAS on {next_id, tail}), write, commit (release
-// CAS on the index entry), wake only registered waiters.
+// CAS on the index entry), wake only registered sleepers.
 #include "shm/producer.h"
 
 #include <unistd.h>
@@ -9,6 +9,7 @@
 #include "shm/atomic128.h"
 #include "shm/fence.h"
 #include "shm/recovery.h"
+#include "shm/sleepers.h"
 #include "shm/wait.h"
 
 namespace evbus::shm {
@@ -72,6 +73,7 @@ Status Producer::Attach(Segment* segment, std::string_view name, std::unique_ptr
   slot->backpressure_waits.store(0, std::memory_order_relaxed);
   slot->abandoned.store(0, std::memory_order_relaxed);
   slot->attached_ns.store(MonotonicNanos(), std::memory_order_release);
+  ForgetProducerSleeper(*segment, p->slot_index_);  // a dead owner may have slept here
   *out = std::move(p);
   return Status::OK();
 }
@@ -170,8 +172,7 @@ PublishResult Producer::TryPublish(const RecordMeta& meta, std::string_view body
   bytes_ += body.size();
   slot_->published.store(published_, std::memory_order_relaxed);
   slot_->bytes.store(bytes_, std::memory_order_relaxed);
-  WaitWord* w = segment_->wait_word();
-  WakeIfWaiting(&w->published_seq, &w->waiters, &w->wake_calls);
+  WakeReaders(*segment_);
   *id = x;
   return PublishResult::kOk;
 }

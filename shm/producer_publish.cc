@@ -6,6 +6,7 @@
 #include "shm/liveness.h"
 #include "shm/producer.h"
 #include "shm/recovery.h"
+#include "shm/sleepers.h"
 #include "shm/wait.h"
 
 namespace evbus::shm {
@@ -62,7 +63,8 @@ bool Producer::WaitForProgress(std::int64_t deadline_ns) {
   if (blocker_ == Blocker::kInFlight) {
     const IndexEntry* e = segment_->index_entry(blocked_id_);
     const std::uint64_t seen = blocked_stale_;
-    return WaitUntil(WaitStrategy::kBlocking, &w->published_seq, &w->waiters, until, kSliceNs,
+    return WaitUntil(WaitStrategy::kBlocking, &w->published_seq,
+                     InFlightSleeper(*segment_, slot_index_), until, kSliceNs,
                      [e, seen] { return e->commit.load(std::memory_order_acquire) != seen; });
   }
   if (laggard_slot_ < 0) return true;
@@ -70,7 +72,8 @@ bool Producer::WaitForProgress(std::int64_t deadline_ns) {
   const std::uint64_t id = s->next_id.load(std::memory_order_acquire);
   const std::uint64_t pos = s->byte_pos.load(std::memory_order_acquire);
   const std::uint32_t durable = s->durable.load(std::memory_order_acquire);
-  return WaitUntil(WaitStrategy::kBlocking, &w->consumed_seq, &w->producer_waiters, until, kSliceNs,
+  return WaitUntil(WaitStrategy::kBlocking, &w->consumed_seq,
+                   BackPressuredSleeper(*segment_, slot_index_), until, kSliceNs,
                    [s, id, pos, durable] {
                      return s->next_id.load(std::memory_order_acquire) != id ||
                             s->byte_pos.load(std::memory_order_acquire) != pos ||

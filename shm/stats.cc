@@ -1,6 +1,7 @@
 // Snapshot: loads every counter of a segment's tables, writing nothing.
 #include "shm/stats.h"
 
+#include <bit>
 #include <cstring>
 
 #include "shm/atomic128.h"
@@ -61,8 +62,14 @@ SegmentStats Snapshot(const Segment& segment) {
   st.creator_pid = h.creator_pid;
   st.next_id = LoadHalfAcquire(&segment.claim()->next_id);
   st.tail = LoadHalfAcquire(&segment.claim()->tail);
-  st.waiters = segment.wait_word()->waiters.load(std::memory_order_relaxed);
-  st.wake_calls = segment.wait_word()->wake_calls.load(std::memory_order_relaxed);
+  const WaitWord* w = segment.wait_word();
+  st.waiters =
+      static_cast<std::uint32_t>(std::popcount(w->waiters.load(std::memory_order_relaxed)));
+  st.producer_waiters = static_cast<std::uint32_t>(
+      std::popcount(w->producer_waiters.load(std::memory_order_relaxed) |
+                    w->inflight_waiters.load(std::memory_order_relaxed)));
+  st.wake_calls = w->wake_calls.load(std::memory_order_relaxed);
+  st.dead_waiters_cleared = w->dead_waiters_cleared.load(std::memory_order_relaxed);
   for (std::uint32_t i = 0; i < kProducerSlots; ++i) {
     if (segment.producer_slot(i)->owner_pid.load(std::memory_order_relaxed) != 0) {
       st.producers.push_back(ReadProducer(segment, i));

@@ -44,10 +44,12 @@ struct SegmentStats {
   std::uint32_t index_slots = 0;
   std::uint32_t max_record_size = 0;
   pid_t creator_pid = 0;
-  std::uint64_t next_id = 0;  // ids handed out so far
-  std::uint64_t tail = 0;     // unwrapped bytes claimed so far
-  std::uint32_t waiters = 0;
-  std::uint64_t wake_calls = 0;
+  std::uint64_t next_id = 0;                 // ids handed out so far
+  std::uint64_t tail = 0;                    // unwrapped bytes claimed so far
+  std::uint32_t waiters = 0;                 // subscribers asleep on the futex (registered)
+  std::uint32_t producer_waiters = 0;        // producers asleep (back-pressured or on a record)
+  std::uint64_t wake_calls = 0;              // futex wake calls made so far (all wakers)
+  std::uint64_t dead_waiters_cleared = 0;    // registrations of killed sleepers removed
   std::vector<ProducerStats> producers;      // used slots only
   std::vector<SubscriberStats> subscribers;  // used slots only
 };

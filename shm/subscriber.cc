@@ -9,6 +9,7 @@
 #include "shm/atomic128.h"
 #include "shm/fence.h"
 #include "shm/recovery.h"
+#include "shm/sleepers.h"
 
 #if defined(__SANITIZE_THREAD__)
 extern "C" void AnnotateIgnoreReadsBegin(const char* file, int line);
@@ -202,7 +203,8 @@ ReadStatus Subscriber::Read(Record* record, std::int64_t timeout_ns) {
     // abandoned or reused), which is exactly when TryRead can make progress.
     const IndexEntry* e = segment_->index_entry(next_id_);
     const std::uint64_t want = next_id_ + 1;
-    WaitUntil(wait_, &w->published_seq, &w->waiters, until, INT64_MAX, [e, want] {
+    const Sleeper me = SubscriberSleeper(*segment_, slot_index_);
+    WaitUntil(wait_, &w->published_seq, me, until, INT64_MAX, [e, want] {
       return (e->commit.load(std::memory_order_acquire) & ~kAbandonedBit) >= want;
     });
   }
@@ -226,8 +228,8 @@ void Subscriber::PublishProgress(bool force) noexcept {
   if (durable_ && (force || ++unwoken_ >= wake_batch_)) WakeProducers();
 }
 
-// Invariant 4. The seq_cst fence in WakeIfWaiting pairs with the one a
-// producer issues after registering in producer_waiters and before it
+// Invariant 4. The seq_cst fence in WakeBackPressuredProducers pairs with
+// the one a producer issues after joining producer_waiters and before it
 // re-checks this cursor (wait.h invariant 1): whichever comes second sees the
 // other. Doing it once per wake_batch_ records (and before every wait) lets a
 // producer that registered meanwhile sleep until the next check or the end of
@@ -235,8 +237,7 @@ void Subscriber::PublishProgress(bool force) noexcept {
 // release, after every record all along.
 void Subscriber::WakeProducers() noexcept {
   unwoken_ = 0;
-  WaitWord* w = segment_->wait_word();
-  WakeIfWaiting(&w->consumed_seq, &w->producer_waiters, &w->wake_calls);
+  WakeBackPressuredProducers(*segment_);
 }
 
 void Subscriber::CatchUpBeforeWaiting() noexcept {

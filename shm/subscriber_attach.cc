@@ -7,6 +7,7 @@
 
 #include "shm/atomic128.h"
 #include "shm/fence.h"
+#include "shm/sleepers.h"
 #include "shm/subscriber.h"
 
 namespace evbus::shm {
@@ -107,6 +108,7 @@ Status Subscriber::TakeSlot(const SubscriberOptions& options) {
     }
   }
   slot_ = segment_->subscriber_slot(slot_index_);
+  ForgetSubscriberSleeper(*segment_, slot_index_);  // a dead owner may have slept here
   slot_->owner_pid.store(static_cast<std::int32_t>(::getpid()), std::memory_order_relaxed);
   slot_->start_ticks.store(ProcessStartTicks(::getpid()), std::memory_order_relaxed);
   slot_->attached_ns.store(MonotonicNanos(), std::memory_order_relaxed);

@@ -1,4 +1,5 @@
-// Futex system calls on shared (not process-private) words.
+// Futex system calls on shared (not process-private) words, and joining
+// and leaving sleeper sets.
 #include "shm/wait.h"
 
 #include <linux/futex.h>
@@ -9,7 +10,7 @@
 #include <climits>
 #include <ctime>
 
-#include "shm/fence.h"
+#include "shm/atomic128.h"
 
 namespace evbus::shm {
 
@@ -34,19 +35,44 @@ void FutexWait(const std::atomic<std::uint32_t>* word, std::uint32_t expected,
             nullptr, 0);
 }
 
-void FutexWakeAll(const std::atomic<std::uint32_t>* word) noexcept {
-  ::syscall(SYS_futex, reinterpret_cast<const std::uint32_t*>(word), FUTEX_WAKE, INT_MAX, nullptr,
-            nullptr, 0);
+int FutexWakeAll(const std::atomic<std::uint32_t>* word) noexcept {
+  const long woken = ::syscall(SYS_futex, reinterpret_cast<const std::uint32_t*>(word), FUTEX_WAKE,
+                               INT_MAX, nullptr, nullptr, 0);
+  return woken > 0 ? static_cast<int>(woken) : 0;
 }
 
-void WakeIfWaiting(std::atomic<std::uint32_t>* seq, const std::atomic<std::uint32_t>* waiters,
-                   std::atomic<std::uint64_t>* wake_calls) noexcept {
-  // Pairs with the waiter's seq_cst registration (wait.h invariant 1).
-  ThreadFence(std::memory_order_seq_cst);
-  if (waiters->load(std::memory_order_relaxed) == 0) return;
-  seq->fetch_add(1, std::memory_order_release);
-  FutexWakeAll(seq);
-  wake_calls->fetch_add(1, std::memory_order_relaxed);
+namespace {
+
+// The set's {bits, version} pair as the 16-byte CAS sees it.
+Pair64* SetPair(std::atomic<std::uint64_t>* set) noexcept { return reinterpret_cast<Pair64*>(set); }
+
+// A first guess of the pair; the CAS corrects it if the halves disagree.
+Pair64 GuessPair(const std::atomic<std::uint64_t>* set) noexcept {
+  const auto* version = reinterpret_cast<const std::atomic<std::uint64_t>*>(
+      reinterpret_cast<const char*>(set) + sizeof(std::uint64_t));
+  return Pair64{set->load(std::memory_order_relaxed), version->load(std::memory_order_relaxed)};
+}
+
+}  // namespace
+
+void JoinSleepers(Sleeper sleeper) noexcept {
+  Pair64 cur = GuessPair(sleeper.set);
+  // SYNC POINT WRITE: sleepers.join -- full barrier; with the fence after it,
+  // a waker that fences after this sees the bit (wait.h invariant 1).
+  while (!Cas128(SetPair(sleeper.set), &cur, Pair64{cur.lo | sleeper.bit, cur.hi + 1})) {
+  }
+}
+
+bool LeaveSleepers(Sleeper sleeper) noexcept {
+  Pair64 cur = GuessPair(sleeper.set);
+  while (true) {
+    if ((cur.lo & sleeper.bit) == 0) {
+      // The guess may be stale: confirm with a CAS that changes nothing.
+      if (Cas128(SetPair(sleeper.set), &cur, cur)) return false;
+      if ((cur.lo & sleeper.bit) == 0) return false;
+    }
+    if (Cas128(SetPair(sleeper.set), &cur, Pair64{cur.lo & ~sleeper.bit, cur.hi + 1})) return true;
+  }
 }
 
 void CpuRelax() noexcept {

@@ -81,7 +81,7 @@ bool ReadOnlyMappingFaults(const std::string& stream, bool* unchanged) {
       !shm::Segment::OpenReadOnly(stream, "", &ro).ok()) {
     return false;
   }
-  const std::uint32_t before = rw->wait_word()->waiters.load(std::memory_order_relaxed);
+  const std::uint64_t before = rw->wait_word()->waiters.load(std::memory_order_relaxed);
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::signal(SIGSEGV, SIG_DFL);
