@@ -54,6 +54,11 @@ void Header(std::string* out, const InspectFrame& f) {
          static_cast<unsigned long long>(f.stats.next_id - l.first_id),
          static_cast<unsigned long long>(f.stats.next_id), f.events_per_second,
          f.rate_interval_seconds, Bytes(f.stats.tail).c_str());
+  Append(out,
+         "asleep %u subscribers, %u producers; %llu futex wake calls, %llu dead sleepers cleared\n",
+         f.stats.waiters, f.stats.producer_waiters,
+         static_cast<unsigned long long>(f.stats.wake_calls),
+         static_cast<unsigned long long>(f.stats.dead_waiters_cleared));
   if (f.persister.present) {
     Append(out, "persister %s, durable id %lld, lag %llu events\n",
            f.persister.alive ? "alive" : "NOT RUNNING",
