@@ -138,10 +138,23 @@ class PosixEnv final : public Env {
     return std::unique_ptr<WritableFile>(new PosixWritableFile(path, fd));
   }
 
+  // One descriptor, read to its end: a file renamed over `path` meanwhile is
+  // read whole, old or new (never the new one cut at the old one's size).
   Status ReadFile(const std::string& path, std::string* out) override {
-    auto size = FileSize(path);
-    if (!size.ok()) return size.status();
-    return ReadFileRange(path, 0, static_cast<std::size_t>(*size), out);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return PosixError("cannot open for reading", path, errno);
+    out->clear();
+    char buf[64 << 10];
+    Status s;
+    for (;;) {
+      const ssize_t n = ::read(fd, buf, sizeof(buf));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) s = PosixError("cannot read", path, errno);
+      if (n <= 0) break;
+      out->append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);  // read-only: nothing to lose
+    return s;
   }
 
   Status ReadFileRange(const std::string& path, std::uint64_t offset, std::size_t size,
@@ -163,7 +176,7 @@ class PosixEnv final : public Env {
       done += static_cast<std::size_t>(n);
     }
     out->resize(done);
-    ::close(fd);
+    ::close(fd);  // read-only: what was read is in *out, nothing is lost
     return Status::OK();
   }
 
@@ -184,7 +197,7 @@ class PosixEnv final : public Env {
     } else if (::fdatasync(fd) != 0) {
       s = PosixError("cannot sync after truncation", path, errno);
     }
-    ::close(fd);
+    if (::close(fd) != 0 && s.ok()) s = PosixError("cannot close", path, errno);
     return s;
   }
 
@@ -245,7 +258,7 @@ class PosixEnv final : public Env {
     if (fd < 0) return PosixError("cannot open directory", path, errno);
     Status s;
     if (::fsync(fd) != 0) s = PosixError("cannot sync directory", path, errno);
-    ::close(fd);
+    if (::close(fd) != 0 && s.ok()) s = PosixError("cannot close directory", path, errno);
     return s;
   }
 };
