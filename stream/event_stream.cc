@@ -9,6 +9,7 @@
 #include <cstring>
 #include <utility>
 
+#include "base/file_env.h"
 #include "shm/event_publish.h"
 #include "shm/wait.h"
 #include "stream/metrics_reader.h"
@@ -29,12 +30,13 @@ Result<std::unique_ptr<EventStream>> EventStream::Open(std::string_view session_
   EVBUS_RETURN_IF_ERROR(OpenStreamSegment(session_id, options, stream->paths_, &stream->segment_));
   shm::Segment* seg = stream->segment_.get();
   (void)RemoveStaleStreamMetrics(session_id, options.user_id);
-  auto metrics = MetricsRegion::Create(session_id, options.user_id);
+  auto metrics = MetricsRegion::Create(session_id, options.user_id, options.env);
   if (!metrics.ok()) return metrics.status();
   stream->metrics_ = std::move(*metrics);
   stream->metrics_path_ = stream->metrics_->path();
   stream->secrets_ =
-      std::make_unique<SharedSecrets>(seg, SharedSecrets::PathFor(session_id, options.user_id));
+      std::make_unique<SharedSecrets>(seg, SharedSecrets::PathFor(session_id, options.user_id),
+                                      options.env);
   HistoryOptions ho;
   ho.store_root = stream->paths_.store_root;
   ho.session_id = std::string(session_id);
@@ -289,14 +291,15 @@ Status EventStream::Close() {
   final_snapshot_ = std::make_unique<StreamSnapshot>(LiveSnapshot());
   retired.clear();
   dispatcher_.reset();
-  metrics_->Unlink();
+  // Every step below runs; the first failure is returned, naming its step.
+  Status result = AddContext(metrics_->Unlink(), "closing stream '" + session_id_ + "': ", "");
   metrics_.reset();  // unmapped once the last worker's slot is gone
   // producers_ stays: closed, it holds no Producer and refuses AddEvent calls
   // that passed the closing check just before Close.
   history_.reset();
   secrets_.reset();
   segment_.reset();  // unmaps and closes the descriptor
-  return Status::OK();
+  return result;
 }
 
 Status EventStream::ClosedError() const {
@@ -334,17 +337,9 @@ StreamSnapshot EventStream::LiveSnapshot() const {
 }
 
 Status EventStream::WriteMetricsFile(const std::string& path) const {
-  const std::string json = SnapshotToJson(Snapshot());
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::IOError("cannot create '" + tmp + "': " + std::strerror(errno));
-  const ssize_t n = ::write(fd, json.data(), json.size());
-  ::close(fd);
-  if (n != static_cast<ssize_t>(json.size()) || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    (void)::unlink(tmp.c_str());
-    return Status::IOError("cannot write metrics to '" + path + "': " + std::strerror(errno));
-  }
-  return Status::OK();
+  Env* env = options_.env != nullptr ? options_.env : Env::Default();
+  return AddContext(env->WriteFileAtomic(path, SnapshotToJson(Snapshot()), kOwnerOnlyFileMode),
+                    "cannot write the metrics of stream '" + session_id_ + "': ", "");
 }
 
 }  // namespace evbus

@@ -1,17 +1,11 @@
 #include "stream/metrics_reader.h"
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <cstring>
 #include <string>
 
+#include "base/file_env.h"
 #include "core/timestamp.h"
 #include "shm/liveness.h"
 #include "shm/segment.h"
@@ -48,20 +42,16 @@ Result<std::vector<Candidate>> ListCandidates(std::string_view session_id,
   std::string prefix = MetricsRegion::PathFor(session_id, user_id, 0, 0);
   prefix = prefix.substr(ml::kDir.size(), prefix.size() - ml::kDir.size() - 1);
   const std::string dir_path(ml::kDir);
-  DIR* dir = ::opendir(dir_path.c_str());
-  if (dir == nullptr) {
-    return Status::IOError("cannot list '" + dir_path + "': " + std::strerror(errno));
-  }
+  auto names = Env::Default()->ListDir(dir_path);
+  if (!names.ok()) return AddContext(names.status(), "", "; is /dev/shm mounted?");
   std::vector<Candidate> out;
-  while (const dirent* entry = ::readdir(dir)) {
-    std::string_view name(entry->d_name);
-    if (name.substr(0, prefix.size()) != prefix) continue;
+  for (const std::string& name : *names) {
+    if (std::string_view(name).substr(0, prefix.size()) != prefix) continue;
     Candidate c;
-    if (!ParseSuffix(name.substr(prefix.size()), &c.pid)) continue;
-    c.path = dir_path + std::string(name);
+    if (!ParseSuffix(std::string_view(name).substr(prefix.size()), &c.pid)) continue;
+    c.path = dir_path + name;
     out.push_back(std::move(c));
   }
-  ::closedir(dir);
   std::sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) {
     return a.pid != b.pid ? a.pid < b.pid : a.path < b.path;
   });
@@ -100,25 +90,21 @@ constexpr std::int64_t kUnfinishedGraceNs = 60'000'000'000;  // creation takes m
 Status ReadFile(const Candidate& c, std::string_view session_id, std::string_view user_id,
                 StreamSnapshot* out, bool* unfinished) {
   *unfinished = false;
-  const int fd = ::open(c.path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::NotFound(c.path);  // gone, or another user's
-  struct stat st {};
-  const std::size_t min_size = ml::FileSize(0);
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    return Status::NotFound(c.path);
-  }
-  const std::int64_t age_ns =
-      NowNanos() - (std::int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec);
-  if (static_cast<std::size_t>(st.st_size) < min_size) {
-    ::close(fd);
+  auto file = Env::Default()->OpenMappableFile(c.path, MapOpenMode::kReadOnly, 0);
+  if (!file.ok()) return Status::NotFound(c.path);  // gone, or another user's
+  const Result<FileInfo> info = (*file)->Stat();
+  if (!info.ok()) return Status::NotFound(c.path);
+  const std::int64_t age_ns = NowNanos() - info->modified_unix_ns;
+  if (info->size < ml::FileSize(0)) {
     *unfinished = age_ns > kUnfinishedGraceNs;
     return Status::NotFound(c.path);  // being created
   }
-  const auto size = static_cast<std::size_t>(st.st_size);
-  void* base = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
-  ::close(fd);
-  if (base == MAP_FAILED) return Status::NotFound(c.path);
+  const auto size = static_cast<std::size_t>(info->size);
+  Result<MappedRegion> mapped = (*file)->Map(size);
+  const Status closed = (*file)->Close();  // read-only: only reported
+  if (!mapped.ok()) return Status::NotFound(c.path);
+  if (!closed.ok()) return closed;
+  const void* base = mapped->data();
   const auto& h = *static_cast<const ml::FileHeader*>(base);
   Status result = Status::OK();
   // SYNC POINT READ: metrics.magic -- the header is complete.
@@ -148,9 +134,12 @@ Status ReadFile(const Candidate& c, std::string_view session_id, std::string_vie
         static_cast<const char*>(base) + sizeof(ml::FileHeader));
     for (std::uint32_t i = 0; i < h.record_capacity; ++i) ReadRecord(records[i], &out->callbacks);
   }
-  ::munmap(base, size);
-  return result;
+  return result;  // `mapped` unmaps
 }
+
+// A dead process's file. Another reader may have removed it first
+// (NotFound); any other failure leaves it for the next reader to try.
+void RemoveStale(const std::string& path) { (void)Env::Default()->RemoveFile(path); }
 
 }  // namespace
 
@@ -171,11 +160,11 @@ Result<std::vector<StreamSnapshot>> ReadStreamMetrics(std::string_view session_i
     if (s.code() == Status::Code::kAlreadyExists) continue;
     if (s.code() == Status::Code::kNotFound) {
       // A file nobody finished creating, whose owner is gone, is stale too.
-      if (options.remove_stale && unfinished) (void)::unlink(c.path.c_str());
+      if (options.remove_stale && unfinished) RemoveStale(c.path);
       continue;
     }
     if (!s.ok()) return s;
-    if (snapshot.stale && options.remove_stale) (void)::unlink(c.path.c_str());
+    if (snapshot.stale && options.remove_stale) RemoveStale(c.path);
     if (snapshot.stale && !options.include_stale) continue;
     out.push_back(std::move(snapshot));
   }

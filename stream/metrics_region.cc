@@ -1,13 +1,9 @@
 #include "stream/metrics_region.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <cstring>
 #include <new>
 #include <utility>
@@ -29,15 +25,45 @@ void CopyName(std::string_view name, char* out) {
 
 // Creates the file exclusively; a file of the same name left by a dead
 // process whose pid we now have is replaced once.
-Result<int> CreateFile(const std::string& path) {
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd >= 0) return fd;
-    if (errno != EEXIST || attempt == 1) break;
-    (void)::unlink(path.c_str());  // ours by name: its owner (this pid) is dead
+Result<std::unique_ptr<MappableFile>> CreateFile(Env* env, const std::string& path) {
+  auto file = env->OpenMappableFile(path, MapOpenMode::kCreateExclusive, kOwnerOnlyFileMode);
+  if (file.status().code() != Status::Code::kAlreadyExists) return file;
+  EVBUS_RETURN_IF_ERROR(env->RemoveFile(path));  // ours by name: its owner (this pid) is dead
+  return env->OpenMappableFile(path, MapOpenMode::kCreateExclusive, kOwnerOnlyFileMode);
+}
+
+// The new file, owner-only whatever the umask, sized and mapped; closed
+// (the mapping stays). A failed step is returned; the caller removes the file.
+Result<MappedRegion> SizeAndMap(MappableFile* file, std::size_t size) {
+  Status s = file->SetMode(kOwnerOnlyFileMode);
+  if (s.ok()) s = file->Resize(size);  // zero-filled
+  Result<MappedRegion> mapped = s.ok() ? file->Map(size) : Result<MappedRegion>(s);
+  const Status closed = file->Close();
+  if (!mapped.ok()) return mapped;
+  if (!closed.ok()) return closed;  // unmapped with `mapped`
+  return mapped;
+}
+
+// Writes the header and frees every record: the region is ready to read.
+void Initialise(void* base, std::string_view session_id, std::string_view user_id) {
+  // The file is zero-filled: records start free, counters at 0.
+  auto* header = new (base) ml::FileHeader();
+  for (std::uint32_t i = 0; i < ml::kRecordCapacity; ++i) {
+    new (static_cast<char*>(base) + sizeof(ml::FileHeader) + i * sizeof(ml::CallbackRecord))
+        ml::CallbackRecord();
   }
-  return Status::IOError("cannot create the metrics file '" + path + "': " + std::strerror(errno) +
-                         "; check that /dev/shm is mounted and writable");
+  header->layout_version = ml::kLayoutVersion;
+  header->header_size = sizeof(ml::FileHeader);
+  header->record_size = sizeof(ml::CallbackRecord);
+  header->record_capacity = ml::kRecordCapacity;
+  header->pid = static_cast<std::int32_t>(::getpid());
+  header->start_ticks = shm::ProcessStartTicks(::getpid());
+  header->created_unix_ns = NowNanos();
+  CopyName(session_id, header->session_id);
+  CopyName(user_id, header->user_id);
+  // SYNC POINT WRITE: metrics.magic -- a reader that sees the magic sees the
+  // whole header above.
+  header->magic.store(ml::kMagic, std::memory_order_release);
 }
 
 }  // namespace
@@ -58,67 +84,44 @@ std::string MetricsRegion::PathFor(std::string_view session_id, std::string_view
 }
 
 Result<std::shared_ptr<MetricsRegion>> MetricsRegion::Create(std::string_view session_id,
-                                                             std::string_view user_id) {
+                                                             std::string_view user_id, Env* env) {
+  if (env == nullptr) env = Env::Default();
   const std::uint32_t instance = next_instance.fetch_add(1, std::memory_order_relaxed);
   const std::string path = PathFor(session_id, user_id, ::getpid(), instance);
-  auto fd = CreateFile(path);
-  if (!fd.ok()) return fd.status();
-  const std::size_t size = ml::FileSize(ml::kRecordCapacity);
-  void* base = MAP_FAILED;
-  if (::ftruncate(*fd, static_cast<off_t>(size)) == 0) {
-    base = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+  auto file = CreateFile(env, path);
+  Result<MappedRegion> mapped = file.ok()
+                                    ? SizeAndMap(file->get(), ml::FileSize(ml::kRecordCapacity))
+                                    : Result<MappedRegion>(file.status());
+  if (!mapped.ok()) {
+    if (file.ok()) (void)env->RemoveFile(path);  // ours, half made: the cause is what matters
+    return AddContext(mapped.status(), "cannot make the metrics file '" + path + "': ",
+                      "; check that /dev/shm is mounted, writable and not full");
   }
-  const int saved_errno = errno;
-  ::close(*fd);
-  if (base == MAP_FAILED) {
-    (void)::unlink(path.c_str());
-    return Status::IOError("cannot size or map the metrics file '" + path +
-                           "': " + std::strerror(saved_errno) + "; is /dev/shm full?");
-  }
-  // The file is zero-filled: records start free, counters at 0.
-  auto* header = new (base) ml::FileHeader();
-  for (std::uint32_t i = 0; i < ml::kRecordCapacity; ++i) {
-    new (static_cast<char*>(base) + sizeof(ml::FileHeader) + i * sizeof(ml::CallbackRecord))
-        ml::CallbackRecord();
-  }
-  header->layout_version = ml::kLayoutVersion;
-  header->header_size = sizeof(ml::FileHeader);
-  header->record_size = sizeof(ml::CallbackRecord);
-  header->record_capacity = ml::kRecordCapacity;
-  header->pid = static_cast<std::int32_t>(::getpid());
-  header->start_ticks = shm::ProcessStartTicks(::getpid());
-  header->created_unix_ns = NowNanos();
-  CopyName(session_id, header->session_id);
-  CopyName(user_id, header->user_id);
-  // SYNC POINT WRITE: metrics.magic -- a reader that sees the magic sees the
-  // whole header above.
-  header->magic.store(ml::kMagic, std::memory_order_release);
-  return std::shared_ptr<MetricsRegion>(new MetricsRegion(path, base, size));
+  Initialise(mapped->data(), session_id, user_id);
+  return std::shared_ptr<MetricsRegion>(new MetricsRegion(path, env, std::move(*mapped)));
 }
 
-MetricsRegion::MetricsRegion(std::string path, void* base, std::size_t size)
+MetricsRegion::MetricsRegion(std::string path, Env* env, MappedRegion region)
     : path_(std::move(path)),
-      base_(base),
-      size_(size),
-      header_(static_cast<ml::FileHeader*>(base)) {}
+      env_(env),
+      region_(std::move(region)),
+      header_(static_cast<ml::FileHeader*>(region_.data())) {}
 
-MetricsRegion::~MetricsRegion() {
-  Unlink();
-  ::munmap(base_, size_);
-}
+MetricsRegion::~MetricsRegion() { (void)Unlink(); }  // region_ unmaps
 
-void MetricsRegion::Unlink() {
+Status MetricsRegion::Unlink() {
   std::lock_guard<std::mutex> lock(unlink_mu_);
-  if (unlinked_) return;
+  if (unlinked_) return Status::OK();
   unlinked_ = true;
-  (void)::unlink(path_.c_str());
+  return AddContext(env_->RemoveFile(path_), "cannot remove the metrics file: ",
+                    " (evbus inspect removes it once this process is gone)");
 }
 
 CallbackSlot MetricsRegion::Acquire(SubscriberId subscriber_id, std::string_view callback_id) {
   CallbackSlot slot;
   slot.region_ = shared_from_this();
-  auto* records =
-      reinterpret_cast<ml::CallbackRecord*>(static_cast<char*>(base_) + sizeof(ml::FileHeader));
+  auto* records = reinterpret_cast<ml::CallbackRecord*>(static_cast<char*>(region_.data()) +
+                                                        sizeof(ml::FileHeader));
   for (std::uint32_t i = 0; i < ml::kRecordCapacity; ++i) {
     ml::CallbackRecord& r = records[i];
     std::uint64_t w = r.state_word.load(std::memory_order_relaxed);

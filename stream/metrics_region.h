@@ -2,7 +2,8 @@
 // metrics_layout.h), where the stream and its callbacks keep their counters
 // so that any process of the same user (evbus inspect) can read them live.
 //
-// Create makes the file owner-only (0600) and maps it read-write; Acquire
+// Create makes the file owner-only (0600) and maps it read-write, through an
+// Env, each step checked (a failed one removes the file); Acquire
 // lends a callback record for the life of a CallbackSlot; Unlink (at close)
 // removes the file, and the mapping goes with the last slot and region
 // reference. When every record is lent, a slot gets process-local counters
@@ -24,6 +25,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/file_env.h"
 #include "base/status.h"
 #include "stream/metrics_layout.h"
 #include "stream/subscriber_id.h"
@@ -59,25 +61,28 @@ class MetricsRegion : public std::enable_shared_from_this<MetricsRegion> {
   static std::string PathFor(std::string_view session_id, std::string_view user_id,
                              std::int64_t pid, std::uint32_t instance);
   // Creates and maps this process's file for the stream (names validated by
-  // the caller). IOError tells what failed and on which path.
+  // the caller) through `env` (nullptr: the real file system; it must
+  // outlive the region). IOError tells what failed and on which path.
   static Result<std::shared_ptr<MetricsRegion>> Create(std::string_view session_id,
-                                                       std::string_view user_id);
-  ~MetricsRegion();  // unmaps
+                                                       std::string_view user_id,
+                                                       Env* env = nullptr);
+  ~MetricsRegion();  // Unlink() (its error lost), then unmaps
   MetricsRegion(const MetricsRegion&) = delete;
   MetricsRegion& operator=(const MetricsRegion&) = delete;
 
   metrics_layout::StreamCounters* stream() const noexcept { return &header_->counters; }
   CallbackSlot Acquire(SubscriberId subscriber_id, std::string_view callback_id);
-  // Removes the file (idempotent); the mapping stays valid for its users.
-  void Unlink();
+  // Removes the file (idempotent: later calls return OK); the mapping stays
+  // valid for its users. IOError naming the file when the removal fails.
+  Status Unlink();
   const std::string& path() const { return path_; }
 
  private:
-  MetricsRegion(std::string path, void* base, std::size_t size);
+  MetricsRegion(std::string path, Env* env, MappedRegion region);
 
   const std::string path_;
-  void* const base_;
-  const std::size_t size_;
+  Env* const env_;
+  MappedRegion region_;  // unmapped with the region
   metrics_layout::FileHeader* const header_;
   std::mutex unlink_mu_;
   bool unlinked_ = false;

@@ -1,15 +1,10 @@
 #include "stream/shared_secrets.h"
 
-#include <fcntl.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <string>
 #include <utility>
 
@@ -17,39 +12,6 @@ namespace evbus {
 namespace {
 
 constexpr std::string_view kDir = "/dev/shm/";
-
-std::string Errno(const std::string& what, const std::string& path) {
-  return what + " '" + path + "': " + std::strerror(errno);
-}
-
-// An flock held for the life of the object.
-class FileLock {
- public:
-  ~FileLock() {
-    if (fd_ >= 0) ::close(fd_);  // closing releases the flock
-  }
-  Status Lock(const std::string& path) {
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ < 0) return Status::IOError(Errno("cannot open the secrets lock", path));
-    while (::flock(fd_, LOCK_EX) != 0) {
-      if (errno != EINTR) return Status::IOError(Errno("cannot lock", path));
-    }
-    return Status::OK();
-  }
-
- private:
-  int fd_ = -1;
-};
-
-Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
-  while (!bytes.empty()) {
-    ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::IOError(Errno("cannot write", path));
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return Status::OK();
-}
 
 std::string ToJson(const Redactor::SecretMap& secrets) {
   rapidjson::StringBuffer buffer;
@@ -77,32 +39,22 @@ std::string SharedSecrets::PathFor(std::string_view session_id, std::string_view
 }
 
 Status SharedSecrets::Remove(std::string_view session_id, std::string_view user_id) {
+  Env* env = Env::Default();
   const std::string path = PathFor(session_id, user_id);
-  (void)::unlink((path + ".lock").c_str());
-  if (::unlink(path.c_str()) != 0) {
-    return Status::NotFound(Errno("no secrets file to remove", path));
-  }
-  return Status::OK();
+  const Status lock_removed = env->RemoveFile(path + ".lock");
+  const Status removed = env->RemoveFile(path);
+  if (removed.IsNotFound())
+    return Status::NotFound("no secrets file to remove: " + removed.message());
+  if (!removed.ok()) return removed;
+  return lock_removed.IsNotFound() ? Status::OK() : lock_removed;
 }
 
-Result<Redactor::SecretMap> ReadSecretsFile(const std::string& path) {
+Result<Redactor::SecretMap> ReadSecretsFile(const std::string& path, Env* env) {
   Redactor::SecretMap secrets;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT) return secrets;
-  if (fd < 0) return Status::IOError(Errno("cannot open the secrets file", path));
   std::string text;
-  char buf[4096];
-  ssize_t n = 0;
-  while ((n = ::read(fd, buf, sizeof(buf))) != 0) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      Status st = Status::IOError(Errno("cannot read", path));
-      ::close(fd);
-      return st;
-    }
-    text.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
+  const Status read = (env != nullptr ? env : Env::Default())->ReadFile(path, &text);
+  if (read.IsNotFound()) return secrets;
+  if (!read.ok()) return AddContext(read, "cannot read the secrets file: ", "");
   rapidjson::Document doc;
   doc.Parse(text.data(), text.size());
   if (doc.HasParseError() || !doc.IsObject()) {
@@ -121,12 +73,13 @@ Result<Redactor::SecretMap> ReadSecretsFile(const std::string& path) {
   return secrets;
 }
 
-SharedSecrets::SharedSecrets(shm::Segment* segment, std::string path)
+SharedSecrets::SharedSecrets(shm::Segment* segment, std::string path, Env* env)
     :  // The header is mapped read-write; secrets_generation is the one field
        // of it that changes after creation.
       generation_word_(
           const_cast<std::atomic<std::uint64_t>*>(&segment->header().secrets_generation)),
-      path_(std::move(path)) {}
+      path_(std::move(path)),
+      env_(env != nullptr ? env : Env::Default()) {}
 
 std::uint64_t SharedSecrets::generation() const noexcept {
   // SYNC POINT READ: secrets.generation -- the file renamed before the bump is visible.
@@ -137,40 +90,46 @@ Status SharedSecrets::Set(const Redactor::SecretMap& secrets) { return Write(sec
 Status SharedSecrets::Update(const Redactor::SecretMap& secrets) { return Write(secrets, true); }
 
 Status SharedSecrets::Write(const Redactor::SecretMap& secrets, bool merge) {
-  FileLock lock;
-  if (Status st = lock.Lock(path_ + ".lock"); !st.ok()) return st;
+  auto lock = env_->LockFile(path_ + ".lock", LockWait::kWait, kOwnerOnlyFileMode);
+  if (!lock.ok()) return WriteFailed(lock.status(), /*in_force=*/false);
   Redactor::SecretMap next;
   if (merge) {
-    auto current = ReadSecretsFile(path_);
+    auto current = ReadSecretsFile(path_, env_);
     if (!current.ok()) return current.status();
     next = std::move(*current);
   }
   for (const auto& [name, value] : secrets) next[name] = value;
   Redactor check;  // refuse a set the redactor cannot hold before it is shared
-  if (Status st = check.SetSecrets(next); !st.ok()) return st;
-  const std::string tmp = path_ + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return Status::IOError(Errno("cannot create", tmp));
-  (void)::fchmod(fd, 0600);  // exact mode, whatever the umask
-  Status st = WriteAll(fd, ToJson(next), tmp);
-  ::close(fd);
-  if (st.ok() && ::rename(tmp.c_str(), path_.c_str()) != 0) {
-    st = Status::IOError(Errno("cannot rename the secrets file into", path_));
+  EVBUS_RETURN_IF_ERROR(check.SetSecrets(next));
+  const Status written = env_->WriteFileAtomic(path_, ToJson(next), kOwnerOnlyFileMode);
+  bool in_force = written.ok();
+  if (!written.ok()) {
+    // A step after the rename (the directory sync) may have failed: then the
+    // file holds the new set. Producers reload whatever it holds (below).
+    auto on_file = ReadSecretsFile(path_, env_);
+    in_force = on_file.ok() && *on_file == next;
   }
-  if (!st.ok()) {
-    (void)::unlink(tmp.c_str());
-    return st;
-  }
-  // SYNC POINT WRITE: secrets.generation -- the renamed file holds the new set.
+  // SYNC POINT WRITE: secrets.generation -- the renamed file holds the new set
+  // (or, after a failure, still the old one: a reload is harmless).
   generation_word_->fetch_add(1, std::memory_order_release);
+  const Status unlocked = (*lock)->Unlock();
+  if (!written.ok()) return WriteFailed(written, in_force);
+  if (!unlocked.ok()) return WriteFailed(unlocked, /*in_force=*/true);
   return Status::OK();
+}
+
+Status SharedSecrets::WriteFailed(const Status& cause, bool in_force) const {
+  return AddContext(cause, "cannot write the secrets file '" + path_ + "': ",
+                    in_force ? "; the new secrets are in force all the same"
+                             : "; the secrets are unchanged (the set in force stays): fix the "
+                               "cause and set them again");
 }
 
 Result<std::shared_ptr<const Redactor>> SharedSecrets::Current(std::uint64_t* generation) {
   const std::uint64_t now = this->generation();
   std::lock_guard<std::mutex> lock(mu_);
   if (current_ == nullptr || loaded_generation_ != now) {
-    auto secrets = ReadSecretsFile(path_);
+    auto secrets = ReadSecretsFile(path_, env_);
     if (!secrets.ok()) return secrets.status();
     auto redactor = std::make_shared<Redactor>();
     if (Status st = redactor->SetSecrets(*secrets); !st.ok()) return st;

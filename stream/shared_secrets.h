@@ -4,8 +4,10 @@
 // The set lives in an owner-only (0600) file on tmpfs, outside the segment:
 //   /dev/shm/evbus-secrets.<sid>  or  /dev/shm/evbus-secrets.<uid>:<sid>
 // holding a JSON object {"name": "value", ...}. Set (replace) and Update
-// (merge) take an flock on "<file>.lock", write a temporary file, rename it
-// over the set, then bump SegmentHeader::secrets_generation. A producer
+// (merge) lock "<file>.lock" (Env::LockFile), write the set with
+// Env::WriteFileAtomic (a temporary file, fsynced, renamed over the set),
+// then bump SegmentHeader::secrets_generation. A step that fails is
+// reported, naming it, and the set in force stays. A producer
 // compares that counter with the generation its Redactor was built from
 // (one acquire load per publish) and reloads the file when it moved.
 //
@@ -24,6 +26,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/file_env.h"
 #include "base/status.h"
 #include "core/redactor.h"
 #include "shm/segment.h"
@@ -37,11 +40,15 @@ class SharedSecrets {
   // Deletes a stream's secrets file and its lock file; NotFound if absent.
   static Status Remove(std::string_view session_id, std::string_view user_id);
 
-  // `segment` must be read-write and outlive this object.
-  SharedSecrets(shm::Segment* segment, std::string path);
+  // `segment` must be read-write and outlive this object; `env` (nullptr:
+  // the real file system) too.
+  SharedSecrets(shm::Segment* segment, std::string path, Env* env = nullptr);
 
-  Status Set(const Redactor::SecretMap& secrets);     // OpenHands' set_secrets
-  Status Update(const Redactor::SecretMap& secrets);  // OpenHands' update_secrets
+  // OpenHands' set_secrets and update_secrets. IOError (naming the file and
+  // the failed step, and whether the new set is in force) when the file
+  // cannot be written; the set in force then stays.
+  Status Set(const Redactor::SecretMap& secrets);
+  Status Update(const Redactor::SecretMap& secrets);
 
   // The segment's generation now (one acquire load; hot path).
   std::uint64_t generation() const noexcept;
@@ -53,16 +60,19 @@ class SharedSecrets {
 
  private:
   Status Write(const Redactor::SecretMap& secrets, bool merge);
+  Status WriteFailed(const Status& cause, bool in_force) const;
 
   std::atomic<std::uint64_t>* generation_word_;
   std::string path_;
+  Env* env_;
   std::mutex mu_;  // guards the two below
   std::shared_ptr<const Redactor> current_;
   std::uint64_t loaded_generation_ = ~std::uint64_t{0};
 };
 
-// Reads a secrets file: an absent file is an empty set.
-Result<Redactor::SecretMap> ReadSecretsFile(const std::string& path);
+// Reads a secrets file (through `env`; nullptr: the real file system): an
+// absent file is an empty set.
+Result<Redactor::SecretMap> ReadSecretsFile(const std::string& path, Env* env = nullptr);
 
 }  // namespace evbus
 

@@ -13,6 +13,8 @@
 
 namespace evbus {
 
+class Env;  // base/file_env.h
+
 // What the dispatcher does when a callback's queue is full.
 enum class FullQueuePolicy : std::uint8_t {
   // Lossless (default): the dispatcher does not wait; it notes the first id
@@ -93,6 +95,10 @@ struct EventStreamOptions {
   // returns Busy and nothing of that subscription remains. For embedders
   // that account for their threads, and for tests of thread exhaustion.
   ThreadFactory thread_factory;
+  // The file layer the stream's own files go through (its metrics file and
+  // secrets file); it must outlive the stream. Unset: the real file system.
+  // For fault-injection tests.
+  Env* env = nullptr;
 };
 
 // Whether `options` give each callback its own ring reader (kDirect, or
