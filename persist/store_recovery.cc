@@ -45,6 +45,7 @@ Status RecoverUnsealed(Env* env, const PageFile& file, const ParsedPage& page,
     auto handle = env->NewAppendableFile(file.path, kOwnerOnlyFileMode);
     if (!handle.ok()) return handle.status();
     EVBUS_RETURN_IF_ERROR((*handle)->Sync());
+    EVBUS_RETURN_IF_ERROR((*handle)->Close());
   }
   out->next_id = page.next_id();
   out->active = RecoveredStore::ActivePage{file.path, file.first_id, page.offsets, page.valid_end};

@@ -41,6 +41,7 @@ std::string SharedSecrets::PathFor(std::string_view session_id, std::string_view
 Status SharedSecrets::Remove(std::string_view session_id, std::string_view user_id) {
   Env* env = Env::Default();
   const std::string path = PathFor(session_id, user_id);
+  (void)env->RemoveFile(path + ".tmp");  // left by a writer that died, if any
   const Status lock_removed = env->RemoveFile(path + ".lock");
   const Status removed = env->RemoveFile(path);
   if (removed.IsNotFound())

@@ -37,7 +37,8 @@ class SharedSecrets {
  public:
   // The secrets file of a stream (no validation here).
   static std::string PathFor(std::string_view session_id, std::string_view user_id);
-  // Deletes a stream's secrets file and its lock file; NotFound if absent.
+  // Deletes a stream's secrets file, its lock file and a temporary file a
+  // dead writer left; NotFound if the secrets file is absent.
   static Status Remove(std::string_view session_id, std::string_view user_id);
 
   // `segment` must be read-write and outlive this object; `env` (nullptr:

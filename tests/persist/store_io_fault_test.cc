@@ -189,6 +189,32 @@ TEST_F(StoreIoFaultTest, FailedCloseOfASealedPageIsReported) {
   EXPECT_GE(writer->next_id(), 5u);
 }
 
+// Recovery makes the newest page's unsynced tail durable through a handle of
+// its own; a failed close of that handle fails the open, naming the page
+// (before: the handle was closed by its destructor and the error lost).
+TEST_F(StoreIoFaultTest, RecoveryReportsAFailedCloseOfThePageItSynced) {
+  StoreWriterOptions options;
+  options.sync_policy = SyncPolicy::kNever;
+  auto writer = OpenWriter(options);
+  ASSERT_NE(writer, nullptr);
+  AppendRange(writer.get(), 0, 8);
+  ASSERT_TRUE(writer->Close().ok());
+  env_.FailNext(FaultOp::kClose, PageFileName(0));
+  options.env = &env_;
+  auto refused = StoreWriter::Open(dir(), options);
+  ASSERT_FALSE(refused.ok()) << "the injected failure was not seen";
+  EXPECT_EQ(env_.injected(), 1);
+  EXPECT_NE(refused.status().message().find("cannot close"), std::string::npos)
+      << refused.status().ToString();
+  EXPECT_NE(refused.status().message().find(PageFileName(0)), std::string::npos)
+      << refused.status().ToString();
+  writer = OpenWriter(options);  // the next open recovers as usual
+  ASSERT_NE(writer, nullptr);
+  EXPECT_EQ(writer->next_id(), 8u);
+  writer.reset();
+  ExpectDense(8);
+}
+
 // The LOCK goes through the Env too: a lock, pid write or release that
 // fails is reported, naming the LOCK file.
 TEST_F(StoreIoFaultTest, LockFileFailuresAreReported) {
