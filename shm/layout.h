@@ -76,6 +76,9 @@ inline constexpr std::uint32_t ProducerLockByte(std::uint32_t slot) { return slo
 inline constexpr std::uint32_t SubscriberLockByte(std::uint32_t slot) {
   return kProducerSlots + slot;
 }
+// Held by the creator from just after creating the object until the header
+// is ready (shm/segment.h invariant 4).
+inline constexpr std::uint32_t kCreationLockByte = kProducerSlots + kSubscriberSlots;
 
 constexpr std::uint64_t AlignUp(std::uint64_t v, std::uint64_t a) { return (v + a - 1) & ~(a - 1); }
 constexpr bool IsPowerOfTwo(std::uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }

@@ -1,13 +1,11 @@
-// Segment: create/attach/validate/remove/list through Boost.Interprocess
-// (shared_memory_object + mapped_region; no managed heap in the segment).
+// Segment: names, create (through an Env, under the creation lock) and
+// remove. Attach is in segment_attach.cc, validation in
+// segment_validation.cc, List in segment_list.cc.
 #include "shm/segment.h"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <boost/interprocess/exceptions.hpp>
-#include <boost/interprocess/mapped_region.hpp>
-#include <boost/interprocess/shared_memory_object.hpp>
+#include <atomic>
 #include <cstring>
 #include <ctime>
 
@@ -15,30 +13,14 @@
 #include "shm/wait.h"
 
 namespace evbus::shm {
-namespace bip = boost::interprocess;
-
-struct Segment::Mapping {
-  bip::shared_memory_object object;
-  bip::mapped_region region;
-};
-
 namespace {
 
-constexpr std::int64_t kCreationWaitNs = 500'000'000;
+constexpr std::string_view kShmDir = "/dev/shm/";
 
-Status FromBoost(const bip::interprocess_exception& e, const std::string& name) {
-  switch (e.get_error_code()) {
-    case bip::already_exists_error:
-      return Status::AlreadyExists("segment '" + name +
-                                   "' already exists; open it, or remove it first if it is stale");
-    case bip::not_found_error:
-      return Status::NotFound("segment '" + name + "' does not exist; create it first");
-    case bip::security_error:
-      return Status::PermissionDenied("no permission on segment '" + name +
-                                      "'; it belongs to another user (segments are 0600)");
-    default:
-      return Status::IOError("segment '" + name + "': " + e.what());
-  }
+std::atomic<testing::CreationHook> g_creation_hook{nullptr};
+
+void Pause(testing::CreationStage stage) {
+  if (testing::CreationHook hook = g_creation_hook.load(std::memory_order_relaxed)) hook(stage);
 }
 
 Status ValidateOptions(const SegmentOptions& o) {
@@ -80,7 +62,27 @@ std::int64_t WallNanos() {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
+// A failed Create after the object was created: the object is removed (the
+// creation lock is still held, so no attacher has trusted it) and the error
+// says what failed and that nothing was left.
+Status Discard(Env* env, MappableFile* file, const std::string& name, const Status& why) {
+  const Status closed = file->Close();  // idempotent; the first error is the one to report
+  const Status removed = env->RemoveFile(SegmentPath(name));
+  std::string after = "; nothing was left behind (the half-made object was removed)";
+  if (!removed.ok()) {
+    after = "; removing the half-made object failed too (" + removed.message() +
+            "): remove it ('evbus destroy') before creating the stream again";
+  } else if (!closed.ok() && closed.message() != why.message()) {
+    after += "; closing it also failed: " + closed.message();
+  }
+  return AddContext(why, "cannot create segment '" + name + "': ", after);
+}
+
 }  // namespace
+
+namespace testing {
+void SetCreationHook(CreationHook hook) { g_creation_hook.store(hook, std::memory_order_relaxed); }
+}  // namespace testing
 
 Status ValidateNamePart(std::string_view part, std::string_view what) {
   if (part.empty() || part.size() > 64) {
@@ -112,39 +114,77 @@ std::string SegmentName(std::string_view stream, std::string_view user) {
   return name;
 }
 
-Segment::~Segment() = default;
+std::string SegmentPath(std::string_view shm_name) {
+  std::string path(kShmDir);
+  path += shm_name;
+  return path;
+}
+
+Status Segment::EnvError(const Status& s, const std::string& name) {
+  switch (s.code()) {
+    case Status::Code::kAlreadyExists:
+      return Status::AlreadyExists("segment '" + name +
+                                   "' already exists; open it, or remove it first if it is stale");
+    case Status::Code::kNotFound:
+      return Status::NotFound("segment '" + name + "' does not exist; create it first");
+    case Status::Code::kPermissionDenied:
+      return Status::PermissionDenied("no permission on segment '" + name +
+                                      "'; it belongs to another user (segments are 0600)");
+    default:
+      return AddContext(s, "segment '" + name + "': ", "");
+  }
+}
+
+Segment::~Segment() {
+  if (fd_ >= 0) ::close(fd_);  // read-only and lock-free: nothing to lose
+}
 
 Status Segment::Create(std::string_view stream, std::string_view user,
                        const SegmentOptions& options, std::unique_ptr<Segment>* out) {
-  Status s = ValidateNames(stream, user);
-  if (s.ok()) s = ValidateOptions(options);
-  if (!s.ok()) return s;
-  std::string name = SegmentName(stream, user);
-  RegionOffsets off = ComputeOffsets(options.data_capacity, options.index_slots);
+  EVBUS_RETURN_IF_ERROR(ValidateNames(stream, user));
+  EVBUS_RETURN_IF_ERROR(ValidateOptions(options));
+  Env* env = options.env != nullptr ? options.env : Env::Default();
+  const std::string name = SegmentName(stream, user);
+  auto file = env->OpenMappableFile(SegmentPath(name), MapOpenMode::kCreateExclusive,
+                                    static_cast<mode_t>(options.mode));
+  if (!file.ok()) return EnvError(file.status(), name);
+  // Invariant 4: from here on a failure removes the object, and attachers
+  // wait while `creating` is held.
+  LivenessLock creating;
   auto seg = std::unique_ptr<Segment>(new Segment());
-  try {
-    auto m = std::make_unique<Mapping>();
-    m->object = bip::shared_memory_object(bip::create_only, name.c_str(), bip::read_write,
-                                          bip::permissions(options.mode));
-    int fd = m->object.get_mapping_handle().handle;
-    ::fchmod(fd, static_cast<mode_t>(options.mode));  // exact mode, whatever the umask
-    m->object.truncate(static_cast<bip::offset_t>(off.total));
-    m->region = bip::mapped_region(m->object, bip::read_write);
-    seg->base_ = static_cast<char*>(m->region.get_address());
-    seg->fd_ = fd;
-    seg->mapping_ = std::move(m);
-  } catch (const bip::interprocess_exception& e) {
-    if (seg->mapping_ == nullptr && e.get_error_code() != bip::already_exists_error) {
-      bip::shared_memory_object::remove(name.c_str());
-    }
-    return FromBoost(e, name);
-  }
-  seg->size_ = off.total;
   seg->shm_name_ = name;
-  auto* h = reinterpret_cast<SegmentHeader*>(seg->base_);  // zero-filled by truncate
+  const RegionOffsets off = ComputeOffsets(options.data_capacity, options.index_slots);
+  Status s = LivenessLock::Acquire(name, kCreationLockByte, &creating);
+  if (s.ok()) s = seg->SizeAndMap(file->get(), options, off.total);
+  if (s.ok()) s = seg->OpenProbe();
+  if (!s.ok()) return Discard(env, file->get(), name, s);
+  seg->WriteHeader(stream, user, options);
+  creating.Release();
+  *out = std::move(seg);
+  return Status::OK();
+}
+
+Status Segment::SizeAndMap(MappableFile* file, const SegmentOptions& options, std::uint64_t total) {
+  Pause(testing::CreationStage::kCreated);
+  EVBUS_RETURN_IF_ERROR(file->SetMode(static_cast<mode_t>(options.mode)));  // whatever the umask
+  EVBUS_RETURN_IF_ERROR(file->Resize(total));  // new bytes read as zero
+  auto region = file->Map(static_cast<std::size_t>(total));
+  if (!region.ok()) return region.status();
+  region_ = std::move(*region);
+  base_ = static_cast<char*>(region_.data());
+  size_ = total;
+  return file->Close();  // the mapping stays
+}
+
+void Segment::WriteHeader(std::string_view stream, std::string_view user,
+                          const SegmentOptions& options) {
+  Pause(testing::CreationStage::kSized);
+  const RegionOffsets off = ComputeOffsets(options.data_capacity, options.index_slots);
+  auto* h = reinterpret_cast<SegmentHeader*>(base_);  // zero-filled by the resize
   std::memcpy(h->magic, kSegmentMagic, sizeof(kSegmentMagic));
   h->layout_version = kLayoutVersion;
   h->header_size = sizeof(SegmentHeader);
+  Pause(testing::CreationStage::kHeaderPartlyWritten);
   h->total_size = off.total;
   h->data_capacity = options.data_capacity;
   h->index_slots = options.index_slots;
@@ -165,9 +205,8 @@ Status Segment::Create(std::string_view stream, std::string_view user,
   CopyName(h->user, user);
   // SYNC POINT WRITE: header.ready -- every header field and region is initialised.
   h->ready.store(kReadyValue, std::memory_order_release);
-  seg->header_ = h;
-  *out = std::move(seg);
-  return Status::OK();
+  FutexWakeAll(&h->ready);  // attachers waiting for it (segment_attach.cc)
+  header_ = h;
 }
 
 Status Segment::Open(std::string_view stream, std::string_view user,
@@ -184,52 +223,12 @@ Status Segment::OpenReadOnly(std::string_view stream, std::string_view user,
 
 Status Segment::Remove(std::string_view stream, std::string_view user) {
   EVBUS_RETURN_IF_ERROR(ValidateNames(stream, user));
-  std::string name = SegmentName(stream, user);
-  if (!bip::shared_memory_object::remove(name.c_str())) {
+  const std::string name = SegmentName(stream, user);
+  const Status s = Env::Default()->RemoveFile(SegmentPath(name));
+  if (s.IsNotFound()) {
     return Status::NotFound("segment '" + name + "' does not exist (or is not yours to remove)");
   }
-  return Status::OK();
-}
-
-Status Segment::AttachByName(const std::string& name, bool read_only,
-                             std::unique_ptr<Segment>* out) {
-  auto seg = std::unique_ptr<Segment>(new Segment());
-  bip::mode_t mode = read_only ? bip::read_only : bip::read_write;
-  try {
-    auto m = std::make_unique<Mapping>();
-    m->object = bip::shared_memory_object(bip::open_only, name.c_str(), mode);
-    bip::offset_t size = 0;
-    std::int64_t deadline = MonotonicNanos() + kCreationWaitNs;
-    // A creator truncates right after creating: wait briefly for a size.
-    while (m->object.get_size(size) && size == 0 && MonotonicNanos() < deadline) YieldThread();
-    if (static_cast<std::uint64_t>(size) < sizeof(SegmentHeader)) {
-      return Status::Corruption("segment '" + name + "' is " + std::to_string(size) +
-                                " bytes, smaller than an evbus header (" +
-                                std::to_string(sizeof(SegmentHeader)) +
-                                "); it is truncated or not an evbus segment: remove it");
-    }
-    m->region = bip::mapped_region(m->object, mode);
-    seg->base_ = static_cast<char*>(m->region.get_address());
-    seg->size_ = static_cast<std::uint64_t>(size);
-    seg->fd_ = m->object.get_mapping_handle().handle;
-    seg->mapping_ = std::move(m);
-  } catch (const bip::interprocess_exception& e) {
-    return FromBoost(e, name);
-  }
-  seg->shm_name_ = name;
-  seg->read_only_ = read_only;
-  auto* h = reinterpret_cast<SegmentHeader*>(seg->base_);
-  if (std::memcmp(h->magic, kSegmentMagic, sizeof(kSegmentMagic)) == 0) {
-    std::int64_t deadline = MonotonicNanos() + kCreationWaitNs;
-    // SYNC POINT READ: header.ready -- the creator's initialisation is visible.
-    while (h->ready.load(std::memory_order_acquire) != kReadyValue && MonotonicNanos() < deadline) {
-      YieldThread();
-    }
-  }
-  EVBUS_RETURN_IF_ERROR(ValidateHeader(*h, seg->size_, name));
-  seg->header_ = h;
-  *out = std::move(seg);
-  return Status::OK();
+  return s.ok() ? s : EnvError(s, name);
 }
 
 }  // namespace evbus::shm

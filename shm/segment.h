@@ -1,5 +1,7 @@
-// Segment: one POSIX shared-memory object per stream, mapped whole, laid out
-// as shm/layout.h describes (docs/shm_layout.md is the prose spec).
+// Segment: one POSIX shared-memory object per stream (a file in /dev/shm),
+// mapped whole, laid out as shm/layout.h describes (docs/shm_layout.md is the
+// prose spec). Created, sized and mapped through an Env (base/file_env.h), so
+// fault-injection tests cover it.
 //
 // Names: "evbus.<stream>" or "evbus.<user>:<stream>", stream and user each
 // [A-Za-z0-9._-]{1,64}. Objects are created 0600 unless SegmentOptions::mode
@@ -12,7 +14,15 @@
 //      magic, version, sizes and offsets were validated against the mapped
 //      size; nothing reads past the mapping.
 //   2. OpenReadOnly maps PROT_READ: a write through it faults.
-//   3. No Boost exception escapes: every failure is a Status.
+//   3. Every failure is a Status; no exception escapes.
+//   4. Create holds the object's creation lock (an OFD lock on byte
+//      kCreationLockByte) from just after the exclusive create until the
+//      header is ready, and removes the object before releasing it if any
+//      step fails: no half-made segment stays behind a failed Create.
+//   5. Attach reads no header field before `ready` (acquire) while the
+//      creation lock is held: it waits for the creator (at most
+//      kAttachWaitNs) or fails with Unavailable; a header the creator left
+//      unfinished (lock free, not ready) is refused with a clear error.
 #ifndef EVBUS_SHM_SEGMENT_H_
 #define EVBUS_SHM_SEGMENT_H_
 
@@ -24,6 +34,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/file_env.h"
 #include "base/status.h"
 #include "shm/layout.h"
 
@@ -35,7 +46,14 @@ struct SegmentOptions {
   std::uint32_t index_slots = 1 << 16;      // power of two, >= 2
   std::uint32_t mode = 0600;
   std::int64_t abandon_timeout_ns = 2'000'000'000;
+  Env* env = nullptr;  // creates, sizes and maps the object; null: Env::Default()
 };
+
+// How long an attach waits for a creator that is still initialising.
+inline constexpr std::int64_t kAttachWaitNs = 1'000'000'000;
+
+// The shared-memory object's file: "/dev/shm/<shm_name>".
+std::string SegmentPath(std::string_view shm_name);
 
 // Checks one name part ([A-Za-z0-9._-]{1,64}); `what` names it in the error.
 Status ValidateNamePart(std::string_view part, std::string_view what);
@@ -82,7 +100,9 @@ class Segment {
   const SegmentHeader& header() const { return *header_; }
   bool read_only() const { return read_only_; }
   const std::string& shm_name() const { return shm_name_; }
-  int fd() const { return fd_; }  // for liveness probes (OFD locks)
+  // A read-only descriptor of the object for liveness probes (OFD locks)
+  // and fstat; it holds no lock of its own.
+  int fd() const { return fd_; }
   std::uint64_t size_bytes() const { return size_; }
 
   // Region accessors (mutable ones only on a read-write segment).
@@ -100,16 +120,22 @@ class Segment {
   char* data() const { return At<char>(header_->data_offset); }
 
  private:
-  struct Mapping;
   Segment() = default;
   static Status AttachByName(const std::string& name, bool read_only,
                              std::unique_ptr<Segment>* out);
+  Status SizeAndMap(MappableFile* file, const SegmentOptions& options, std::uint64_t total);
+  void WriteHeader(std::string_view stream, std::string_view user, const SegmentOptions& options);
+  Status MapExisting(MappableFile* file, std::int64_t deadline_ns);
+  Status WaitUntilReady(std::int64_t deadline_ns) const;
+  Status OpenProbe();
+  // An Env error about this segment in the words of the segment API.
+  static Status EnvError(const Status& s, const std::string& name);
   template <typename T>
   T* At(std::uint64_t offset) const {
     return reinterpret_cast<T*>(base_ + offset);
   }
 
-  std::unique_ptr<Mapping> mapping_;
+  MappedRegion region_;
   char* base_ = nullptr;
   SegmentHeader* header_ = nullptr;
   std::uint64_t size_ = 0;
@@ -122,6 +148,19 @@ class Segment {
 // wrong and what to do. Exposed for tests and the inspector.
 Status ValidateHeader(const SegmentHeader& header, std::uint64_t mapped_size,
                       std::string_view shm_name);
+
+namespace testing {
+// Where Segment::Create calls the creation hook, in this order.
+enum class CreationStage {
+  kCreated,              // the object exists (size 0), the creation lock is held
+  kSized,                // sized and mapped: the header is all zero
+  kHeaderPartlyWritten,  // magic and version written; sizes, offsets, ready not yet
+};
+using CreationHook = void (*)(CreationStage stage);
+// For tests of attaching during creation (a creator paused or killed at a
+// stage). Null (the default): none; one relaxed load per stage.
+void SetCreationHook(CreationHook hook);
+}  // namespace testing
 
 }  // namespace evbus::shm
 

@@ -1,4 +1,5 @@
 // ValidateHeader: what attach checks before trusting any offset in a header.
+#include <algorithm>
 #include <cstring>
 
 #include "shm/segment.h"
@@ -14,9 +15,25 @@ Status Bad(std::string_view name, const std::string& what) {
 
 bool Terminated(const char* s, std::size_t cap) { return std::memchr(s, '\0', cap) != nullptr; }
 
+bool AllZero(const char* p, std::size_t n) {
+  return std::all_of(p, p + n, [](char c) { return c == 0; });
+}
+
+Status Unfinished(std::string_view name, const char* what) {
+  return Status::Corruption("segment '" + std::string(name) + "' " + what +
+                            ": its creator stopped before finishing it (it was killed, or its "
+                            "creation failed); remove it ('evbus destroy') and create the "
+                            "stream again");
+}
+
 }  // namespace
 
+// Called by attach once no creator is at work (segment.h invariant 5), so a
+// header that is not ready was left unfinished.
 Status ValidateHeader(const SegmentHeader& h, std::uint64_t mapped_size, std::string_view name) {
+  if (AllZero(h.magic, sizeof(h.magic)) && h.ready.load(std::memory_order_acquire) == 0) {
+    return Unfinished(name, "has no header (all zero)");
+  }
   if (std::memcmp(h.magic, kSegmentMagic, sizeof(kSegmentMagic)) != 0) {
     return Status::Corruption("segment '" + std::string(name) +
                               "' does not start with the evbus magic \"EVBUSSEG\"; it is not an "
@@ -30,9 +47,7 @@ Status ValidateHeader(const SegmentHeader& h, std::uint64_t mapped_size, std::st
                               "; use the evbus build that created it, or remove it");
   }
   if (h.ready.load(std::memory_order_acquire) != kReadyValue) {
-    return Status::Unavailable("segment '" + std::string(name) +
-                               "' is not initialised (its creator is still setting it up, or died "
-                               "doing so); retry, or remove it if it stays like this");
+    return Unfinished(name, "has a header that was never marked ready");
   }
   if (h.header_size != sizeof(SegmentHeader)) {
     return Bad(name, "header size " + std::to_string(h.header_size) +
