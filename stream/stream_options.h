@@ -95,8 +95,9 @@ struct EventStreamOptions {
   // returns Busy and nothing of that subscription remains. For embedders
   // that account for their threads, and for tests of thread exhaustion.
   ThreadFactory thread_factory;
-  // The file layer the stream's own files go through (its metrics file and
-  // secrets file); it must outlive the stream. Unset: the real file system.
+  // The file layer the stream's own files go through (its metrics file,
+  // secrets file, and its segment when this stream creates it); it must
+  // outlive the stream. Unset: the real file system.
   // For fault-injection tests.
   Env* env = nullptr;
 };

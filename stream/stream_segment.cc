@@ -118,6 +118,7 @@ Status OpenStreamSegment(std::string_view session_id, const EventStreamOptions& 
   so.data_capacity = options.capacity;
   so.max_record_size = options.max_event_size;
   so.index_slots = options.index_slots;
+  so.env = options.env;  // the segment's file goes through the stream's Env too
   s = shm::Segment::Create(session_id, options.user_id, so, out);
   if (s.code() == Status::Code::kAlreadyExists)
     return shm::Segment::Open(session_id, options.user_id, out);
