@@ -34,9 +34,8 @@ Result<std::unique_ptr<EventStream>> EventStream::Open(std::string_view session_
   if (!metrics.ok()) return metrics.status();
   stream->metrics_ = std::move(*metrics);
   stream->metrics_path_ = stream->metrics_->path();
-  stream->secrets_ =
-      std::make_unique<SharedSecrets>(seg, SharedSecrets::PathFor(session_id, options.user_id),
-                                      options.env);
+  stream->secrets_ = std::make_unique<SharedSecrets>(
+      seg, SharedSecrets::PathFor(session_id, options.user_id), options.env);
   HistoryOptions ho;
   ho.store_root = stream->paths_.store_root;
   ho.session_id = std::string(session_id);
