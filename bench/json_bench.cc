@@ -61,7 +61,7 @@ void BM_ParseEvent(benchmark::State& state) {
     auto event = ParseEvent(json);
     benchmark::DoNotOptimize(event);
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * json.size()));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(json.size()));
   state.SetLabel(std::to_string(json.size()) + " B event");
 }
 BENCHMARK(BM_ParseEvent);
@@ -100,7 +100,7 @@ void BM_ParseEventNumberHeavy(benchmark::State& state) {
     if (!event.ok()) state.SkipWithError(event.status().ToString().c_str());
     benchmark::DoNotOptimize(event);
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * json.size()));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(json.size()));
   state.SetLabel(std::to_string(json.size()) + " B event");
 }
 BENCHMARK(BM_ParseEventNumberHeavy);
@@ -138,7 +138,7 @@ void BM_RapidjsonDomParse(benchmark::State& state) {
     doc.Parse<rapidjson::kParseFullPrecisionFlag>(json.data(), json.size());
     benchmark::DoNotOptimize(doc);
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * json.size()));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(json.size()));
 }
 BENCHMARK(BM_RapidjsonDomParse);
 

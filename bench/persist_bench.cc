@@ -104,7 +104,7 @@ void RawWrite(benchmark::State& state) {
   }
   if (::write(fd, buffer.data(), buffer.size()) < 0) state.SkipWithError("write");
   ::close(fd);
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * record.size()));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(record.size()));
   state.SetItemsProcessed(state.iterations());
   state.SetLabel(std::string(SyncPolicyName(policy)));
 }
@@ -123,7 +123,7 @@ void OpenHandsFiles(benchmark::State& state) {
     if (fd < 0 || ::write(fd, body.data(), body.size()) < 0) state.SkipWithError("write");
     ::close(fd);
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body.size()));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(body.size()));
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(OpenHandsFiles)->MinTime(2.0)->UseRealTime();

@@ -106,7 +106,7 @@ void BM_RedactJson(benchmark::State& state) {
     benchmark::DoNotOptimize(out.data());
   }
   state.counters["replaced"] = static_cast<double>(replaced);
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * f.json.size()));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(f.json.size()));
 }
 
 // The event as a producer holds it: fields of an Event. Without secrets
@@ -122,7 +122,7 @@ void BM_RedactEventNoSecret(benchmark::State& state) {
   e.extras_json = f.json.substr(extras_at, f.json.find(R"(, "success")") - extras_at);
   const std::size_t bytes = e.message.size() + e.content.size() + e.extras_json.size();
   for (auto _ : state) benchmark::DoNotOptimize(f.redactor.RedactEvent(&e));
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(bytes));
 }
 
 // Baseline: OpenHands' _replace_secrets inner loop (str.replace per secret),
@@ -141,7 +141,7 @@ void BM_BaselineReplaceLoop(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(text.data());
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * f.json.size()));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(f.json.size()));
 }
 
 // Baseline: parsing the event into a DOM (what a DOM-walking redactor pays
@@ -154,7 +154,7 @@ void BM_BaselineRapidjsonParse(benchmark::State& state) {
     doc.Parse(f.json.data(), f.json.size());
     benchmark::DoNotOptimize(doc.IsObject());
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * f.json.size()));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(f.json.size()));
 }
 
 // Twenty 28-byte secrets: "ghp_" / "sk-proj-" tokens, or random prefixes.
@@ -185,7 +185,7 @@ void BM_MatcherScan(benchmark::State& state) {
   }
   const std::string json = MakeEvent(secrets, false);
   for (auto _ : state) benchmark::DoNotOptimize(matcher.Contains(json));
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * json.size()));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(json.size()));
 }
 BENCHMARK(BM_MatcherScan)
     ->ArgNames({"random", "prefilter"})
