@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -43,6 +44,15 @@ enum class FaultOp : std::uint8_t {
   kLock,           // LockFile
   kWriteContents,  // LockedFile::WriteContents
 };
+
+// "Sync", "Rename", ...: for test names.
+inline const char* FaultOpName(FaultOp op) {
+  constexpr const char* kNames[] = {"Create", "Open", "Append",       "Sync",   "SetMode",
+                                    "Resize", "Map",  "Close",        "Rename", "SyncDir",
+                                    "Remove", "Lock", "WriteContents"};
+  static_assert(std::size(kNames) == static_cast<std::size_t>(FaultOp::kWriteContents) + 1);
+  return kNames[static_cast<std::size_t>(op)];
+}
 
 class FaultInjectionEnv : public Env {
  public:

@@ -4,6 +4,7 @@
 // the file and the step) and loses nothing it already acknowledged.
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,7 @@ struct CheckpointFault {
   FaultOp op;
   const char* step;  // what the message says failed
 };
+void PrintTo(const CheckpointFault& f, std::ostream* os) { *os << testing::FaultOpName(f.op); }
 
 class CheckpointFaultTest : public StoreIoFaultTest,
                             public ::testing::WithParamInterface<CheckpointFault> {};
@@ -109,7 +111,10 @@ INSTANTIATE_TEST_SUITE_P(EveryStep, CheckpointFaultTest,
                                                            "cannot set the mode"},
                                            CheckpointFault{FaultOp::kSync, "cannot sync"},
                                            CheckpointFault{FaultOp::kClose, "cannot close"},
-                                           CheckpointFault{FaultOp::kRename, "cannot rename"}));
+                                           CheckpointFault{FaultOp::kRename, "cannot rename"}),
+                         [](const ::testing::TestParamInfo<CheckpointFault>& info) {
+                           return std::string(testing::FaultOpName(info.param.op));
+                         });
 
 // The next page is the spare renamed to its name, then opened. When the open
 // fails the append reports it and the next append uses the renamed file

@@ -5,6 +5,7 @@
 // keeps what was in force before; Close() returns what failed.
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 
 #include "stream/event_stream.h"
@@ -26,6 +27,12 @@ struct FileFault {
   FaultOp op;
   const char* step;  // what the message says failed
 };
+
+void PrintTo(const FileFault& f, std::ostream* os) { *os << persist::testing::FaultOpName(f.op); }
+
+std::string StepName(const ::testing::TestParamInfo<FileFault>& info) {
+  return persist::testing::FaultOpName(info.param.op);
+}
 
 class StreamFilesFaultTest : public ::testing::Test {
  protected:
@@ -107,7 +114,8 @@ INSTANTIATE_TEST_SUITE_P(EveryStep, SecretsFileFaultTest,
                                            FileFault{FaultOp::kSetMode, "cannot set the mode"},
                                            FileFault{FaultOp::kSync, "cannot sync"},
                                            FileFault{FaultOp::kClose, "cannot close"},
-                                           FileFault{FaultOp::kRename, "cannot rename"}));
+                                           FileFault{FaultOp::kRename, "cannot rename"}),
+                         StepName);
 
 class MetricsFileFaultTest : public StreamFilesFaultTest,
                              public ::testing::WithParamInterface<FileFault> {};
@@ -140,7 +148,8 @@ INSTANTIATE_TEST_SUITE_P(EveryStep, MetricsFileFaultTest,
                                            FileFault{FaultOp::kSetMode, "cannot set the mode"},
                                            FileFault{FaultOp::kResize, "cannot resize"},
                                            FileFault{FaultOp::kMap, "cannot map"},
-                                           FileFault{FaultOp::kClose, "cannot close"}));
+                                           FileFault{FaultOp::kClose, "cannot close"}),
+                         StepName);
 
 // Close() does everything it can and returns what failed, naming the step
 // (before: it always returned OK).
