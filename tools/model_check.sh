@@ -18,19 +18,21 @@ failures=0
 
 command -v spin >/dev/null || { echo "model_check: spin not found; run tools/setup.sh" >&2; exit 2; }
 
-# run NAME EXPECT PAN_FLAGS -- SPIN_DEFINES...
+# run NAME EXPECT PAN_FLAGS -- SPIN_DEFINES...   (checks the model in $model)
 #   EXPECT is "pass" or "fail". pan's exit status is ignored: its report decides.
 run() {
   local name="$1" expect="$2" pan_flags="$3"
   shift 4
   local dir="$work/$name"
   mkdir -p "$dir"
-  cp "$model" "$dir/ring.pml"
+  local file
+  file="$(basename "$model")"
+  cp "$model" "$dir/$file"
   local start end
   start=$(date +%s.%N)
   (
     cd "$dir"
-    spin -a "$@" ring.pml >spin.log 2>&1
+    spin -a "$@" "$file" >spin.log 2>&1
     # -DSAFETY is added for safety-only runs; liveness runs need cycle detection.
     local extra=""
     [[ "$pan_flags" == *-a* ]] || extra="-DSAFETY"
@@ -72,6 +74,16 @@ run broken-no-liveness       fail "" -- -DNO_NONDURABLE -DMAXID=6 -DCAP=4 -DBROK
 run broken-anon-claiming     fail "" -- -DNO_NONDURABLE -DMAXID=6 -DCAP=4 -DBROKEN_ANON_CLAIMING
 run broken-no-gating         fail "" -- -DNO_NONDURABLE -DMAXID=6 -DCAP=4 -DBROKEN_NO_GATING
 run small-data-ring          fail "" -- -DNO_DURABLE -DMAXID=6 -DCAP=4
+
+# Sleeper sets (docs/model/sleepers.pml): a sleeper killed asleep, its slot
+# taken over, a live one beside it; no live sleeper's bit is cleared and no
+# wake-up is lost. Each broken variant must be caught.
+model="$root/docs/model/sleepers.pml"
+echo "model check: $model"
+run sleepers                 pass "" --
+run sleepers-no-recheck      fail "" -- -DBROKEN_NO_RECHECK
+run sleepers-no-version      fail "" -- -DBROKEN_NO_VERSION
+run sleepers-probe-first     fail "" -- -DBROKEN_PROBE_FIRST
 
 if [[ $failures -ne 0 ]]; then
   echo "model check: $failures configuration(s) did not give the expected result" >&2
