@@ -22,6 +22,14 @@ std::string JoinPath(std::string_view dir, std::string_view name) {
   return path;
 }
 
+Status CloseChecked(int* fd, std::string_view what, const std::string& path) {
+  if (*fd < 0) return Status::OK();
+  const int rc = ::close(*fd);
+  *fd = -1;
+  if (rc != 0) return PosixError(what, path, errno);
+  return Status::OK();
+}
+
 Status PosixError(std::string_view what, const std::string& path, int err) {
   std::string msg(what);
   msg += " '" + path + "': " + std::strerror(err);
@@ -111,13 +119,7 @@ class PosixWritableFile final : public WritableFile {
     if (::fdatasync(fd_) != 0) return PosixError("cannot sync after truncation", path_, errno);
     return Status::OK();
   }
-  Status Close() override {
-    if (fd_ < 0) return Status::OK();
-    const int rc = ::close(fd_);
-    fd_ = -1;
-    if (rc != 0) return PosixError("cannot close", path_, errno);
-    return Status::OK();
-  }
+  Status Close() override { return CloseChecked(&fd_, "cannot close", path_); }
   Status SetMode(mode_t mode) override {
     if (::fchmod(fd_, mode) != 0) return PosixError("cannot set the mode of", path_, errno);
     return Status::OK();

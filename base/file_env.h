@@ -175,6 +175,10 @@ std::string JoinPath(std::string_view dir, std::string_view name);
 // common errno values (ENOSPC, EDQUOT, EFBIG, EACCES, EROFS).
 Status PosixError(std::string_view what, const std::string& path, int err);
 
+// Closes *fd (if open) and sets it to -1; a failed close is PosixError(what,
+// path). Used by every POSIX file class, so no close goes unchecked.
+Status CloseChecked(int* fd, std::string_view what, const std::string& path);
+
 // A failed `s` (same code) whose message says what was being done first
 // and what it means after: before + s.message() + after. OK stays OK.
 Status AddContext(const Status& s, std::string_view before, std::string_view after);

@@ -65,13 +65,7 @@ class PosixMappableFile final : public MappableFile {
     if (data == MAP_FAILED) return PosixError("cannot map", path_, errno);
     return MappedRegion(data, size);
   }
-  Status Close() override {
-    if (fd_ < 0) return Status::OK();
-    const int rc = ::close(fd_);
-    fd_ = -1;
-    if (rc != 0) return PosixError("cannot close", path_, errno);
-    return Status::OK();
-  }
+  Status Close() override { return CloseChecked(&fd_, "cannot close", path_); }
   const std::string& path() const override { return path_; }
 
  private:
@@ -98,12 +92,8 @@ class PosixLockedFile final : public LockedFile {
     return Status::OK();
   }
   Status Unlock() override {
-    if (fd_ < 0) return Status::OK();
     // Closing the last descriptor of the open file description drops the lock.
-    const int rc = ::close(fd_);
-    fd_ = -1;
-    if (rc != 0) return PosixError("cannot close the lock file", path_, errno);
-    return Status::OK();
+    return CloseChecked(&fd_, "cannot close the lock file", path_);
   }
   const std::string& path() const override { return path_; }
 
