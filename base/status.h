@@ -133,6 +133,8 @@ class [[nodiscard]] Result {
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  T&& operator*() && { return std::move(*this).value(); }
 
  private:
   std::optional<T> value_;
@@ -151,5 +153,17 @@ class [[nodiscard]] Result {
       return evbus_return_if_error_status_;                 \
     }                                                       \
   } while (0)
+
+// Declares or assigns `lhs` from `expr`, a Result<T>, or returns its Status
+// from the enclosing function when it holds none:
+//   EVBUS_ASSIGN_OR_RETURN(auto segment, shm::Segment::Open(stream, user));
+#define EVBUS_ASSIGN_OR_RETURN(lhs, expr) \
+  EVBUS_ASSIGN_OR_RETURN_IMPL_(EVBUS_STATUS_CONCAT_(evbus_assign_or_return_, __LINE__), lhs, expr)
+#define EVBUS_ASSIGN_OR_RETURN_IMPL_(result, lhs, expr) \
+  auto result = (expr);                                 \
+  if (!result.ok()) return result.status();             \
+  lhs = std::move(result).value()
+#define EVBUS_STATUS_CONCAT_(a, b) EVBUS_STATUS_CONCAT_INNER_(a, b)
+#define EVBUS_STATUS_CONCAT_INNER_(a, b) a##b
 
 #endif  // EVBUS_BASE_STATUS_H_

@@ -36,6 +36,8 @@
 
 #include "bench/bench_util.h"
 #include "shm/event_record.h"
+#include "shm/producer.h"
+#include "shm/segment.h"
 #include "shm/wait.h"
 #include "stream/event_stream.h"
 #include "stream/shared_secrets.h"
@@ -148,9 +150,9 @@ void BM_AddEventBaselineRawRingPublish(benchmark::State& state) {
   PinTo(0);
   BenchStream bs("raw");
   std::unique_ptr<shm::Segment> segment;
-  if (!shm::Segment::Open(bs.sid, "", &segment).ok()) std::abort();
+  segment = bench::OrAbort(shm::Segment::Open(bs.sid, ""));
   std::unique_ptr<shm::Producer> producer;
-  if (!shm::Producer::Attach(segment.get(), "raw", &producer).ok()) std::abort();
+  producer = bench::OrAbort(shm::Producer::Attach(segment.get(), "raw"));
   std::vector<std::string> bodies;
   for (const Event& e : Events()) bodies.push_back(EventToJson(e));
   std::size_t i = 0;

@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "shm/producer.h"
 #include "shm/subscriber.h"
 
@@ -54,7 +55,7 @@ struct BenchSegment {
     o.data_capacity = 16 << 20;
     o.index_slots = 1 << 16;
     o.max_record_size = 1 << 16;
-    if (!Segment::Create(stream, "", o, &seg).ok()) std::abort();
+    seg = bench::OrAbort(Segment::Create(stream, "", o));
   }
   ~BenchSegment() {
     seg.reset();
@@ -67,7 +68,7 @@ struct BenchSegment {
 void BM_RingPublish(benchmark::State& state) {
   BenchSegment b("pub");
   std::unique_ptr<Producer> p;
-  if (!Producer::Attach(b.seg.get(), "bench", &p).ok()) std::abort();
+  p = bench::OrAbort(Producer::Attach(b.seg.get(), "bench"));
   std::string body(static_cast<std::size_t>(state.range(0)), 'x');
   std::uint64_t id = 0;
   for (auto _ : state) {
@@ -85,7 +86,7 @@ std::unique_ptr<Subscriber> AttachDurable(Segment* seg, std::int64_t wake_batch)
   o.wait = WaitStrategy::kBusySpin;
   o.wake_batch = static_cast<std::uint32_t>(wake_batch);
   std::unique_ptr<Subscriber> sub;
-  if (!Subscriber::Attach(seg, o, &sub).ok()) std::abort();
+  sub = bench::OrAbort(Subscriber::Attach(seg, o));
   return sub;
 }
 
@@ -95,7 +96,7 @@ void BM_DurableRead(benchmark::State& state) {
   constexpr int kBlock = 4096;
   BenchSegment b("dread");
   std::unique_ptr<Producer> p;
-  if (!Producer::Attach(b.seg.get(), "bench", &p).ok()) std::abort();
+  p = bench::OrAbort(Producer::Attach(b.seg.get(), "bench"));
   auto sub = AttachDurable(b.seg.get(), state.range(0));
   std::string body(static_cast<std::size_t>(state.range(1)), 'x');
   std::uint64_t id = 0;
@@ -122,13 +123,13 @@ void BM_DurablePipeline(benchmark::State& state) {
   o.max_record_size = 1 << 16;
   const std::string stream = "ring_bench_dpipe_" + std::to_string(::getpid());
   std::unique_ptr<Segment> seg;
-  if (!Segment::Create(stream, "", o, &seg).ok()) std::abort();
+  seg = bench::OrAbort(Segment::Create(stream, "", o));
   auto sub = AttachDurable(seg.get(), state.range(0));
   std::atomic<bool> stop{false};
   std::thread producer([&] {
     PinToCpu(1);
     std::unique_ptr<Producer> p;
-    if (!Producer::Attach(seg.get(), "bench", &p).ok()) std::abort();
+    p = bench::OrAbort(Producer::Attach(seg.get(), "bench"));
     std::string body(static_cast<std::size_t>(state.range(1)), 'x');
     std::uint64_t id = 0;
     while (!stop.load(std::memory_order_relaxed)) {
@@ -221,8 +222,8 @@ void BM_RingLatency(benchmark::State& state) {
   SubscriberOptions o;
   o.name = "bench";
   o.wait = WaitStrategy::kBusySpin;
-  if (!Producer::Attach(b.seg.get(), "bench", &p).ok()) std::abort();
-  if (!Subscriber::Attach(b.seg.get(), o, &sub).ok()) std::abort();
+  p = bench::OrAbort(Producer::Attach(b.seg.get(), "bench"));
+  sub = bench::OrAbort(Subscriber::Attach(b.seg.get(), o));
   std::string body(static_cast<std::size_t>(state.range(0)), 'x');
   MeasureLatency(
       state,

@@ -33,26 +33,25 @@ Result<std::unique_ptr<Persister>> Persister::Open(const PersisterOptions& optio
 Persister::~Persister() { (void)Close(); }
 
 Status Persister::Attach() {
-  Status s = shm::Segment::Open(options_.session_id, options_.user_id, &segment_);
-  if (!s.ok()) {
-    return Status(s.code() == Status::Code::kNotFound
-                      ? Status::NotFound("no stream '" + options_.session_id +
-                                         "' to persist: create it first (" + s.message() + ")")
-                      : s);
+  auto segment = shm::Segment::Open(options_.session_id, options_.user_id);
+  if (!segment.ok()) {
+    const Status& s = segment.status();
+    return s.IsNotFound() ? Status::NotFound("no stream '" + options_.session_id +
+                                             "' to persist: create it first (" + s.message() + ")")
+                          : s;
   }
+  segment_ = std::move(*segment);
   shm::SubscriberOptions gate;
   gate.name = options_.subscriber_name;
   gate.durable = true;
   gate.start = shm::StartAt::kAtId;
   gate.start_id = writer_->durable_next_id();
-  s = shm::Subscriber::Attach(segment_.get(), gate, &gate_);
-  if (!s.ok()) return s;
+  EVBUS_ASSIGN_OR_RETURN(gate_, shm::Subscriber::Attach(segment_.get(), gate));
   shm::SubscriberOptions reader;
   reader.name = options_.subscriber_name + "-reader";
   reader.start = shm::StartAt::kAtId;
   reader.start_id = writer_->next_id();
-  s = shm::Subscriber::Attach(segment_.get(), reader, &reader_);
-  if (!s.ok()) return s;
+  EVBUS_ASSIGN_OR_RETURN(reader_, shm::Subscriber::Attach(segment_.get(), reader));
   if (gate_->next_id() > writer_->durable_next_id() && options_.log) {
     options_.log("evbus persist: the durable registration '" + options_.subscriber_name +
                  "' is at id " + std::to_string(gate_->next_id()) + ", past the store's " +

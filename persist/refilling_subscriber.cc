@@ -24,9 +24,7 @@ Result<std::unique_ptr<RefillingSubscriber>> RefillingSubscriber::Attach(
         "nothing to refill; attach an shm::Subscriber instead");
   }
   std::unique_ptr<RefillingSubscriber> out(new RefillingSubscriber(segment, options));
-  if (Status s = shm::Subscriber::Attach(segment, options.subscriber, &out->sub_); !s.ok()) {
-    return s;
-  }
+  EVBUS_ASSIGN_OR_RETURN(out->sub_, shm::Subscriber::Attach(segment, options.subscriber));
   out->next_id_ = out->sub_->next_id();
   return out;
 }

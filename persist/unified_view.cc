@@ -38,14 +38,14 @@ UnifiedView::UnifiedView(shm::Segment* segment, UnifiedViewOptions options)
     : segment_(segment), options_(std::move(options)) {}
 
 Result<std::unique_ptr<UnifiedView>> UnifiedView::Open(UnifiedViewOptions options) {
+  auto attached = shm::Segment::Open(options.session_id, options.user_id);
   std::unique_ptr<shm::Segment> segment;
-  const Status attached = shm::Segment::Open(options.session_id, options.user_id, &segment);
-  if (!attached.ok()) segment.reset();
+  if (attached.ok()) segment = std::move(*attached);
   auto view = std::make_unique<UnifiedView>(segment.get(), std::move(options));
   view->owned_segment_ = std::move(segment);
   if (view->segment_ == nullptr && view->store() == nullptr) {
     return Status::NotFound("stream \"" + view->options_.session_id +
-                            "\" has neither a live ring (" + attached.message() +
+                            "\" has neither a live ring (" + attached.status().message() +
                             ") nor a store under '" + view->options_.store_root +
                             "': check the stream name, user and root, or create and persist it");
   }
@@ -143,8 +143,7 @@ Status UnifiedView::FromRing(std::int64_t cursor, std::int64_t to, const Visitor
   so.name = "history";
   so.start = shm::StartAt::kAtId;
   so.start_id = static_cast<std::uint64_t>(cursor);
-  std::unique_ptr<shm::Subscriber> sub;
-  if (Status s = shm::Subscriber::Attach(segment_, so, &sub); !s.ok()) return s;
+  EVBUS_ASSIGN_OR_RETURN(auto sub, shm::Subscriber::Attach(segment_, so));
   shm::Record rec;
   StoredEvent ev;
   *next = cursor;

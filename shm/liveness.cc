@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <utility>
 
 namespace evbus::shm {
 namespace {
@@ -33,8 +34,19 @@ void LivenessLock::Release() {
   fd_ = -1;
 }
 
-Status LivenessLock::Acquire(const std::string& shm_name, std::uint32_t byte, LivenessLock* out) {
-  out->Release();
+LivenessLock::LivenessLock(LivenessLock&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), byte_(other.byte_) {}
+
+LivenessLock& LivenessLock::operator=(LivenessLock&& other) noexcept {
+  if (this != &other) {
+    Release();
+    fd_ = std::exchange(other.fd_, -1);
+    byte_ = other.byte_;
+  }
+  return *this;
+}
+
+Result<LivenessLock> LivenessLock::Acquire(const std::string& shm_name, std::uint32_t byte) {
   std::string path = "/" + shm_name;
   int fd = ::shm_open(path.c_str(), O_RDWR | O_CLOEXEC, 0);
   if (fd < 0) {
@@ -53,9 +65,10 @@ Status LivenessLock::Acquire(const std::string& shm_name, std::uint32_t byte, Li
     return Status::IOError("cannot take liveness lock on '" + shm_name +
                            "': " + std::strerror(err));
   }
-  out->fd_ = fd;
-  out->byte_ = byte;
-  return Status::OK();
+  LivenessLock lock;
+  lock.fd_ = fd;
+  lock.byte_ = byte;
+  return lock;
 }
 
 LockState ProbeLock(int fd, std::uint32_t byte) noexcept {

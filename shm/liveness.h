@@ -32,11 +32,13 @@ class LivenessLock {
   ~LivenessLock();
   LivenessLock(const LivenessLock&) = delete;
   LivenessLock& operator=(const LivenessLock&) = delete;
+  LivenessLock(LivenessLock&& other) noexcept;
+  LivenessLock& operator=(LivenessLock&& other) noexcept;  // releases what it held
 
   // Opens shm object `shm_name` ("/evbus.x" form not needed: the name as
   // given to shm_open without the slash) and write-locks byte `byte` without
   // waiting. Busy if another open file description holds it.
-  static Status Acquire(const std::string& shm_name, std::uint32_t byte, LivenessLock* out);
+  static Result<LivenessLock> Acquire(const std::string& shm_name, std::uint32_t byte);
 
   bool held() const { return fd_ >= 0; }
   void Release();

@@ -32,7 +32,7 @@ Producer::~Producer() {
   }
 }
 
-Status Producer::Attach(Segment* segment, std::string_view name, std::unique_ptr<Producer>* out) {
+Result<std::unique_ptr<Producer>> Producer::Attach(Segment* segment, std::string_view name) {
   if (segment->read_only()) {
     return Status::InvalidArgument("cannot publish through a read-only segment; use Segment::Open");
   }
@@ -40,13 +40,15 @@ Status Producer::Attach(Segment* segment, std::string_view name, std::unique_ptr
     return Status::InvalidArgument("producer name '" + std::string(name) + "' is longer than " +
                                    std::to_string(kSlotNameCapacity - 1) + " characters");
   }
-  Status s = CheckCas128();
-  if (!s.ok()) return s;
+  EVBUS_RETURN_IF_ERROR(CheckCas128());
   auto p = std::unique_ptr<Producer>(new Producer());
   for (std::uint32_t i = 0; i < kProducerSlots && !p->lock_.held(); ++i) {
-    s = LivenessLock::Acquire(segment->shm_name(), ProducerLockByte(i), &p->lock_);
-    if (!s.ok() && s.code() != Status::Code::kBusy) return s;
-    if (s.ok()) p->slot_index_ = i;
+    auto lock = LivenessLock::Acquire(segment->shm_name(), ProducerLockByte(i));
+    if (!lock.ok() && lock.status().code() != Status::Code::kBusy) return lock.status();
+    if (lock.ok()) {
+      p->lock_ = std::move(*lock);
+      p->slot_index_ = i;
+    }
   }
   if (!p->lock_.held()) {
     return Status::Busy("all " + std::to_string(kProducerSlots) + " producer slots of '" +
@@ -74,8 +76,7 @@ Status Producer::Attach(Segment* segment, std::string_view name, std::unique_ptr
   slot->abandoned.store(0, std::memory_order_relaxed);
   slot->attached_ns.store(MonotonicNanos(), std::memory_order_release);
   ForgetProducerSleeper(*segment, p->slot_index_);  // a dead owner may have slept here
-  *out = std::move(p);
-  return Status::OK();
+  return p;
 }
 
 bool Producer::RefreshGate(std::uint64_t next_id, std::uint64_t tail) noexcept {

@@ -47,7 +47,7 @@ class Producer {
 
   // Takes a free (or dead owner's) producer slot of a read-write segment.
   // `name` (<= 39 chars) shows in the inspector and in errors. Any thread.
-  static Status Attach(Segment* segment, std::string_view name, std::unique_ptr<Producer>* out);
+  static Result<std::unique_ptr<Producer>> Attach(Segment* segment, std::string_view name);
 
   // One attempt, never blocks. Owner thread only.
   [[nodiscard]] PublishResult TryPublish(const RecordMeta& meta, std::string_view body,

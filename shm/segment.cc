@@ -139,8 +139,8 @@ Segment::~Segment() {
   if (fd_ >= 0) ::close(fd_);  // read-only and lock-free: nothing to lose
 }
 
-Status Segment::Create(std::string_view stream, std::string_view user,
-                       const SegmentOptions& options, std::unique_ptr<Segment>* out) {
+Result<std::unique_ptr<Segment>> Segment::Create(std::string_view stream, std::string_view user,
+                                                 const SegmentOptions& options) {
   EVBUS_RETURN_IF_ERROR(ValidateNames(stream, user));
   EVBUS_RETURN_IF_ERROR(ValidateOptions(options));
   Env* env = options.env != nullptr ? options.env : Env::Default();
@@ -150,18 +150,17 @@ Status Segment::Create(std::string_view stream, std::string_view user,
   if (!file.ok()) return EnvError(file.status(), name);
   // Invariant 4: from here on a failure removes the object, and attachers
   // wait while `creating` is held.
-  LivenessLock creating;
   auto seg = std::unique_ptr<Segment>(new Segment());
   seg->shm_name_ = name;
   const RegionOffsets off = ComputeOffsets(options.data_capacity, options.index_slots);
-  Status s = LivenessLock::Acquire(name, kCreationLockByte, &creating);
+  auto creating = LivenessLock::Acquire(name, kCreationLockByte);
+  Status s = creating.status();
   if (s.ok()) s = seg->SizeAndMap(file->get(), options, off.total);
   if (s.ok()) s = seg->OpenProbe();
   if (!s.ok()) return Discard(env, file->get(), name, s);
   seg->WriteHeader(stream, user, options);
-  creating.Release();
-  *out = std::move(seg);
-  return Status::OK();
+  creating->Release();
+  return seg;
 }
 
 Status Segment::SizeAndMap(MappableFile* file, const SegmentOptions& options, std::uint64_t total) {
@@ -209,16 +208,15 @@ void Segment::WriteHeader(std::string_view stream, std::string_view user,
   header_ = h;
 }
 
-Status Segment::Open(std::string_view stream, std::string_view user,
-                     std::unique_ptr<Segment>* out) {
+Result<std::unique_ptr<Segment>> Segment::Open(std::string_view stream, std::string_view user) {
   EVBUS_RETURN_IF_ERROR(ValidateNames(stream, user));
-  return AttachByName(SegmentName(stream, user), /*read_only=*/false, out);
+  return AttachByName(SegmentName(stream, user), /*read_only=*/false);
 }
 
-Status Segment::OpenReadOnly(std::string_view stream, std::string_view user,
-                             std::unique_ptr<Segment>* out) {
+Result<std::unique_ptr<Segment>> Segment::OpenReadOnly(std::string_view stream,
+                                                       std::string_view user) {
   EVBUS_RETURN_IF_ERROR(ValidateNames(stream, user));
-  return AttachByName(SegmentName(stream, user), /*read_only=*/true, out);
+  return AttachByName(SegmentName(stream, user), /*read_only=*/true);
 }
 
 Status Segment::Remove(std::string_view stream, std::string_view user) {

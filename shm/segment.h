@@ -85,13 +85,13 @@ class Segment {
   Segment& operator=(const Segment&) = delete;
 
   // Creates and initialises a new segment. AlreadyExists if the name is taken.
-  static Status Create(std::string_view stream, std::string_view user,
-                       const SegmentOptions& options, std::unique_ptr<Segment>* out);
+  static Result<std::unique_ptr<Segment>> Create(std::string_view stream, std::string_view user,
+                                                 const SegmentOptions& options);
   // Attaches read-write (producers, subscribers, the persister).
-  static Status Open(std::string_view stream, std::string_view user, std::unique_ptr<Segment>* out);
+  static Result<std::unique_ptr<Segment>> Open(std::string_view stream, std::string_view user);
   // Attaches read-only (the inspector): PROT_READ mapping.
-  static Status OpenReadOnly(std::string_view stream, std::string_view user,
-                             std::unique_ptr<Segment>* out);
+  static Result<std::unique_ptr<Segment>> OpenReadOnly(std::string_view stream,
+                                                       std::string_view user);
   // Unlinks the object; mappings that exist stay valid until unmapped.
   static Status Remove(std::string_view stream, std::string_view user);
   // Every "evbus.*" object, valid or not (invalid ones carry `error`).
@@ -121,8 +121,7 @@ class Segment {
 
  private:
   Segment() = default;
-  static Status AttachByName(const std::string& name, bool read_only,
-                             std::unique_ptr<Segment>* out);
+  static Result<std::unique_ptr<Segment>> AttachByName(const std::string& name, bool read_only);
   Status SizeAndMap(MappableFile* file, const SegmentOptions& options, std::uint64_t total);
   void WriteHeader(std::string_view stream, std::string_view user, const SegmentOptions& options);
   Status MapExisting(MappableFile* file, std::int64_t deadline_ns);

@@ -45,8 +45,7 @@ Status Segment::OpenProbe() {
   return Status::OK();
 }
 
-Status Segment::AttachByName(const std::string& name, bool read_only,
-                             std::unique_ptr<Segment>* out) {
+Result<std::unique_ptr<Segment>> Segment::AttachByName(const std::string& name, bool read_only) {
   auto seg = std::unique_ptr<Segment>(new Segment());
   seg->shm_name_ = name;
   seg->read_only_ = read_only;
@@ -60,8 +59,7 @@ Status Segment::AttachByName(const std::string& name, bool read_only,
   auto* h = reinterpret_cast<SegmentHeader*>(seg->base_);
   EVBUS_RETURN_IF_ERROR(ValidateHeader(*h, seg->size_, name));
   seg->header_ = h;
-  *out = std::move(seg);
-  return Status::OK();
+  return seg;
 }
 
 // Waits (bounded) for a size that holds a header, then maps the object. A

@@ -39,21 +39,20 @@ std::vector<SegmentInfo> Segment::List() {
   for (const std::string& name : names) {
     SegmentInfo info;
     info.shm_name = name;
-    std::unique_ptr<Segment> seg;
-    Status s = AttachByName(name, /*read_only=*/true, &seg);
-    if (!s.ok()) {
-      info.error = s.ToString();
+    auto seg = AttachByName(name, /*read_only=*/true);
+    if (!seg.ok()) {
+      info.error = seg.status().ToString();
       out.push_back(std::move(info));
       continue;
     }
-    const SegmentHeader& h = seg->header();
+    const SegmentHeader& h = (*seg)->header();
     info.valid = true;
     info.stream = h.stream;
     info.user = h.user;
-    info.size_bytes = seg->size_bytes();
+    info.size_bytes = (*seg)->size_bytes();
     info.creator_pid = h.creator_pid;
     info.creator_alive = ProcessAlive(h.creator_pid, h.creator_start_ticks);
-    CountSlots(*seg, &info);
+    CountSlots(**seg, &info);
     out.push_back(std::move(info));
   }
   return out;

@@ -65,8 +65,8 @@ class Subscriber {
   // whose name has a registration from an earlier run (its process gone)
   // resumes from that cursor and ignores `start`; AlreadyExists if that
   // registration's process still lives.
-  static Status Attach(Segment* segment, const SubscriberOptions& options,
-                       std::unique_ptr<Subscriber>* out);
+  static Result<std::unique_ptr<Subscriber>> Attach(Segment* segment,
+                                                    const SubscriberOptions& options);
 
   // Drops a durable registration left by a subscriber that is gone, so it no
   // longer gates producers. Busy if its process still lives.

@@ -42,8 +42,8 @@ Subscriber::~Subscriber() {
   // same name attaches again or Unregister drops it.
 }
 
-Status Subscriber::Attach(Segment* segment, const SubscriberOptions& options,
-                          std::unique_ptr<Subscriber>* out) {
+Result<std::unique_ptr<Subscriber>> Subscriber::Attach(Segment* segment,
+                                                       const SubscriberOptions& options) {
   if (segment->read_only()) {
     return Status::InvalidArgument(
         "a subscriber needs a read-write segment (it publishes its cursor); use Segment::Open");
@@ -65,8 +65,7 @@ Status Subscriber::Attach(Segment* segment, const SubscriberOptions& options,
   sub->SetWakeBatch(options.wake_batch);
   EVBUS_RETURN_IF_ERROR(sub->TakeSlot(options));
   sub->buffer_.resize(h.max_record_size);
-  *out = std::move(sub);
-  return Status::OK();
+  return sub;
 }
 
 void Subscriber::SetWakeBatch(std::uint32_t requested) {
@@ -80,8 +79,8 @@ Status Subscriber::TakeSlot(const SubscriberOptions& options) {
   int resume = options.durable ? FindDurable(*segment_, options.name) : -1;
   if (resume >= 0) {
     slot_index_ = static_cast<std::uint32_t>(resume);
-    Status s = LivenessLock::Acquire(shm, SubscriberLockByte(slot_index_), &lock_);
-    if (s.code() == Status::Code::kBusy) {
+    auto lock = LivenessLock::Acquire(shm, SubscriberLockByte(slot_index_));
+    if (lock.status().code() == Status::Code::kBusy) {
       return Status::AlreadyExists(
           "durable subscriber '" + options.name + "' of '" + shm +
           "' is attached by a live process (pid " +
@@ -89,16 +88,17 @@ Status Subscriber::TakeSlot(const SubscriberOptions& options) {
               segment_->subscriber_slot(slot_index_)->owner_pid.load(std::memory_order_relaxed)) +
           "); use another name or stop that process");
     }
-    if (!s.ok()) return s;
+    if (!lock.ok()) return lock.status();
+    lock_ = std::move(*lock);
   } else {
     for (std::uint32_t i = 0; i < kSubscriberSlots && !lock_.held(); ++i) {
       if (segment_->subscriber_slot(i)->durable.load(std::memory_order_acquire) != 0) continue;
-      Status s = LivenessLock::Acquire(shm, SubscriberLockByte(i), &lock_);
-      if (!s.ok() && s.code() != Status::Code::kBusy) return s;
-      // A durable registration may have appeared between the check and the lock.
-      if (s.ok() && segment_->subscriber_slot(i)->durable.load(std::memory_order_acquire) != 0) {
-        lock_.Release();
-      } else if (s.ok()) {
+      auto lock = LivenessLock::Acquire(shm, SubscriberLockByte(i));
+      if (!lock.ok() && lock.status().code() != Status::Code::kBusy) return lock.status();
+      // A durable registration may have appeared between the check and the lock
+      // (then `lock` is dropped here, unlocking).
+      if (lock.ok() && segment_->subscriber_slot(i)->durable.load(std::memory_order_acquire) == 0) {
+        lock_ = std::move(*lock);
         slot_index_ = i;
       }
     }
@@ -166,13 +166,12 @@ Status Subscriber::Unregister(Segment* segment, std::string_view name) {
                             segment->shm_name() + "'");
   }
   auto index = static_cast<std::uint32_t>(i);
-  LivenessLock lock;
-  Status s = LivenessLock::Acquire(segment->shm_name(), SubscriberLockByte(index), &lock);
-  if (s.code() == Status::Code::kBusy) {
+  auto lock = LivenessLock::Acquire(segment->shm_name(), SubscriberLockByte(index));
+  if (lock.status().code() == Status::Code::kBusy) {
     return Status::Busy("durable subscriber '" + std::string(name) +
                         "' is attached by a live process; stop it first");
   }
-  if (!s.ok()) return s;
+  if (!lock.ok()) return lock.status();
   SubscriberSlot* slot = segment->subscriber_slot(index);
   slot->durable.store(0, std::memory_order_release);
   slot->owner_pid.store(0, std::memory_order_relaxed);

@@ -56,7 +56,7 @@ Status Dispatcher::StartLocked(std::uint64_t start_id) {
   so.start = shm::StartAt::kAtId;
   so.start_id = start_id;
   so.wait = wait_;
-  EVBUS_RETURN_IF_ERROR(shm::Subscriber::Attach(segment_, so, &subscriber_));
+  EVBUS_ASSIGN_OR_RETURN(subscriber_, shm::Subscriber::Attach(segment_, so));
   // Run reads subscriber_: set before the thread starts, reset only after it
   // is joined (Stop) or when it never started (here).
   Status s = StartStreamThread(

@@ -27,7 +27,7 @@ Result<std::unique_ptr<EventStream>> EventStream::Open(std::string_view session_
   if (!paths.ok()) return paths.status();
   std::unique_ptr<EventStream> stream(
       new EventStream(std::string(session_id), options, std::move(*paths)));
-  EVBUS_RETURN_IF_ERROR(OpenStreamSegment(session_id, options, stream->paths_, &stream->segment_));
+  EVBUS_ASSIGN_OR_RETURN(stream->segment_, OpenStreamSegment(session_id, options, stream->paths_));
   shm::Segment* seg = stream->segment_.get();
   (void)RemoveStaleStreamMetrics(session_id, options.user_id);
   auto metrics = MetricsRegion::Create(session_id, options.user_id, options.env);
@@ -163,11 +163,14 @@ Status EventStream::AddWorker(SubscriberId subscriber_id, EventCallback callback
     so.start = shm::StartAt::kAtId;
     so.start_id = start_id;
     so.wait = options_.wait_strategy;
-    if (Status s = shm::Subscriber::Attach(segment_.get(), so, &reader); !s.ok()) {
+    auto attached = shm::Subscriber::Attach(segment_.get(), so);
+    if (!attached.ok()) {
       return Status::Busy("callback " + callback_id +
-                          " needs a ring reader of its own (direct dispatch): " + s.ToString() +
+                          " needs a ring reader of its own (direct dispatch): " +
+                          attached.status().ToString() +
                           "; unsubscribe a callback or use CallbackDispatch::kShared");
     }
+    reader = std::move(*attached);
   }
   EventStream* self = this;
   CallbackWorker::Context context;

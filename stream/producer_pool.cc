@@ -21,13 +21,14 @@ Result<std::unique_ptr<ProducerLease>> ProducerPool::Acquire() {
   }
   auto lease = std::make_unique<ProducerLease>();
   const std::string name = "stream." + std::to_string(::getpid()) + "." + std::to_string(number);
-  Status s = shm::Producer::Attach(segment_, name, &lease->producer);
-  if (!s.ok()) {
+  auto producer = shm::Producer::Attach(segment_, name);
+  if (!producer.ok()) {
     std::lock_guard<std::mutex> lock(mu_);
     --lent_;
     returned_.notify_all();
-    return s;
+    return producer.status();
   }
+  lease->producer = std::move(*producer);
   return lease;
 }
 

@@ -1,14 +1,8 @@
 #include "stream/stream_segment.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 
+#include "base/file_env.h"
 #include "persist/store.h"
 #include "persist/store_paths.h"
 #include "shm/atomic128.h"
@@ -43,38 +37,34 @@ Status Rebase(shm::Segment* segment, std::uint64_t first) {
       "open the stream again");
 }
 
-class FileLock {
- public:
-  ~FileLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Status Lock(const std::string& path) {
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ < 0) return Status::IOError("cannot open '" + path + "': " + std::strerror(errno));
-    while (::flock(fd_, LOCK_EX) != 0) {
-      if (errno != EINTR) return Status::IOError("cannot lock '" + path + "'");
-    }
-    return Status::OK();
-  }
+// Moves a segment made before this stream's store had events (e.g. by
+// `evbus create`) to start after them; a no-op when it already does.
+Status RebaseAfterStore(shm::Segment* segment, const StreamPaths& paths,
+                        std::string_view session_id, std::string_view user_id) {
+  const std::uint64_t store_next = StoreNextId(paths, session_id, user_id);
+  const std::uint64_t head = shm::LoadHalfAcquire(&segment->claim()->next_id);
+  return store_next > head ? Rebase(segment, store_next) : Status::OK();
+}
 
- private:
-  int fd_ = -1;
-};
+Result<std::unique_ptr<shm::Segment>> CreateStreamSegment(std::string_view session_id,
+                                                          const EventStreamOptions& options,
+                                                          const StreamPaths& paths) {
+  shm::SegmentOptions so;
+  so.data_capacity = options.capacity;
+  so.max_record_size = options.max_event_size;
+  so.index_slots = options.index_slots;
+  so.env = options.env;  // the segment's file goes through the stream's Env too
+  auto created = shm::Segment::Create(session_id, options.user_id, so);
+  if (created.status().code() == Status::Code::kAlreadyExists) {
+    return shm::Segment::Open(session_id, options.user_id);
+  }
+  if (!created.ok()) return created.status();
+  const std::uint64_t first = StoreNextId(paths, session_id, options.user_id);
+  if (first > 0) EVBUS_RETURN_IF_ERROR(Rebase(created->get(), first));
+  return created;
+}
 
 }  // namespace
-
-Status MakeDirs(const std::string& path, unsigned mode) {
-  std::size_t pos = 0;
-  while (pos != std::string::npos) {
-    pos = path.find('/', pos + 1);
-    const std::string part = path.substr(0, pos);
-    if (part.empty()) continue;
-    if (::mkdir(part.c_str(), static_cast<mode_t>(mode)) != 0 && errno != EEXIST) {
-      return Status::IOError("cannot create directory '" + part + "': " + std::strerror(errno));
-    }
-  }
-  return Status::OK();
-}
 
 Result<StreamPaths> ResolveStreamPaths(std::string_view session_id,
                                        const EventStreamOptions& options) {
@@ -89,44 +79,28 @@ Result<StreamPaths> ResolveStreamPaths(std::string_view session_id,
   return paths;
 }
 
-Status OpenStreamSegment(std::string_view session_id, const EventStreamOptions& options,
-                         const StreamPaths& paths, std::unique_ptr<shm::Segment>* out) {
-  if (options.create_if_missing) {
-    if (Status s = MakeDirs(paths.evbus_dir, 0700); !s.ok()) return s;
+Result<std::unique_ptr<shm::Segment>> OpenStreamSegment(std::string_view session_id,
+                                                        const EventStreamOptions& options,
+                                                        const StreamPaths& paths) {
+  Env* env = options.env != nullptr ? options.env : Env::Default();
+  if (options.create_if_missing) EVBUS_RETURN_IF_ERROR(env->CreateDirs(paths.evbus_dir, 0700));
+  std::unique_ptr<LockedFile> lock;  // held until return
+  if (env->FileExists(paths.evbus_dir)) {
+    EVBUS_ASSIGN_OR_RETURN(lock,
+                           env->LockFile(paths.evbus_dir + "/SEGMENT.lock", LockWait::kWait, 0600));
   }
-  struct stat st {};
-  const bool have_dir = ::stat(paths.evbus_dir.c_str(), &st) == 0;
-  FileLock lock;
-  if (have_dir) {
-    if (Status s = lock.Lock(paths.evbus_dir + "/SEGMENT.lock"); !s.ok()) return s;
+  auto attached = shm::Segment::Open(session_id, options.user_id);
+  if (attached.ok()) {
+    EVBUS_RETURN_IF_ERROR(RebaseAfterStore(attached->get(), paths, session_id, options.user_id));
+    return attached;
   }
-  Status s = shm::Segment::Open(session_id, options.user_id, out);
-  if (s.ok()) {
-    const std::uint64_t store_next = StoreNextId(paths, session_id, options.user_id);
-    const std::uint64_t head = shm::LoadHalfAcquire(&(*out)->claim()->next_id);
-    if (store_next > head) s = Rebase(out->get(), store_next);  // e.g. made by `evbus create`
-    if (!s.ok()) out->reset();
-    return s;
-  }
-  if (!s.IsNotFound()) return s;
+  if (!attached.status().IsNotFound()) return attached.status();
   if (!options.create_if_missing) {
     return Status::NotFound("stream '" + std::string(session_id) +
                             "' has no segment; open it with create_if_missing, or check the "
                             "session id and user id");
   }
-  shm::SegmentOptions so;
-  so.data_capacity = options.capacity;
-  so.max_record_size = options.max_event_size;
-  so.index_slots = options.index_slots;
-  so.env = options.env;  // the segment's file goes through the stream's Env too
-  s = shm::Segment::Create(session_id, options.user_id, so, out);
-  if (s.code() == Status::Code::kAlreadyExists)
-    return shm::Segment::Open(session_id, options.user_id, out);
-  if (!s.ok()) return s;
-  const std::uint64_t first = StoreNextId(paths, session_id, options.user_id);
-  if (first > 0) s = Rebase(out->get(), first);
-  if (!s.ok()) out->reset();
-  return s;
+  return CreateStreamSegment(session_id, options, paths);
 }
 
 }  // namespace evbus

@@ -1,6 +1,6 @@
 // Opening a stream's segment for an EventStream: attach, or create it (and
 // the conversation directory) when missing, starting its ids after what the
-// store already holds, under an flock every EventStream Open takes.
+// store already holds, under a file lock every EventStream Open takes.
 //
 // Why the lock: a segment created for a stream that has a store must hand
 // out ids from the store's next id on. Segment::Create starts at 0, so the
@@ -8,7 +8,8 @@
 // SegmentHeader::first_id before any other EventStream may attach; the lock
 // (<conversation dir>/evbus/SEGMENT.lock) makes "attach" wait for that.
 //
-// Thread safety: any thread; the flock serialises processes and threads.
+// Thread safety: any thread; the lock (an open-file-description lock, through
+// the stream's Env) serialises processes and threads.
 #ifndef EVBUS_STREAM_STREAM_SEGMENT_H_
 #define EVBUS_STREAM_STREAM_SEGMENT_H_
 
@@ -33,11 +34,9 @@ Result<StreamPaths> ResolveStreamPaths(std::string_view session_id,
                                        const EventStreamOptions& options);
 
 // Attaches to (or, with create_if_missing, creates) the stream's segment.
-Status OpenStreamSegment(std::string_view session_id, const EventStreamOptions& options,
-                         const StreamPaths& paths, std::unique_ptr<shm::Segment>* out);
-
-// Creates `path` and missing parents with `mode` (parents that exist keep theirs).
-Status MakeDirs(const std::string& path, unsigned mode);
+Result<std::unique_ptr<shm::Segment>> OpenStreamSegment(std::string_view session_id,
+                                                        const EventStreamOptions& options,
+                                                        const StreamPaths& paths);
 
 }  // namespace evbus
 

@@ -22,6 +22,7 @@
 #include "tests/fault/fault_util.h"
 #include "tests/fault/ring_watch.h"
 #include "tests/fault/torture.h"
+#include "tests/testutil/assign_to.h"
 
 namespace evbus::torture {
 namespace {
@@ -57,7 +58,7 @@ ScenarioResult RunOverload(const TortureConfig& config) {
   so.max_record_size = 1 << 16;
   std::unique_ptr<shm::Segment> segment;
   AckTable acks;
-  if (!shm::Segment::Create(stream, "", so, &segment).ok() ||
+  if (!::evbus::testutil::AssignTo(&segment, shm::Segment::Create(stream, "", so)).ok() ||
       !acks.Open(AckTablePath(stream), kProducers, /*create=*/true)) {
     r.Fail("set-up failed");
     return r;

@@ -25,9 +25,11 @@
 #include "persist/store_paths.h"
 #include "stream/event_stream.h"
 #include "stream/shared_secrets.h"
+#include "stream/stream_segment.h"
 #include "tests/fault/fault_util.h"
 #include "tests/fault/store_damage.h"
 #include "tests/fault/torture.h"
+#include "tests/testutil/assign_to.h"
 
 namespace evbus::torture {
 namespace {
@@ -77,8 +79,8 @@ bool Opens(const std::string& path, int flags) {
 // True if a write through the read-only mapping killed the writer by SIGSEGV.
 bool ReadOnlyMappingFaults(const std::string& stream, bool* unchanged) {
   std::unique_ptr<shm::Segment> rw, ro;
-  if (!shm::Segment::Open(stream, "", &rw).ok() ||
-      !shm::Segment::OpenReadOnly(stream, "", &ro).ok()) {
+  if (!::evbus::testutil::AssignTo(&rw, shm::Segment::Open(stream, "")).ok() ||
+      !::evbus::testutil::AssignTo(&ro, shm::Segment::OpenReadOnly(stream, "")).ok()) {
     return false;
   }
   const std::uint64_t before = rw->wait_word()->waiters.load(std::memory_order_relaxed);
@@ -130,12 +132,12 @@ ScenarioResult RunPermissions(const TortureConfig& config) {
       {"Segment::Open",
        [&] {
          std::unique_ptr<shm::Segment> g;
-         return shm::Segment::Open(sid, "", &g).ok();
+         return ::evbus::testutil::AssignTo(&g, shm::Segment::Open(sid, "")).ok();
        }},
       {"Segment::OpenReadOnly",
        [&] {
          std::unique_ptr<shm::Segment> g;
-         return shm::Segment::OpenReadOnly(sid, "", &g).ok();
+         return ::evbus::testutil::AssignTo(&g, shm::Segment::OpenReadOnly(sid, "")).ok();
        }},
       {"secrets file", [&] { return Opens(secrets, O_RDONLY); }},
       {"store directory", [&] { return Opens(evbus_dir, O_RDONLY | O_DIRECTORY); }},

@@ -24,6 +24,7 @@
 #include "tests/fault/fault_util.h"
 #include "tests/fault/persist_check.h"
 #include "tests/fault/torture.h"
+#include "tests/testutil/assign_to.h"
 
 namespace evbus::torture {
 namespace {
@@ -64,7 +65,7 @@ ScenarioResult RunPersisterKills(const TortureConfig& config) {
   so.index_slots = 1 << 12;
   so.max_record_size = 1 << 16;
   std::unique_ptr<shm::Segment> segment;
-  Status s = shm::Segment::Create(stream, "", so, &segment);
+  Status s = ::evbus::testutil::AssignTo(&segment, shm::Segment::Create(stream, "", so));
   AckTable acks;
   if (!s.ok() || !acks.Open(AckTablePath(stream), static_cast<std::uint32_t>(rounds + 1), true)) {
     r.Fail("set-up: " + s.ToString());

@@ -16,6 +16,7 @@
 #include "tests/fault/fault_util.h"
 #include "tests/fault/ring_watch.h"
 #include "tests/fault/torture.h"
+#include "tests/testutil/assign_to.h"
 
 namespace evbus::torture {
 namespace {
@@ -55,7 +56,7 @@ ScenarioResult RunProducerKills(const TortureConfig& config) {
   so.max_record_size = 4096;
   so.abandon_timeout_ns = kAbandonTimeoutNs;
   std::unique_ptr<shm::Segment> segment;
-  Status s = shm::Segment::Create(stream, "", so, &segment);
+  Status s = ::evbus::testutil::AssignTo(&segment, shm::Segment::Create(stream, "", so));
   AckTable acks;
   if (!s.ok() || !acks.Open(AckTablePath(stream), static_cast<std::uint32_t>(kills + 1), true)) {
     r.Fail("set-up: " + s.ToString());

@@ -23,6 +23,7 @@
 #include "shm/subscriber.h"
 #include "shm/wait.h"
 #include "tests/fault/event_payload.h"
+#include "tests/testutil/assign_to.h"
 
 namespace evbus::torture {
 
@@ -34,7 +35,8 @@ class RingWatch {
   // Attaches and starts reading; `per_record` (may be empty) runs after
   // each record, e.g. to be slow on purpose.
   Status Start(const shm::SubscriberOptions& options, std::function<void()> per_record = {}) {
-    EVBUS_RETURN_IF_ERROR(shm::Subscriber::Attach(segment_, options, &sub_));
+    EVBUS_RETURN_IF_ERROR(
+        ::evbus::testutil::AssignTo(&sub_, shm::Subscriber::Attach(segment_, options)));
     next_id_.store(sub_->next_id(), std::memory_order_relaxed);
     per_record_ = std::move(per_record);
     thread_ = std::thread([this] { Loop(); });

@@ -12,6 +12,7 @@
 #include "tests/fault/fault_util.h"
 #include "tests/fault/persist_check.h"
 #include "tests/fault/subscriber_faults.h"
+#include "tests/testutil/assign_to.h"
 
 namespace evbus::torture {
 
@@ -25,7 +26,7 @@ SubscriberRig::SubscriberRig(const TortureConfig& config, const std::string& pre
   so.data_capacity = 1 << 20;
   so.index_slots = index_slots;
   so.max_record_size = 1 << 16;
-  ok_ = shm::Segment::Create(stream_, "", so, &segment_).ok() &&
+  ok_ = ::evbus::testutil::AssignTo(&segment_, shm::Segment::Create(stream_, "", so)).ok() &&
         table_.Open(AckTablePath(stream_), kRefillSlot + 1, /*create=*/true);
 }
 

@@ -20,6 +20,7 @@
 #include "shm/producer.h"
 #include "shm/segment.h"
 #include "tests/persist/persist_test_util.h"
+#include "tests/testutil/assign_to.h"
 
 namespace evbus::persist {
 namespace {
@@ -49,8 +50,11 @@ class PersisterAbandonedTest : public ::testing::Test {
     options.index_slots = 1 << 10;
     options.max_record_size = 1 << 16;
     options.abandon_timeout_ns = 20'000'000;  // for the stalled (live) producers
-    ASSERT_TRUE(shm::Segment::Create(stream_, "", options, &segment_).ok());
-    ASSERT_TRUE(shm::Producer::Attach(segment_.get(), "test", &producer_).ok());
+    ASSERT_TRUE(
+        ::evbus::testutil::AssignTo(&segment_, shm::Segment::Create(stream_, "", options)).ok());
+    ASSERT_TRUE(
+        ::evbus::testutil::AssignTo(&producer_, shm::Producer::Attach(segment_.get(), "test"))
+            .ok());
   }
   void TearDown() override {
     shm::testing::SetPauseAfterClaimHook(nullptr);
@@ -79,8 +83,9 @@ class PersisterAbandonedTest : public ::testing::Test {
       g_claimed_pipe = fds[1];
       std::unique_ptr<shm::Segment> seg;
       std::unique_ptr<shm::Producer> p;
-      if (!shm::Segment::Open(stream_, "", &seg).ok()) ::_exit(1);
-      if (!shm::Producer::Attach(seg.get(), "doomed", &p).ok()) ::_exit(2);
+      if (!::evbus::testutil::AssignTo(&seg, shm::Segment::Open(stream_, "")).ok()) ::_exit(1);
+      if (!::evbus::testutil::AssignTo(&p, shm::Producer::Attach(seg.get(), "doomed")).ok())
+        ::_exit(2);
       shm::testing::SetPauseAfterClaimHook(&SignalAndHang);
       std::uint64_t id;
       (void)p->TryPublish({}, "{}", &id);
@@ -113,7 +118,9 @@ TEST_F(PersisterAbandonedTest, LogsEachAbandonedRunWithItsIdsAndPidAndKeepsThePi
   for (int i = 0; i < 2; ++i) {
     stalled.emplace_back([this, i] {
       std::unique_ptr<shm::Producer> slow;
-      ASSERT_TRUE(shm::Producer::Attach(segment_.get(), "slow" + std::to_string(i), &slow).ok());
+      ASSERT_TRUE(::evbus::testutil::AssignTo(
+                      &slow, shm::Producer::Attach(segment_.get(), "slow" + std::to_string(i)))
+                      .ok());
       std::uint64_t id;
       EXPECT_EQ(shm::PublishResult::kAbandoned, slow->TryPublish({}, "{}", &id));
     });

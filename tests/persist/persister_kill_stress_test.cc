@@ -21,6 +21,7 @@
 #include "shm/producer.h"
 #include "shm/segment.h"
 #include "tests/persist/persist_test_util.h"
+#include "tests/testutil/assign_to.h"
 
 extern char** environ;
 
@@ -57,7 +58,8 @@ TEST(PersisterKillStressTest, StoreHoldsEveryPublishedIdExactlyOnceAfterKill9s) 
   options.index_slots = 1 << 12;
   options.max_record_size = 1 << 16;
   std::unique_ptr<shm::Segment> segment;
-  ASSERT_TRUE(shm::Segment::Create(stream, "", options, &segment).ok());
+  ASSERT_TRUE(
+      ::evbus::testutil::AssignTo(&segment, shm::Segment::Create(stream, "", options)).ok());
 
   // The persister registers as a durable subscriber before anything is
   // published (the registration outlives its kill -9s and keeps gating).
@@ -81,7 +83,8 @@ TEST(PersisterKillStressTest, StoreHoldsEveryPublishedIdExactlyOnceAfterKill9s) 
   Status producer_status;
   std::thread producer([&] {
     std::unique_ptr<shm::Producer> producer;
-    producer_status = shm::Producer::Attach(segment.get(), "stress", &producer);
+    producer_status =
+        ::evbus::testutil::AssignTo(&producer, shm::Producer::Attach(segment.get(), "stress"));
     Event event;
     event.type = EventTypeFromTag(EventKind::kObservation, "null").value();
     event.source = Source::kEnvironment;

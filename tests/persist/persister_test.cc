@@ -16,6 +16,7 @@
 #include "shm/segment.h"
 #include "shm/subscriber.h"
 #include "tests/persist/persist_test_util.h"
+#include "tests/testutil/assign_to.h"
 
 namespace evbus::persist {
 namespace {
@@ -31,8 +32,11 @@ class PersisterTest : public ::testing::Test {
     options.data_capacity = 1 << 20;
     options.index_slots = 1 << 12;
     options.max_record_size = 1 << 16;
-    ASSERT_TRUE(shm::Segment::Create(stream_, "", options, &segment_).ok());
-    ASSERT_TRUE(shm::Producer::Attach(segment_.get(), "test", &producer_).ok());
+    ASSERT_TRUE(
+        ::evbus::testutil::AssignTo(&segment_, shm::Segment::Create(stream_, "", options)).ok());
+    ASSERT_TRUE(
+        ::evbus::testutil::AssignTo(&producer_, shm::Producer::Attach(segment_.get(), "test"))
+            .ok());
   }
   void TearDown() override {
     producer_.reset();
@@ -138,8 +142,9 @@ TEST_F(PersisterTest, RereadsIdsADeadPersisterHadReadButNotStored) {
     shm::SubscriberOptions options;
     options.name = "persister";
     options.durable = true;
-    if (!shm::Segment::Open(stream_, "", &segment).ok()) ::_exit(1);
-    if (!shm::Subscriber::Attach(segment.get(), options, &sub).ok()) ::_exit(2);
+    if (!::evbus::testutil::AssignTo(&segment, shm::Segment::Open(stream_, "")).ok()) ::_exit(1);
+    if (!::evbus::testutil::AssignTo(&sub, shm::Subscriber::Attach(segment.get(), options)).ok())
+      ::_exit(2);
     shm::Record record;
     for (int i = 0; i < 25; ++i) {
       if (sub->Read(&record, 1'000'000'000) != shm::ReadStatus::kRecord) ::_exit(3);

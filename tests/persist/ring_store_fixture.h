@@ -20,6 +20,7 @@
 #include "shm/producer.h"
 #include "shm/segment.h"
 #include "tests/persist/persist_test_util.h"
+#include "tests/testutil/assign_to.h"
 
 namespace evbus::persist::testing {
 
@@ -33,8 +34,11 @@ class RingStoreTest : public ::testing::Test {
     options.data_capacity = data_capacity;
     options.index_slots = index_slots;
     options.max_record_size = static_cast<std::uint32_t>(data_capacity / 8);
-    ASSERT_TRUE(shm::Segment::Create(stream_, "", options, &segment_).ok());
-    ASSERT_TRUE(shm::Producer::Attach(segment_.get(), "test", &producer_).ok());
+    ASSERT_TRUE(
+        ::evbus::testutil::AssignTo(&segment_, shm::Segment::Create(stream_, "", options)).ok());
+    ASSERT_TRUE(
+        ::evbus::testutil::AssignTo(&producer_, shm::Producer::Attach(segment_.get(), "test"))
+            .ok());
   }
   void TearDown() override {
     StopPersister();

@@ -23,6 +23,7 @@
 #include "shm/segment.h"
 #include "tests/procs/proc_args.h"
 #include "tests/procs/ring_payload.h"
+#include "tests/testutil/assign_to.h"
 
 namespace {
 
@@ -65,9 +66,9 @@ int main(int argc, char** argv) {
   if (::sigprocmask(SIG_BLOCK, &g_resume_set, nullptr) != 0) return 2;
 
   std::unique_ptr<evbus::shm::Segment> segment;
-  Status s = evbus::shm::Segment::Open(argv[1], "", &segment);
+  Status s = ::evbus::testutil::AssignTo(&segment, evbus::shm::Segment::Open(argv[1], ""));
   std::unique_ptr<Producer> producer;
-  if (s.ok()) s = Producer::Attach(segment.get(), "late", &producer);
+  if (s.ok()) s = ::evbus::testutil::AssignTo(&producer, Producer::Attach(segment.get(), "late"));
   if (!s.ok()) {
     std::fprintf(stderr, "late writer: %s\n", s.ToString().c_str());
     return 2;

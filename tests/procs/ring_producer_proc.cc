@@ -21,6 +21,7 @@
 #include "shm/producer.h"
 #include "shm/segment.h"
 #include "tests/procs/ring_payload.h"
+#include "tests/testutil/assign_to.h"
 
 namespace {
 
@@ -60,13 +61,14 @@ int main(int argc, char** argv) {
   }
 
   std::unique_ptr<Segment> segment;
-  Status s = Segment::Open(stream, "", &segment);
+  Status s = ::evbus::testutil::AssignTo(&segment, Segment::Open(stream, ""));
   if (!s.ok()) {
     std::fprintf(stderr, "producer %u: %s\n", producer_index, s.ToString().c_str());
     return 2;
   }
   std::unique_ptr<Producer> producer;
-  s = Producer::Attach(segment.get(), "proc" + std::to_string(producer_index), &producer);
+  s = ::evbus::testutil::AssignTo(
+      &producer, Producer::Attach(segment.get(), "proc" + std::to_string(producer_index)));
   if (!s.ok()) {
     std::fprintf(stderr, "producer %u: %s\n", producer_index, s.ToString().c_str());
     return 2;

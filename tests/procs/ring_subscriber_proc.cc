@@ -22,6 +22,7 @@
 #include "shm/subscriber.h"
 #include "shm/wait.h"
 #include "tests/procs/ring_checker.h"
+#include "tests/testutil/assign_to.h"
 
 namespace {
 
@@ -55,9 +56,9 @@ int main(int argc, char** argv) {
   const std::uint64_t total = producers * per_producer;
 
   std::unique_ptr<Segment> segment;
-  Status s = Segment::Open(stream, "", &segment);
+  Status s = ::evbus::testutil::AssignTo(&segment, Segment::Open(stream, ""));
   std::unique_ptr<Subscriber> sub;
-  if (s.ok()) s = Subscriber::Attach(segment.get(), options, &sub);
+  if (s.ok()) s = ::evbus::testutil::AssignTo(&sub, Subscriber::Attach(segment.get(), options));
   if (!s.ok()) {
     std::fprintf(stderr, "subscriber %s: %s\n", options.name.c_str(), s.ToString().c_str());
     return 2;

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "shm/segment.h"
+#include "tests/testutil/assign_to.h"
 
 namespace {
 
@@ -77,7 +78,8 @@ int main(int argc, char** argv) {
   options.index_slots = 256;
   options.max_record_size = 4096;
   std::unique_ptr<evbus::shm::Segment> segment;
-  const evbus::Status s = evbus::shm::Segment::Create(argv[1], "", options, &segment);
+  const evbus::Status s =
+      ::evbus::testutil::AssignTo(&segment, evbus::shm::Segment::Create(argv[1], "", options));
   if (!s.ok()) {
     WriteLine("FAIL " + s.ToString());
     return 1;

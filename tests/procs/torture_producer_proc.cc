@@ -27,6 +27,7 @@
 #include "tests/fault/ack_table.h"
 #include "tests/fault/event_payload.h"
 #include "tests/procs/proc_args.h"
+#include "tests/testutil/assign_to.h"
 
 using evbus::torture::ArgU32;
 using evbus::torture::ArgU64;
@@ -48,10 +49,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::unique_ptr<evbus::shm::Segment> segment;
-  evbus::Status s = evbus::shm::Segment::Open(stream, "", &segment);
+  evbus::Status s = ::evbus::testutil::AssignTo(&segment, evbus::shm::Segment::Open(stream, ""));
   std::unique_ptr<evbus::shm::Producer> producer;
   if (s.ok())
-    s = evbus::shm::Producer::Attach(segment.get(), "torture" + std::to_string(index), &producer);
+    s = ::evbus::testutil::AssignTo(
+        &producer, evbus::shm::Producer::Attach(segment.get(), "torture" + std::to_string(index)));
   if (!s.ok()) {
     std::fprintf(stderr, "producer %u: %s\n", index, s.ToString().c_str());
     return 2;

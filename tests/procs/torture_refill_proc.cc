@@ -22,6 +22,7 @@
 #include "tests/fault/ack_table.h"
 #include "tests/fault/event_payload.h"
 #include "tests/procs/proc_args.h"
+#include "tests/testutil/assign_to.h"
 
 using evbus::torture::WriteLine;
 
@@ -36,7 +37,7 @@ int main(int argc, char** argv) {
   const evbus::torture::ConsumerArgs c = evbus::torture::ParseConsumerArgs(argv, 3);
   evbus::torture::AckTable table;
   std::unique_ptr<evbus::shm::Segment> segment;
-  evbus::Status s = evbus::shm::Segment::Open(argv[1], "", &segment);
+  evbus::Status s = ::evbus::testutil::AssignTo(&segment, evbus::shm::Segment::Open(argv[1], ""));
   if (!s.ok() || !evbus::torture::OpenTableSlot(&table, c)) {
     std::fprintf(stderr, "refill: %s\n", s.ToString().c_str());
     return 2;

@@ -25,6 +25,7 @@
 #include "tests/fault/ack_table.h"
 #include "tests/fault/event_payload.h"
 #include "tests/procs/proc_args.h"
+#include "tests/testutil/assign_to.h"
 
 using evbus::torture::WriteLine;
 
@@ -38,9 +39,10 @@ int main(int argc, char** argv) {
   const evbus::torture::ConsumerArgs c = evbus::torture::ParseConsumerArgs(argv, 4);
   evbus::torture::AckTable table;
   std::unique_ptr<evbus::shm::Segment> segment;
-  evbus::Status s = evbus::shm::Segment::Open(argv[1], "", &segment);
+  evbus::Status s = ::evbus::testutil::AssignTo(&segment, evbus::shm::Segment::Open(argv[1], ""));
   std::unique_ptr<evbus::shm::Subscriber> sub;
-  if (s.ok()) s = evbus::shm::Subscriber::Attach(segment.get(), options, &sub);
+  if (s.ok())
+    s = ::evbus::testutil::AssignTo(&sub, evbus::shm::Subscriber::Attach(segment.get(), options));
   if (!s.ok() || !evbus::torture::OpenTableSlot(&table, c)) {
     std::fprintf(stderr, "subscriber %s: %s\n", argv[2], s.ToString().c_str());
     return 2;

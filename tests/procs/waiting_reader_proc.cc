@@ -15,6 +15,7 @@
 
 #include "shm/segment.h"
 #include "shm/subscriber.h"
+#include "tests/testutil/assign_to.h"
 
 namespace {
 
@@ -42,9 +43,9 @@ int main(int argc, char** argv) {
   options.start = evbus::shm::StartAt::kLatest;
   options.wait = evbus::shm::WaitStrategy::kBlocking;
   std::unique_ptr<Segment> segment;
-  Status s = Segment::Open(argv[1], "", &segment);
+  Status s = ::evbus::testutil::AssignTo(&segment, Segment::Open(argv[1], ""));
   std::unique_ptr<Subscriber> sub;
-  if (s.ok()) s = Subscriber::Attach(segment.get(), options, &sub);
+  if (s.ok()) s = ::evbus::testutil::AssignTo(&sub, Subscriber::Attach(segment.get(), options));
   if (!s.ok()) {
     std::fprintf(stderr, "waiting reader %s: %s\n", argv[2], s.ToString().c_str());
     return 2;

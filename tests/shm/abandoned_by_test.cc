@@ -12,6 +12,7 @@
 
 #include "shm/peek.h"
 #include "tests/shm/ring_fixture.h"
+#include "tests/testutil/assign_to.h"
 
 namespace evbus::shm {
 namespace {
@@ -50,8 +51,8 @@ class AbandonedByTest : public RingTest {
       g_forget_claimant = forget_claimant;
       std::unique_ptr<Segment> seg;
       std::unique_ptr<Producer> p;
-      if (!Segment::Open(stream_, "", &seg).ok()) ::_exit(1);
-      if (!Producer::Attach(seg.get(), "doomed", &p).ok()) ::_exit(2);
+      if (!::evbus::testutil::AssignTo(&seg, Segment::Open(stream_, "")).ok()) ::_exit(1);
+      if (!::evbus::testutil::AssignTo(&p, Producer::Attach(seg.get(), "doomed")).ok()) ::_exit(2);
       g_child_segment = seg.get();
       testing::SetPauseAfterClaimHook(&SignalAndHang);
       std::uint64_t id;

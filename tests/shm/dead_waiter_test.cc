@@ -16,6 +16,7 @@
 #include "shm/subscriber.h"
 #include "shm/wait.h"
 #include "tests/shm/child_process.h"
+#include "tests/testutil/assign_to.h"
 
 namespace evbus::shm {
 namespace {
@@ -34,7 +35,7 @@ class DeadWaiterTest : public ::testing::Test {
     o.data_capacity = 1 << 20;
     o.index_slots = 1024;
     o.max_record_size = 4096;
-    Status s = Segment::Create(name_.stream, "", o, &segment_);
+    Status s = ::evbus::testutil::AssignTo(&segment_, Segment::Create(name_.stream, "", o));
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
 
@@ -77,7 +78,8 @@ TEST_F(DeadWaiterTest, KilledWaitingReadersNoLongerCostAWakePerCommit) {
   ASSERT_TRUE(Eventually([&] { return Waiters() == 3; })) << "readers never slept";
   for (ChildProcess& r : readers) ASSERT_TRUE(r.KillAndReap());
   std::unique_ptr<Producer> producer;
-  ASSERT_TRUE(Producer::Attach(segment_.get(), "writer", &producer).ok());
+  ASSERT_TRUE(
+      ::evbus::testutil::AssignTo(&producer, Producer::Attach(segment_.get(), "writer")).ok());
   const std::uint64_t before = WakeCalls();
   Publish(producer.get(), 2000);
   // The first commit may still find the dead registrations (and clear them).
@@ -92,7 +94,8 @@ TEST_F(DeadWaiterTest, ALiveWaiterBesideKilledOnesIsStillWokenAndCounted) {
   ASSERT_TRUE(readers[0].KillAndReap());
   ASSERT_TRUE(readers[2].KillAndReap());
   std::unique_ptr<Producer> producer;
-  ASSERT_TRUE(Producer::Attach(segment_.get(), "writer", &producer).ok());
+  ASSERT_TRUE(
+      ::evbus::testutil::AssignTo(&producer, Producer::Attach(segment_.get(), "writer")).ok());
   std::uint64_t id = 0;
   for (std::uint64_t i = 0; i < 20; ++i) {
     ASSERT_TRUE(producer->Publish({}, "wake", 5 * kSecond, &id).ok());
@@ -115,9 +118,10 @@ TEST_F(DeadWaiterTest, ASlotTakenOverFromADeadWaiterStopsTheWakes) {
   std::unique_ptr<Subscriber> sub;
   SubscriberOptions so;
   so.name = "poller";
-  ASSERT_TRUE(Subscriber::Attach(segment_.get(), so, &sub).ok());
+  ASSERT_TRUE(::evbus::testutil::AssignTo(&sub, Subscriber::Attach(segment_.get(), so)).ok());
   std::unique_ptr<Producer> producer;
-  ASSERT_TRUE(Producer::Attach(segment_.get(), "writer", &producer).ok());
+  ASSERT_TRUE(
+      ::evbus::testutil::AssignTo(&producer, Producer::Attach(segment_.get(), "writer")).ok());
   const std::uint64_t before = WakeCalls();
   Publish(producer.get(), 100);
   EXPECT_LE(WakeCalls() - before, 1u) << "every commit still woke the dead reader";
@@ -130,7 +134,7 @@ TEST_F(DeadWaiterTest, KilledBackPressuredProducerNoLongerCostsTheDurableReaderA
   so.durable = true;
   so.wake_batch = 1;  // a wake-up check after every read
   std::unique_ptr<Subscriber> sub;
-  ASSERT_TRUE(Subscriber::Attach(segment_.get(), so, &sub).ok());
+  ASSERT_TRUE(::evbus::testutil::AssignTo(&sub, Subscriber::Attach(segment_.get(), so)).ok());
   ChildProcess writer;
   ASSERT_TRUE(writer.Start({HelperPath("ring_producer_proc"), name_.stream, "0", "0"}));
   std::string line;

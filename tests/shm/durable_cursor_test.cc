@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "tests/shm/ring_fixture.h"
+#include "tests/testutil/assign_to.h"
 
 namespace evbus::shm {
 namespace {
@@ -96,8 +97,10 @@ TEST_F(DurableCursorTest, KilledDurableSubscriberResumesRightAfterItsLastRead) {
   if (child == 0) {
     std::unique_ptr<Segment> seg;
     std::unique_ptr<Subscriber> sub;
-    if (!Segment::Open(stream_, "", &seg).ok()) ::_exit(1);
-    if (!Subscriber::Attach(seg.get(), Opts("durable", true), &sub).ok()) ::_exit(2);
+    if (!::evbus::testutil::AssignTo(&seg, Segment::Open(stream_, "")).ok()) ::_exit(1);
+    if (!::evbus::testutil::AssignTo(&sub, Subscriber::Attach(seg.get(), Opts("durable", true)))
+             .ok())
+      ::_exit(2);
     Record r;
     for (int i = 0; i < 10; ++i) {
       if (sub->TryRead(&r) != ReadStatus::kRecord) ::_exit(3);

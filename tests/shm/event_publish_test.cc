@@ -8,6 +8,7 @@
 
 #include "shm/event_record.h"
 #include "shm/subscriber.h"
+#include "tests/testutil/assign_to.h"
 
 namespace evbus {
 namespace {
@@ -20,12 +21,16 @@ class EventPublishTest : public ::testing::Test {
     options.data_capacity = 1 << 20;
     options.max_record_size = 64 << 10;
     options.index_slots = 1024;
-    Status st = shm::Segment::Create(stream_, "", options, &segment_);
+    Status st = ::evbus::testutil::AssignTo(&segment_, shm::Segment::Create(stream_, "", options));
     ASSERT_TRUE(st.ok()) << st.ToString();
-    ASSERT_TRUE(shm::Producer::Attach(segment_.get(), "test", &producer_).ok());
+    ASSERT_TRUE(
+        ::evbus::testutil::AssignTo(&producer_, shm::Producer::Attach(segment_.get(), "test"))
+            .ok());
     shm::SubscriberOptions sub;
     sub.name = "reader";
-    ASSERT_TRUE(shm::Subscriber::Attach(segment_.get(), sub, &subscriber_).ok());
+    ASSERT_TRUE(
+        ::evbus::testutil::AssignTo(&subscriber_, shm::Subscriber::Attach(segment_.get(), sub))
+            .ok());
   }
   void TearDown() override {
     subscriber_.reset();

@@ -9,6 +9,7 @@
 
 #include "shm/segment.h"
 #include "shm/wait.h"
+#include "tests/testutil/assign_to.h"
 
 namespace evbus::shm {
 namespace {
@@ -21,7 +22,7 @@ class LivenessTest : public ::testing::Test {
     o.data_capacity = 1 << 16;
     o.index_slots = 64;
     o.max_record_size = 1024;
-    ASSERT_TRUE(Segment::Create(stream_, "", o, &seg_).ok());
+    ASSERT_TRUE(::evbus::testutil::AssignTo(&seg_, Segment::Create(stream_, "", o)).ok());
   }
   void TearDown() override {
     seg_.reset();
@@ -42,7 +43,7 @@ class LivenessTest : public ::testing::Test {
 TEST_F(LivenessTest, LockHeldInThisProcessIsSeenAsHeldThroughAnotherDescriptor) {
   EXPECT_EQ(LockState::kFree, ProbeLock(seg_->fd(), 3));
   LivenessLock lock;
-  ASSERT_TRUE(LivenessLock::Acquire(seg_->shm_name(), 3, &lock).ok());
+  ASSERT_TRUE(::evbus::testutil::AssignTo(&lock, LivenessLock::Acquire(seg_->shm_name(), 3)).ok());
   EXPECT_EQ(LockState::kHeld, ProbeLock(seg_->fd(), 3));
   EXPECT_EQ(LockState::kFree, ProbeLock(seg_->fd(), 4)) << "locks are per byte";
   lock.Release();
@@ -51,8 +52,8 @@ TEST_F(LivenessTest, LockHeldInThisProcessIsSeenAsHeldThroughAnotherDescriptor) 
 
 TEST_F(LivenessTest, SecondAcquireOfAHeldByteIsBusy) {
   LivenessLock a, b;
-  ASSERT_TRUE(LivenessLock::Acquire(seg_->shm_name(), 9, &a).ok());
-  Status s = LivenessLock::Acquire(seg_->shm_name(), 9, &b);
+  ASSERT_TRUE(::evbus::testutil::AssignTo(&a, LivenessLock::Acquire(seg_->shm_name(), 9)).ok());
+  Status s = ::evbus::testutil::AssignTo(&b, LivenessLock::Acquire(seg_->shm_name(), 9));
   EXPECT_EQ(Status::Code::kBusy, s.code()) << s.ToString();
   EXPECT_FALSE(b.held());
 }
@@ -64,7 +65,8 @@ TEST_F(LivenessTest, KernelReleasesTheLockOfAProcessKilledWithSigkill) {
   ASSERT_GE(child, 0);
   if (child == 0) {
     LivenessLock lock;
-    if (!LivenessLock::Acquire(seg_->shm_name(), 5, &lock).ok()) ::_exit(1);
+    if (!::evbus::testutil::AssignTo(&lock, LivenessLock::Acquire(seg_->shm_name(), 5)).ok())
+      ::_exit(1);
     char c = 'x';
     if (::write(ready[1], &c, 1) != 1) ::_exit(2);
     while (true) ::pause();
@@ -91,9 +93,9 @@ TEST_F(LivenessTest, ProcessStartTicksDistinguishesARecycledPid) {
 
 TEST_F(LivenessTest, ProbeWorksOnAReadOnlyMapping) {
   std::unique_ptr<Segment> ro;
-  ASSERT_TRUE(Segment::OpenReadOnly(stream_, "", &ro).ok());
+  ASSERT_TRUE(::evbus::testutil::AssignTo(&ro, Segment::OpenReadOnly(stream_, "")).ok());
   LivenessLock lock;
-  ASSERT_TRUE(LivenessLock::Acquire(seg_->shm_name(), 1, &lock).ok());
+  ASSERT_TRUE(::evbus::testutil::AssignTo(&lock, LivenessLock::Acquire(seg_->shm_name(), 1)).ok());
   EXPECT_EQ(LockState::kHeld, ProbeLock(ro->fd(), 1));
 }
 

@@ -19,6 +19,7 @@
 #include "shm/subscriber.h"
 #include "tests/procs/ring_checker.h"
 #include "tests/shm/child_process.h"
+#include "tests/testutil/assign_to.h"
 
 namespace evbus::shm {
 namespace {
@@ -45,13 +46,13 @@ class ProducerKillTest : public ::testing::Test {
     o.index_slots = 1 << 16;
     o.max_record_size = 4096;
     o.abandon_timeout_ns = kAbandonTimeoutNs;
-    Status s = Segment::Create(name_.stream, "", o, &segment_);
+    Status s = ::evbus::testutil::AssignTo(&segment_, Segment::Create(name_.stream, "", o));
     ASSERT_TRUE(s.ok()) << s.ToString();
     SubscriberOptions so;
     so.name = "killwatch";
     so.durable = true;  // every committed record must arrive: no gap allowed
     so.wait = WaitStrategy::kBlocking;
-    s = Subscriber::Attach(segment_.get(), so, &reader_);
+    s = ::evbus::testutil::AssignTo(&reader_, Subscriber::Attach(segment_.get(), so));
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
 

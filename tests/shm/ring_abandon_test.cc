@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "tests/shm/ring_fixture.h"
+#include "tests/testutil/assign_to.h"
 
 namespace evbus::shm {
 namespace {
@@ -41,8 +42,8 @@ class RingAbandonTest : public RingTest {
       g_claimed_pipe = fds[1];
       std::unique_ptr<Segment> seg;
       std::unique_ptr<Producer> p;
-      if (!Segment::Open(stream_, "", &seg).ok()) ::_exit(1);
-      if (!Producer::Attach(seg.get(), "doomed", &p).ok()) ::_exit(2);
+      if (!::evbus::testutil::AssignTo(&seg, Segment::Open(stream_, "")).ok()) ::_exit(1);
+      if (!::evbus::testutil::AssignTo(&p, Producer::Attach(seg.get(), "doomed")).ok()) ::_exit(2);
       testing::SetPauseAfterClaimHook(&SignalAndHang);
       std::uint64_t id;
       (void)p->TryPublish({}, "never committed", &id);
@@ -106,7 +107,7 @@ TEST_F(RingAbandonTest, LiveStalledProducerIsAbandonedOnlyAfterTheTimeout) {
   PublishResult result = PublishResult::kOk;
   std::thread writer([&] {
     std::unique_ptr<Producer> p;
-    ASSERT_TRUE(Producer::Attach(seg_.get(), "slow", &p).ok());
+    ASSERT_TRUE(::evbus::testutil::AssignTo(&p, Producer::Attach(seg_.get(), "slow")).ok());
     testing::SetPauseAfterClaimHook(&StallUntilReleased);
     std::uint64_t id;
     result = p->TryPublish({}, "too late", &id);
@@ -133,7 +134,7 @@ TEST_F(RingAbandonTest, ProducerThatFinishesBeforeTheTimeoutIsDelivered) {
   g_release = false;
   std::thread writer([&] {
     std::unique_ptr<Producer> p;
-    ASSERT_TRUE(Producer::Attach(seg_.get(), "slow", &p).ok());
+    ASSERT_TRUE(::evbus::testutil::AssignTo(&p, Producer::Attach(seg_.get(), "slow")).ok());
     testing::SetPauseAfterClaimHook(&StallUntilReleased);
     std::uint64_t id;
     EXPECT_EQ(PublishResult::kOk, p->TryPublish({}, "made it", &id));

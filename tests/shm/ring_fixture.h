@@ -12,6 +12,7 @@
 #include "shm/producer.h"
 #include "shm/stats.h"
 #include "shm/subscriber.h"
+#include "tests/testutil/assign_to.h"
 
 namespace evbus::shm {
 
@@ -39,17 +40,17 @@ class RingTest : public ::testing::Test {
     o.index_slots = slots;
     o.max_record_size = max_record;
     o.abandon_timeout_ns = abandon_timeout_ns;
-    ASSERT_TRUE(Segment::Create(stream_, "", o, &seg_).ok());
+    ASSERT_TRUE(::evbus::testutil::AssignTo(&seg_, Segment::Create(stream_, "", o)).ok());
   }
   std::unique_ptr<Producer> NewProducer(const std::string& name = "p") {
     std::unique_ptr<Producer> p;
-    Status s = Producer::Attach(seg_.get(), name, &p);
+    Status s = ::evbus::testutil::AssignTo(&p, Producer::Attach(seg_.get(), name));
     EXPECT_TRUE(s.ok()) << s.ToString();
     return p;
   }
   std::unique_ptr<Subscriber> NewSubscriber(SubscriberOptions o) {
     std::unique_ptr<Subscriber> s;
-    Status st = Subscriber::Attach(seg_.get(), o, &s);
+    Status st = ::evbus::testutil::AssignTo(&s, Subscriber::Attach(seg_.get(), o));
     EXPECT_TRUE(st.ok()) << st.ToString();
     return s;
   }

@@ -13,6 +13,7 @@
 
 #include "shm/segment.h"
 #include "tests/shm/child_process.h"
+#include "tests/testutil/assign_to.h"
 
 namespace evbus::shm {
 namespace {
@@ -50,7 +51,7 @@ TEST(RingProcessStressTest, EverySubscriberSeesEveryIdOnceInOrderWithIntactPaylo
   options.max_record_size = 4096;
   options.abandon_timeout_ns = 10'000'000'000;
   std::unique_ptr<Segment> segment;
-  Status s = Segment::Create(name.stream, "", options, &segment);
+  Status s = ::evbus::testutil::AssignTo(&segment, Segment::Create(name.stream, "", options));
   ASSERT_TRUE(s.ok()) << s.ToString();
 
   const std::uint64_t per_producer = (TotalEvents() + kProducers - 1) / kProducers;

@@ -14,6 +14,7 @@
 #include "shm/stats.h"
 #include "shm/subscriber.h"
 #include "tests/shm/ring_fixture.h"
+#include "tests/testutil/assign_to.h"
 
 namespace evbus::shm {
 namespace {
@@ -83,7 +84,8 @@ TEST_F(RingTest, IdsAreDenseAndInOrderWithSeveralThreadsPublishing) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       std::unique_ptr<Producer> p;
-      if (!Producer::Attach(seg_.get(), "t" + std::to_string(t), &p).ok()) {
+      if (!::evbus::testutil::AssignTo(&p, Producer::Attach(seg_.get(), "t" + std::to_string(t)))
+               .ok()) {
         ++failures;
         return;
       }
@@ -238,8 +240,10 @@ TEST_F(RingTest, DurableSubscriberResumesByNameAndUnregisterStopsGating) {
     Record r;
     for (int i = 0; i < 3; ++i) ASSERT_EQ(ReadStatus::kRecord, sub->TryRead(&r));
     std::unique_ptr<Subscriber> twin;
-    EXPECT_EQ(Status::Code::kAlreadyExists,
-              Subscriber::Attach(seg_.get(), Opts("persister", true), &twin).code());
+    EXPECT_EQ(
+        Status::Code::kAlreadyExists,
+        ::evbus::testutil::AssignTo(&twin, Subscriber::Attach(seg_.get(), Opts("persister", true)))
+            .code());
   }
   auto again = NewSubscriber(Opts("persister", true, StartAt::kLatest));
   EXPECT_EQ(3u, again->next_id()) << "resumes from its cursor, ignoring start";

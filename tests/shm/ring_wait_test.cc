@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "tests/shm/ring_fixture.h"
+#include "tests/testutil/assign_to.h"
 
 namespace evbus::shm {
 namespace {
@@ -95,7 +96,7 @@ TEST_P(RingStrategyTest, EveryStrategyDeliversEverythingInOrder) {
   auto sub = NewSubscriber(o);
   std::thread writer([&] {
     std::unique_ptr<Producer> p;
-    ASSERT_TRUE(Producer::Attach(seg_.get(), "w", &p).ok());
+    ASSERT_TRUE(::evbus::testutil::AssignTo(&p, Producer::Attach(seg_.get(), "w")).ok());
     std::uint64_t id;
     for (int i = 0; i < 2000; ++i)
       ASSERT_TRUE(

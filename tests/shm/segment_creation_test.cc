@@ -17,6 +17,7 @@
 #include "shm/segment.h"
 #include "shm/wait.h"
 #include "tests/shm/child_process.h"
+#include "tests/testutil/assign_to.h"
 
 namespace evbus::shm {
 namespace {
@@ -67,8 +68,9 @@ TEST_P(SegmentCreationTest, AttachWaitsForAPausedCreatorThenSaysItIsStillBeingCr
   for (bool read_only : {false, true}) {
     std::unique_ptr<Segment> seg;
     const std::int64_t start = MonotonicNanos();
-    const Status s = read_only ? Segment::OpenReadOnly(name_.stream, "", &seg)
-                               : Segment::Open(name_.stream, "", &seg);
+    const Status s =
+        read_only ? ::evbus::testutil::AssignTo(&seg, Segment::OpenReadOnly(name_.stream, ""))
+                  : ::evbus::testutil::AssignTo(&seg, Segment::Open(name_.stream, ""));
     const std::int64_t waited = MonotonicNanos() - start;
     EXPECT_EQ(Status::Code::kUnavailable, s.code()) << s.ToString();
     EXPECT_NE(s.message().find("is still being created"), std::string::npos) << s.ToString();
@@ -86,7 +88,7 @@ TEST_P(SegmentCreationTest, AttachDuringCreationGetsTheFinishedHeaderOnceTheCrea
   std::atomic<bool> returned{false};
   std::thread attacher([&] {
     tid = static_cast<pid_t>(::syscall(SYS_gettid));
-    attached = Segment::Open(name_.stream, "", &seg);
+    attached = ::evbus::testutil::AssignTo(&seg, Segment::Open(name_.stream, ""));
     returned = true;
   });
   // Resume the creator only once the attacher sleeps waiting for it.
@@ -110,8 +112,9 @@ TEST_P(SegmentCreationTest, ACreatorKilledMidwayLeavesASegmentThatIsRefusedClear
   ASSERT_TRUE(creator_.KillAndReap());
   for (bool read_only : {false, true}) {
     std::unique_ptr<Segment> seg;
-    const Status s = read_only ? Segment::OpenReadOnly(name_.stream, "", &seg)
-                               : Segment::Open(name_.stream, "", &seg);
+    const Status s =
+        read_only ? ::evbus::testutil::AssignTo(&seg, Segment::OpenReadOnly(name_.stream, ""))
+                  : ::evbus::testutil::AssignTo(&seg, Segment::Open(name_.stream, ""));
     EXPECT_TRUE(s.IsCorruption()) << s.ToString();
     EXPECT_NE(s.message().find("its creator stopped before"), std::string::npos) << s.ToString();
     EXPECT_NE(s.message().find("evbus destroy"), std::string::npos) << s.ToString();
@@ -131,7 +134,7 @@ TEST_P(SegmentCreationTest, ACreatorKilledMidwayLeavesASegmentThatIsRefusedClear
   o.data_capacity = 1 << 16;
   o.index_slots = 256;
   o.max_record_size = 4096;
-  EXPECT_TRUE(Segment::Create(name_.stream, "", o, &fresh).ok());
+  EXPECT_TRUE(::evbus::testutil::AssignTo(&fresh, Segment::Create(name_.stream, "", o)).ok());
 }
 
 INSTANTIATE_TEST_SUITE_P(Stages, SegmentCreationTest,

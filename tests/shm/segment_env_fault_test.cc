@@ -10,6 +10,7 @@
 
 #include "shm/segment.h"
 #include "tests/persist/fault_injection_env.h"
+#include "tests/testutil/assign_to.h"
 
 namespace evbus::shm {
 namespace {
@@ -36,7 +37,7 @@ class SegmentEnvFaultTest : public ::testing::Test {
   void ExpectCleanFailure(FaultOp op, const std::string& step) {
     env_.FailNext(op, name_);
     std::unique_ptr<Segment> seg;
-    const Status s = Segment::Create(stream_, "", options_, &seg);
+    const Status s = ::evbus::testutil::AssignTo(&seg, Segment::Create(stream_, "", options_));
     ASSERT_FALSE(s.ok()) << "the injected failure was ignored";
     EXPECT_EQ(nullptr, seg);
     EXPECT_EQ(1, env_.injected());
@@ -46,8 +47,8 @@ class SegmentEnvFaultTest : public ::testing::Test {
     EXPECT_NE(s.message().find(step), std::string::npos) << s.ToString();
     EXPECT_NE(s.message().find("nothing was left behind"), std::string::npos) << s.ToString();
     EXPECT_FALSE(ObjectExists()) << "a half-made segment was left in /dev/shm";
-    EXPECT_TRUE(Segment::Open(stream_, "", &seg).IsNotFound());
-    const Status again = Segment::Create(stream_, "", options_, &seg);
+    EXPECT_TRUE(::evbus::testutil::AssignTo(&seg, Segment::Open(stream_, "")).IsNotFound());
+    const Status again = ::evbus::testutil::AssignTo(&seg, Segment::Create(stream_, "", options_));
     EXPECT_TRUE(again.ok()) << again.ToString();
   }
 
@@ -76,7 +77,7 @@ TEST_F(SegmentEnvFaultTest, AFailedCleanUpSaysWhatToRemoveAndAttachRefusesTheLef
   env_.FailNext(FaultOp::kResize, name_);
   env_.FailNext(FaultOp::kRemove, name_);
   std::unique_ptr<Segment> seg;
-  const Status s = Segment::Create(stream_, "", options_, &seg);
+  const Status s = ::evbus::testutil::AssignTo(&seg, Segment::Create(stream_, "", options_));
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("cannot resize"), std::string::npos) << s.ToString();
   EXPECT_NE(s.message().find("removing the half-made object failed too"), std::string::npos)
@@ -84,7 +85,7 @@ TEST_F(SegmentEnvFaultTest, AFailedCleanUpSaysWhatToRemoveAndAttachRefusesTheLef
   EXPECT_NE(s.message().find("evbus destroy"), std::string::npos) << s.ToString();
   ASSERT_TRUE(ObjectExists());
   // What was left (size 0, no creator any more) is refused, never mapped.
-  const Status open = Segment::Open(stream_, "", &seg);
+  const Status open = ::evbus::testutil::AssignTo(&seg, Segment::Open(stream_, ""));
   EXPECT_TRUE(open.IsCorruption()) << open.ToString();
   EXPECT_NE(open.message().find("its creator stopped before sizing it"), std::string::npos)
       << open.ToString();
@@ -95,7 +96,7 @@ TEST_F(SegmentEnvFaultTest, CreatedSegmentHasExactlyTheModeAskedForThroughTheEnv
   const mode_t old_umask = ::umask(0077);
   options_.mode = 0660;
   std::unique_ptr<Segment> seg;
-  const Status s = Segment::Create(stream_, "", options_, &seg);
+  const Status s = ::evbus::testutil::AssignTo(&seg, Segment::Create(stream_, "", options_));
   ::umask(old_umask);
   ASSERT_TRUE(s.ok()) << s.ToString();
   struct stat st {};

@@ -13,6 +13,7 @@
 #include <random>
 
 #include "shm/producer.h"
+#include "tests/testutil/assign_to.h"
 
 namespace evbus::shm {
 namespace {
@@ -59,7 +60,7 @@ class SegmentTest : public ::testing::Test {
   }
   Status OpenStatus() {
     std::unique_ptr<Segment> seg;
-    Status s = Segment::Open(stream_, "", &seg);
+    Status s = ::evbus::testutil::AssignTo(&seg, Segment::Open(stream_, ""));
     EXPECT_EQ(s.ok(), seg != nullptr);
     return s;
   }
@@ -68,15 +69,15 @@ class SegmentTest : public ::testing::Test {
 
 TEST_F(SegmentTest, CreateOpenRemoveRoundTrip) {
   std::unique_ptr<Segment> a, b;
-  ASSERT_TRUE(Segment::Create(stream_, "", SmallOptions(), &a).ok());
-  ASSERT_TRUE(Segment::Open(stream_, "", &b).ok());
+  ASSERT_TRUE(::evbus::testutil::AssignTo(&a, Segment::Create(stream_, "", SmallOptions())).ok());
+  ASSERT_TRUE(::evbus::testutil::AssignTo(&b, Segment::Open(stream_, "")).ok());
   EXPECT_EQ(1u << 16, b->header().data_capacity);
   EXPECT_EQ(256u, b->header().index_slots);
   EXPECT_EQ(stream_, std::string(b->header().stream));
   EXPECT_EQ(::getpid(), b->header().creator_pid);
   EXPECT_FALSE(b->read_only());
   EXPECT_TRUE(Segment::Remove(stream_, "").ok());
-  EXPECT_TRUE(Segment::Open(stream_, "", &b).IsNotFound());
+  EXPECT_TRUE(::evbus::testutil::AssignTo(&b, Segment::Open(stream_, "")).IsNotFound());
   EXPECT_TRUE(Segment::Remove(stream_, "").IsNotFound());
 }
 
@@ -91,33 +92,42 @@ TEST_F(SegmentTest, SegmentNameIncludesUserWhenGiven) {
   EXPECT_EQ("evbus.s1", SegmentName("s1", ""));
   EXPECT_EQ("evbus.alice:s1", SegmentName("s1", "alice"));
   std::unique_ptr<Segment> seg;
-  ASSERT_TRUE(Segment::Create(stream_, "alice", SmallOptions(), &seg).ok());
+  ASSERT_TRUE(
+      ::evbus::testutil::AssignTo(&seg, Segment::Create(stream_, "alice", SmallOptions())).ok());
   EXPECT_EQ("evbus.alice:" + stream_, seg->shm_name());
   EXPECT_EQ("alice", std::string(seg->header().user));
 }
 
 TEST_F(SegmentTest, CreateRefusesAnExistingName) {
   std::unique_ptr<Segment> a, b;
-  ASSERT_TRUE(Segment::Create(stream_, "", SmallOptions(), &a).ok());
-  Status s = Segment::Create(stream_, "", SmallOptions(), &b);
+  ASSERT_TRUE(::evbus::testutil::AssignTo(&a, Segment::Create(stream_, "", SmallOptions())).ok());
+  Status s = ::evbus::testutil::AssignTo(&b, Segment::Create(stream_, "", SmallOptions()));
   EXPECT_EQ(Status::Code::kAlreadyExists, s.code()) << s.ToString();
 }
 
 TEST_F(SegmentTest, RejectsInvalidNamesAndOptions) {
   std::unique_ptr<Segment> seg;
-  EXPECT_TRUE(Segment::Create("", "", SmallOptions(), &seg).IsInvalidArgument());
-  EXPECT_TRUE(Segment::Create("a/b", "", SmallOptions(), &seg).IsInvalidArgument());
-  EXPECT_TRUE(Segment::Create(std::string(65, 'a'), "", SmallOptions(), &seg).IsInvalidArgument());
-  EXPECT_TRUE(Segment::Create(stream_, "bob smith", SmallOptions(), &seg).IsInvalidArgument());
+  EXPECT_TRUE(::evbus::testutil::AssignTo(&seg, Segment::Create("", "", SmallOptions()))
+                  .IsInvalidArgument());
+  EXPECT_TRUE(::evbus::testutil::AssignTo(&seg, Segment::Create("a/b", "", SmallOptions()))
+                  .IsInvalidArgument());
+  EXPECT_TRUE(
+      ::evbus::testutil::AssignTo(&seg, Segment::Create(std::string(65, 'a'), "", SmallOptions()))
+          .IsInvalidArgument());
+  EXPECT_TRUE(
+      ::evbus::testutil::AssignTo(&seg, Segment::Create(stream_, "bob smith", SmallOptions()))
+          .IsInvalidArgument());
   SegmentOptions o = SmallOptions();
   o.data_capacity = 3 << 12;
-  EXPECT_TRUE(Segment::Create(stream_, "", o, &seg).IsInvalidArgument());
+  EXPECT_TRUE(
+      ::evbus::testutil::AssignTo(&seg, Segment::Create(stream_, "", o)).IsInvalidArgument());
   o = SmallOptions();
   o.index_slots = 100;
-  EXPECT_TRUE(Segment::Create(stream_, "", o, &seg).IsInvalidArgument());
+  EXPECT_TRUE(
+      ::evbus::testutil::AssignTo(&seg, Segment::Create(stream_, "", o)).IsInvalidArgument());
   o = SmallOptions();
   o.max_record_size = static_cast<std::uint32_t>(o.data_capacity);
-  Status s = Segment::Create(stream_, "", o, &seg);
+  Status s = ::evbus::testutil::AssignTo(&seg, Segment::Create(stream_, "", o));
   EXPECT_TRUE(s.IsInvalidArgument());
   EXPECT_NE(std::string::npos, s.message().find("max_record_size")) << s.message();
   EXPECT_EQ(nullptr, seg);
@@ -125,7 +135,7 @@ TEST_F(SegmentTest, RejectsInvalidNamesAndOptions) {
 
 TEST_F(SegmentTest, CreatesOwnerOnlyByDefaultAndHonoursMode) {
   std::unique_ptr<Segment> seg;
-  ASSERT_TRUE(Segment::Create(stream_, "", SmallOptions(), &seg).ok());
+  ASSERT_TRUE(::evbus::testutil::AssignTo(&seg, Segment::Create(stream_, "", SmallOptions())).ok());
   struct stat st;
   ASSERT_EQ(0, ::fstat(seg->fd(), &st));
   EXPECT_EQ(0600u, st.st_mode & 0777);
@@ -133,7 +143,7 @@ TEST_F(SegmentTest, CreatesOwnerOnlyByDefaultAndHonoursMode) {
   ASSERT_TRUE(Segment::Remove(stream_, "").ok());
   SegmentOptions o = SmallOptions();
   o.mode = 0640;
-  ASSERT_TRUE(Segment::Create(stream_, "", o, &seg).ok());
+  ASSERT_TRUE(::evbus::testutil::AssignTo(&seg, Segment::Create(stream_, "", o)).ok());
   ASSERT_EQ(0, ::fstat(seg->fd(), &st));
   EXPECT_EQ(0640u, st.st_mode & 0777);
 }
@@ -148,7 +158,7 @@ TEST_F(SegmentTest, RefusesForeignMagic) {
 
 TEST_F(SegmentTest, RefusesWrongLayoutVersion) {
   std::unique_ptr<Segment> seg;
-  ASSERT_TRUE(Segment::Create(stream_, "", SmallOptions(), &seg).ok());
+  ASSERT_TRUE(::evbus::testutil::AssignTo(&seg, Segment::Create(stream_, "", SmallOptions())).ok());
   PatchObject([](char* p, std::size_t) {
     reinterpret_cast<SegmentHeader*>(p)->layout_version = kLayoutVersion + 1;
   });
@@ -159,7 +169,7 @@ TEST_F(SegmentTest, RefusesWrongLayoutVersion) {
 
 TEST_F(SegmentTest, RefusesSizesThatDisagreeWithTheHeader) {
   std::unique_ptr<Segment> seg;
-  ASSERT_TRUE(Segment::Create(stream_, "", SmallOptions(), &seg).ok());
+  ASSERT_TRUE(::evbus::testutil::AssignTo(&seg, Segment::Create(stream_, "", SmallOptions())).ok());
   PatchObject([](char* p, std::size_t) {
     reinterpret_cast<SegmentHeader*>(p)->data_capacity = 1 << 20;  // bigger than mapped
   });
@@ -180,7 +190,7 @@ TEST_F(SegmentTest, RefusesSizesThatDisagreeWithTheHeader) {
 
 TEST_F(SegmentTest, RefusesATruncatedObject) {
   std::unique_ptr<Segment> seg;
-  ASSERT_TRUE(Segment::Create(stream_, "", SmallOptions(), &seg).ok());
+  ASSERT_TRUE(::evbus::testutil::AssignTo(&seg, Segment::Create(stream_, "", SmallOptions())).ok());
   std::uint64_t full = seg->size_bytes();
   seg.reset();
   ASSERT_EQ(0, ::truncate(("/dev/shm/" + SegmentName(stream_, "")).c_str(),
@@ -214,12 +224,13 @@ TEST_F(SegmentTest, RefusesRandomBytesWithoutCrashing) {
 
 TEST_F(SegmentTest, ReadOnlyAttachReallyMapsReadOnly) {
   std::unique_ptr<Segment> rw, ro;
-  ASSERT_TRUE(Segment::Create(stream_, "", SmallOptions(), &rw).ok());
-  ASSERT_TRUE(Segment::OpenReadOnly(stream_, "", &ro).ok());
+  ASSERT_TRUE(::evbus::testutil::AssignTo(&rw, Segment::Create(stream_, "", SmallOptions())).ok());
+  ASSERT_TRUE(::evbus::testutil::AssignTo(&ro, Segment::OpenReadOnly(stream_, "")).ok());
   EXPECT_TRUE(ro->read_only());
   EXPECT_EQ(rw->header().total_size, ro->header().total_size);
   std::unique_ptr<Producer> producer;
-  EXPECT_TRUE(Producer::Attach(ro.get(), "p", &producer).IsInvalidArgument());
+  EXPECT_TRUE(
+      ::evbus::testutil::AssignTo(&producer, Producer::Attach(ro.get(), "p")).IsInvalidArgument());
   pid_t child = ::fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
@@ -236,9 +247,10 @@ TEST_F(SegmentTest, ReadOnlyAttachReallyMapsReadOnly) {
 
 TEST_F(SegmentTest, ListShowsNameUserSizeCreatorAndAttachedProducers) {
   std::unique_ptr<Segment> seg;
-  ASSERT_TRUE(Segment::Create(stream_, "alice", SmallOptions(), &seg).ok());
+  ASSERT_TRUE(
+      ::evbus::testutil::AssignTo(&seg, Segment::Create(stream_, "alice", SmallOptions())).ok());
   std::unique_ptr<Producer> producer;
-  ASSERT_TRUE(Producer::Attach(seg.get(), "writer", &producer).ok());
+  ASSERT_TRUE(::evbus::testutil::AssignTo(&producer, Producer::Attach(seg.get(), "writer")).ok());
   bool found = false;
   for (const SegmentInfo& info : Segment::List()) {
     if (info.shm_name != seg->shm_name()) continue;
@@ -260,7 +272,9 @@ TEST_F(SegmentTest, StaleSegmentOfADeadCreatorIsListedAndRemovable) {
   ASSERT_GE(child, 0);
   if (child == 0) {
     std::unique_ptr<Segment> seg;
-    ::_exit(Segment::Create(stream_, "", SmallOptions(), &seg).ok() ? 0 : 1);
+    ::_exit(::evbus::testutil::AssignTo(&seg, Segment::Create(stream_, "", SmallOptions())).ok()
+                ? 0
+                : 1);
   }
   int status = 0;
   ASSERT_EQ(child, ::waitpid(child, &status, 0));

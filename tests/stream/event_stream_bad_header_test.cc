@@ -15,6 +15,7 @@
 #include "shm/segment.h"
 #include "stream/event_stream.h"
 #include "tests/stream/stream_test_util.h"
+#include "tests/testutil/assign_to.h"
 
 namespace evbus {
 namespace {
@@ -67,9 +68,10 @@ TEST_P(EventStreamBadHeaderTest, CallbacksSkipARecordWhoseHeaderNoEventHasAndThe
                       "cb")
                   .ok());
   std::unique_ptr<shm::Segment> segment;
-  ASSERT_TRUE(shm::Segment::Open(sid_, "", &segment).ok());
+  ASSERT_TRUE(::evbus::testutil::AssignTo(&segment, shm::Segment::Open(sid_, "")).ok());
   std::unique_ptr<shm::Producer> producer;
-  ASSERT_TRUE(shm::Producer::Attach(segment.get(), "raw", &producer).ok());
+  ASSERT_TRUE(
+      ::evbus::testutil::AssignTo(&producer, shm::Producer::Attach(segment.get(), "raw")).ok());
   const Event event = testing::NullObservation("x");
   for (int i = 0; i < 3; ++i) {
     shm::RecordMeta meta = RecordMetaFor(event);

@@ -10,6 +10,7 @@
 #include "shm/event_record.h"
 #include "shm/producer.h"
 #include "shm/segment.h"
+#include "tests/testutil/assign_to.h"
 #include "tests/tools/cli_test_util.h"
 
 namespace evbus::testutil {
@@ -23,9 +24,10 @@ class CliTailBadHeaderTest : public CliFixture {
 TEST_F(CliTailBadHeaderTest, ReportsAndSkipsARecordWhoseHeaderNoEventHas) {
   ASSERT_EQ(Run({"create", stream_}).exit_code, 0);
   std::unique_ptr<shm::Segment> segment;
-  ASSERT_TRUE(shm::Segment::Open(stream_, "", &segment).ok());
+  ASSERT_TRUE(::evbus::testutil::AssignTo(&segment, shm::Segment::Open(stream_, "")).ok());
   std::unique_ptr<shm::Producer> producer;
-  ASSERT_TRUE(shm::Producer::Attach(segment.get(), "test", &producer).ok());
+  ASSERT_TRUE(
+      ::evbus::testutil::AssignTo(&producer, shm::Producer::Attach(segment.get(), "test")).ok());
   Event event = ParseEvent(R"({"source":"agent","action":"run","args":{"command":"ls"}})").value();
   const std::string body = EventToJson(event);
   for (int i = 0; i < 4; ++i) {

@@ -24,6 +24,7 @@
 #include "shm/producer.h"
 #include "shm/segment.h"
 #include "stream/shared_secrets.h"
+#include "tests/testutil/assign_to.h"
 
 namespace evbus::cli {
 namespace {
@@ -36,8 +37,12 @@ class DemoRolesTest : public ::testing::Test {
     options.data_capacity = 4 << 20;
     options.index_slots = 4096;
     options.max_record_size = 64 << 10;
-    ASSERT_TRUE(shm::Segment::Create(target_.stream, "", options, &segment_).ok());
-    ASSERT_TRUE(shm::Producer::Attach(segment_.get(), "test", &producer_).ok());
+    ASSERT_TRUE(
+        ::evbus::testutil::AssignTo(&segment_, shm::Segment::Create(target_.stream, "", options))
+            .ok());
+    ASSERT_TRUE(
+        ::evbus::testutil::AssignTo(&producer_, shm::Producer::Attach(segment_.get(), "test"))
+            .ok());
   }
   void TearDown() override {
     if (runtime_ > 0) {

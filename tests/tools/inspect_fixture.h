@@ -31,6 +31,7 @@
 #include "shm/segment.h"
 #include "shm/stats.h"
 #include "shm/subscriber.h"
+#include "tests/testutil/assign_to.h"
 #include "tests/tools/cli_test_util.h"
 
 namespace evbus::inspect_test {
@@ -60,7 +61,8 @@ class InspectTest : public ::testing::Test {
     options.data_capacity = 1 << 20;
     options.max_record_size = 64 << 10;
     options.index_slots = 1024;
-    ASSERT_TRUE(shm::Segment::Create(stream_, "", options, &segment_).ok());
+    ASSERT_TRUE(
+        ::evbus::testutil::AssignTo(&segment_, shm::Segment::Create(stream_, "", options)).ok());
   }
 
   void TearDown() override {
@@ -75,7 +77,9 @@ class InspectTest : public ::testing::Test {
   // secret), a durable "persister" that read 7, a "server" that read all,
   // and id 10 claimed but not committed.
   void MakeKnownState() {
-    ASSERT_TRUE(shm::Producer::Attach(segment_.get(), "agent", &producer_).ok());
+    ASSERT_TRUE(
+        ::evbus::testutil::AssignTo(&producer_, shm::Producer::Attach(segment_.get(), "agent"))
+            .ok());
     ASSERT_TRUE(redactor_.SetSecrets({{"token", kSecret}}).ok());
     std::string scratch;
     for (int i = 0; i < kPublished; ++i) {
@@ -87,13 +91,16 @@ class InspectTest : public ::testing::Test {
       ASSERT_TRUE(PublishEvent(*producer_, redactor_, po, &*event, &scratch).ok());
     }
     shm::SubscriberOptions durable{"persister", true};
-    ASSERT_TRUE(shm::Subscriber::Attach(segment_.get(), durable, &persister_).ok());
+    ASSERT_TRUE(
+        ::evbus::testutil::AssignTo(&persister_, shm::Subscriber::Attach(segment_.get(), durable))
+            .ok());
     shm::Record rec;
     for (int i = 0; i < kPersisterRead; ++i) {
       ASSERT_EQ(persister_->TryRead(&rec), shm::ReadStatus::kRecord);
     }
     shm::SubscriberOptions live{"server", false};
-    ASSERT_TRUE(shm::Subscriber::Attach(segment_.get(), live, &server_).ok());
+    ASSERT_TRUE(
+        ::evbus::testutil::AssignTo(&server_, shm::Subscriber::Attach(segment_.get(), live)).ok());
     for (int i = 0; i < kPublished; ++i)
       ASSERT_EQ(server_->TryRead(&rec), shm::ReadStatus::kRecord);
     ASSERT_EQ(server_->TryRead(&rec), shm::ReadStatus::kEmpty);  // publishes its cursor

@@ -11,6 +11,7 @@
 
 #include "shm/stats.h"
 #include "shm/wait.h"
+#include "tests/testutil/assign_to.h"
 #include "tests/testutil/child_process.h"
 #include "tests/tools/exposition_checker.h"
 #include "tests/tools/inspect_fixture.h"
@@ -46,7 +47,9 @@ class InspectWaitingTest : public InspectTest {
     ASSERT_TRUE(Eventually([&] { return Waiters() == 2; })) << "readers never slept";
     ASSERT_TRUE(dead_.KillAndReap());
     ASSERT_EQ(2u, Waiters()) << "nothing has cleared the dead reader yet";
-    ASSERT_TRUE(shm::Producer::Attach(segment_.get(), "agent", &producer_).ok());
+    ASSERT_TRUE(
+        ::evbus::testutil::AssignTo(&producer_, shm::Producer::Attach(segment_.get(), "agent"))
+            .ok());
     std::uint64_t id = 0;
     ASSERT_TRUE(producer_->Publish({}, "wake", 5'000'000'000, &id).ok());
     std::string line;

@@ -70,15 +70,14 @@ bool WaitFor(const std::atomic<std::uint64_t>& counter, std::uint64_t want) {
 
 [[noreturn]] void RingReceiver(const std::string& stream, int cpu, LatencyShared* shared) {
   (void)PinToCpu(cpu);
-  std::unique_ptr<shm::Segment> segment;
-  std::unique_ptr<shm::Subscriber> subscriber;
   shm::SubscriberOptions options;
   options.name = "bench-latency";
   options.wait = shm::WaitStrategy::kBusySpin;
-  if (!shm::Segment::Open(stream, "", &segment).ok() ||
-      !shm::Subscriber::Attach(segment.get(), options, &subscriber).ok()) {
-    ::_exit(1);
-  }
+  auto segment = shm::Segment::Open(stream, "");
+  if (!segment.ok()) ::_exit(1);
+  auto attached = shm::Subscriber::Attach(segment->get(), options);
+  if (!attached.ok()) ::_exit(1);
+  std::unique_ptr<shm::Subscriber> subscriber = std::move(*attached);
   shared->ready.store(1, std::memory_order_release);
   std::uint64_t n = 0;
   shm::Record record;
@@ -126,10 +125,11 @@ Status RingLatency(const BenchConfig& config, std::vector<std::int64_t>* samples
   shm::SegmentOptions options;
   options.data_capacity = kRingBytes;
   options.max_record_size = 4096;
-  std::unique_ptr<shm::Segment> segment;
-  if (Status st = shm::Segment::Create(stream, "", options, &segment); !st.ok()) return st;
-  std::unique_ptr<shm::Producer> producer;
-  Status st = shm::Producer::Attach(segment.get(), "bench", &producer);
+  EVBUS_ASSIGN_OR_RETURN(std::unique_ptr<shm::Segment> segment,
+                         shm::Segment::Create(stream, "", options));
+  auto attached = shm::Producer::Attach(segment.get(), "bench");
+  Status st = attached.status();
+  std::unique_ptr<shm::Producer> producer = attached.ok() ? std::move(*attached) : nullptr;
   const pid_t child = st.ok() ? ::fork() : -1;
   if (child == 0) RingReceiver(stream, config.cpu_b, shared);
   std::uint64_t sent = 0;

@@ -80,10 +80,11 @@ Status BenchPublish(const BenchConfig& config, std::vector<BenchFigure>* out) {
   shm::SegmentOptions options;
   options.data_capacity = kRingBytes;
   options.max_record_size = 64u << 10;
-  std::unique_ptr<shm::Segment> segment;
-  if (Status st = shm::Segment::Create(stream, "", options, &segment); !st.ok()) return st;
-  std::unique_ptr<shm::Producer> producer;
-  Status st = shm::Producer::Attach(segment.get(), "bench", &producer);
+  EVBUS_ASSIGN_OR_RETURN(std::unique_ptr<shm::Segment> segment,
+                         shm::Segment::Create(stream, "", options));
+  auto attached = shm::Producer::Attach(segment.get(), "bench");
+  Status st = attached.status();
+  std::unique_ptr<shm::Producer> producer = attached.ok() ? std::move(*attached) : nullptr;
   const std::string body(512, 'x');
   double ring = -1;
   auto publish = [&] {

@@ -124,21 +124,18 @@ std::string ReadReport(int fd) {
 // and the runtime. *report_fd receives the server's report.
 Status SetUpScene(Scene* scene, int* report_fd) {
   std::filesystem::create_directories(scene->root);
-  std::unique_ptr<shm::Segment> segment;
   shm::SegmentOptions options;
   options.data_capacity = 4 << 20;
-  Status st = shm::Segment::Create(scene->target.stream, "", options, &segment);
-  if (!st.ok()) return st;
+  EVBUS_ASSIGN_OR_RETURN(std::unique_ptr<shm::Segment> segment,
+                         shm::Segment::Create(scene->target.stream, "", options));
   SharedSecrets secrets(segment.get(),
                         SharedSecrets::PathFor(scene->target.stream, scene->target.user));
-  st = secrets.Set({{"github_token", std::string(kDemoSecret)}});
-  if (!st.ok()) return st;
+  EVBUS_RETURN_IF_ERROR(secrets.Set({{"github_token", std::string(kDemoSecret)}}));
   std::printf("demo: stream \"%s\" created (4 MiB ring) with one registered secret; store in %s\n",
               scene->target.stream.c_str(), scene->root.c_str());
   scene->persister = StartPersister(scene);
-  std::unique_ptr<shm::Segment> view;
-  st = shm::Segment::OpenReadOnly(scene->target.stream, "", &view);
-  if (!st.ok()) return st;
+  EVBUS_ASSIGN_OR_RETURN(std::unique_ptr<shm::Segment> view,
+                         shm::Segment::OpenReadOnly(scene->target.stream, ""));
   if (!WaitFor(*view, kPersisterWaitSeconds,
                [](const auto& s) { return Persister(s) != nullptr; })) {
     return Status::TimedOut("the persister did not register within 15 s; see " + scene->dir +
@@ -227,9 +224,10 @@ int Summarise(Scene* scene, const std::string& server_report) {
 int Play(Scene* scene) {
   int report_fd = -1;
   Status st = SetUpScene(scene, &report_fd);
-  std::unique_ptr<shm::Segment> view;
-  if (st.ok()) st = shm::Segment::OpenReadOnly(scene->target.stream, "", &view);
-  if (st.ok()) st = PlayAndWatch(scene, *view);
+  if (st.ok()) {
+    auto view = shm::Segment::OpenReadOnly(scene->target.stream, "");
+    st = view.ok() ? PlayAndWatch(scene, **view) : view.status();
+  }
   const std::string report = st.ok() ? ReadReport(report_fd) : "";
   if (report_fd >= 0) close(report_fd);
   if (!st.ok()) return StopRequested() ? kExitError : Fail("demo", st);

@@ -47,8 +47,9 @@ int CmdExportOpenHands(const std::vector<std::string>& argv) {
   if (!args->Has("--root")) return UsageError(kName, "--root DIR is required");
   const std::string out_dir = args->positional()[1];
   if (Status st = CheckOutDir(out_dir); !st.ok()) return Fail(kName, st);
-  std::unique_ptr<persist::Store> store;
-  if (Status st = OpenStoreFromArgs(*args, *target, &store); !st.ok()) return Fail(kName, st);
+  auto opened = OpenStoreFromArgs(*args, *target);
+  if (!opened.ok()) return Fail(kName, opened.status());
+  std::unique_ptr<persist::Store> store = std::move(*opened);
   Progress progress("exported", "events");
   auto stats = persist::ExportOpenHandsDir(
       *store, out_dir, persist::kOpenHandsCachePageSize,

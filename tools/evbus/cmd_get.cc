@@ -25,11 +25,11 @@ Status ExplainMissingLive(const persist::Store& store, const StreamTarget& targe
                           const Status& not_found) {
   const auto stored = store.GetEventJson(id);
   if (id <= store.latest_id()) return stored.ok() ? not_found : stored.status();
-  std::unique_ptr<shm::Segment> segment;
-  if (!shm::Segment::OpenReadOnly(target.stream, target.user, &segment).ok()) return not_found;
+  auto segment = shm::Segment::OpenReadOnly(target.stream, target.user);
+  if (!segment.ok()) return not_found;
   shm::Record record;
   std::vector<char> buffer;
-  if (shm::PeekRecord(*segment, static_cast<std::uint64_t>(id), &record, &buffer) !=
+  if (shm::PeekRecord(**segment, static_cast<std::uint64_t>(id), &record, &buffer) !=
       shm::PeekStatus::kAbandoned) {
     return not_found;
   }
@@ -89,8 +89,9 @@ int CmdGet(const std::vector<std::string>& argv) {
     if (!n.ok() || *n < 0) return UsageError("get", "ID must be an event id (0 or more)");
     id = *n;
   }
-  std::unique_ptr<persist::Store> store;
-  if (Status st = OpenStoreFromArgs(*args, *target, &store); !st.ok()) return Fail("get", st);
+  auto opened = OpenStoreFromArgs(*args, *target);
+  if (!opened.ok()) return Fail("get", opened.status());
+  std::unique_ptr<persist::Store> store = std::move(*opened);
   if (args->Has("--live")) return GetLive(*args, *target, *store, latest_id, latest, id);
   if (latest_id) {
     std::printf("%lld\n", static_cast<long long>(store->GetLatestEventId()));

@@ -49,12 +49,11 @@ int CmdInspect(const std::vector<std::string>& argv) {
     }
   }
   options.clear_screen = isatty(STDOUT_FILENO) != 0;
-  std::unique_ptr<shm::Segment> segment;
-  Status st = shm::Segment::OpenReadOnly(target->stream, target->user, &segment);
-  if (st.IsNotFound()) return Fail("inspect", target->NotFound());
-  if (!st.ok()) return Fail("inspect", st);
+  auto segment = shm::Segment::OpenReadOnly(target->stream, target->user);
+  if (segment.status().IsNotFound()) return Fail("inspect", target->NotFound());
+  if (!segment.ok()) return Fail("inspect", segment.status());
   InstallStopHandlers();
-  return RunInspector(*segment, options);
+  return RunInspector(**segment, options);
 }
 
 }  // namespace evbus::cli

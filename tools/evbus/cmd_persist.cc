@@ -58,9 +58,8 @@ int CmdPersist(const std::vector<std::string>& argv) {
       return UsageError("persist", st.message());
     }
   }
-  std::unique_ptr<shm::Segment> segment;  // only to give a missing stream the usual message
-  if (Status st = OpenSegment(*target, &segment); !st.ok()) return Fail("persist", st);
-  segment.reset();
+  // Only to give a missing stream the usual message.
+  if (auto segment = OpenSegment(*target); !segment.ok()) return Fail("persist", segment.status());
   return persist::RunPersisterUntilSignal(options, "evbus persist");
 }
 

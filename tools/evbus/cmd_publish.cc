@@ -35,13 +35,12 @@ int CmdPublish(const std::vector<std::string>& argv) {
     if (!n.ok()) return UsageError("publish", n.status().message());
     timeout_ms = *n;
   }
-  std::unique_ptr<shm::Segment> segment;
-  if (Status st = OpenSegment(*target, &segment); !st.ok()) return Fail("publish", st);
-  std::unique_ptr<shm::Producer> producer;
-  std::string name = "cli-publish-" + std::to_string(getpid());
-  if (Status st = shm::Producer::Attach(segment.get(), name, &producer); !st.ok()) {
-    return Fail("publish", st);
-  }
+  auto opened = OpenSegment(*target);
+  if (!opened.ok()) return Fail("publish", opened.status());
+  std::unique_ptr<shm::Segment> segment = std::move(*opened);
+  auto attached = shm::Producer::Attach(segment.get(), "cli-publish-" + std::to_string(getpid()));
+  if (!attached.ok()) return Fail("publish", attached.status());
+  std::unique_ptr<shm::Producer> producer = std::move(*attached);
   // The stream's shared secrets (evbus secrets / EventStream::SetSecrets);
   // reloaded whenever another process changes them.
   SharedSecrets secrets(segment.get(), SharedSecrets::PathFor(target->stream, target->user));

@@ -87,8 +87,9 @@ int CmdSearch(const std::vector<std::string>& argv) {
     }
     query.limit = *n;  // 0: no limit, as OpenHands' search_events
   }
-  std::unique_ptr<persist::Store> store;
-  if (Status st = OpenStoreFromArgs(*args, *target, &store); !st.ok()) return Fail("search", st);
+  auto opened = OpenStoreFromArgs(*args, *target);
+  if (!opened.ok()) return Fail("search", opened.status());
+  std::unique_ptr<persist::Store> store = std::move(*opened);
   if (args->Has("--live")) return SearchLive(*args, *target, query);
   persist::EventIterator it = store->Search(query);
   while (it.Next()) {

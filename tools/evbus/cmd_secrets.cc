@@ -50,9 +50,9 @@ int CmdSecrets(const std::vector<std::string>& argv) {
   std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
   auto secrets = ParseSecrets(text);
   if (!secrets.ok()) return Fail("secrets", secrets.status());
-  std::unique_ptr<shm::Segment> segment;
-  if (Status st = OpenSegment(*target, &segment); !st.ok()) return Fail("secrets", st);
-  SharedSecrets shared(segment.get(), SharedSecrets::PathFor(target->stream, target->user));
+  auto segment = OpenSegment(*target);
+  if (!segment.ok()) return Fail("secrets", segment.status());
+  SharedSecrets shared(segment->get(), SharedSecrets::PathFor(target->stream, target->user));
   Status st = action == "set" ? shared.Set(*secrets) : shared.Update(*secrets);
   if (!st.ok()) return Fail("secrets", st);
   std::fprintf(stderr, "%s %zu secret(s) of stream \"%s\"%s\n", action == "set" ? "set" : "updated",

@@ -41,9 +41,8 @@ int CmdCreate(const std::vector<std::string>& argv) {
     }
     options.mode = static_cast<std::uint32_t>(mode);
   }
-  std::unique_ptr<shm::Segment> segment;
-  Status st = shm::Segment::Create(target->stream, target->user, options, &segment);
-  if (!st.ok()) return Fail("create", st);
+  auto segment = shm::Segment::Create(target->stream, target->user, options);
+  if (!segment.ok()) return Fail("create", segment.status());
   std::fprintf(stderr, "created stream \"%s\"%s: %llu bytes of ring, max event %u bytes\n",
                target->stream.c_str(), target->user_note().c_str(),
                static_cast<unsigned long long>(options.data_capacity), options.max_record_size);

@@ -60,12 +60,12 @@ int CmdTail(const std::vector<std::string>& argv) {
   } else if (args->Has("--latest")) {
     options.start = shm::StartAt::kLatest;
   }
-  std::unique_ptr<shm::Segment> segment;
-  if (Status st = OpenSegment(*target, &segment); !st.ok()) return Fail("tail", st);
-  std::unique_ptr<shm::Subscriber> sub;
-  if (Status st = shm::Subscriber::Attach(segment.get(), options, &sub); !st.ok()) {
-    return Fail("tail", st);
-  }
+  auto opened = OpenSegment(*target);
+  if (!opened.ok()) return Fail("tail", opened.status());
+  std::unique_ptr<shm::Segment> segment = std::move(*opened);
+  auto attached = shm::Subscriber::Attach(segment.get(), options);
+  if (!attached.ok()) return Fail("tail", attached.status());
+  std::unique_ptr<shm::Subscriber> sub = std::move(*attached);
   const bool follow = args->Has("--follow");
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);

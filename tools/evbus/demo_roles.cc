@@ -44,16 +44,20 @@ struct Role {
   std::string scratch;
 
   Role(const StreamTarget& target, const char* role, bool produce) : name(role) {
-    Status st = OpenSegment(target, &segment);
-    if (st.ok() && produce) st = shm::Producer::Attach(segment.get(), role, &producer);
-    if (st.ok()) {
-      shm::SubscriberOptions options;
-      options.name = role;
-      st = shm::Subscriber::Attach(segment.get(), options, &subscriber);
-    }
-    if (!st.ok()) Die(role, st.ToString());
+    segment = Take(OpenSegment(target));
+    if (produce) producer = Take(shm::Producer::Attach(segment.get(), role));
+    shm::SubscriberOptions options;
+    options.name = role;
+    subscriber = Take(shm::Subscriber::Attach(segment.get(), options));
     secrets = std::make_unique<SharedSecrets>(segment.get(),
                                               SharedSecrets::PathFor(target.stream, target.user));
+  }
+
+  // The value, or the role dies with the reason.
+  template <typename T>
+  T Take(Result<T> result) {
+    if (!result.ok()) Die(name, result.status().ToString());
+    return std::move(*result);
   }
 
   std::uint64_t Publish(Event* event, Source source) {

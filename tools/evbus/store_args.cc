@@ -4,8 +4,8 @@
 
 namespace evbus::cli {
 
-Status OpenStoreFromArgs(const Args& args, const StreamTarget& target,
-                         std::unique_ptr<persist::Store>* out) {
+Result<std::unique_ptr<persist::Store>> OpenStoreFromArgs(const Args& args,
+                                                          const StreamTarget& target) {
   auto root = args.Get("--root");
   if (!root || root->empty()) {
     return Status::InvalidArgument("--root DIR is required: the directory the persister writes");
@@ -18,9 +18,7 @@ Status OpenStoreFromArgs(const Args& args, const StreamTarget& target,
                             " has no persisted store under " + *root +
                             "; start persisting it with: " + persist);
   }
-  if (!store.ok()) return store.status();
-  *out = std::move(*store);
-  return Status::OK();
+  return store;
 }
 
 }  // namespace evbus::cli

@@ -14,8 +14,8 @@ namespace evbus::cli {
 
 // Opens the store of `target` under --root. A missing --root is a usage
 // error; a missing store says how to start persisting the stream.
-Status OpenStoreFromArgs(const Args& args, const StreamTarget& target,
-                         std::unique_ptr<persist::Store>* out);
+Result<std::unique_ptr<persist::Store>> OpenStoreFromArgs(const Args& args,
+                                                          const StreamTarget& target);
 
 }  // namespace evbus::cli
 

@@ -24,10 +24,10 @@ Result<StreamTarget> StreamFromArgs(const Args& args) {
   return target;
 }
 
-Status OpenSegment(const StreamTarget& target, std::unique_ptr<shm::Segment>* out) {
-  Status st = shm::Segment::Open(target.stream, target.user, out);
-  if (st.IsNotFound()) return target.NotFound();
-  return st;
+Result<std::unique_ptr<shm::Segment>> OpenSegment(const StreamTarget& target) {
+  auto segment = shm::Segment::Open(target.stream, target.user);
+  if (segment.status().IsNotFound()) return target.NotFound();
+  return segment;
 }
 
 std::string JsonEscape(std::string_view text) {

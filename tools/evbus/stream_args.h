@@ -27,7 +27,7 @@ Result<StreamTarget> StreamFromArgs(const Args& args);
 
 // Opens the stream's segment read-write; a missing stream gets NotFound()'s
 // message.
-Status OpenSegment(const StreamTarget& target, std::unique_ptr<shm::Segment>* out);
+Result<std::unique_ptr<shm::Segment>> OpenSegment(const StreamTarget& target);
 
 // JSON string escaping for the few values the CLI prints itself.
 std::string JsonEscape(std::string_view text);
