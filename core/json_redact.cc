@@ -27,9 +27,8 @@ class Walker {
   Status Run(bool protect_top_level) {
     SkipSpace();
     if (pos_ >= json_.size()) return Error("expected a JSON value, found the end of the text");
-    Status s = (json_[pos_] == '{') ? Object(1, /*redact=*/true, protect_top_level)
-                                    : Value(1, /*redact=*/true);
-    if (!s.ok()) return s;
+    EVBUS_RETURN_IF_ERROR((json_[pos_] == '{') ? Object(1, /*redact=*/true, protect_top_level)
+                                               : Value(1, /*redact=*/true));
     SkipSpace();
     if (pos_ != json_.size()) return Error("unexpected text after the JSON value");
     if (count_ > 0) Flush(json_.size());
@@ -60,15 +59,13 @@ class Walker {
     for (;;) {
       if (Peek() != '"') return Error("expected a string key in an object");
       bool is_protected = false;
-      Status s = String(/*redact=*/false, protect_keys ? &is_protected : nullptr);
-      if (!s.ok()) return s;
+      EVBUS_RETURN_IF_ERROR(String(/*redact=*/false, protect_keys ? &is_protected : nullptr));
       SkipSpace();
       if (Peek() != ':') return Error("expected ':' after an object key");
       ++pos_;
       SkipSpace();
       if (pos_ >= json_.size()) return Error("expected a value after ':'");
-      s = Value(depth + 1, redact && !is_protected);
-      if (!s.ok()) return s;
+      EVBUS_RETURN_IF_ERROR(Value(depth + 1, redact && !is_protected));
       SkipSpace();
       const char c = Peek();
       ++pos_;

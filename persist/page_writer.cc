@@ -116,10 +116,9 @@ Status PageWriter::Flush() {
 
 Status PageWriter::Sync() {
   if (!broken_.ok()) return broken_;
-  Status s = Flush();
-  if (!s.ok()) return s;
+  EVBUS_RETURN_IF_ERROR(Flush());
   if (synced_size_ == flushed_size_) return Status::OK();
-  s = file_->Sync();
+  const Status s = file_->Sync();
   if (!s.ok()) {
     // After a failed fsync the kernel may have dropped the dirty pages; what
     // is on disk is unknown, so this writer stops and recovery decides.

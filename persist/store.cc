@@ -63,11 +63,10 @@ Result<std::int64_t> Store::LatestIdOfNewestPage(const PageFile& file, std::uint
   std::string tail;
   // A sealed page: its footer says.
   if (size >= kFileHeaderSize + kTrailerSize) {
-    Status s = env_->ReadFileRange(file.path, size - kTrailerSize, kTrailerSize, &tail);
-    if (!s.ok()) return s;
+    EVBUS_RETURN_IF_ERROR(env_->ReadFileRange(file.path, size - kTrailerSize, kTrailerSize, &tail));
     const std::size_t footer_size = FooterSizeFromTrailer(tail);
     if (footer_size != 0 && footer_size <= size - kFileHeaderSize) {
-      s = env_->ReadFileRange(file.path, size - footer_size, footer_size, &tail);
+      const Status s = env_->ReadFileRange(file.path, size - footer_size, footer_size, &tail);
       PageFooter footer;
       if (s.ok() && DecodeFooter(tail, size, file.first_id, &footer)) {
         return static_cast<std::int64_t>(footer.last_id);

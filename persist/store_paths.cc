@@ -23,11 +23,9 @@ Status ValidateStreamName(std::string_view what, std::string_view name) {
 Result<std::string> ConversationDir(std::string_view root, std::string_view session_id,
                                     std::string_view user_id) {
   if (root.empty()) return Status::InvalidArgument("the store root is empty: give a directory");
-  Status s = ValidateStreamName("session id", session_id);
-  if (!s.ok()) return s;
+  EVBUS_RETURN_IF_ERROR(ValidateStreamName("session id", session_id));
   if (user_id.empty()) return JoinPath(JoinPath(root, "sessions"), session_id);
-  s = ValidateStreamName("user id", user_id);
-  if (!s.ok()) return s;
+  EVBUS_RETURN_IF_ERROR(ValidateStreamName("user id", user_id));
   return JoinPath(JoinPath(JoinPath(JoinPath(root, "users"), user_id), "conversations"),
                   session_id);
 }

@@ -96,8 +96,7 @@ Status RecoverPageBeforeNewest(Env* env, const std::string& pages_dir,
   const PageFile& newest = pages->back();
   if (HasValidFooter(env, file)) return Status::OK();
   std::string bytes;
-  Status s = env->ReadFile(file.path, &bytes);
-  if (!s.ok()) return s;
+  EVBUS_RETURN_IF_ERROR(env->ReadFile(file.path, &bytes));
   PageReadOptions options;
   options.expected_first_id = file.first_id;
   auto page = ParsePage(file.path, bytes, options, nullptr);
@@ -108,13 +107,12 @@ Status RecoverPageBeforeNewest(Env* env, const std::string& pages_dir,
       reporter->Corruption(file.path, page->valid_end, bytes.size() - page->valid_end,
                            Status::Corruption("footer of a page whose seal was not durable: "
                                               "written again"));
-      s = env->Truncate(file.path, page->valid_end);
-      if (!s.ok()) return s;
+      EVBUS_RETURN_IF_ERROR(env->Truncate(file.path, page->valid_end));
     }
     auto writer = PageWriter::Reopen(env, file.path, file.first_id, std::move(page->offsets),
                                      page->valid_end);
     if (!writer.ok()) return writer.status();
-    s = (*writer)->Seal();
+    const Status s = (*writer)->Seal();
     const Status closed = (*writer)->Close();
     return s.ok() ? closed : s;
   }
@@ -132,9 +130,8 @@ Status RecoverPageBeforeNewest(Env* env, const std::string& pages_dir,
   reporter->Corruption(newest.path, 0, *size,
                        Status::Corruption("page after a page whose seal was not durable (its "
                                           "ids were never acknowledged): removed"));
-  s = env->RemoveFile(newest.path);
-  if (s.ok()) s = env->SyncDir(pages_dir);
-  if (!s.ok()) return s;
+  EVBUS_RETURN_IF_ERROR(env->RemoveFile(newest.path));
+  EVBUS_RETURN_IF_ERROR(env->SyncDir(pages_dir));
   pages->pop_back();
   return Status::OK();
 }
@@ -169,9 +166,8 @@ Result<RecoveredStore> RecoverStore(Env* env, const std::string& evbus_dir, Repo
     if (*size >= kFileHeaderSize) break;
     counting.Corruption(pages->back().path, 0, *size,
                         Status::Corruption("page header cut short (crash while creating it)"));
-    Status s = env->RemoveFile(pages->back().path);
-    if (s.ok()) s = env->SyncDir(pages_dir);
-    if (!s.ok()) return s;
+    EVBUS_RETURN_IF_ERROR(env->RemoveFile(pages->back().path));
+    EVBUS_RETURN_IF_ERROR(env->SyncDir(pages_dir));
     pages->pop_back();
   }
   if (pages->size() >= 2) {
@@ -181,8 +177,7 @@ Result<RecoveredStore> RecoverStore(Env* env, const std::string& evbus_dir, Repo
   if (!pages->empty()) {
     const PageFile& file = pages->back();
     std::string bytes;
-    Status s = env->ReadFile(file.path, &bytes);
-    if (!s.ok()) return s;
+    EVBUS_RETURN_IF_ERROR(env->ReadFile(file.path, &bytes));
     PageReadOptions options;
     options.expected_first_id = file.first_id;
     auto page = ParsePage(file.path, bytes, options, &counting);
@@ -196,8 +191,7 @@ Result<RecoveredStore> RecoverStore(Env* env, const std::string& evbus_dir, Repo
     if (page->sealed) {
       out.next_id = page->next_id();
     } else {
-      s = RecoverUnsealed(env, file, *page, bytes.size(), out.checkpoint, &out);
-      if (!s.ok()) return s;
+      EVBUS_RETURN_IF_ERROR(RecoverUnsealed(env, file, *page, bytes.size(), out.checkpoint, &out));
     }
   }
   if (out.checkpoint && out.checkpoint->durable_next_id > out.next_id) {

@@ -89,8 +89,7 @@ Result<std::unique_ptr<StoreWriter>> StoreWriter::Open(const std::string& evbus_
                                    "] and max_page_records at least 1");
   }
   std::unique_ptr<StoreWriter> writer(new StoreWriter(evbus_dir, options));
-  Status s = writer->env_->CreateDirs(writer->pages_dir_, kOwnerOnlyDirMode);
-  if (!s.ok()) return s;
+  EVBUS_RETURN_IF_ERROR(writer->env_->CreateDirs(writer->pages_dir_, kOwnerOnlyDirMode));
   auto lock = DirLock::Acquire(LockPath(evbus_dir), writer->env_);
   if (!lock.ok()) return lock.status();
   writer->lock_ = std::move(*lock);
@@ -107,19 +106,17 @@ Result<std::unique_ptr<StoreWriter>> StoreWriter::Open(const std::string& evbus_
   }
   // Directories created above, and the recovered state, become durable; the
   // checkpoint is rewritten only when it no longer matches.
-  s = writer->env_->SyncDir(writer->pages_dir_);
-  if (!s.ok()) return s;
+  EVBUS_RETURN_IF_ERROR(writer->env_->SyncDir(writer->pages_dir_));
   const auto& old = recovered->checkpoint;
   const bool current =
       old && old->durable_next_id == writer->next_id_ &&
       old->page_first_id == (writer->active_ ? writer->active_->first_id() : writer->next_id_) &&
       (!writer->active_ || old->page_end == writer->active_->synced_size());
   if (!current) {
-    s = writer->WriteCheckpoint();
+    EVBUS_RETURN_IF_ERROR(writer->WriteCheckpoint());
   } else {
     writer->checkpointed_next_id_ = writer->next_id_;
   }
-  if (!s.ok()) return s;
   return writer;
 }
 
@@ -155,14 +152,13 @@ Status StoreWriter::SealActive() {
   if (sealing_ != nullptr) {
     EVBUS_RETURN_IF_ERROR(Drain());
   }
-  Status s = active_->WriteFooter();
-  if (!s.ok()) return s;
+  EVBUS_RETURN_IF_ERROR(active_->WriteFooter());
   sealing_ = std::move(active_);
   recycled_buffer_ = sealing_->TakeBuffer();
   seal_needs_dir_ = pages_dir_dirty_;  // the sealed page's entry was never synced
   // The next page first (it takes the spare: the job below may make a new
   // one); on failure Append() tries again.
-  s = StartPage();
+  const Status s = StartPage();
   // Whatever the policy, the seal is synced now, or right after the job in
   // flight.
   if (job_.pending()) {
@@ -230,8 +226,7 @@ Status StoreWriter::CompleteJob() {
 
 Status StoreWriter::Drain() {
   while (job_.pending() || seal_queued_) {
-    Status s = CompleteJob();
-    if (!s.ok()) return s;
+    EVBUS_RETURN_IF_ERROR(CompleteJob());
   }
   return broken_;
 }
@@ -246,18 +241,14 @@ Status StoreWriter::Append(const RecordMeta& meta, std::string_view body) {
   }
   // A type, source or flag no reader accepts (persist/record_convert.h).
   EVBUS_RETURN_IF_ERROR(CheckStoredEventFields(meta));
-  Status s;
   if (active_ &&
       active_->WouldOverflow(body.size(), options_.max_page_bytes, options_.max_page_records)) {
-    s = SealActive();
-    if (!s.ok()) return s;
+    EVBUS_RETURN_IF_ERROR(SealActive());
   }
   if (!active_) {
-    s = StartPage();
-    if (!s.ok()) return s;
+    EVBUS_RETURN_IF_ERROR(StartPage());
   }
-  s = active_->Append(meta, body);
-  if (!s.ok()) return s;
+  EVBUS_RETURN_IF_ERROR(active_->Append(meta, body));
   ++next_id_;
   if (!has_unsynced_) {
     has_unsynced_ = true;
@@ -266,8 +257,7 @@ Status StoreWriter::Append(const RecordMeta& meta, std::string_view body) {
   }
   if (options_.sync_policy == SyncPolicy::kEveryEvent) return Sync();
   if (options_.sync_policy == SyncPolicy::kGroup) {
-    s = MaybeSync();
-    if (!s.ok()) return s;
+    EVBUS_RETURN_IF_ERROR(MaybeSync());
   }
   if (active_->size() - active_->flushed_size() >= kPageWriteBufferBytes) {
     return active_->Flush();  // may overlap a sync job's fdatasync
@@ -298,11 +288,9 @@ Status StoreWriter::MaybeSync() {
 
 Status StoreWriter::Sync() {
   if (closed_) return Status::OK();
-  Status s = Drain();
-  if (!s.ok()) return s;
-  if (active_) s = active_->Sync();
-  if (s.ok() && pages_dir_dirty_) s = env_->SyncDir(pages_dir_);
-  if (!s.ok()) return s;
+  EVBUS_RETURN_IF_ERROR(Drain());
+  if (active_) EVBUS_RETURN_IF_ERROR(active_->Sync());
+  if (pages_dir_dirty_) EVBUS_RETURN_IF_ERROR(env_->SyncDir(pages_dir_));
   pages_dir_dirty_ = false;
   has_unsynced_ = false;
   if (durable_next_id_ != next_id_) {

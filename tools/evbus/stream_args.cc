@@ -18,9 +18,8 @@ Result<StreamTarget> StreamFromArgs(const Args& args) {
   StreamTarget target;
   target.stream = args.positional().at(0);
   target.user = args.GetOr("--user", "");
-  Status st = shm::ValidateNamePart(target.stream, "stream name");
-  if (st.ok() && !target.user.empty()) st = shm::ValidateNamePart(target.user, "user id");
-  if (!st.ok()) return st;
+  EVBUS_RETURN_IF_ERROR(shm::ValidateNamePart(target.stream, "stream name"));
+  if (!target.user.empty()) EVBUS_RETURN_IF_ERROR(shm::ValidateNamePart(target.user, "user id"));
   return target;
 }
 
