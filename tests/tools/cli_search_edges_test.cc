@@ -150,6 +150,8 @@ TEST_F(CliSearchEdgesTest, LimitZeroMeansNoLimitAndANegativeLimitIsRefused) {
     EXPECT_TRUE(Contains(negative.err, "--limit expects a count of 0 or more (0: no limit)"))
         << negative.err;
   }
+  // The help says it too (before: it named --limit N only).
+  EXPECT_TRUE(Contains(Run({"help", "search"}).out, "--limit 0 (the default) means no limit"));
 }
 
 }  // namespace

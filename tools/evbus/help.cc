@@ -41,6 +41,7 @@ constexpr HelpEntry kEntries[] = {
      "                    [--limit N] [--live] [FILTER]\n"
      "  stdout: persisted events as JSON lines, from the store under DIR (see evbus persist).\n"
      "  --start/--end bound the ids (inclusive); --reverse prints newest first.\n"
+     "  --limit N: at most N events; --limit 0 (the default) means no limit.\n"
      "  --live: the store and the stream's ring as one stream, so events the persister has\n"
      "  not written yet are included (no hole, no duplicate).\n"},
     {"get",
