@@ -41,6 +41,7 @@
 #include "core/event_meta.h"
 #include "persist/page_cache.h"
 #include "persist/page_reader.h"
+#include "persist/search_query.h"
 #include "persist/store_paths.h"
 
 namespace evbus::persist {
@@ -52,21 +53,7 @@ struct StoreOptions {
   Reporter* reporter = nullptr;          // told about damaged records
 };
 
-// One event as stored: its metadata and its JSON text (OpenHands' shape, id included).
-struct StoredEvent {
-  EventMeta meta;
-  std::optional<std::int64_t> cause;
-  std::string json;
-};
-
-// search_events' arguments. limit: unset or 0 = unlimited, negative = one result.
-struct SearchQuery {
-  std::int64_t start_id = 0;
-  std::optional<std::int64_t> end_id;  // inclusive; unset = the latest
-  bool reverse = false;                // start_id stays the lower bound
-  const EventFilter* filter = nullptr;
-  std::optional<std::int64_t> limit;
-};
+// StoredEvent and SearchQuery: persist/search_query.h.
 
 class Store;
 

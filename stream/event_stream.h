@@ -32,8 +32,8 @@
 #define EVBUS_STREAM_EVENT_STREAM_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,21 +42,24 @@
 #include "core/event.h"
 #include "core/event_filter.h"
 #include "core/redactor.h"
-#include "persist/store.h"
-#include "stream/call_gate.h"
-#include "stream/callback_worker.h"
-#include "stream/dispatcher.h"
-#include "stream/metrics_region.h"
-#include "stream/producer_pool.h"
-#include "stream/shared_secrets.h"
-#include "stream/stream_history.h"
+#include "persist/search_query.h"
 #include "stream/stream_metrics.h"
 #include "stream/stream_options.h"
-#include "stream/stream_segment.h"
 #include "stream/subscriber_id.h"
 
 namespace evbus {
 
+namespace shm {
+class Segment;  // shm/segment.h (internal)
+}
+struct StreamPaths;  // stream/stream_segment.h (internal)
+
+// Called on the callback's own worker thread with each event (the same
+// alias as stream/callback_worker.h's).
+using EventCallback = std::function<void(const Event&)>;
+
+// Installed with the library (docs/install.md): this header and what it
+// includes are the public API; the private state is behind Impl.
 class EventStream {
  public:
   static Result<std::unique_ptr<EventStream>> Open(std::string_view session_id,
@@ -115,15 +118,18 @@ class EventStream {
   // file (ReadStreamMetrics, metrics_reader.h), which Close removes. After
   // Close: the figures at Close (a Snapshot racing Close waits for it).
   StreamSnapshot Snapshot() const;
-  const std::string& metrics_path() const { return metrics_path_; }
+  const std::string& metrics_path() const;
   // Writes Snapshot() as JSON to `path` (temporary file + rename, 0600).
   Status WriteMetricsFile(const std::string& path) const;
 
-  const std::string& session_id() const { return session_id_; }
-  const std::string& user_id() const { return options_.user_id; }
-  const StreamPaths& paths() const { return paths_; }
-  // Until Close; not while another thread may close the stream.
-  const shm::Segment& segment() const { return *segment_; }
+  const std::string& session_id() const;
+  const std::string& user_id() const;
+  // Where the segment and the store are (include stream/stream_segment.h,
+  // which is not installed, to read it).
+  const StreamPaths& paths() const;
+  // Until Close; not while another thread may close the stream. For the
+  // repository's own tests and tools (include shm/segment.h, not installed).
+  const shm::Segment& segment() const;
 
  private:
   EventStream(std::string session_id, EventStreamOptions options, StreamPaths paths);
@@ -134,25 +140,8 @@ class EventStream {
   StreamSnapshot LiveSnapshot() const;  // a Pass held, or on a callback thread
   static constexpr std::uint64_t kFromHead = ~std::uint64_t{0};
 
-  const std::string session_id_;
-  EventStreamOptions options_;
-  StreamPaths paths_;
-  std::unique_ptr<shm::Segment> segment_;
-  std::shared_ptr<MetricsRegion> metrics_;  // this process's metrics file
-  std::string metrics_path_;
-  std::unique_ptr<SharedSecrets> secrets_;
-  std::unique_ptr<StreamHistory> history_;
-  std::unique_ptr<ProducerPool> producers_;
-  std::unique_ptr<Dispatcher> dispatcher_;
-  // Every member above that Close resets is used only under a Pass of this
-  // gate (AddEvent: under its producer lease, which Close waits for too).
-  mutable CallGate gate_;
-  std::mutex mu_;  // subscriptions: the duplicate check and Add; retired_
-  std::vector<std::shared_ptr<CallbackWorker>> retired_;  // unsubscribed from inside themselves
-  std::uint64_t next_reader_ = 0;                         // direct readers' names; mu_ held
-  mutable std::mutex close_mu_;  // held for the whole of Close; guards the two below
-  bool closed_ = false;
-  std::unique_ptr<StreamSnapshot> final_snapshot_;  // set by Close
+  struct Impl;  // event_stream.cc
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace evbus

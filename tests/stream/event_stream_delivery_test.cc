@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "persist/store.h"
 #include "shm/stats.h"
 #include "stream/event_stream.h"
 #include "tests/stream/stream_test_util.h"

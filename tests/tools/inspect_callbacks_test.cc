@@ -15,8 +15,10 @@
 #include <thread>
 
 #include "base/temp_dir.h"
+#include "shm/segment.h"
 #include "stream/event_stream.h"
 #include "stream/metrics_reader.h"
+#include "stream/shared_secrets.h"
 #include "tests/tools/exposition_checker.h"
 
 namespace evbus {
