@@ -9,6 +9,8 @@ packages=(
   libgtest-dev libbenchmark-dev
   clang clang-format libclang-rt-14-dev   # libFuzzer, format check, sanitizer runtimes
   spin                                    # Promela model checker for the ring protocol
+  dpkg-dev                                # dpkg-shlibdeps: the .deb's Depends (cpack)
+  pybind11-dev python3-dev python3-pytest  # the Python module (python/) and its tests
 )
 
 missing=()

@@ -1,0 +1,251 @@
+"""EventStream: OpenHands' EventStream API over an evbus stream.
+
+Threads and the GIL: callbacks run on evbus's threads and hold the GIL only
+while Python code runs; add_event, searches, close() and unsubscribe() release
+it while the C++ side works or waits. A stream with subscriptions stays alive
+until close() (its callbacks refer to it); an atexit hook closes every stream
+still open, so the interpreter exits cleanly.
+"""
+
+import atexit
+import itertools
+import json
+import logging
+import os
+import threading
+import weakref
+
+from evbus import _evbus
+from evbus._enums import EventStreamSubscriber, enum_value
+from evbus._filter import EventFilter
+
+_log = logging.getLogger('evbus')
+_open_streams = weakref.WeakSet()
+_in_callback = threading.local()  # .stream: the stream whose callback runs here
+_watch_ids = itertools.count()
+_BATCH = 256  # events per C++ search call under the search generators
+
+
+def session_exists(sid, root, user_id=None):
+    """OpenHands' session_exists: the conversation directory exists under `root`."""
+    return _evbus.session_exists(sid, os.fspath(root), user_id or '')
+
+
+def destroy_stream(sid, user_id=None):
+    """Removes the stream's shared-memory segment and its secrets file (as
+    `evbus destroy`); the store on disk stays. FileNotFoundError when there is
+    no segment. Open streams keep their mapping until they close."""
+    _evbus.destroy_stream(sid, user_id or '')
+
+
+def _dumps(event):
+    try:
+        return json.dumps(event, separators=(',', ':'))
+    except (TypeError, ValueError) as e:
+        raise ValueError(f'event is not JSON-serializable: {e}') from e
+
+
+class EventStream:
+    """One conversation's stream, shared by every process that opens it.
+
+    EventStream(sid, root, user_id=None, **options): attaches to the stream's
+    segment or creates it; `root` is OpenHands' file-store root (the store is
+    <root>/sessions/<sid>/ or <root>/users/<uid>/conversations/<sid>/).
+    options: see docs/python.md (TypeError for an unknown one).
+    """
+
+    def __init__(self, sid, root, user_id=None, **options):
+        self.sid = sid
+        self.user_id = user_id
+        self.root = os.fspath(root)
+        self._handle = _evbus.StreamHandle(sid, self.root, user_id or '', options)
+        self._closer = None
+        self._closer_lock = threading.Lock()
+        _open_streams.add(self)
+
+    # -- adding -------------------------------------------------------------
+    def add_event(self, event, source):
+        """Adds `event` (a dict in event_to_dict's shape, or its JSON text as
+        str or bytes) from `source`; returns its id. A dict gets its 'id',
+        'timestamp' and 'source' set, as OpenHands sets them on an Event, so
+        adding it again is a ValueError. Secrets are redacted in the copy that
+        is published, never in the caller's dict."""
+        source = enum_value(source, 'source')
+        if isinstance(event, dict):
+            event_id, timestamp = self._handle.add_json(_dumps(event), source)
+            event['id'] = event_id
+            event['timestamp'] = timestamp
+            event['source'] = source
+            return event_id
+        if isinstance(event, (str, bytes)):
+            return self._handle.add_json(event, source)[0]
+        raise TypeError('add_event expects an event dict (the shape of OpenHands\' event_to_dict) '
+                        f'or its JSON text (str or bytes), got {type(event).__name__}')
+
+    def add_event_json(self, text, source):
+        """The fast path: JSON text (str or bytes) in; returns the id."""
+        return self._handle.add_json(text, enum_value(source, 'source'))[0]
+
+    def set_secrets(self, secrets):
+        """Replaces the stream's secret set, for every process of the stream."""
+        self._handle.set_secrets(dict(secrets), True)
+
+    def update_secrets(self, secrets):
+        """Merges into the stream's secret set, for every process of the stream."""
+        self._handle.set_secrets(dict(secrets), False)
+
+    # -- subscribing --------------------------------------------------------
+    def subscribe(self, subscriber_id, callback, callback_id, start_id=None):
+        """Calls `callback(event_dict)` on an evbus thread for every event added
+        from now on (or, with start_id, from that id on: history, then live,
+        no gap, no duplicate). A duplicate (subscriber_id, callback_id) is a
+        ValueError. An exception from the callback is logged and counted; the
+        callback keeps receiving."""
+        if not callable(callback):
+            raise TypeError(f'callback must be callable, got {type(callback).__name__}')
+        subscriber = enum_value(subscriber_id, 'subscriber_id')
+        loads = json.loads
+        local = _in_callback
+
+        def deliver(text):
+            local.stream = self
+            try:
+                callback(loads(text))
+            finally:
+                local.stream = None
+
+        self._handle.subscribe(subscriber, deliver, callback_id, start_id)
+
+    def unsubscribe(self, subscriber_id, callback_id):
+        """Stops the callback after its running invocation; unknown: a logged no-op."""
+        self._handle.unsubscribe(enum_value(subscriber_id, 'subscriber_id'), callback_id)
+
+    async def watch(self, start_id=0, subscriber_id=EventStreamSubscriber.MAIN):
+        """`async for event in stream.watch(start_id)`: the events from start_id
+        (stored history, then live ones) without gap or duplicate, handed from
+        evbus's thread to the running loop; never blocks the loop. The
+        subscription ends when the iterator is closed."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        queue = asyncio.Queue()
+        callback_id = f'watch.{os.getpid()}.{next(_watch_ids)}'
+        self.subscribe(subscriber_id, lambda e: loop.call_soon_threadsafe(queue.put_nowait, e),
+                       callback_id, start_id=max(0, start_id))
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            self.unsubscribe(subscriber_id, callback_id)
+
+    # -- reading ------------------------------------------------------------
+    def search_events(self, start_id=0, end_id=None, reverse=False, filter=None, limit=None):
+        """OpenHands' search_events: a generator of event dicts, start_id and
+        end_id inclusive (end_id None: the latest at the first next()),
+        reverse keeps start_id as the lower bound, limit None or 0 is no
+        limit, a negative limit stops after the first match."""
+        compiled = self._compile(filter)
+        return self._search(start_id, end_id, reverse, compiled, limit, as_json=False)
+
+    def search_events_json(self, start_id=0, end_id=None, reverse=False, filter=None, limit=None):
+        """search_events yielding each event's JSON text (str) instead of a dict."""
+        compiled = self._compile(filter)
+        return self._search(start_id, end_id, reverse, compiled, limit, as_json=True)
+
+    def get_event(self, id):
+        """The event with this id; FileNotFoundError when there is none (and why)."""
+        return json.loads(self._handle.get_event_json(id))
+
+    def get_latest_event(self):
+        """The newest event; FileNotFoundError when the stream is empty."""
+        return json.loads(self._handle.get_latest_event_json())
+
+    def get_latest_event_id(self):
+        """The newest id, -1 when the stream is empty (and after close())."""
+        return self._handle.get_latest_event_id()
+
+    @property
+    def metrics_path(self):
+        """This process's metrics file of the stream (`evbus inspect` reads it)."""
+        return self._handle.metrics_path
+
+    def snapshot(self):
+        """This process's metrics of the stream (callbacks: delivered, failures...)."""
+        return json.loads(self._handle.snapshot_json())
+
+    # -- closing ------------------------------------------------------------
+    def close(self):
+        """Delivers what was accepted (within close_timeout), stops every
+        callback and detaches. Idempotent. From inside one of this stream's
+        callbacks it returns at once and the stream closes on a thread of its
+        own once that callback returns (closing there would wait for itself)."""
+        if getattr(_in_callback, 'stream', None) is self:
+            with self._closer_lock:
+                if self._closer is None:
+                    self._closer = threading.Thread(target=self._close_from_callback,
+                                                    name='evbus-close', daemon=False)
+                    self._closer.start()
+            return
+        self._handle.close()
+        _open_streams.discard(self)
+
+    def _close_from_callback(self):
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - a thread has nobody to raise to
+            _log.exception('closing stream %r after a close() from its callback failed', self.sid)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- helpers ------------------------------------------------------------
+    @staticmethod
+    def _compile(filter):
+        if filter is None:
+            return None
+        if not isinstance(filter, EventFilter):
+            raise TypeError(f'filter must be an evbus.EventFilter, got {type(filter).__name__}')
+        return filter.compile()
+
+    def _search(self, start_id, end_id, reverse, compiled, limit, as_json):
+        if limit is not None and limit < 0:
+            limit = 1  # OpenHands: a negative limit stops after the first match
+        remaining = limit or None
+        if end_id is None:
+            end_id = self._handle.get_latest_event_id()
+        low, high = max(0, start_id), end_id
+        while low <= high:
+            count = _BATCH if remaining is None else min(_BATCH, remaining)
+            if as_json:
+                batch = self._handle.search(low, high, reverse, compiled, count, False)
+                yield from (text for _, text in batch)
+                last = batch[-1][0] if batch else None
+            else:
+                batch = json.loads(self._handle.search(low, high, reverse, compiled, count, True))
+                yield from batch
+                last = batch[-1]['id'] if batch else None
+            if len(batch) < count:
+                return
+            if remaining is not None:
+                remaining -= len(batch)
+                if remaining == 0:
+                    return
+            if reverse:
+                high = last - 1
+            else:
+                low = last + 1
+
+
+EventStream.session_exists = staticmethod(session_exists)
+
+
+@atexit.register
+def _close_open_streams():
+    for stream in list(_open_streams):
+        try:
+            stream.close()
+        except Exception:  # noqa: BLE001 - keep closing the others
+            _log.exception('closing stream %r at exit failed', stream.sid)

@@ -1,0 +1,39 @@
+// The GIL and evbus's threads: what a callback thread, a log line or a
+// destructor on any thread may do with Python objects.
+//
+// evbus calls back on its own threads (docs/event_stream.md, "Threads").
+// Those threads take the GIL only around Python code, and never once the
+// interpreter is finalizing (a thread that takes the GIL then is ended by
+// CPython in the middle of C++ frames). evbus's atexit hook closes every
+// open stream before that (python/evbus/_stream.py), so in practice no
+// callback is left to skip.
+//
+// Thread safety: every function may be called from any thread, with or
+// without the GIL.
+#ifndef EVBUS_PYTHON_SRC_PY_GIL_H_
+#define EVBUS_PYTHON_SRC_PY_GIL_H_
+
+#include <pybind11/pybind11.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace evbus::python {
+
+// False once the interpreter has begun to finalize (or was never started).
+bool InterpreterAlive() noexcept;
+
+// Holds `object` so that the last owner may drop it on any thread: the
+// reference is released under the GIL, or leaked once the interpreter is
+// finalizing (nothing may touch it then). Call with the GIL held.
+std::shared_ptr<pybind11::object> ShareAcrossThreads(pybind11::object object);
+
+// A log sink for EventStreamOptions::log: each line goes to Python's
+// logging.getLogger("evbus").warning(line), or to stderr while the
+// interpreter is finalizing or when logging fails.
+std::function<void(const std::string&)> PythonLogSink();
+
+}  // namespace evbus::python
+
+#endif  // EVBUS_PYTHON_SRC_PY_GIL_H_

@@ -1,0 +1,210 @@
+#include "python/src/py_stream.h"
+
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+#include "core/timestamp.h"
+#include "python/src/py_gil.h"
+#include "python/src/py_options.h"
+#include "python/src/py_status.h"
+#include "stream/stream_metrics.h"
+#include "stream/subscriber_id.h"
+
+namespace evbus::python {
+namespace py = pybind11;
+
+std::string_view TextOf(const py::handle& text) {
+  if (PyBytes_Check(text.ptr())) {
+    char* data = nullptr;
+    Py_ssize_t size = 0;
+    if (PyBytes_AsStringAndSize(text.ptr(), &data, &size) != 0) throw py::error_already_set();
+    return {data, static_cast<std::size_t>(size)};
+  }
+  if (PyUnicode_Check(text.ptr())) {
+    Py_ssize_t size = 0;
+    const char* data = PyUnicode_AsUTF8AndSize(text.ptr(), &size);
+    if (data == nullptr) throw py::error_already_set();
+    return {data, static_cast<std::size_t>(size)};
+  }
+  PyErr_Format(PyExc_TypeError, "expected JSON text as str or bytes, got %s",
+               Py_TYPE(text.ptr())->tp_name);
+  throw py::error_already_set();
+}
+
+StreamHandle::StreamHandle(const std::string& session_id, const std::string& root,
+                           const std::string& user_id, const py::dict& options)
+    : session_id_(session_id), user_id_(user_id) {
+  EventStreamOptions parsed = OptionsFromKwargs(root, user_id, options);
+  parsed.log = PythonLogSink();
+  Result<std::unique_ptr<EventStream>> opened = Status::Unavailable("not opened");
+  {
+    py::gil_scoped_release release;
+    opened = EventStream::Open(session_id, parsed);
+  }
+  stream_ = ValueOrThrow(std::move(opened));
+  metrics_path_ = stream_->metrics_path();
+}
+
+StreamHandle::~StreamHandle() {
+  if (!stream_) return;
+  if (PyGILState_Check() == 0) {
+    stream_.reset();
+    return;
+  }
+  py::gil_scoped_release release;
+  stream_.reset();
+}
+
+EventStream& StreamHandle::stream() {
+  if (!stream_) ThrowStatus(Status::Unavailable("stream '" + session_id_ + "' is closed"));
+  return *stream_;
+}
+
+py::tuple StreamHandle::AddJson(const py::handle& json, const std::string& source) {
+  const std::string_view text = TextOf(json);
+  const Source parsed_source = ValueOrThrow(ParseSource(source));
+  EventStream& target = stream();
+  Result<std::int64_t> id = Status::Unavailable("not added");
+  std::string timestamp;
+  {
+    py::gil_scoped_release release;
+    Result<Event> event = ParseEvent(text);
+    if (!event.ok()) {
+      id = event.status();
+    } else {
+      id = target.AddEvent(&event.value(), parsed_source);
+      if (id.ok() && event->timestamp_ns) timestamp = FormatTimestamp(*event->timestamp_ns);
+    }
+  }
+  return py::make_tuple(ValueOrThrow(std::move(id)), timestamp);
+}
+
+void StreamHandle::SetSecrets(const py::dict& secrets, bool replace) {
+  Redactor::SecretMap map;
+  for (const auto& [key, value] : secrets) {
+    if (!PyUnicode_Check(key.ptr()) || !PyUnicode_Check(value.ptr())) {
+      throw py::type_error("secrets must map str to str (name -> secret value)");
+    }
+    map.emplace(key.cast<std::string>(), value.cast<std::string>());
+  }
+  EventStream& target = stream();
+  Status status;
+  {
+    py::gil_scoped_release release;
+    status = replace ? target.SetSecrets(map) : target.UpdateSecrets(map);
+  }
+  ThrowIfError(status);
+}
+
+void StreamHandle::Subscribe(const std::string& subscriber_id, py::object deliver,
+                             const std::string& callback_id, std::optional<std::int64_t> start_id) {
+  const SubscriberId id = ValueOrThrow(ParseSubscriberId(subscriber_id));
+  if (start_id && *start_id < 0) throw py::value_error("start_id must be 0 or more");
+  std::shared_ptr<py::object> held = ShareAcrossThreads(std::move(deliver));
+  EventCallback callback = [held](const Event& event) {
+    const std::string json = EventToJson(event);
+    if (!InterpreterAlive()) return;  // only after evbus's atexit hook: nobody listens
+    py::gil_scoped_acquire gil;
+    try {
+      (*held)(py::str(json));
+    } catch (py::error_already_set& e) {
+      throw std::runtime_error(e.what());  // logged and counted by the worker
+    }
+  };
+  EventStream& target = stream();
+  Status status;
+  {
+    py::gil_scoped_release release;
+    status = start_id ? target.SubscribeFrom(id, std::move(callback), callback_id, *start_id)
+                      : target.Subscribe(id, std::move(callback), callback_id);
+  }
+  ThrowIfError(status);
+}
+
+void StreamHandle::Unsubscribe(const std::string& subscriber_id, const std::string& callback_id) {
+  const SubscriberId id = ValueOrThrow(ParseSubscriberId(subscriber_id));
+  EventStream& target = stream();
+  py::gil_scoped_release release;
+  target.Unsubscribe(id, callback_id);
+}
+
+py::object StreamHandle::Search(std::int64_t start_id, std::optional<std::int64_t> end_id,
+                                bool reverse, const EventFilter* filter,
+                                std::optional<std::int64_t> limit, bool as_array) {
+  persist::SearchQuery query;
+  query.start_id = start_id;
+  query.end_id = end_id;
+  query.reverse = reverse;
+  query.filter = filter;
+  query.limit = limit;
+  EventStream& target = stream();
+  Result<std::vector<persist::StoredEvent>> found = Status::Unavailable("not searched");
+  std::string array;
+  {
+    py::gil_scoped_release release;
+    found = target.SearchEventsJson(query);
+    if (found.ok() && as_array) {
+      std::size_t bytes = 2;
+      for (const auto& e : *found) bytes += e.json.size() + 1;
+      array.reserve(bytes);
+      array += '[';
+      for (const auto& e : *found) {
+        if (array.size() > 1) array += ',';
+        array += e.json;
+      }
+      array += ']';
+    }
+  }
+  std::vector<persist::StoredEvent> events = ValueOrThrow(std::move(found));
+  if (as_array) return py::str(array);
+  py::list list(events.size());
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    list[i] = py::make_tuple(events[i].meta.id, py::str(events[i].json));
+  }
+  return list;
+}
+
+py::str StreamHandle::GetEventJson(std::int64_t id) {
+  EventStream& target = stream();
+  Result<Event> event = Status::Unavailable("not read");
+  {
+    py::gil_scoped_release release;
+    event = target.GetEvent(id);
+  }
+  return py::str(EventToJson(ValueOrThrow(std::move(event))));
+}
+
+py::str StreamHandle::GetLatestEventJson() {
+  EventStream& target = stream();
+  Result<Event> event = Status::Unavailable("not read");
+  {
+    py::gil_scoped_release release;
+    event = target.GetLatestEvent();
+  }
+  return py::str(EventToJson(ValueOrThrow(std::move(event))));
+}
+
+std::int64_t StreamHandle::GetLatestEventId() {
+  EventStream& target = stream();
+  py::gil_scoped_release release;
+  return target.GetLatestEventId();
+}
+
+std::string StreamHandle::SnapshotJson() {
+  EventStream& target = stream();
+  py::gil_scoped_release release;
+  return SnapshotToJson(target.Snapshot());
+}
+
+void StreamHandle::Close() {
+  EventStream& target = stream();
+  Status status;
+  {
+    py::gil_scoped_release release;
+    status = target.Close();
+  }
+  ThrowIfError(status);
+}
+
+}  // namespace evbus::python

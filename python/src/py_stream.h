@@ -1,0 +1,76 @@
+// StreamHandle: the extension's view of one evbus::EventStream, in the shape
+// the pure-Python package (python/evbus/_stream.py) builds OpenHands' API on.
+// Events cross as JSON text in OpenHands' shape; the package turns it into
+// dicts with json.loads.
+//
+// Thread safety: every method is called with the GIL held and releases it
+// for the whole of the C++ call (reading strings the caller keeps alive), so
+// a call that waits (add_event under back-pressure, close, unsubscribe, a
+// search waiting for the persister) never keeps a callback thread from the
+// GIL. Callbacks run on evbus's threads and hold the GIL only while the
+// Python callable runs (py_gil.h).
+#ifndef EVBUS_PYTHON_SRC_PY_STREAM_H_
+#define EVBUS_PYTHON_SRC_PY_STREAM_H_
+
+#include <pybind11/pybind11.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/event_filter.h"
+#include "stream/event_stream.h"
+
+namespace evbus::python {
+
+// Text of a str (its UTF-8) or bytes, valid while `text` lives. TypeError
+// for anything else; a str that is not valid Unicode raises
+// UnicodeEncodeError (a ValueError).
+std::string_view TextOf(const pybind11::handle& text);
+
+class StreamHandle {
+ public:
+  StreamHandle(const std::string& session_id, const std::string& root, const std::string& user_id,
+               const pybind11::dict& options);
+  ~StreamHandle();  // closes (GIL released)
+  StreamHandle(const StreamHandle&) = delete;
+  StreamHandle& operator=(const StreamHandle&) = delete;
+
+  // Adds one event given as JSON text (str or bytes); (id, timestamp text).
+  pybind11::tuple AddJson(const pybind11::handle& json, const std::string& source);
+  void SetSecrets(const pybind11::dict& secrets, bool replace);
+  // `deliver(json_text)` is called on an evbus thread for every event from
+  // `start_id` (unset: from now on). Its exceptions are logged and counted.
+  void Subscribe(const std::string& subscriber_id, pybind11::object deliver,
+                 const std::string& callback_id, std::optional<std::int64_t> start_id);
+  void Unsubscribe(const std::string& subscriber_id, const std::string& callback_id);
+  // Matching events' JSON: one str holding a JSON array (as_array) or a
+  // list of (id, str), one per event.
+  pybind11::object Search(std::int64_t start_id, std::optional<std::int64_t> end_id, bool reverse,
+                          const EventFilter* filter, std::optional<std::int64_t> limit,
+                          bool as_array);
+  pybind11::str GetEventJson(std::int64_t id);
+  pybind11::str GetLatestEventJson();
+  std::int64_t GetLatestEventId();
+  std::string SnapshotJson();
+  void Close();
+
+  const std::string& session_id() const { return session_id_; }
+  const std::string& user_id() const { return user_id_; }
+  // This process's metrics file of the stream (removed by close).
+  const std::string& metrics_path() const { return metrics_path_; }
+
+ private:
+  EventStream& stream();  // RuntimeError after the handle was released
+
+  std::string session_id_;
+  std::string user_id_;
+  std::string metrics_path_;
+  std::unique_ptr<EventStream> stream_;
+};
+
+}  // namespace evbus::python
+
+#endif  // EVBUS_PYTHON_SRC_PY_STREAM_H_
