@@ -117,6 +117,12 @@ class EventParseHandler {
   std::size_t ValueOffsetAfterKey(const char* key) const;
 
   bool Top(const Value& value);
+  // Top's members that take more than one JSON type (event_parse_members.cc).
+  bool TopTimestamp(const Value& value);
+  bool TopSource(const Value& value);
+  bool TopTag(const Value& value);  // action / observation
+  bool TopTimeout(const Value& value);
+  bool TopSuccess(const Value& value);
   bool TopContainer(bool is_object);
   bool CaptureNext();  // starts capturing an unknown member; true while capturing
   void BeginCapture(std::string* target, bool* hidden, const char* hidden_field);

@@ -13,7 +13,6 @@ bool EventParseHandler::Top(const Value& v) {
   if (depth_ == 0) return NotAnObject(Describe(v));
   const bool is_null = v.type == JsonType::kNull;
   const bool is_integer = v.type == JsonType::kInteger && !v.too_big;
-  const bool is_string = v.type == JsonType::kString;
   switch (field_) {
     case Field::kId:
       if (!is_null && !(is_integer && v.integer >= 0)) {
@@ -21,30 +20,12 @@ bool EventParseHandler::Top(const Value& v) {
       }
       event_->id = is_null ? Event::kInvalidId : v.integer;
       return true;
-    case Field::kTimestamp: {
-      if (is_null) {
-        event_->timestamp_ns.reset();
-        return true;
-      }
-      if (!is_string) return Expected("an ISO 8601 date-time string", v);
-      auto ns = ParseTimestamp(v.text);
-      if (!ns.ok()) return FieldError(key_, value_offset_, ns.status().message());
-      event_->timestamp_ns = ns.value();
-      return true;
-    }
-    case Field::kSource: {
-      if (is_null) {
-        event_->source = Source::kNone;
-        return true;
-      }
-      if (!is_string) return Expected("\"agent\", \"user\" or \"environment\"", v);
-      auto source = ParseSource(v.text);
-      if (!source.ok()) return FieldError(key_, value_offset_, source.status().message());
-      event_->source = source.value();
-      return true;
-    }
+    case Field::kTimestamp:
+      return TopTimestamp(v);
+    case Field::kSource:
+      return TopSource(v);
     case Field::kMessage:
-      if (!is_string) return Expected("a string", v);
+      if (v.type != JsonType::kString) return Expected("a string", v);
       event_->message.assign(v.text);
       return true;
     case Field::kCause:
@@ -52,14 +33,8 @@ bool EventParseHandler::Top(const Value& v) {
       event_->cause = is_null ? std::nullopt : std::optional<std::int64_t>(v.integer);
       return true;
     case Field::kAction:
-    case Field::kObservation: {
-      const bool action = field_ == Field::kAction;
-      if (!is_string) return Expected("a string (the tag, e.g. \"run\")", v);
-      (action ? parts_->action_tag : parts_->observation_tag).assign(v.text);
-      (action ? parts_->action_offset : parts_->observation_offset) = value_offset_;
-      (action ? parts_->action_order : parts_->observation_order) = member_order_;
-      return true;
-    }
+    case Field::kObservation:
+      return TopTag(v);
     case Field::kToolCallMetadata:
     case Field::kLlmMetrics:
       if (!is_null) return Expected("an object or null", v);
@@ -70,34 +45,75 @@ bool EventParseHandler::Top(const Value& v) {
     case Field::kExtras:
       return Expected("an object", v);
     case Field::kTimeout:
-      if (is_null) {
-        event_->timeout.reset();
-        return true;
-      }
-      if (v.type != JsonType::kInteger && v.type != JsonType::kNumber) {
-        return Expected("a number of seconds (or null)", v);
-      }
-      event_->timeout = v.type == JsonType::kNumber ? v.number : static_cast<double>(v.integer);
-      parts_->timeout_order = member_order_;
-      return true;
+      return TopTimeout(v);
     case Field::kContent:
-      if (!is_string) return Expected("a string", v);
+      if (v.type != JsonType::kString) return Expected("a string", v);
       event_->content.assign(v.text);
       parts_->content_order = member_order_;
       return true;
     case Field::kSuccess:
-      if (is_null) {
-        event_->success.reset();
-        return true;
-      }
-      if (v.type != JsonType::kBool) return Expected("a boolean (or null)", v);
-      event_->success = v.boolean;
-      parts_->success_order = member_order_;
-      return true;
+      return TopSuccess(v);
     case Field::kUnknown:
       break;  // captured before Top is reached
   }
   return FieldError(key_, value_offset_, "internal error: unknown member not captured");
+}
+
+bool EventParseHandler::TopTimestamp(const Value& v) {
+  if (v.type == JsonType::kNull) {
+    event_->timestamp_ns.reset();
+    return true;
+  }
+  if (v.type != JsonType::kString) return Expected("an ISO 8601 date-time string", v);
+  auto ns = ParseTimestamp(v.text);
+  if (!ns.ok()) return FieldError(key_, value_offset_, ns.status().message());
+  event_->timestamp_ns = ns.value();
+  return true;
+}
+
+bool EventParseHandler::TopSource(const Value& v) {
+  if (v.type == JsonType::kNull) {
+    event_->source = Source::kNone;
+    return true;
+  }
+  if (v.type != JsonType::kString) return Expected("\"agent\", \"user\" or \"environment\"", v);
+  auto source = ParseSource(v.text);
+  if (!source.ok()) return FieldError(key_, value_offset_, source.status().message());
+  event_->source = source.value();
+  return true;
+}
+
+bool EventParseHandler::TopTag(const Value& v) {
+  const bool action = field_ == Field::kAction;
+  if (v.type != JsonType::kString) return Expected("a string (the tag, e.g. \"run\")", v);
+  (action ? parts_->action_tag : parts_->observation_tag).assign(v.text);
+  (action ? parts_->action_offset : parts_->observation_offset) = value_offset_;
+  (action ? parts_->action_order : parts_->observation_order) = member_order_;
+  return true;
+}
+
+bool EventParseHandler::TopTimeout(const Value& v) {
+  if (v.type == JsonType::kNull) {
+    event_->timeout.reset();
+    return true;
+  }
+  if (v.type != JsonType::kInteger && v.type != JsonType::kNumber) {
+    return Expected("a number of seconds (or null)", v);
+  }
+  event_->timeout = v.type == JsonType::kNumber ? v.number : static_cast<double>(v.integer);
+  parts_->timeout_order = member_order_;
+  return true;
+}
+
+bool EventParseHandler::TopSuccess(const Value& v) {
+  if (v.type == JsonType::kNull) {
+    event_->success.reset();
+    return true;
+  }
+  if (v.type != JsonType::kBool) return Expected("a boolean (or null)", v);
+  event_->success = v.boolean;
+  parts_->success_order = member_order_;
+  return true;
 }
 
 bool EventParseHandler::TopContainer(bool is_object) {

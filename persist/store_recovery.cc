@@ -151,6 +151,48 @@ std::optional<Checkpoint> ReadCheckpoint(Env* env, const std::string& evbus_dir,
   return *checkpoint;
 }
 
+namespace {
+
+// Removes newest pages cut inside their header (they hold nothing).
+Status RemoveHeaderlessPages(Env* env, const std::string& pages_dir, std::vector<PageFile>* pages,
+                             Reporter* reporter) {
+  while (!pages->empty()) {
+    auto size = env->FileSize(pages->back().path);
+    if (!size.ok()) return size.status();
+    if (*size >= kFileHeaderSize) break;
+    reporter->Corruption(pages->back().path, 0, *size,
+                         Status::Corruption("page header cut short (crash while creating it)"));
+    EVBUS_RETURN_IF_ERROR(env->RemoveFile(pages->back().path));
+    EVBUS_RETURN_IF_ERROR(env->SyncDir(pages_dir));
+    pages->pop_back();
+  }
+  return Status::OK();
+}
+
+// Where the newest page ends (out->next_id): at its footer when sealed, else
+// at its last whole record (RecoverUnsealed).
+Status RecoverNewestPage(Env* env, const PageFile& file, Reporter* reporter, RecoveredStore* out) {
+  std::string bytes;
+  EVBUS_RETURN_IF_ERROR(env->ReadFile(file.path, &bytes));
+  PageReadOptions options;
+  options.expected_first_id = file.first_id;
+  auto page = ParsePage(file.path, bytes, options, reporter);
+  if (!page.ok()) return page.status();
+  if (page->first_id != file.first_id) {
+    return Status::Corruption("page '" + file.path + "' says its first id is " +
+                              std::to_string(page->first_id) +
+                              ": the file was renamed or mixed "
+                              "up with another stream's");
+  }
+  if (page->sealed) {
+    out->next_id = page->next_id();
+    return Status::OK();
+  }
+  return RecoverUnsealed(env, file, *page, bytes.size(), out->checkpoint, out);
+}
+
+}  // namespace
+
 Result<RecoveredStore> RecoverStore(Env* env, const std::string& evbus_dir, Reporter* reporter) {
   CountingReporter counting(reporter);
   RecoveredStore out;
@@ -159,41 +201,13 @@ Result<RecoveredStore> RecoverStore(Env* env, const std::string& evbus_dir, Repo
   EVBUS_RETURN_IF_ERROR(RemoveSpare(env, evbus_dir, &counting));
   auto pages = ListPages(env, pages_dir);
   if (!pages.ok()) return pages.status();
-  // A newest page cut inside its header holds nothing: remove it.
-  while (!pages->empty()) {
-    auto size = env->FileSize(pages->back().path);
-    if (!size.ok()) return size.status();
-    if (*size >= kFileHeaderSize) break;
-    counting.Corruption(pages->back().path, 0, *size,
-                        Status::Corruption("page header cut short (crash while creating it)"));
-    EVBUS_RETURN_IF_ERROR(env->RemoveFile(pages->back().path));
-    EVBUS_RETURN_IF_ERROR(env->SyncDir(pages_dir));
-    pages->pop_back();
-  }
+  EVBUS_RETURN_IF_ERROR(RemoveHeaderlessPages(env, pages_dir, &*pages, &counting));
   if (pages->size() >= 2) {
     EVBUS_RETURN_IF_ERROR(
         RecoverPageBeforeNewest(env, pages_dir, out.checkpoint, &*pages, &counting));
   }
-  if (!pages->empty()) {
-    const PageFile& file = pages->back();
-    std::string bytes;
-    EVBUS_RETURN_IF_ERROR(env->ReadFile(file.path, &bytes));
-    PageReadOptions options;
-    options.expected_first_id = file.first_id;
-    auto page = ParsePage(file.path, bytes, options, &counting);
-    if (!page.ok()) return page.status();
-    if (page->first_id != file.first_id) {
-      return Status::Corruption("page '" + file.path + "' says its first id is " +
-                                std::to_string(page->first_id) +
-                                ": the file was renamed or mixed "
-                                "up with another stream's");
-    }
-    if (page->sealed) {
-      out.next_id = page->next_id();
-    } else {
-      EVBUS_RETURN_IF_ERROR(RecoverUnsealed(env, file, *page, bytes.size(), out.checkpoint, &out));
-    }
-  }
+  if (!pages->empty())
+    EVBUS_RETURN_IF_ERROR(RecoverNewestPage(env, pages->back(), &counting, &out));
   if (out.checkpoint && out.checkpoint->durable_next_id > out.next_id) {
     return Status::Corruption(
         "CHECKPOINT in '" + evbus_dir + "' says ids below " +

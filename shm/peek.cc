@@ -11,6 +11,19 @@
 #include "shm/recovery.h"
 
 namespace evbus::shm {
+namespace {
+
+// The record's metadata from a copy of its index entry's bytes.
+void CopyEntryMeta(const char* entry_bytes, Record* record) {
+  std::memcpy(&record->meta.timestamp_ns, entry_bytes + offsetof(IndexEntry, timestamp_ns), 8);
+  std::memcpy(&record->meta.cause, entry_bytes + offsetof(IndexEntry, cause), 8);
+  std::memcpy(&record->meta.type, entry_bytes + offsetof(IndexEntry, type), 2);
+  std::memcpy(&record->meta.source, entry_bytes + offsetof(IndexEntry, source), 1);
+  std::memcpy(&record->meta.flags, entry_bytes + offsetof(IndexEntry, flags), 1);
+  std::memcpy(&record->producer_slot, entry_bytes + offsetof(IndexEntry, producer_slot), 2);
+}
+
+}  // namespace
 
 PeekStatus PeekRecord(const Segment& segment, std::uint64_t id, Record* record,
                       std::vector<char>* buffer) {
@@ -55,12 +68,7 @@ PeekStatus PeekRecord(const Segment& segment, std::uint64_t id, Record* record,
     return PeekStatus::kCorrupt;
   }
   record->id = id;
-  std::memcpy(&record->meta.timestamp_ns, entry_bytes + offsetof(IndexEntry, timestamp_ns), 8);
-  std::memcpy(&record->meta.cause, entry_bytes + offsetof(IndexEntry, cause), 8);
-  std::memcpy(&record->meta.type, entry_bytes + offsetof(IndexEntry, type), 2);
-  std::memcpy(&record->meta.source, entry_bytes + offsetof(IndexEntry, source), 1);
-  std::memcpy(&record->meta.flags, entry_bytes + offsetof(IndexEntry, flags), 1);
-  std::memcpy(&record->producer_slot, entry_bytes + offsetof(IndexEntry, producer_slot), 2);
+  CopyEntryMeta(entry_bytes, record);
   record->body = std::string_view(buffer->data(), length);
   return PeekStatus::kRecord;
 }

@@ -108,17 +108,24 @@ bool Producer::RefreshGate(std::uint64_t next_id, std::uint64_t tail) noexcept {
 PublishResult Producer::TryPublish(const RecordMeta& meta, std::string_view body,
                                    std::uint64_t* id) noexcept {
   if (body.size() > max_record_size_) return PublishResult::kTooLarge;
-  const std::uint64_t size = AlignUp(body.size(), kRecordAlignment);
-  ClaimWord* claim = segment_->claim();
-  auto* word = reinterpret_cast<Pair64*>(&claim->next_id);
+  Claim claim;
+  const PublishResult claimed = ClaimNext(AlignUp(body.size(), kRecordAlignment), &claim);
+  if (claimed != PublishResult::kOk) return claimed;
+  return CommitClaim(claim, meta, body, id);
+}
+
+// Reserves the next id and `size` bytes of the ring with one CAS on the claim
+// word, unless a durable consumer or an unfinished record of the previous
+// lap is in the way (kBackPressured, slot back to idle).
+PublishResult Producer::ClaimNext(std::uint64_t size, Claim* claim) noexcept {
+  ClaimWord* claim_word = segment_->claim();
+  auto* word = reinterpret_cast<Pair64*>(&claim_word->next_id);
   // Ordered before the claim CAS by the CAS's release half (invariant 3).
   slot_->state.store(kStateClaiming, std::memory_order_relaxed);
-  Pair64 cur{LoadHalfAcquire(&claim->next_id), LoadHalfAcquire(&claim->tail)};
-  std::uint64_t start = 0, stale = 0;
-  IndexEntry* entry = nullptr;
+  Pair64 cur{LoadHalfAcquire(&claim_word->next_id), LoadHalfAcquire(&claim_word->tail)};
   while (true) {
     const std::uint64_t x = cur.lo;
-    start = cur.hi;
+    std::uint64_t start = cur.hi;
     if ((start & (capacity_ - 1)) + size > capacity_)
       start = (start + capacity_) & ~(capacity_ - 1);
     const std::uint64_t new_tail = start + size;
@@ -130,9 +137,9 @@ PublishResult Producer::TryPublish(const RecordMeta& meta, std::string_view body
         return PublishResult::kBackPressured;
       }
     }
-    entry = segment_->index_entry(x);
+    IndexEntry* entry = segment_->index_entry(x);
     // SYNC POINT READ: entry.commit -- the previous lap's record is finished.
-    stale = entry->commit.load(std::memory_order_acquire);
+    const std::uint64_t stale = entry->commit.load(std::memory_order_acquire);
     const std::uint64_t prior = x >= index_slots_ ? CommittedValue(x - index_slots_) : 0;
     if (stale != prior && stale != (prior | kAbandonedBit)) {
       if ((stale & ~kAbandonedBit) < prior) {
@@ -142,26 +149,35 @@ PublishResult Producer::TryPublish(const RecordMeta& meta, std::string_view body
         slot_->state.store(kStateIdle, std::memory_order_relaxed);
         return PublishResult::kBackPressured;
       }
-      cur = Pair64{LoadHalfAcquire(&claim->next_id), LoadHalfAcquire(&claim->tail)};
+      cur = Pair64{LoadHalfAcquire(&claim_word->next_id), LoadHalfAcquire(&claim_word->tail)};
       continue;  // our view of next_id is old: the entry already moved on
     }
     // SYNC POINT WRITE: claim -- full barrier; publishes state=CLAIMING.
-    if (Cas128(word, &cur, Pair64{x + 1, new_tail})) break;
+    if (Cas128(word, &cur, Pair64{x + 1, new_tail})) {
+      *claim = Claim{x, start, stale, entry};
+      return PublishResult::kOk;
+    }
   }
-  const std::uint64_t x = cur.lo;
+}
+
+// Writes the claimed record and commits it; kAbandoned when a reader gave
+// the id up meanwhile (the commit CAS finds the abandoned word).
+PublishResult Producer::CommitClaim(const Claim& claim, const RecordMeta& meta,
+                                    std::string_view body, std::uint64_t* id) noexcept {
+  const std::uint64_t x = claim.id;
   // Who claimed x, for a reader that has to abandon it (layout.h, claimant).
-  entry->claimant.store(ClaimantValue(x, pid_), std::memory_order_relaxed);
+  claim.entry->claimant.store(ClaimantValue(x, pid_), std::memory_order_relaxed);
   // SYNC POINT WRITE: producer.state -- a recovery scan that acquires
   // CLAIMED|x also sees the claimant stored above.
   slot_->state.store(kStateClaimed | x, std::memory_order_release);
   // Seqlock writer side: the claim is ordered before the body/entry writes.
   ThreadFence(std::memory_order_release);
   if (testing::PauseHook hook = g_pause_hook.load(std::memory_order_relaxed)) hook(x);
-  WriteRecord(x, start, meta, body);
-  std::uint64_t expected = stale;
+  WriteRecord(x, claim.start, meta, body);
+  std::uint64_t expected = claim.stale;
   // SYNC POINT WRITE: entry.commit -- body bytes and entry fields are visible
   // to any reader that acquire-loads CommittedValue(x).
-  bool committed = entry->commit.compare_exchange_strong(
+  const bool committed = claim.entry->commit.compare_exchange_strong(
       expected, CommittedValue(x), std::memory_order_release, std::memory_order_relaxed);
   slot_->state.store(kStateIdle, std::memory_order_release);
   if (!committed) {

@@ -64,7 +64,17 @@ class Producer {
 
  private:
   enum class Blocker { kNone, kDurable, kInFlight };
+  // What a successful claim reserved (TryPublish's two steps, producer.cc).
+  struct Claim {
+    std::uint64_t id = 0;
+    std::uint64_t start = 0;  // ring position of the record's bytes
+    std::uint64_t stale = 0;  // the entry's commit word before this lap
+    IndexEntry* entry = nullptr;
+  };
   Producer() = default;
+  PublishResult ClaimNext(std::uint64_t size, Claim* claim) noexcept;
+  PublishResult CommitClaim(const Claim& claim, const RecordMeta& meta, std::string_view body,
+                            std::uint64_t* id) noexcept;
   bool RefreshGate(std::uint64_t next_id, std::uint64_t tail) noexcept;
   void WriteRecord(std::uint64_t id, std::uint64_t pos, const RecordMeta& meta,
                    std::string_view body) noexcept;

@@ -26,11 +26,9 @@ Status Unfinished(std::string_view name, const char* what) {
                             "stream again");
 }
 
-}  // namespace
-
-// Called by attach once no creator is at work (segment.h invariant 5), so a
-// header that is not ready was left unfinished.
-Status ValidateHeader(const SegmentHeader& h, std::uint64_t mapped_size, std::string_view name) {
+// Whether the header is an evbus header of this layout that its creator
+// finished.
+Status ValidateIdentity(const SegmentHeader& h, std::string_view name) {
   if (AllZero(h.magic, sizeof(h.magic)) && h.ready.load(std::memory_order_acquire) == 0) {
     return Unfinished(name, "has no header (all zero)");
   }
@@ -49,6 +47,15 @@ Status ValidateHeader(const SegmentHeader& h, std::uint64_t mapped_size, std::st
   if (h.ready.load(std::memory_order_acquire) != kReadyValue) {
     return Unfinished(name, "has a header that was never marked ready");
   }
+  return Status::OK();
+}
+
+}  // namespace
+
+// Called by attach once no creator is at work (segment.h invariant 5), so a
+// header that is not ready was left unfinished.
+Status ValidateHeader(const SegmentHeader& h, std::uint64_t mapped_size, std::string_view name) {
+  EVBUS_RETURN_IF_ERROR(ValidateIdentity(h, name));
   if (h.header_size != sizeof(SegmentHeader)) {
     return Bad(name, "header size " + std::to_string(h.header_size) +
                          " != " + std::to_string(sizeof(SegmentHeader)));

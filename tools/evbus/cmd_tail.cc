@@ -36,6 +36,69 @@ void PrintRecord(const shm::Record& rec, const EventFilter& filter, std::string*
   std::fwrite(json->data(), 1, json->size(), stdout);
 }
 
+// Where to start: --from ID, --latest, or the oldest event the ring holds.
+Status ParseStart(const Args& args, shm::SubscriberOptions* options) {
+  if (args.Has("--latest") && args.Has("--from")) {
+    return Status::InvalidArgument("give --from ID or --latest, not both");
+  }
+  if (auto v = args.Get("--from")) {
+    auto id = ParseInt(*v, "--from");
+    if (!id.ok() || *id < 0) {
+      return Status::InvalidArgument("--from expects an event id (0 or more)");
+    }
+    options->start = shm::StartAt::kAtId;
+    options->start_id = static_cast<std::uint64_t>(*id);
+  } else if (args.Has("--latest")) {
+    options->start = shm::StartAt::kLatest;
+  }
+  return Status::OK();
+}
+
+// An id the ring could not deliver, said on stderr.
+void ReportMissing(shm::ReadStatus status, const shm::Record& rec) {
+  if (status == shm::ReadStatus::kGap) {
+    std::fprintf(stderr,
+                 "evbus tail: events %llu..%llu were overwritten before they were "
+                 "read (gap); read them from the store with: evbus search\n",
+                 static_cast<unsigned long long>(rec.gap_first),
+                 static_cast<unsigned long long>(rec.gap_last));
+  } else if (status == shm::ReadStatus::kAbandoned) {
+    std::fprintf(stderr,
+                 "evbus tail: event %llu is missing: its producer (%s) died, or stalled "
+                 "past the abandon timeout, before finishing it (abandoned)\n",
+                 static_cast<unsigned long long>(rec.id),
+                 rec.abandoned_by_pid > 0 ? ("pid " + std::to_string(rec.abandoned_by_pid)).c_str()
+                                          : "pid not known");
+  } else if (status == shm::ReadStatus::kCorrupt) {
+    std::fprintf(stderr, "evbus tail: event %llu failed its checksum and was skipped\n",
+                 static_cast<unsigned long long>(rec.id));
+  }
+}
+
+// Prints events until caught up with the head seen at the start (or, with
+// `follow`, until a signal).
+int PrintEvents(shm::Segment* segment, shm::Subscriber* sub, const EventFilter& filter,
+                bool follow) {
+  const std::uint64_t end = shm::LoadHalfAcquire(&segment->claim()->next_id);
+  const std::int64_t wait_ns = segment->header().abandon_timeout_ns + 1'000'000'000;
+  std::string json;
+  shm::Record rec;
+  while (!g_stop && (follow || sub->next_id() < end)) {
+    const shm::ReadStatus status = sub->Read(&rec, follow ? 200'000'000 : wait_ns);
+    if (status == shm::ReadStatus::kRecord) {
+      PrintRecord(rec, filter, &json);
+    } else if (status == shm::ReadStatus::kEmpty && !follow) {
+      std::fprintf(stderr, "evbus tail: event %llu did not arrive in time\n",
+                   static_cast<unsigned long long>(sub->next_id()));
+      return kExitError;
+    } else {
+      ReportMissing(status, rec);
+    }
+    if (follow) std::fflush(stdout);
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int CmdTail(const std::vector<std::string>& argv) {
@@ -49,66 +112,16 @@ int CmdTail(const std::vector<std::string>& argv) {
   if (!filter.ok()) return UsageError("tail", filter.status().message());
   shm::SubscriberOptions options;
   options.name = "tail-" + std::to_string(getpid());
-  if (args->Has("--latest") && args->Has("--from")) {
-    return UsageError("tail", "give --from ID or --latest, not both");
-  }
-  if (auto v = args->Get("--from")) {
-    auto id = ParseInt(*v, "--from");
-    if (!id.ok() || *id < 0) return UsageError("tail", "--from expects an event id (0 or more)");
-    options.start = shm::StartAt::kAtId;
-    options.start_id = static_cast<std::uint64_t>(*id);
-  } else if (args->Has("--latest")) {
-    options.start = shm::StartAt::kLatest;
-  }
+  if (Status st = ParseStart(*args, &options); !st.ok()) return UsageError("tail", st.message());
   auto opened = OpenSegment(*target);
   if (!opened.ok()) return Fail("tail", opened.status());
   std::unique_ptr<shm::Segment> segment = std::move(*opened);
   auto attached = shm::Subscriber::Attach(segment.get(), options);
   if (!attached.ok()) return Fail("tail", attached.status());
   std::unique_ptr<shm::Subscriber> sub = std::move(*attached);
-  const bool follow = args->Has("--follow");
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
-  const std::uint64_t end = shm::LoadHalfAcquire(&segment->claim()->next_id);
-  const std::int64_t wait_ns = segment->header().abandon_timeout_ns + 1'000'000'000;
-  std::string json;
-  shm::Record rec;
-  while (!g_stop && (follow || sub->next_id() < end)) {
-    switch (sub->Read(&rec, follow ? 200'000'000 : wait_ns)) {
-      case shm::ReadStatus::kRecord:
-        PrintRecord(rec, *filter, &json);
-        break;
-      case shm::ReadStatus::kGap:
-        std::fprintf(stderr,
-                     "evbus tail: events %llu..%llu were overwritten before they were "
-                     "read (gap); read them from the store with: evbus search\n",
-                     static_cast<unsigned long long>(rec.gap_first),
-                     static_cast<unsigned long long>(rec.gap_last));
-        break;
-      case shm::ReadStatus::kAbandoned:
-        std::fprintf(stderr,
-                     "evbus tail: event %llu is missing: its producer (%s) died, or stalled "
-                     "past the abandon timeout, before finishing it (abandoned)\n",
-                     static_cast<unsigned long long>(rec.id),
-                     rec.abandoned_by_pid > 0
-                         ? ("pid " + std::to_string(rec.abandoned_by_pid)).c_str()
-                         : "pid not known");
-        break;
-      case shm::ReadStatus::kCorrupt:
-        std::fprintf(stderr, "evbus tail: event %llu failed its checksum and was skipped\n",
-                     static_cast<unsigned long long>(rec.id));
-        break;
-      case shm::ReadStatus::kEmpty:
-        if (!follow) {
-          std::fprintf(stderr, "evbus tail: event %llu did not arrive in time\n",
-                       static_cast<unsigned long long>(sub->next_id()));
-          return kExitError;
-        }
-        break;
-    }
-    if (follow) std::fflush(stdout);
-  }
-  return kExitOk;
+  return PrintEvents(segment.get(), sub.get(), *filter, args->Has("--follow"));
 }
 
 }  // namespace evbus::cli
