@@ -26,6 +26,7 @@ Result<std::unique_ptr<Persister>> Persister::Open(const PersisterOptions& optio
   auto writer = StoreWriter::Open(*dir, options.writer);
   if (!writer.ok()) return writer.status();
   persister->writer_ = std::move(*writer);
+  EVBUS_RETURN_IF_ERROR(persister->OpenExtras(*dir));
   EVBUS_RETURN_IF_ERROR(persister->Attach());
   return persister;
 }
@@ -100,6 +101,7 @@ Status Persister::StoreRecord(const shm::Record& record) {
   }
   scratch_.clear();
   AppendEventJsonWithId(record.id, record.body, &scratch_);
+  if (openhands_files_) WriteOpenHandsFile(record.id, scratch_);  // before the store has it
   Status s = AppendWithRetry(record.id, &record);
   if (s.ok()) ++stats_.persisted;
   return s;
@@ -197,7 +199,7 @@ Status Persister::DrainOnce() {
 }
 
 Status Persister::Run() {
-  while (!stop_.load(std::memory_order_relaxed)) {
+  while (!stop_.load(std::memory_order_relaxed) && !IdleStop()) {
     Status s = DrainOnce();
     if (!s.ok()) {
       (void)Close();

@@ -32,6 +32,8 @@
 #include <string>
 
 #include "base/status.h"
+#include "persist/idle_exit.h"
+#include "persist/openhands_event_files.h"
 #include "persist/page_reader.h"
 #include "persist/store_writer.h"
 #include "shm/record.h"
@@ -47,16 +49,23 @@ struct PersisterOptions {
   std::string subscriber_name = "persister";
   StoreWriterOptions writer;                 // fsync policy, page bounds, reporter
   std::int64_t poll_timeout_ns = 2'000'000;  // wait for records at most this long per read
+  // Also write OpenHands' own files (events/<id>.json, event_cache/ pages)
+  // of every stored event: persist/openhands_event_files.h.
+  bool openhands_layout = false;
+  // Stop once the stream has had no user but the persister and everything
+  // was durable for this long (persist/idle_exit.h); 0: until RequestStop().
+  std::int64_t exit_when_idle_ns = 0;
   // Notices for a person: missing ids (abandoned ones with the producer's
   // pid, one line per run of consecutive ids), retries.
   std::function<void(const std::string&)> log;
 };
 
 struct PersisterStats {
-  std::uint64_t persisted = 0;  // events written
-  std::uint64_t abandoned = 0;  // ids recorded as abandoned (incl. lost and corrupt)
-  std::uint64_t lost = 0;       // ids the ring no longer held (reported)
-  std::uint64_t skipped = 0;    // ids already in the store
+  std::uint64_t persisted = 0;              // events written
+  std::uint64_t abandoned = 0;              // ids recorded as abandoned (incl. lost and corrupt)
+  std::uint64_t lost = 0;                   // ids the ring no longer held (reported)
+  std::uint64_t skipped = 0;                // ids already in the store
+  std::uint64_t openhands_file_errors = 0;  // OpenHands files not written (logged)
 };
 
 class Persister {
@@ -93,8 +102,14 @@ class Persister {
                          std::int32_t producer_pid = 0);
   void LogAbandonedRun();
   bool ReaderStalled() const;
+  // persister_extras.cc: the OpenHands layout and the idle exit.
+  Status OpenExtras(const std::string& evbus_dir);
+  void WriteOpenHandsFile(std::uint64_t id, std::string_view json);
+  bool IdleStop();
 
   PersisterOptions options_;
+  std::unique_ptr<IdleExit> idle_exit_;  // first: its lock goes last, after the subscribers
+  std::unique_ptr<OpenHandsEventFiles> openhands_files_;
   std::unique_ptr<StoreWriter> writer_;
   std::unique_ptr<shm::Segment> segment_;
   std::unique_ptr<shm::Subscriber> reader_;

@@ -2,7 +2,12 @@
 //
 //   evbus_persister --root DIR --session SID [--user UID]
 //                 [--fsync every-event|group|per-page|never] [--group-ms N]
-//                 [--page-bytes N]
+//                 [--page-bytes N] [--openhands-layout] [--exit-when-idle SECONDS]
+//
+// --openhands-layout: also write OpenHands' own files of every event
+// (sessions/<sid>/events/<id>.json and event_cache/ pages of 25).
+// --exit-when-idle SECONDS: exit once the stream has had no other user and
+// everything was durable for that long (docs/persist.md).
 //
 // (Named evbus_persister: the library target evbus_persist owns the name
 // evbus_persist; it becomes the `evbus persist` subcommand.)
@@ -24,7 +29,8 @@ constexpr int kExitUsage = 2;
 int Usage(const char* why) {
   std::fprintf(stderr,
                "evbus_persister: %s\nusage: evbus_persister --root DIR --session SID [--user UID] "
-               "[--fsync every-event|group|per-page|never] [--group-ms N] [--page-bytes N]\n",
+               "[--fsync every-event|group|per-page|never] [--group-ms N] [--page-bytes N] "
+               "[--openhands-layout] [--exit-when-idle SECONDS]\n",
                why);
   return kExitUsage;
 }
@@ -35,7 +41,11 @@ int main(int argc, char** argv) {
   evbus::persist::PersisterOptions options;
   for (int i = 1; i < argc; ++i) {
     const std::string_view flag = argv[i];
-    if (i + 1 >= argc) return Usage("every flag takes a value");
+    if (flag == "--openhands-layout") {
+      options.openhands_layout = true;
+      continue;
+    }
+    if (i + 1 >= argc) return Usage("every flag but --openhands-layout takes a value");
     const std::string value = argv[++i];
     if (flag == "--root") {
       options.root = value;
@@ -49,6 +59,13 @@ int main(int argc, char** argv) {
       options.writer.sync_policy = *policy;
     } else if (flag == "--group-ms") {
       options.writer.group_commit_interval = std::chrono::milliseconds(std::atoll(value.c_str()));
+    } else if (flag == "--exit-when-idle") {
+      char* end = nullptr;
+      const double seconds = std::strtod(value.c_str(), &end);
+      if (end == value.c_str() || *end != '\0' || !(seconds > 0) || seconds > 1e6) {
+        return Usage("--exit-when-idle takes a number of seconds above 0, such as 5 or 0.5");
+      }
+      options.exit_when_idle_ns = static_cast<std::int64_t>(seconds * 1e9);
     } else if (flag == "--page-bytes") {
       options.writer.max_page_bytes = std::strtoull(value.c_str(), nullptr, 10);
     } else {

@@ -1,0 +1,53 @@
+#include "persist/idle_exit.h"
+
+#include <unistd.h>
+
+#include "shm/stats.h"
+
+namespace evbus::persist {
+namespace {
+
+constexpr auto kCheckInterval = std::chrono::milliseconds(50);
+
+}  // namespace
+
+bool IdleExit::OthersAttached(const shm::Segment& segment) const {
+  const pid_t self = ::getpid();
+  const shm::SegmentStats stats = shm::Snapshot(segment);
+  for (const shm::ProducerStats& p : stats.producers) {
+    if (p.alive && p.pid != self) return true;
+  }
+  for (const shm::SubscriberStats& s : stats.subscribers) {
+    if (s.alive && s.pid != self) return true;
+  }
+  return false;
+}
+
+bool IdleExit::ShouldStop(const shm::Segment& segment, bool drained) {
+  if (exclusive_.held()) return true;
+  const Clock::time_point now = Clock::now();
+  if (!drained) {
+    idle_ = false;
+    return false;
+  }
+  if (now < next_check_) return false;
+  next_check_ = now + kCheckInterval;
+  bool busy = OthersAttached(segment);
+  if (!busy) {
+    auto lock = StreamUserLease::TryExclusive(evbus_dir_);
+    busy = !lock.ok();  // a lease is held (or the file cannot be locked: stay)
+    if (!busy && idle_ && now - idle_since_ >= period_ && !OthersAttached(segment)) {
+      exclusive_ = std::move(*lock);  // held until the process is gone
+      return true;
+    }
+  }
+  if (busy) {
+    idle_ = false;
+  } else if (!idle_) {
+    idle_ = true;
+    idle_since_ = now;
+  }
+  return false;
+}
+
+}  // namespace evbus::persist
