@@ -82,10 +82,6 @@ class PageWriter {
   Status FinishSync(SyncPoint point, const Status& synced);
   // For a writer made by CreateDetached(): its file, opened for appending.
   void AttachFile(std::unique_ptr<WritableFile> file);
-  bool has_file() const { return file_ != nullptr; }
-  // The file was renamed (a spare page file that became this page): only
-  // names in messages change; the open file stays.
-  void set_path(std::string path) { path_ = std::move(path); }
   // The write buffer, emptied, for the next page writer (keeps its capacity).
   std::string TakeBuffer();
   Status Close();

@@ -95,7 +95,7 @@ Result<std::unique_ptr<StoreWriter>> StoreWriter::Open(const std::string& evbus_
   writer->lock_ = std::move(*lock);
   auto recovered = RecoverStore(writer->env_, evbus_dir, options.reporter);
   if (!recovered.ok()) return recovered.status();
-  writer->next_id_ = writer->durable_next_id_ = writer->recovered_next_id_ = recovered->next_id;
+  writer->next_id_ = writer->durable_next_id_ = recovered->next_id;
   writer->recovery_bytes_dropped_ = recovered->bytes_dropped;
   if (recovered->active) {
     auto& active = *recovered->active;
@@ -216,7 +216,6 @@ Status StoreWriter::CompleteJob() {
     job_made_spare_ = false;
     if (durable_next_id_ < job_durable_next_id_) {
       durable_next_id_ = job_durable_next_id_;  // fsynced: acknowledged
-      ++syncs_;
     }
   }
   if (!broken_.ok()) return broken_;
@@ -295,7 +294,6 @@ Status StoreWriter::Sync() {
   has_unsynced_ = false;
   if (durable_next_id_ != next_id_) {
     durable_next_id_ = next_id_;  // fsynced: acknowledged
-    ++syncs_;
   }
   return MaybeCheckpoint();
 }

@@ -106,9 +106,7 @@ class StoreWriter {
 
   std::uint64_t next_id() const { return next_id_; }
   std::uint64_t durable_next_id() const { return durable_next_id_; }
-  std::uint64_t recovered_next_id() const { return recovered_next_id_; }
   std::uint64_t recovery_bytes_dropped() const { return recovery_bytes_dropped_; }
-  std::uint64_t syncs() const { return syncs_; }
   const std::string& dir() const { return dir_; }
 
  private:
@@ -140,9 +138,7 @@ class StoreWriter {
   std::uint64_t durable_next_id_ = 0;
   std::uint64_t checkpointed_next_id_ = 0;
   std::chrono::steady_clock::time_point last_checkpoint_{};
-  std::uint64_t recovered_next_id_ = 0;
   std::uint64_t recovery_bytes_dropped_ = 0;
-  std::uint64_t syncs_ = 0;
   bool pages_dir_dirty_ = false;  // a page was created since the last SyncDir
   std::chrono::steady_clock::time_point oldest_unsynced_{};
   bool has_unsynced_ = false;

@@ -174,12 +174,4 @@ std::uint32_t Extend(std::uint32_t init_crc, const void* data, std::size_t n) no
   return ExtendPortable(init_crc, data, n);
 }
 
-bool HardwareAccelerated() noexcept {
-#if defined(__x86_64__)
-  return kHaveSse42;
-#else
-  return false;
-#endif
-}
-
 }  // namespace evbus::shm::crc32c

@@ -20,9 +20,6 @@ inline std::uint32_t Value(const void* data, std::size_t n) noexcept { return Ex
 // The portable table implementation (exposed so tests compare both paths).
 std::uint32_t ExtendPortable(std::uint32_t init_crc, const void* data, std::size_t n) noexcept;
 
-// True when Extend uses the hardware instruction.
-bool HardwareAccelerated() noexcept;
-
 }  // namespace evbus::shm::crc32c
 
 #endif  // EVBUS_SHM_CRC32C_H_

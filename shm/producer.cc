@@ -17,8 +17,6 @@ namespace {
 
 std::atomic<testing::PauseHook> g_pause_hook{nullptr};
 
-constexpr std::int64_t kInFlightSliceNs = 1'000'000;
-
 }  // namespace
 
 namespace testing {

@@ -23,7 +23,7 @@ import os
 import re
 import sys
 
-SOURCE_FOLDERS = ("base", "core", "shm", "persist", "stream", "tools", "bench", "tests", "fuzz")
+SOURCE_FOLDERS = ("base", "core", "shm", "persist", "stream", "tools", "bench", "tests", "fuzz", "python")
 SOURCE_SUFFIXES = (".h", ".cc")
 DEFAULT_MAX = 50
 

@@ -28,8 +28,6 @@ class Progress {
   // Shows the last figures and ends the line. Idempotent.
   void Finish();
 
-  bool enabled() const { return enabled_; }
-
  private:
   void Show(const std::string& line);
 
