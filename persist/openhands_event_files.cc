@@ -28,22 +28,18 @@ Result<std::set<std::uint64_t>> ListIds(Env* env, const std::string& dir) {
 
 }  // namespace
 
-OpenHandsEventFiles::OpenHandsEventFiles(std::string dir, Env* env, std::size_t page_size)
+OpenHandsEventFiles::OpenHandsEventFiles(std::string dir, const OpenHandsFilesOptions& options)
     : dir_(std::move(dir)),
-      env_(env),
-      page_size_(page_size),
-      tmp_path_(JoinPath(dir_, ".evbus-layout.tmp")),
-      page_texts_(page_size) {}
+      options_(options),
+      env_(options.env != nullptr ? options.env : Env::Default()),
+      page_size_(options.cache_page_size),
+      tmp_path_(JoinPath(dir_, options.tmp_name)),
+      page_texts_(options.cache_page_size) {}
 
 Result<std::unique_ptr<OpenHandsEventFiles>> OpenHandsEventFiles::Open(
-    const std::string& conversation_dir, Env* env, std::size_t cache_page_size) {
-  if (cache_page_size == 0) {
-    return Status::InvalidArgument(
-        "OpenHands cache pages need a size of at least 1 (OpenHands: 25)");
-  }
-  if (env == nullptr) env = Env::Default();
-  std::unique_ptr<OpenHandsEventFiles> files(
-      new OpenHandsEventFiles(conversation_dir, env, cache_page_size));
+    const std::string& conversation_dir, const OpenHandsFilesOptions& options) {
+  std::unique_ptr<OpenHandsEventFiles> files(new OpenHandsEventFiles(conversation_dir, options));
+  Env* env = files->env_;
   EVBUS_RETURN_IF_ERROR(env->CreateDirs(JoinPath(conversation_dir, "events"), kOwnerOnlyDirMode));
   EVBUS_RETURN_IF_ERROR(
       env->CreateDirs(JoinPath(conversation_dir, "event_cache"), kOwnerOnlyDirMode));
@@ -73,19 +69,19 @@ Status OpenHandsEventFiles::WriteFile(const std::string& path, std::string_view 
     if (s.ok()) s = env_->RenameFile(tmp_path_, path);
     if (!s.ok()) (void)env_->RemoveFile(tmp_path_);
   }
-  return AddContext(s, "cannot write OpenHands' file '" + path + "': ",
-                    "; the evbus store keeps the event, and the next persister start writes "
-                    "the file again: fix the cause");
+  return AddContext(s, options_.error_prefix + " '" + path + "': ", options_.error_suffix);
 }
 
 Status OpenHandsEventFiles::Add(std::uint64_t id, std::string_view json) {
   std::string text;
   EVBUS_RETURN_IF_ERROR(AppendPythonJson(json, &text));
   EVBUS_RETURN_IF_ERROR(WriteFile(EventPath(id), text));
+  ++events_written_;
   return AddToPage(id, std::move(text), /*write_page=*/true);
 }
 
 Status OpenHandsEventFiles::AddToPage(std::uint64_t id, std::string text, bool write_page) {
+  if (page_size_ == 0) return Status::OK();
   const std::uint64_t start = id - id % page_size_;
   if (start != page_start_) {
     page_start_ = start;
@@ -112,7 +108,9 @@ Status OpenHandsEventFiles::WritePage() {
     scratch_ += text;
   }
   scratch_ += "]";
-  return WriteFile(CachePagePath(page_start_), scratch_);
+  EVBUS_RETURN_IF_ERROR(WriteFile(CachePagePath(page_start_), scratch_));
+  ++pages_written_;
+  return Status::OK();
 }
 
 Result<std::uint64_t> OpenHandsEventFiles::CatchUp(const Store& store) {
@@ -128,14 +126,16 @@ Result<std::uint64_t> OpenHandsEventFiles::CatchUp(const Store& store) {
     EVBUS_RETURN_IF_ERROR(AppendPythonJson(it.json(), &text));
     if (have_events->count(id) == 0) {
       EVBUS_RETURN_IF_ERROR(WriteFile(EventPath(id), text));
+      ++events_written_;
       ++written;
     }
-    const std::uint64_t start = id - id % page_size_;
-    const bool page_missing = have_pages->count(start) == 0;
+    const std::uint64_t pages_before = pages_written_;
+    const bool page_missing = page_size_ > 0 && have_pages->count(id - id % page_size_) == 0;
+    const bool ends_page = page_size_ > 0 && (id + 1) % page_size_ == 0;
     EVBUS_RETURN_IF_ERROR(AddToPage(id, std::move(text), /*write_page=*/false));
-    if (page_missing && id + 1 == start + page_size_) {
+    if (page_missing && ends_page) {
       EVBUS_RETURN_IF_ERROR(WritePage());
-      written += env_->FileExists(CachePagePath(start)) ? 1 : 0;
+      written += pages_written_ - pages_before;
     }
   }
   EVBUS_RETURN_IF_ERROR(it.status());

@@ -35,13 +35,26 @@
 
 namespace evbus::persist {
 
+inline constexpr std::size_t kOpenHandsCachePageSize = 25;  // OpenHands' cache_size
+
+struct OpenHandsFilesOptions {
+  std::size_t cache_page_size = kOpenHandsCachePageSize;  // 0: no cache pages
+  Env* env = nullptr;                                     // nullptr: the real file system
+  // The temporary file beside events/ and the words of a failed write
+  // (evbus export-openhands uses its own).
+  std::string tmp_name = ".evbus-layout.tmp";
+  std::string error_prefix = "cannot write OpenHands' file";
+  std::string error_suffix =
+      "; the evbus store keeps the event, and the next persister start writes the file again: "
+      "fix the cause";
+};
+
 class OpenHandsEventFiles {
  public:
   // Files under `conversation_dir` (ConversationDir()); creates events/ and
-  // event_cache/ (0700). `env`: nullptr for the real file system.
-  static Result<std::unique_ptr<OpenHandsEventFiles>> Open(const std::string& conversation_dir,
-                                                           Env* env = nullptr,
-                                                           std::size_t cache_page_size = 25);
+  // event_cache/ (0700).
+  static Result<std::unique_ptr<OpenHandsEventFiles>> Open(
+      const std::string& conversation_dir, const OpenHandsFilesOptions& options = {});
 
   // Writes events/<id>.json from `json` (the event as evbus stores it, id
   // included) and the cache page that `id` completes. Ids come in
@@ -53,20 +66,25 @@ class OpenHandsEventFiles {
   // crash lost). Returns how many files it wrote.
   Result<std::uint64_t> CatchUp(const Store& store);
 
+  std::uint64_t event_files_written() const { return events_written_; }
+  std::uint64_t pages_written() const { return pages_written_; }
   std::string EventPath(std::uint64_t id) const;
   std::string CachePagePath(std::uint64_t start) const;
 
  private:
-  OpenHandsEventFiles(std::string dir, Env* env, std::size_t page_size);
+  OpenHandsEventFiles(std::string dir, const OpenHandsFilesOptions& options);
   Status WriteFile(const std::string& path, std::string_view data);
   // Remembers `text` for the page of `id`; writes the page if `id` ends it.
   Status AddToPage(std::uint64_t id, std::string text, bool write_page);
   Status WritePage();
 
   std::string dir_;
+  OpenHandsFilesOptions options_;
   Env* env_;
   std::size_t page_size_;
   std::string tmp_path_;
+  std::uint64_t events_written_ = 0;
+  std::uint64_t pages_written_ = 0;
   std::uint64_t page_start_ = 0;
   std::vector<std::string> page_texts_;  // Python-form text per id of the page; "" unknown
   std::string scratch_;

@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 
+#include "persist/openhands_event_files.h"
 #include "persist/record_convert.h"
 #include "persist/store_paths.h"
 
@@ -68,27 +69,6 @@ Status ReadCachePages(Env* env, const std::string& dir, EventTexts* out) {
     }
   }
   return Status::OK();
-}
-
-// Writes `data` to `tmp`, then renames it over `path`: `path` holds its old
-// contents or the new ones, never a part. Not fsynced (OpenHands' file store
-// does not sync either); every write, close and rename is checked.
-Status WriteWholeFile(Env* env, const std::string& tmp, const std::string& path,
-                      std::string_view data) {
-  if (env->FileExists(tmp)) {  // left by an export that died
-    EVBUS_RETURN_IF_ERROR(env->RemoveFile(tmp));
-  }
-  auto file = env->NewWritableFile(tmp, kOwnerOnlyFileMode);
-  Status s = file.status();
-  if (file.ok()) {
-    s = (*file)->Append(data);
-    const Status closed = (*file)->Close();
-    if (s.ok()) s = closed;
-    if (s.ok()) s = env->RenameFile(tmp, path);
-    if (!s.ok()) (void)env->RemoveFile(tmp);
-  }
-  return AddContext(s, "cannot export '" + path + "': ",
-                    "; the file keeps what it held before: fix the cause and export again");
 }
 
 }  // namespace
@@ -154,51 +134,27 @@ Result<ExportStats> ExportOpenHandsEvents(const Store& store, std::string_view o
 Result<ExportStats> ExportOpenHandsDir(const Store& store, const std::string& conversation_dir,
                                        std::size_t cache_page_size, const LayoutProgress& progress,
                                        Env* env) {
-  if (env == nullptr) env = Env::Default();
-  const std::string events_dir = JoinPath(conversation_dir, "events");
-  // Beside events/ and event_cache/, so that OpenHands never lists it.
-  const std::string tmp = JoinPath(conversation_dir, ".evbus-export.tmp");
-  const std::string cache_dir = JoinPath(conversation_dir, "event_cache");
-  Status s = env->CreateDirs(events_dir, kOwnerOnlyDirMode);
-  if (s.ok()) s = env->CreateDirs(cache_dir, kOwnerOnlyDirMode);
-  if (!s.ok()) return s;
-  ExportStats stats;
-  std::string page = "[";
-  std::size_t in_page = 0;
-  std::int64_t expected = 0;  // next id for the current aligned page
+  // The persister's writer of OpenHands' files (--openhands-layout), with
+  // the export's own temporary file and words.
+  OpenHandsFilesOptions options;
+  options.cache_page_size = cache_page_size;
+  options.env = env;
+  options.tmp_name = ".evbus-export.tmp";
+  options.error_prefix = "cannot export";
+  options.error_suffix = "; the file keeps what it held before: fix the cause and export again";
+  auto files = OpenHandsEventFiles::Open(conversation_dir, options);
+  if (!files.ok()) return files.status();
   const auto total = static_cast<std::uint64_t>(store.latest_id() + 1);
   EventIterator it = store.Search(SearchQuery());
   while (it.Next()) {
-    const std::int64_t id = it.meta().id;
-    s = WriteWholeFile(env, tmp, JoinPath(events_dir, std::to_string(id) + ".json"), it.json());
-    if (!s.ok()) return s;
-    ++stats.events;
-    if (progress) progress(static_cast<std::uint64_t>(id) + 1, total);
-    if (cache_page_size == 0) continue;
-    const auto size = static_cast<std::int64_t>(cache_page_size);
-    if (id % size == 0) {  // an aligned page starts here
-      page = "[";
-      in_page = 0;
-      expected = id;
-    }
-    if (id != expected) continue;  // a hole: this page cannot be complete
-    page += in_page == 0 ? "" : ", ";
-    page += it.json();
-    ++in_page;
-    ++expected;
-    if (in_page == cache_page_size) {
-      const std::int64_t start = id + 1 - size;
-      page += "]";
-      s = WriteWholeFile(
-          env, tmp,
-          JoinPath(cache_dir, std::to_string(start) + "-" + std::to_string(start + size) + ".json"),
-          page);
-      if (!s.ok()) return s;
-      ++stats.cache_pages;
-      expected = -1;
-    }
+    const auto id = static_cast<std::uint64_t>(it.meta().id);
+    EVBUS_RETURN_IF_ERROR((*files)->Add(id, it.json()));
+    if (progress) progress(id + 1, total);
   }
-  if (!it.status().ok()) return it.status();
+  EVBUS_RETURN_IF_ERROR(it.status());
+  ExportStats stats;
+  stats.events = (*files)->event_files_written();
+  stats.cache_pages = (*files)->pages_written();
   return stats;
 }
 

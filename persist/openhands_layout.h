@@ -11,10 +11,12 @@
 // abandoned record, which reads back as missing, as in OpenHands.
 //
 // Export writes the store's events back as event files and, for every
-// complete aligned block of `cache_page_size` ids, a cache page. Each file is
-// written beside (<dir>/.evbus-export.tmp) and renamed into place, so a
-// failed or interrupted export leaves every file whole (old or new); files
-// are not fsynced, as OpenHands' own file store does not sync them.
+// complete aligned block of `cache_page_size` ids, a cache page, with the
+// persister's writer (persist/openhands_event_files.h): the text OpenHands'
+// json.dumps writes. Each file is written beside (<dir>/.evbus-export.tmp)
+// and renamed into place, so a failed or interrupted export leaves every
+// file whole (old or new); files are not fsynced, as OpenHands' own file
+// store does not sync them.
 //
 // Thread safety: functions of one call's own state; Import takes the store's
 // LOCK, so it cannot run beside a persister of the same stream.
@@ -27,12 +29,11 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "persist/openhands_event_files.h"
 #include "persist/store.h"
 #include "persist/store_writer.h"
 
 namespace evbus::persist {
-
-inline constexpr std::size_t kOpenHandsCachePageSize = 25;
 
 // Told how far a long import or export is: (events done, events in all).
 // Called after every event; the caller decides how often to show it.

@@ -17,7 +17,9 @@ Status Persister::OpenExtras(const std::string& evbus_dir) {
   if (!options_.openhands_layout) return Status::OK();
   auto dir = ConversationDir(options_.root, options_.session_id, options_.user_id);
   if (!dir.ok()) return dir.status();
-  auto files = OpenHandsEventFiles::Open(*dir, options_.writer.env);
+  OpenHandsFilesOptions files_options;
+  files_options.env = options_.writer.env;
+  auto files = OpenHandsEventFiles::Open(*dir, files_options);
   if (!files.ok()) return files.status();
   openhands_files_ = std::move(*files);
   // What the store holds and the files lack: a store that had no layout
