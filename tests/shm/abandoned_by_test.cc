@@ -17,19 +17,8 @@
 namespace evbus::shm {
 namespace {
 
-int g_claimed_pipe = -1;
-bool g_forget_claimant = false;
-Segment* g_child_segment = nullptr;
 std::atomic<int> g_stalled{0};
 std::atomic<bool> g_release{false};
-
-// In a forked child: optionally lose the claimant store (as if the process
-// died between its claim and that store), tell the parent, hang.
-void SignalAndHang(std::uint64_t id) {
-  if (g_forget_claimant) g_child_segment->index_entry(id)->claimant.store(0);
-  if (::write(g_claimed_pipe, &id, sizeof(id)) != sizeof(id)) ::_exit(3);
-  while (true) ::pause();
-}
 
 // In a thread: stall between claim and commit until released.
 void StallUntilReleased(std::uint64_t) {
@@ -39,37 +28,6 @@ void StallUntilReleased(std::uint64_t) {
 
 class AbandonedByTest : public RingTest {
  protected:
-  // Forks a producer that claims one id and is killed before committing it;
-  // returns the id, and its pid in *pid.
-  std::uint64_t KillProducerMidRecord(pid_t* pid, bool forget_claimant = false) {
-    int fds[2];
-    EXPECT_EQ(0, ::pipe(fds));
-    pid_t child = ::fork();
-    if (child == 0) {
-      ::close(fds[0]);
-      g_claimed_pipe = fds[1];
-      g_forget_claimant = forget_claimant;
-      std::unique_ptr<Segment> seg;
-      std::unique_ptr<Producer> p;
-      if (!::evbus::testutil::AssignTo(&seg, Segment::Open(stream_, "")).ok()) ::_exit(1);
-      if (!::evbus::testutil::AssignTo(&p, Producer::Attach(seg.get(), "doomed")).ok()) ::_exit(2);
-      g_child_segment = seg.get();
-      testing::SetPauseAfterClaimHook(&SignalAndHang);
-      std::uint64_t id;
-      (void)p->TryPublish({}, "never committed", &id);
-      ::_exit(4);
-    }
-    ::close(fds[1]);
-    std::uint64_t claimed = ~0ull;
-    EXPECT_EQ(static_cast<ssize_t>(sizeof(claimed)), ::read(fds[0], &claimed, sizeof(claimed)));
-    ::close(fds[0]);
-    ::kill(child, SIGKILL);
-    int status = 0;
-    EXPECT_EQ(child, ::waitpid(child, &status, 0));
-    *pid = child;
-    return claimed;
-  }
-
   // Reads the next status; expects kAbandoned of `id` and returns its pid.
   static std::int32_t ReadAbandoned(Subscriber* sub, std::uint64_t id) {
     Record r;

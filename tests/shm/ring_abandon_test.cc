@@ -14,15 +14,8 @@
 namespace evbus::shm {
 namespace {
 
-int g_claimed_pipe = -1;
 std::atomic<bool> g_stalled{false};
 std::atomic<bool> g_release{false};
-
-// In a forked child: tell the parent, then hang until SIGKILL.
-void SignalAndHang(std::uint64_t id) {
-  if (::write(g_claimed_pipe, &id, sizeof(id)) != sizeof(id)) ::_exit(3);
-  while (true) ::pause();
-}
 
 // In a thread: stall between claim and commit until released.
 void StallUntilReleased(std::uint64_t) {
@@ -30,36 +23,7 @@ void StallUntilReleased(std::uint64_t) {
   while (!g_release.load()) std::this_thread::yield();
 }
 
-class RingAbandonTest : public RingTest {
- protected:
-  // Forks a producer that claims one id and is killed before committing it.
-  std::uint64_t KillProducerMidRecord() {
-    int fds[2];
-    EXPECT_EQ(0, ::pipe(fds));
-    pid_t child = ::fork();
-    if (child == 0) {
-      ::close(fds[0]);
-      g_claimed_pipe = fds[1];
-      std::unique_ptr<Segment> seg;
-      std::unique_ptr<Producer> p;
-      if (!::evbus::testutil::AssignTo(&seg, Segment::Open(stream_, "")).ok()) ::_exit(1);
-      if (!::evbus::testutil::AssignTo(&p, Producer::Attach(seg.get(), "doomed")).ok()) ::_exit(2);
-      testing::SetPauseAfterClaimHook(&SignalAndHang);
-      std::uint64_t id;
-      (void)p->TryPublish({}, "never committed", &id);
-      ::_exit(4);
-    }
-    ::close(fds[1]);
-    std::uint64_t claimed = ~0ull;
-    EXPECT_EQ(static_cast<ssize_t>(sizeof(claimed)), ::read(fds[0], &claimed, sizeof(claimed)));
-    ::close(fds[0]);
-    ::kill(child, SIGKILL);
-    int status = 0;
-    EXPECT_EQ(child, ::waitpid(child, &status, 0));
-    EXPECT_TRUE(WIFSIGNALED(status));
-    return claimed;
-  }
-};
+using RingAbandonTest = RingTest;
 
 TEST_F(RingAbandonTest, RecordOfAProducerKilledMidRecordIsReportedAndReadersMovePast) {
   Create(1 << 16, 64, 1024);  // default 2 s abandon timeout: liveness decides first
