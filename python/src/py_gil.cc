@@ -9,6 +9,45 @@ namespace py = pybind11;
 
 bool InterpreterAlive() noexcept { return Py_IsInitialized() != 0 && _Py_IsFinalizing() == 0; }
 
+namespace {
+
+// The PyThreadState of an evbus thread, made at its first callback.
+struct KeptThreadState {
+  PyThreadState* state = nullptr;
+  ~KeptThreadState() {
+    if (state == nullptr || !InterpreterAlive()) return;  // finalizing: leave it to CPython
+    PyEval_RestoreThread(state);
+    PyThreadState_Clear(state);
+    PyThreadState_DeleteCurrent();  // and releases the GIL
+  }
+};
+thread_local KeptThreadState kept_state;
+
+}  // namespace
+
+ScopedGil::ScopedGil() {
+  PyThreadState* bound = PyGILState_GetThisThreadState();
+  if (bound != nullptr && bound != kept_state.state) {  // a Python thread
+    ensured_ = PyGILState_Ensure();
+    mode_ = Mode::kEnsured;
+    return;
+  }
+  if (bound == nullptr) {
+    // Bound to this thread (PyGILState, pybind11's nested acquires find it).
+    // Its count of 1 is this owner's: their releases never delete it.
+    kept_state.state = PyThreadState_New(PyInterpreterState_Main());
+    kept_state.state->gilstate_counter = 1;
+  }
+  if (PyGILState_Check() != 0) return;  // already held here
+  PyEval_RestoreThread(kept_state.state);
+  mode_ = Mode::kRestored;
+}
+
+ScopedGil::~ScopedGil() {
+  if (mode_ == Mode::kEnsured) PyGILState_Release(ensured_);
+  if (mode_ == Mode::kRestored) (void)PyEval_SaveThread();
+}
+
 std::shared_ptr<py::object> ShareAcrossThreads(py::object object) {
   return std::shared_ptr<py::object>(new py::object(std::move(object)), [](py::object* held) {
     if (!InterpreterAlive()) {
@@ -16,7 +55,7 @@ std::shared_ptr<py::object> ShareAcrossThreads(py::object object) {
       delete held;
       return;
     }
-    py::gil_scoped_acquire gil;
+    ScopedGil gil;
     delete held;
   });
 }
@@ -28,7 +67,7 @@ void LogLine(const std::string& line) noexcept {
     std::fprintf(stderr, "evbus: %s\n", line.c_str());
     return;
   }
-  py::gil_scoped_acquire gil;
+  ScopedGil gil;
   try {
     py::module_::import("logging").attr("getLogger")("evbus").attr("warning")(line);
   } catch (py::error_already_set& e) {

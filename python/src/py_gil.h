@@ -24,6 +24,25 @@ namespace evbus::python {
 // False once the interpreter has begun to finalize (or was never started).
 bool InterpreterAlive() noexcept;
 
+// Holds the GIL for its scope, on any thread. A thread Python does not know
+// (evbus's workers) gets one PyThreadState, kept for the thread's life and
+// reused by every scope (creating one per callback costs more than the
+// callback), deleted when the thread exits (leaked once the interpreter
+// finalizes). A Python thread uses PyGILState; a thread that already holds
+// the GIL changes nothing. Check InterpreterAlive() first.
+class ScopedGil {
+ public:
+  ScopedGil();
+  ~ScopedGil();
+  ScopedGil(const ScopedGil&) = delete;
+  ScopedGil& operator=(const ScopedGil&) = delete;
+
+ private:
+  enum class Mode { kAlreadyHeld, kRestored, kEnsured };
+  Mode mode_ = Mode::kAlreadyHeld;
+  PyGILState_STATE ensured_ = PyGILState_UNLOCKED;
+};
+
 // Holds `object` so that the last owner may drop it on any thread: the
 // reference is released under the GIL, or leaked once the interpreter is
 // finalizing (nothing may touch it then). Call with the GIL held.

@@ -105,7 +105,7 @@ void StreamHandle::Subscribe(const std::string& subscriber_id, py::object delive
   EventCallback callback = [held](const Event& event) {
     const std::string json = EventToJson(event);
     if (!InterpreterAlive()) return;  // only after evbus's atexit hook: nobody listens
-    py::gil_scoped_acquire gil;
+    ScopedGil gil;
     try {
       (*held)(py::str(json));
     } catch (py::error_already_set& e) {
