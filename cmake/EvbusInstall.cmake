@@ -63,6 +63,7 @@ set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${EVBUS_PACKAGE_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_STRIP_FILES ON)  # as Debian packages are; the build directory keeps the symbols
 set(evbus_deb_depends "")
 # The condition under which the top CMakeLists.txt adds python/.
 if(EVBUS_BUILD_PYTHON AND EVBUS_SANITIZE STREQUAL "" AND EXISTS ${PROJECT_SOURCE_DIR}/python/CMakeLists.txt)

@@ -151,6 +151,23 @@ def check_deb(args, work):
     root = os.path.join(work, "unpacked")
     run(["dpkg-deb", "-x", deb, root])
     build_with_pkg_config(args, work, os.path.join(root, "usr", libdir, "pkgconfig"))
+    if args.expect_python:
+        import_from_package(os.path.join(root, "usr"))
+
+
+def import_from_package(usr):
+    """Debian's python3 imports the package from where the .deb puts it."""
+    python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+    found = glob.glob(os.path.join(usr, "lib*", "**", "evbus", "__init__.py"), recursive=True)
+    if not found:
+        raise Failure("the .deb holds no Python package evbus")
+    site = os.path.dirname(os.path.dirname(found[0]))
+    env = dict(os.environ, PYTHONPATH=site)
+    out = run([python, "-c", "import evbus, os; print(os.path.dirname(evbus.__file__))"],
+              env=env, cwd=usr)
+    if not out.strip().startswith(site):
+        raise Failure("%s imported evbus from %s, not from the package" % (python, out.strip()))
+    print("python package in the .deb: /usr/" + os.path.relpath(site, usr) + "/evbus")
 
 
 def main():
