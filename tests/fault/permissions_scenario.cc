@@ -96,6 +96,63 @@ bool ReadOnlyMappingFaults(const std::string& stream, bool* unchanged) {
   return WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV;
 }
 
+// The paths of everything a stream keeps others out of.
+struct ProtectedPaths {
+  std::string sid, root, shm_path, secrets, evbus_dir, page;
+};
+
+// Sets a secret and writes a small store, as production does, and returns
+// the paths the second uid will try.
+Result<ProtectedPaths> PrepareStream(const std::string& sid, const std::string& root,
+                                     EventStream* stream) {
+  ProtectedPaths p;
+  p.sid = sid;
+  p.root = root;
+  EVBUS_RETURN_IF_ERROR(stream->SetSecrets({{"api_key", "torture-perm-secret"}}));
+  p.evbus_dir = stream->paths().evbus_dir;
+  EVBUS_RETURN_IF_ERROR(BuildStore(p.evbus_dir, 10, {}));
+  p.shm_path = "/dev/shm/" + stream->segment().shm_name();
+  p.secrets = SharedSecrets::PathFor(sid, "");
+  auto pages = persist::ListPages(Env::Default(), persist::PagesDir(p.evbus_dir));
+  p.page = pages.ok() && !pages->empty() ? pages->front().path : p.evbus_dir;
+  return p;
+}
+
+std::vector<Attempt> SecondUidAttempts(const ProtectedPaths& p) {
+  return {
+      {"segment read-write", [p] { return Opens(p.shm_path, O_RDWR); }},
+      {"segment read-only", [p] { return Opens(p.shm_path, O_RDONLY); }},
+      {"Segment::Open",
+       [p] {
+         std::unique_ptr<shm::Segment> g;
+         return ::evbus::testutil::AssignTo(&g, shm::Segment::Open(p.sid, "")).ok();
+       }},
+      {"Segment::OpenReadOnly",
+       [p] {
+         std::unique_ptr<shm::Segment> g;
+         return ::evbus::testutil::AssignTo(&g, shm::Segment::OpenReadOnly(p.sid, "")).ok();
+       }},
+      {"secrets file", [p] { return Opens(p.secrets, O_RDONLY); }},
+      {"store directory", [p] { return Opens(p.evbus_dir, O_RDONLY | O_DIRECTORY); }},
+      {"page file", [p] { return Opens(p.page, O_RDONLY); }},
+      {"Store::Open", [p] { return persist::Store::Open(p.root, p.sid, "").ok(); }},
+  };
+}
+
+// Every attempt of the second uid must fail; without root it is skipped.
+void CheckSecondUidKeptOut(const ProtectedPaths& paths, ScenarioResult* r) {
+  const std::vector<Attempt> attempts = SecondUidAttempts(paths);
+  if (::geteuid() != 0) {
+    r->Skip(
+        "the second-uid part needs root (setuid to 65534); only the read-only mapping was checked");
+    return;
+  }
+  for (const std::string& got_in : TryAsNobody(attempts)) {
+    r->Fail("uid 65534 could open the " + got_in);
+  }
+  r->faults += attempts.size();
+}
+
 }  // namespace
 
 ScenarioResult RunPermissions(const TortureConfig& config) {
@@ -114,56 +171,23 @@ ScenarioResult RunPermissions(const TortureConfig& config) {
     r.Fail("set-up: " + stream.status().ToString());
     return r;
   }
-  Status s = (*stream)->SetSecrets({{"api_key", "torture-perm-secret"}});
-  const std::string evbus_dir = (*stream)->paths().evbus_dir;
-  if (s.ok()) s = BuildStore(evbus_dir, 10, {});
-  if (!s.ok()) {
-    r.Fail("set-up: " + s.ToString());
+  Result<ProtectedPaths> paths = PrepareStream(sid, tmp.path(), (*stream).get());
+  if (!paths.ok()) {
+    r.Fail("set-up: " + paths.status().ToString());
     return r;
   }
-  const std::string shm_path = "/dev/shm/" + (*stream)->segment().shm_name();
-  const std::string secrets = SharedSecrets::PathFor(sid, "");
-  auto pages = persist::ListPages(Env::Default(), persist::PagesDir(evbus_dir));
-  const std::string page = pages.ok() && !pages->empty() ? pages->front().path : evbus_dir;
-  const std::string root = tmp.path();
-  const std::vector<Attempt> attempts = {
-      {"segment read-write", [&] { return Opens(shm_path, O_RDWR); }},
-      {"segment read-only", [&] { return Opens(shm_path, O_RDONLY); }},
-      {"Segment::Open",
-       [&] {
-         std::unique_ptr<shm::Segment> g;
-         return ::evbus::testutil::AssignTo(&g, shm::Segment::Open(sid, "")).ok();
-       }},
-      {"Segment::OpenReadOnly",
-       [&] {
-         std::unique_ptr<shm::Segment> g;
-         return ::evbus::testutil::AssignTo(&g, shm::Segment::OpenReadOnly(sid, "")).ok();
-       }},
-      {"secrets file", [&] { return Opens(secrets, O_RDONLY); }},
-      {"store directory", [&] { return Opens(evbus_dir, O_RDONLY | O_DIRECTORY); }},
-      {"page file", [&] { return Opens(page, O_RDONLY); }},
-      {"Store::Open", [&] { return persist::Store::Open(root, sid, "").ok(); }},
-  };
-  if (::geteuid() != 0) {
-    r.Skip(
-        "the second-uid part needs root (setuid to 65534); only the read-only mapping was checked");
-  } else {
-    for (const std::string& got_in : TryAsNobody(attempts)) {
-      r.Fail("uid 65534 could open the " + got_in);
-    }
-    r.faults += attempts.size();
-  }
+  CheckSecondUidKeptOut(*paths, &r);
   bool unchanged = false;
   ++r.faults;
   if (!ReadOnlyMappingFaults(sid, &unchanged) || !unchanged) {
     r.Fail("a write through the read-only mapping did not fault, or changed the segment");
   }
-  r.detail = std::to_string(r.faults) + " access attempts refused (" + shm_path + " mode 0600, " +
-             "secrets file, store 0700, read-only mapping SIGSEGV)";
+  r.detail = std::to_string(r.faults) + " access attempts refused (" + paths->shm_path +
+             " mode 0600, " + "secrets file, store 0700, read-only mapping SIGSEGV)";
   (void)(*stream)->Close();
   (void)shm::Segment::Remove(sid, "");
-  ::unlink(secrets.c_str());
-  ::unlink((secrets + ".lock").c_str());
+  ::unlink(paths->secrets.c_str());
+  ::unlink((paths->secrets + ".lock").c_str());
   return r;
 }
 

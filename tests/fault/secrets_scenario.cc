@@ -72,6 +72,78 @@ void CheckStoredEvents(const std::string& root, const std::string& sid, std::uin
                0);
 }
 
+EventStreamOptions SecretsStreamOptions(const std::string& store_root) {
+  EventStreamOptions options;
+  options.store_root = store_root;
+  options.capacity = 8 << 20;
+  options.max_event_size = 256 << 10;
+  return options;
+}
+
+// Sets the torture secrets on the stream; `needles` gets their values.
+Status SetTortureSecrets(EventStream* stream, std::vector<std::string>* needles) {
+  Redactor::SecretMap secrets;
+  for (const auto& [name, value] : TortureSecrets()) {
+    secrets[name] = value;
+    needles->push_back(value);
+  }
+  return stream->SetSecrets(secrets);
+}
+
+// Runs the producers, each adding `per_producer` events with secrets, and
+// waits for them to exit.
+void RunSecretProducers(const TortureConfig& config, const std::string& root,
+                        const std::string& sid, std::uint64_t per_producer, const std::string& log,
+                        ScenarioResult* r) {
+  FaultChild producers[kProducers];
+  for (int p = 0; p < kProducers && r->ok(); ++p) {
+    if (!producers[p].Start({Helper(config, "torture_secret_proc"), root, sid, std::to_string(p),
+                             std::to_string(per_producer)},
+                            log)) {
+      r->Fail("cannot start a producer");
+    }
+  }
+  for (FaultChild& p : producers) {
+    int status = 0;
+    if (p.running() && (!p.Wait(&status, 300s) || !WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
+      r->Fail("a producer failed (status " + std::to_string(status) + "); see " + log);
+    }
+  }
+}
+
+// How far the scan went: files scanned, and the secrets found in the
+// secrets file (the control).
+struct SecretScan {
+  std::uint64_t files = 1;
+  std::uint64_t control = 0;
+};
+
+// Counts the secrets in the segment's bytes and in every store file into
+// r->secrets_found; fails `r` when the control scan finds too few.
+SecretScan ScanForSecrets(const std::string& shm_path, const std::string& root,
+                          const std::string& sid, const std::string& log,
+                          const std::vector<std::string>& needles, ScenarioResult* r) {
+  SecretScan scan;
+  r->secrets_found = static_cast<std::int64_t>(CountInFile(shm_path, needles));
+  const std::string secrets_file = SharedSecrets::PathFor(sid, "");
+  for (const std::string& file : FilesUnder(root)) {
+    if (file == secrets_file || file == log) continue;
+    r->secrets_found += static_cast<std::int64_t>(CountInFile(file, needles));
+    ++scan.files;
+  }
+  // Control: the scan does find them where they belong (the secrets file).
+  scan.control = CountInFile(secrets_file, needles);
+  if (scan.control < needles.size())
+    r->Fail("the scan did not find the secrets in the secrets file");
+  return scan;
+}
+
+void RemoveSecretsFiles(const std::string& sid) {
+  const std::string secrets_file = SharedSecrets::PathFor(sid, "");
+  ::unlink(secrets_file.c_str());
+  ::unlink((secrets_file + ".lock").c_str());
+}
+
 }  // namespace
 
 ScenarioResult RunSecrets(const TortureConfig& config) {
@@ -82,18 +154,9 @@ ScenarioResult RunSecrets(const TortureConfig& config) {
   const std::string sid = UniqueStream("torture-secrets");
   const std::string log = tmp.path() + "/persister.log";
   (void)shm::Segment::Remove(sid, "");
-  EventStreamOptions options;
-  options.store_root = tmp.path();
-  options.capacity = 8 << 20;
-  options.max_event_size = 256 << 10;
-  auto stream = EventStream::Open(sid, options);
-  Redactor::SecretMap secrets;
+  auto stream = EventStream::Open(sid, SecretsStreamOptions(tmp.path()));
   std::vector<std::string> needles;
-  for (const auto& [name, value] : TortureSecrets()) {
-    secrets[name] = value;
-    needles.push_back(value);
-  }
-  Status s = stream.ok() ? (*stream)->SetSecrets(secrets) : stream.status();
+  Status s = stream.ok() ? SetTortureSecrets((*stream).get(), &needles) : stream.status();
   if (!s.ok()) {
     r.Fail("set-up: " + s.ToString());
     return r;
@@ -105,20 +168,7 @@ ScenarioResult RunSecrets(const TortureConfig& config) {
       !WaitForDurableSubscriber(sid, 60s)) {
     r.Fail("the persister did not start; see " + log);
   }
-  FaultChild producers[kProducers];
-  for (int p = 0; p < kProducers && r.ok(); ++p) {
-    if (!producers[p].Start({Helper(config, "torture_secret_proc"), tmp.path(), sid,
-                             std::to_string(p), std::to_string(per_producer)},
-                            log)) {
-      r.Fail("cannot start a producer");
-    }
-  }
-  for (FaultChild& p : producers) {
-    int status = 0;
-    if (p.running() && (!p.Wait(&status, 300s) || !WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
-      r.Fail("a producer failed (status " + std::to_string(status) + "); see " + log);
-    }
-  }
+  RunSecretProducers(config, tmp.path(), sid, per_producer, log, &r);
   const auto total = static_cast<std::int64_t>(kProducers * per_producer);
   if (r.ok() && !WaitForStoreLatest(tmp.path(), sid, total - 1, 120s)) {
     r.Fail("the persister did not store every event");
@@ -127,29 +177,18 @@ ScenarioResult RunSecrets(const TortureConfig& config) {
   int status = 0;
   persister.Wait(&status, 60s);
   r.faults = total;  // events published with secrets in them
-  r.secrets_found = static_cast<std::int64_t>(CountInFile(shm_path, needles));
-  const std::string secrets_file = SharedSecrets::PathFor(sid, "");
-  std::uint64_t files = 1;
-  for (const std::string& file : FilesUnder(tmp.path())) {
-    if (file == secrets_file || file == log) continue;
-    r.secrets_found += static_cast<std::int64_t>(CountInFile(file, needles));
-    ++files;
-  }
-  // Control: the scan does find them where they belong (the secrets file).
-  const std::uint64_t control = CountInFile(secrets_file, needles);
-  if (control < needles.size()) r.Fail("the scan did not find the secrets in the secrets file");
+  const SecretScan scan = ScanForSecrets(shm_path, tmp.path(), sid, log, needles, &r);
   CheckStoredEvents(tmp.path(), sid, per_producer, &r);
   ExpectAtMost(&r, "secrets found", static_cast<double>(r.secrets_found), 0);
   ExpectAtMost(&r, "lost", static_cast<double>(r.lost), 0);
   ExpectAtMost(&r, "duplicated", static_cast<double>(r.duplicated), 0);
   ExpectAtMost(&r, "unreadable events", static_cast<double>(r.torn), 0);
-  r.detail = std::to_string(files) + " files scanned (the segment and every store file) for " +
-             std::to_string(needles.size()) + " secrets (control: " + std::to_string(control) +
+  r.detail = std::to_string(scan.files) + " files scanned (the segment and every store file) for " +
+             std::to_string(needles.size()) + " secrets (control: " + std::to_string(scan.control) +
              " found in the secrets file)";
   (void)(*stream)->Close();
   (void)shm::Segment::Remove(sid, "");
-  ::unlink(secrets_file.c_str());
-  ::unlink((secrets_file + ".lock").c_str());
+  RemoveSecretsFiles(sid);
   return r;
 }
 

@@ -44,19 +44,11 @@ persist::StoreWriterOptions EveryEvent() {
   ::_exit(0);  // no destructors: the process gives up with the disk full
 }
 
-}  // namespace
-
-std::string CheckFullDisk(const std::string& work_dir, ScenarioResult* r) {
-  const std::string mount_dir = work_dir + "/full";
-  ::mkdir(mount_dir.c_str(), 0700);
-  const bool tmpfs = ::geteuid() == 0 && ::mount("evbus-torture", mount_dir.c_str(), "tmpfs", 0,
-                                                 "size=256k,mode=0700") == 0;
-  const std::string dir = mount_dir + "/evbus";
+// Runs FillChild in a child process; `line` gets what it wrote. False when
+// no pipe could be made.
+bool FillInChild(const std::string& dir, bool tmpfs, std::string* line) {
   int fds[2];
-  if (::pipe(fds) != 0) {
-    r->Fail("full disk: pipe");
-    return "";
-  }
+  if (::pipe(fds) != 0) return false;
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::close(fds[0]);
@@ -68,36 +60,62 @@ std::string CheckFullDisk(const std::string& work_dir, ScenarioResult* r) {
   ::close(fds[0]);
   int status = 0;
   ::waitpid(pid, &status, 0);
+  line->assign(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+  return true;
+}
+
+// Once space returned: reopens the store and appends kMoreAfterwards
+// events; returns the id the reopened writer went on from.
+std::uint64_t AppendOnceSpaceReturned(const std::string& dir, DamageReporter* reporter,
+                                      ScenarioResult* r) {
+  persist::StoreWriterOptions options = EveryEvent();
+  options.reporter = reporter;
+  auto writer = persist::StoreWriter::Open(dir, options);
+  if (!writer.ok()) {
+    r->Fail("full disk: reopening once space returned: " + writer.status().ToString());
+    return 0;
+  }
+  const std::uint64_t next = (*writer)->next_id();
+  Status s = AppendEvents(writer->get(), next, next + kMoreAfterwards);
+  if (s.ok()) s = (*writer)->Close();
+  if (!s.ok()) r->Fail("full disk: appending once space returned: " + s.ToString());
+  return next;
+}
+
+// Every event from 0 to `end` must read back once, intact.
+void CheckReadBack(const std::string& dir, std::uint64_t end, ScenarioResult* r) {
+  const ReadBack back = ReadStore(dir, end, nullptr);
+  r->events_checked += back.intact;
+  r->torn += back.torn;
+  r->duplicated += back.duplicated;
+  if (back.intact != end) r->lost += end - back.intact;
+}
+
+}  // namespace
+
+std::string CheckFullDisk(const std::string& work_dir, ScenarioResult* r) {
+  const std::string mount_dir = work_dir + "/full";
+  ::mkdir(mount_dir.c_str(), 0700);
+  const bool tmpfs = ::geteuid() == 0 && ::mount("evbus-torture", mount_dir.c_str(), "tmpfs", 0,
+                                                 "size=256k,mode=0700") == 0;
+  const std::string dir = mount_dir + "/evbus";
+  std::string line;
+  if (!FillInChild(dir, tmpfs, &line)) {
+    r->Fail("full disk: pipe");
+    return "";
+  }
   ++r->faults;
   unsigned long long durable = 0;
   char kind[16] = {};
-  const std::string line(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
-  if (std::sscanf(buf, "%llu %15s", &durable, kind) != 2 || std::string(kind) != "IOError" ||
-      durable == 0) {
+  if (std::sscanf(line.c_str(), "%llu %15s", &durable, kind) != 2 ||
+      std::string(kind) != "IOError" || durable == 0) {
     r->Fail("full disk: expected a clear IOError after some durable events, got: " + line);
   }
   if (tmpfs) ::mount(nullptr, mount_dir.c_str(), nullptr, MS_REMOUNT, "size=4m,mode=0700");
   DamageReporter reporter;
-  persist::StoreWriterOptions options = EveryEvent();
-  options.reporter = &reporter;
-  std::uint64_t next = 0;
-  {
-    auto writer = persist::StoreWriter::Open(dir, options);
-    if (!writer.ok()) {
-      r->Fail("full disk: reopening once space returned: " + writer.status().ToString());
-    } else {
-      next = (*writer)->next_id();
-      Status s = AppendEvents(writer->get(), next, next + kMoreAfterwards);
-      if (s.ok()) s = (*writer)->Close();
-      if (!s.ok()) r->Fail("full disk: appending once space returned: " + s.ToString());
-    }
-  }
+  const std::uint64_t next = AppendOnceSpaceReturned(dir, &reporter, r);
   if (next < durable) r->lost += durable - next;
-  const ReadBack back = ReadStore(dir, next + kMoreAfterwards, nullptr);
-  r->events_checked += back.intact;
-  r->torn += back.torn;
-  r->duplicated += back.duplicated;
-  if (back.intact != next + kMoreAfterwards) r->lost += next + kMoreAfterwards - back.intact;
+  CheckReadBack(dir, next + kMoreAfterwards, r);
   if (tmpfs) ::umount2(mount_dir.c_str(), MNT_DETACH);
   const std::string error = line.substr(line.find(' ', line.find(' ') + 1) + 1);
   return std::string("full disk (") + (tmpfs ? "256 KiB tmpfs" : "RLIMIT_FSIZE 64 KiB") +
