@@ -135,44 +135,55 @@ TEST_F(BadEventFieldsTest, PersisterStoresThemAsMissingAndSaysWhy) {
   EXPECT_NE(all.find("ring record 5 has unknown flag bits"), std::string::npos) << all;
 }
 
-// A page whose records check out (CRC, ids) but one of which carries a type
-// or source no evbus writer stores: a foreign or damaged page. The store
-// reports the record with its id and why, skips it in searches and refuses
-// to hand it out by id; every other record reads as before.
-TEST_F(BadEventFieldsTest, StoreReportsAndSkipsAPageRecordWithAnUnregisteredTypeOrSource) {
-  const std::string dir = EvbusDir(tmp_.path(), "pages", "").value();
-  {
-    auto writer = StoreWriter::Open(dir, {});
-    ASSERT_TRUE(writer.ok()) << writer.status().ToString();
-    for (std::uint64_t id = 0; id < 5; ++id) {
-      Event event;
-      event.type = EventTypeFromTag(EventKind::kAction, "run").value();
-      event.source = Source::kAgent;
-      event.args_json = "{\"command\":\"ls " + std::to_string(id) + "\"}";
-      ASSERT_TRUE((*writer)->Append(RecordMetaFromEvent(id, event), EventToJson(event)).ok());
-    }
-    ASSERT_TRUE((*writer)->Close().ok());
+// Writes one page of five "run" actions, ids 0..4.
+void WriteFiveActions(const std::string& dir) {
+  auto writer = StoreWriter::Open(dir, {});
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  for (std::uint64_t id = 0; id < 5; ++id) {
+    Event event;
+    event.type = EventTypeFromTag(EventKind::kAction, "run").value();
+    event.source = Source::kAgent;
+    event.args_json = "{\"command\":\"ls " + std::to_string(id) + "\"}";
+    ASSERT_TRUE((*writer)->Append(RecordMetaFromEvent(id, event), EventToJson(event)).ok());
   }
+  ASSERT_TRUE((*writer)->Close().ok());
+}
+
+// Rewrites record `id` of the page `bytes` (record offsets in `offsets`)
+// with another type and source, CRC fixed up.
+void RewriteTypeAndSource(const std::vector<std::uint32_t>& offsets, std::uint64_t id,
+                          std::uint16_t type, std::uint8_t source, std::string* bytes) {
+  const std::uint32_t offset = offsets[id];
+  DecodedRecord rec = RecordAt(*bytes, offset);
+  rec.meta.type = type;
+  rec.meta.source = source;
+  std::string record;
+  AppendRecord(rec.meta, rec.body, &record);
+  ASSERT_EQ(record.size(), rec.size);
+  bytes->replace(offset, record.size(), record);
+}
+
+// Gives record 1 an unregistered type and record 3 an unregistered source.
+void DamageRecordsOneAndThree(const std::string& dir) {
   auto pages = ListPages(Env::Default(), PagesDir(dir));
   ASSERT_TRUE(pages.ok() && pages->size() == 1);
   std::string bytes;
   ASSERT_TRUE(Env::Default()->ReadFile(pages->front().path, &bytes).ok());
   auto parsed = ParsePage("p", bytes, {}, nullptr);
   ASSERT_TRUE(parsed.ok() && parsed->offsets.size() == 5);
-  // Rewrites record `id` with another type and source, CRC fixed up.
-  auto rewrite = [&](std::uint64_t id, std::uint16_t type, std::uint8_t source) {
-    const std::uint32_t offset = parsed->offsets[id];
-    DecodedRecord rec = RecordAt(bytes, offset);
-    rec.meta.type = type;
-    rec.meta.source = source;
-    std::string record;
-    AppendRecord(rec.meta, rec.body, &record);
-    ASSERT_EQ(record.size(), rec.size);
-    bytes.replace(offset, record.size(), record);
-  };
-  rewrite(1, kUnregisteredType, 1);
-  rewrite(3, 1, 9);
+  ASSERT_NO_FATAL_FAILURE(RewriteTypeAndSource(parsed->offsets, 1, kUnregisteredType, 1, &bytes));
+  ASSERT_NO_FATAL_FAILURE(RewriteTypeAndSource(parsed->offsets, 3, 1, 9, &bytes));
   ASSERT_TRUE(Env::Default()->WriteFileAtomic(pages->front().path, bytes, 0600).ok());
+}
+
+// A page whose records check out (CRC, ids) but one of which carries a type
+// or source no evbus writer stores: a foreign or damaged page. The store
+// reports the record with its id and why, skips it in searches and refuses
+// to hand it out by id; every other record reads as before.
+TEST_F(BadEventFieldsTest, StoreReportsAndSkipsAPageRecordWithAnUnregisteredTypeOrSource) {
+  const std::string dir = EvbusDir(tmp_.path(), "pages", "").value();
+  ASSERT_NO_FATAL_FAILURE(WriteFiveActions(dir));
+  ASSERT_NO_FATAL_FAILURE(DamageRecordsOneAndThree(dir));
 
   CollectingReporter reporter;
   StoreOptions options;

@@ -96,8 +96,8 @@ INSTANTIATE_TEST_SUITE_P(RealTrajectories, OpenHandsLayoutTest,
                          ::testing::Values("basic.json", "basic_gui_mode.json",
                                            "basic_interactions.json", "wrong_initial_state.json"));
 
-TEST(OpenHandsLayoutCacheTest, CachePageCopyWinsAndExportWritesAlignedPagesOf25) {
-  // 60 dense events: the canonical lines, cycled, with ids 0..59.
+// 60 dense events: the canonical lines, cycled, with ids 0..59.
+void MakeDenseEvents(std::map<std::int64_t, std::string>* events) {
   const std::string canonical = ReadText(kTrajectories + "/canonical.jsonl");
   std::vector<std::string> lines;
   for (std::size_t pos = 0; pos < canonical.size();) {
@@ -105,20 +105,19 @@ TEST(OpenHandsLayoutCacheTest, CachePageCopyWinsAndExportWritesAlignedPagesOf25)
     lines.push_back(canonical.substr(pos, end - pos));
     pos = end == std::string::npos ? canonical.size() : end + 1;
   }
-  std::map<std::int64_t, std::string> events;
   for (std::int64_t id = 0; id < 60; ++id) {
     auto event = ParseEvent(lines[static_cast<std::size_t>(id) % lines.size()]);
     ASSERT_TRUE(event.ok()) << event.status().ToString();
     event->id = id;
-    events[id] = EventToJson(*event);
+    (*events)[id] = EventToJson(*event);
   }
-  TempDir source, target;
-  WriteOpenHandsSession(source.path(), "s", events);
-  // A cache page 0-25 holds id 3 with different content than events/3.json,
-  // and events/4.json is gone: OpenHands reads both from the page.
+}
+
+// A cache page 0-25 that holds id 3 with different content than events/3.json.
+std::string CachePageWithChangedId3(const std::map<std::int64_t, std::string>& events) {
   std::string page = "[";
   for (std::int64_t id = 0; id < 25; ++id) {
-    std::string json = events[id];
+    std::string json = events.at(id);
     if (id == 3) {
       auto event = ParseEvent(json);
       event->message = "from the page";
@@ -128,6 +127,28 @@ TEST(OpenHandsLayoutCacheTest, CachePageCopyWinsAndExportWritesAlignedPagesOf25)
     page += (id == 0 ? "" : ", ") + json;
   }
   page += "]";
+  return page;
+}
+
+// The export's second cache page holds ids 25..49; 50-75 is not written.
+void ExpectSecondCachePageOnly(const std::string& root) {
+  rapidjson::Document doc;
+  const std::string second = ReadText(root + "/sessions/s/event_cache/25-50.json");
+  doc.Parse(second.data(), second.size());
+  ASSERT_TRUE(doc.IsArray());
+  ASSERT_EQ(doc.GetArray().Size(), 25u);
+  EXPECT_EQ(doc.GetArray()[0]["id"].GetInt64(), 25);
+  EXPECT_FALSE(Env::Default()->FileExists(root + "/sessions/s/event_cache/50-75.json"));
+}
+
+TEST(OpenHandsLayoutCacheTest, CachePageCopyWinsAndExportWritesAlignedPagesOf25) {
+  std::map<std::int64_t, std::string> events;
+  ASSERT_NO_FATAL_FAILURE(MakeDenseEvents(&events));
+  TempDir source, target;
+  WriteOpenHandsSession(source.path(), "s", events);
+  // A cache page 0-25 holds id 3 with different content than events/3.json,
+  // and events/4.json is gone: OpenHands reads both from the page.
+  const std::string page = CachePageWithChangedId3(events);
   ASSERT_TRUE(Env::Default()->CreateDirs(source.path() + "/sessions/s/event_cache", 0700).ok());
   ASSERT_TRUE(Env::Default()
                   ->WriteFileAtomic(source.path() + "/sessions/s/event_cache/0-25.json", page, 0600)
@@ -149,13 +170,7 @@ TEST(OpenHandsLayoutCacheTest, CachePageCopyWinsAndExportWritesAlignedPagesOf25)
   ASSERT_TRUE(exported.ok());
   EXPECT_EQ(exported->events, 60u);
   EXPECT_EQ(exported->cache_pages, 2u);  // 0-25 and 25-50; 50-75 is incomplete
-  rapidjson::Document doc;
-  const std::string second = ReadText(target.path() + "/sessions/s/event_cache/25-50.json");
-  doc.Parse(second.data(), second.size());
-  ASSERT_TRUE(doc.IsArray());
-  ASSERT_EQ(doc.GetArray().Size(), 25u);
-  EXPECT_EQ(doc.GetArray()[0]["id"].GetInt64(), 25);
-  EXPECT_FALSE(Env::Default()->FileExists(target.path() + "/sessions/s/event_cache/50-75.json"));
+  ExpectSecondCachePageOnly(target.path());
 }
 
 }  // namespace

@@ -101,6 +101,61 @@ class PersisterAbandonedTest : public ::testing::Test {
     return child;
   }
 
+  // Ids 2 and 3: two producers of this process claim an id each and stall
+  // past the abandon timeout until g_release.
+  std::vector<std::thread> StallTwoProducers() {
+    g_stalled = 0;
+    g_release = false;
+    shm::testing::SetPauseAfterClaimHook(&StallUntilReleased);
+    std::vector<std::thread> stalled;
+    for (int i = 0; i < 2; ++i) {
+      stalled.emplace_back([this, i] {
+        std::unique_ptr<shm::Producer> slow;
+        ASSERT_TRUE(::evbus::testutil::AssignTo(
+                        &slow, shm::Producer::Attach(segment_.get(), "slow" + std::to_string(i)))
+                        .ok());
+        std::uint64_t id;
+        EXPECT_EQ(shm::PublishResult::kAbandoned, slow->TryPublish({}, "{}", &id));
+      });
+      while (g_stalled.load() != i + 1) std::this_thread::yield();
+    }
+    shm::testing::SetPauseAfterClaimHook(nullptr);
+    return stalled;
+  }
+
+  // A persister drains ids 0..4 (its log lines go to `log`), then the
+  // stalled producers are released and joined; `abandoned` gets its count.
+  void PersistFiveIds(std::vector<std::thread>* stalled, std::vector<std::string>* log,
+                      std::uint64_t* abandoned) {
+    PersisterOptions options;
+    options.root = tmp_.path();
+    options.session_id = stream_;
+    options.log = [log](const std::string& line) { log->push_back(line); };
+    auto persister = Persister::Open(options);
+    ASSERT_TRUE(persister.ok()) << persister.status().ToString();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while ((*persister)->next_id() < 5 && std::chrono::steady_clock::now() < deadline) {
+      ASSERT_TRUE((*persister)->DrainOnce().ok());
+    }
+    g_release = true;
+    for (std::thread& t : *stalled) t.join();
+    ASSERT_EQ(5u, (*persister)->next_id());
+    ASSERT_TRUE((*persister)->Close().ok());
+    *abandoned = (*persister)->stats().abandoned;
+  }
+
+  // `get_event` of an abandoned id names the producer's pid.
+  void ExpectStoreNamesThePids(pid_t dead) {
+    const std::string self = std::to_string(::getpid());
+    auto store = Store::Open(tmp_.path(), stream_, "");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    EXPECT_NE(std::string::npos, (*store)->GetEventJson(1).status().message().find(
+                                     "abandoned by producer pid " + std::to_string(dead)));
+    EXPECT_NE(std::string::npos, (*store)->GetEventJson(3).status().message().find(
+                                     "abandoned by producer pid " + self));
+    EXPECT_TRUE((*store)->GetEventJson(4).ok());
+  }
+
   TempDir tmp_;
   std::string stream_;
   std::unique_ptr<shm::Segment> segment_;
@@ -108,42 +163,14 @@ class PersisterAbandonedTest : public ::testing::Test {
 };
 
 TEST_F(PersisterAbandonedTest, LogsEachAbandonedRunWithItsIdsAndPidAndKeepsThePid) {
-  ASSERT_NO_FATAL_FAILURE(PublishEvent());     // id 0
-  const pid_t dead = KillProducerMidRecord();  // id 1
-  // Ids 2 and 3: two producers of this process stall past the timeout.
-  g_stalled = 0;
-  g_release = false;
-  shm::testing::SetPauseAfterClaimHook(&StallUntilReleased);
-  std::vector<std::thread> stalled;
-  for (int i = 0; i < 2; ++i) {
-    stalled.emplace_back([this, i] {
-      std::unique_ptr<shm::Producer> slow;
-      ASSERT_TRUE(::evbus::testutil::AssignTo(
-                      &slow, shm::Producer::Attach(segment_.get(), "slow" + std::to_string(i)))
-                      .ok());
-      std::uint64_t id;
-      EXPECT_EQ(shm::PublishResult::kAbandoned, slow->TryPublish({}, "{}", &id));
-    });
-    while (g_stalled.load() != i + 1) std::this_thread::yield();
-  }
-  shm::testing::SetPauseAfterClaimHook(nullptr);
-  ASSERT_NO_FATAL_FAILURE(PublishEvent());  // id 4
+  ASSERT_NO_FATAL_FAILURE(PublishEvent());                 // id 0
+  const pid_t dead = KillProducerMidRecord();              // id 1
+  std::vector<std::thread> stalled = StallTwoProducers();  // ids 2 and 3
+  ASSERT_NO_FATAL_FAILURE(PublishEvent());                 // id 4
 
   std::vector<std::string> log;
-  PersisterOptions options;
-  options.root = tmp_.path();
-  options.session_id = stream_;
-  options.log = [&log](const std::string& line) { log.push_back(line); };
-  auto persister = Persister::Open(options);
-  ASSERT_TRUE(persister.ok()) << persister.status().ToString();
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while ((*persister)->next_id() < 5 && std::chrono::steady_clock::now() < deadline) {
-    ASSERT_TRUE((*persister)->DrainOnce().ok());
-  }
-  g_release = true;
-  for (std::thread& t : stalled) t.join();
-  ASSERT_EQ(5u, (*persister)->next_id());
-  ASSERT_TRUE((*persister)->Close().ok());
+  std::uint64_t abandoned = 0;
+  ASSERT_NO_FATAL_FAILURE(PersistFiveIds(&stalled, &log, &abandoned));
 
   const std::string self = std::to_string(::getpid());
   ASSERT_EQ(2u, log.size()) << (log.empty() ? "" : log.front());
@@ -153,15 +180,8 @@ TEST_F(PersisterAbandonedTest, LogsEachAbandonedRunWithItsIdsAndPidAndKeepsThePi
       << log[0];
   EXPECT_EQ(0u, log[1].rfind("evbus persist: ids 2..3 were abandoned by producer pid " + self, 0))
       << log[1];
-  EXPECT_EQ(3u, (*persister)->stats().abandoned);
-
-  auto store = Store::Open(tmp_.path(), stream_, "");
-  ASSERT_TRUE(store.ok()) << store.status().ToString();
-  EXPECT_NE(std::string::npos, (*store)->GetEventJson(1).status().message().find(
-                                   "abandoned by producer pid " + std::to_string(dead)));
-  EXPECT_NE(std::string::npos,
-            (*store)->GetEventJson(3).status().message().find("abandoned by producer pid " + self));
-  EXPECT_TRUE((*store)->GetEventJson(4).ok());
+  EXPECT_EQ(3u, abandoned);
+  ExpectStoreNamesThePids(dead);
 }
 
 }  // namespace
