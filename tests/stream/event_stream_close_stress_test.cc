@@ -146,10 +146,7 @@ void ExpectEverythingRefused(EventStream* s) {
   s->Unsubscribe(SubscriberId::kMain, "witness");  // a no-op
 }
 
-void RunRound(int round, const std::string& root) {
-  SCOPED_TRACE("round " + std::to_string(round));
-  std::mt19937 rng(static_cast<std::uint32_t>(round));
-  const std::string sid = testing::UniqueSession("cs");
+EventStreamOptions CloseStressOptions(int round, const std::string& root) {
   EventStreamOptions options;
   options.store_root = root;
   options.capacity = 1u << 20;
@@ -160,47 +157,65 @@ void RunRound(int round, const std::string& root) {
   options.callback_dispatch =
       round % 2 == 0 ? CallbackDispatch::kShared : CallbackDispatch::kDirect;
   options.log = [](const std::string&) {};
-  auto opened = EventStream::Open(sid, options);
-  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-  std::unique_ptr<EventStream> stream = std::move(*opened);
-  Round r(stream.get());
+  return options;
+}
 
-  // Subscribed throughout: sees every accepted event once, in id order, and
-  // queries the stream from its own thread while Close waits for it.
-  std::vector<std::int64_t> witnessed;  // the witness's thread only, until Close returns
-  ASSERT_TRUE(stream
+// Subscribed throughout: sees every accepted event once, in id order, and
+// queries the stream from its own thread while Close waits for it.
+// `witnessed` is the witness's thread only, until Close returns.
+void SubscribeWitness(Round* r, std::vector<std::int64_t>* witnessed) {
+  ASSERT_TRUE(r->stream()
                   ->Subscribe(
                       SubscriberId::kMain,
-                      [&](const Event& e) {
-                        witnessed.push_back(e.id);
-                        if (e.id % 8 == 0) Query(&r, static_cast<int>(e.id / 8));
-                        if (e.id % 16 == 0) (void)r.stream()->Snapshot();
+                      [r, witnessed](const Event& e) {
+                        witnessed->push_back(e.id);
+                        if (e.id % 8 == 0) Query(r, static_cast<int>(e.id / 8));
+                        if (e.id % 16 == 0) (void)r->stream()->Snapshot();
                       },
                       "witness")
                   .ok());
+}
 
+void CloseAndExpectEverythingRefused(Round* r) {
+  EXPECT_TRUE(r->stream()->Close().ok());
+  r->closed = true;
+  ExpectEverythingRefused(r->stream());
+}
+
+// Two adders, a querier and a churner run while one closer (or, one round
+// in three, two) closes the stream after a random number of calls.
+void RaceCloseWithEveryCall(Round* r, std::mt19937* rng) {
   std::vector<std::thread> threads;
-  threads.emplace_back([&r] { AddEvents(&r); });
-  threads.emplace_back([&r] { AddEvents(&r); });
-  threads.push_back(Caller(&r, Query));
-  threads.push_back(Caller(&r, Churn));
-  const int close_after = std::uniform_int_distribution<int>(0, 400)(rng);
-  const bool two_closers = rng() % 3 == 0;
+  threads.emplace_back([r] { AddEvents(r); });
+  threads.emplace_back([r] { AddEvents(r); });
+  threads.push_back(Caller(r, Query));
+  threads.push_back(Caller(r, Churn));
+  const int close_after = std::uniform_int_distribution<int>(0, 400)(*rng);
+  const bool two_closers = (*rng)() % 3 == 0;
   std::thread second_closer;
   if (two_closers) {
-    second_closer = std::thread([&] {
-      (void)WaitFor([&] { return r.calls() >= close_after / 2; });
-      EXPECT_TRUE(stream->Close().ok());
-      r.closed = true;
-      ExpectEverythingRefused(stream.get());
+    second_closer = std::thread([r, close_after] {
+      (void)WaitFor([&] { return r->calls() >= close_after / 2; });
+      CloseAndExpectEverythingRefused(r);
     });
   }
-  (void)WaitFor([&] { return r.calls() >= close_after; });
-  EXPECT_TRUE(stream->Close().ok());
-  r.closed = true;
-  ExpectEverythingRefused(stream.get());
+  (void)WaitFor([&] { return r->calls() >= close_after; });
+  CloseAndExpectEverythingRefused(r);
   for (auto& t : threads) t.join();
   if (second_closer.joinable()) second_closer.join();
+}
+
+void RunRound(int round, const std::string& root) {
+  SCOPED_TRACE("round " + std::to_string(round));
+  std::mt19937 rng(static_cast<std::uint32_t>(round));
+  const std::string sid = testing::UniqueSession("cs");
+  auto opened = EventStream::Open(sid, CloseStressOptions(round, root));
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  std::unique_ptr<EventStream> stream = std::move(*opened);
+  Round r(stream.get());
+  std::vector<std::int64_t> witnessed;
+  ASSERT_NO_FATAL_FAILURE(SubscribeWitness(&r, &witnessed));
+  RaceCloseWithEveryCall(&r, &rng);
 
   for (const auto& u : r.unexpected()) ADD_FAILURE() << u;
   std::vector<std::int64_t> want(static_cast<std::size_t>(r.added.load()));

@@ -76,74 +76,103 @@ inline bool ParseLabels(const std::string& line, std::size_t* pos, std::string* 
   return true;
 }
 
-inline Exposition CheckExposition(const std::string& text) {
-  Exposition x;
-  std::set<std::string> helped, finished;
-  std::string current;  // family whose samples are being written
-  std::istringstream in(text);
-  int n = 0;
-  auto fail = [&](const std::string& what) {
-    x.problems.push_back("line " + std::to_string(n) + ": " + what);
-  };
-  for (std::string line; std::getline(in, line);) {
-    ++n;
-    if (line.empty()) continue;
-    if (line[0] == '#') {
-      std::istringstream words(line);
-      std::string hash, kind, name, rest;
-      words >> hash >> kind >> name;
-      std::getline(words, rest);
-      if (kind != "HELP" && kind != "TYPE") continue;  // a plain comment
-      if (!IsMetricName(name)) fail("bad metric name '" + name + "'");
-      if (finished.count(name) != 0 || (name == current)) fail(kind + " after samples of " + name);
-      if (kind == "HELP") {
-        if (!helped.insert(name).second) fail("second HELP for " + name);
-        if (rest.size() < 2) fail("empty HELP for " + name);
-        continue;
+// The checker's state across lines: which families had HELP, which are
+// finished (their block of samples ended), and which is being written.
+class ExpositionChecker {
+ public:
+  Exposition Check(const std::string& text) {
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+      ++n_;
+      if (line.empty()) continue;
+      if (line[0] == '#') {
+        CheckComment(line);
+      } else {
+        CheckSample(line);
       }
-      const std::string type = rest.empty() ? "" : rest.substr(1);
-      if (type != "counter" && type != "gauge" && type != "histogram" && type != "summary" &&
-          type != "untyped") {
-        fail("bad TYPE '" + type + "'");
-      }
-      if (!x.types.emplace(name, type).second) fail("second TYPE for " + name);
-      if (helped.count(name) == 0) fail("TYPE before HELP for " + name);
-      const bool total = name.size() > 6 && name.compare(name.size() - 6, 6, "_total") == 0;
-      if ((type == "counter") != total) fail(name + ": counters, and only counters, end in _total");
-      if (name.rfind("evbus_", 0) != 0) fail(name + " lacks the evbus_ prefix");
-      continue;
     }
+    return x_;
+  }
+
+ private:
+  void Fail(const std::string& what) {
+    x_.problems.push_back("line " + std::to_string(n_) + ": " + what);
+  }
+
+  // `# HELP name text` or `# TYPE name type`; any other comment is plain.
+  void CheckComment(const std::string& line) {
+    std::istringstream words(line);
+    std::string hash, kind, name, rest;
+    words >> hash >> kind >> name;
+    std::getline(words, rest);
+    if (kind != "HELP" && kind != "TYPE") return;  // a plain comment
+    if (!IsMetricName(name)) Fail("bad metric name '" + name + "'");
+    if (finished_.count(name) != 0 || (name == current_)) Fail(kind + " after samples of " + name);
+    if (kind == "HELP") {
+      if (!helped_.insert(name).second) Fail("second HELP for " + name);
+      if (rest.size() < 2) Fail("empty HELP for " + name);
+      return;
+    }
+    CheckType(name, rest.empty() ? "" : rest.substr(1));
+  }
+
+  void CheckType(const std::string& name, const std::string& type) {
+    if (type != "counter" && type != "gauge" && type != "histogram" && type != "summary" &&
+        type != "untyped") {
+      Fail("bad TYPE '" + type + "'");
+    }
+    if (!x_.types.emplace(name, type).second) Fail("second TYPE for " + name);
+    if (helped_.count(name) == 0) Fail("TYPE before HELP for " + name);
+    const bool total = name.size() > 6 && name.compare(name.size() - 6, 6, "_total") == 0;
+    if ((type == "counter") != total) Fail(name + ": counters, and only counters, end in _total");
+    if (name.rfind("evbus_", 0) != 0) Fail(name + " lacks the evbus_ prefix");
+  }
+
+  // `name{labels} value [timestamp]`.
+  void CheckSample(const std::string& line) {
     std::size_t pos = 0;
     while (pos < line.size() && line[pos] != '{' && line[pos] != ' ') ++pos;
     const std::string name = line.substr(0, pos);
-    if (!IsMetricName(name)) fail("bad metric name '" + name + "'");
-    if (x.types.count(name) == 0) fail("sample of " + name + " before its TYPE");
-    if (name != current) {
-      if (!current.empty()) finished.insert(current);
-      if (finished.count(name) != 0) fail("samples of " + name + " not in one block");
-      current = name;
+    if (!IsMetricName(name)) Fail("bad metric name '" + name + "'");
+    if (x_.types.count(name) == 0) Fail("sample of " + name + " before its TYPE");
+    if (name != current_) {
+      if (!current_.empty()) finished_.insert(current_);
+      if (finished_.count(name) != 0) Fail("samples of " + name + " not in one block");
+      current_ = name;
     }
     std::string problem;
     if (pos < line.size() && line[pos] == '{' && !ParseLabels(line, &pos, &problem)) {
-      fail(problem);
-      continue;
+      Fail(problem);
+      return;
     }
     const std::string key = line.substr(0, pos);
     if (pos >= line.size() || line[pos] != ' ') {
-      fail("no value");
-      continue;
+      Fail("no value");
+      return;
     }
-    std::istringstream rest(line.substr(pos + 1));
+    CheckSampleValue(key, line.substr(pos + 1));
+  }
+
+  void CheckSampleValue(const std::string& key, const std::string& text) {
+    std::istringstream rest(text);
     std::string value, timestamp, extra;
     rest >> value >> timestamp >> extra;
     double v = 0;
-    if (!ParseValue(value, &v)) fail("bad value '" + value + "'");
-    if (!timestamp.empty() && !ParseValue(timestamp, &v)) fail("bad timestamp");
-    if (!extra.empty()) fail("trailing text");
+    if (!ParseValue(value, &v)) Fail("bad value '" + value + "'");
+    if (!timestamp.empty() && !ParseValue(timestamp, &v)) Fail("bad timestamp");
+    if (!extra.empty()) Fail("trailing text");
     ParseValue(value, &v);
-    if (!x.samples.emplace(key, v).second) fail("duplicate sample " + key);
+    if (!x_.samples.emplace(key, v).second) Fail("duplicate sample " + key);
   }
-  return x;
+
+  Exposition x_;
+  std::set<std::string> helped_, finished_;
+  std::string current_;  // family whose samples are being written
+  int n_ = 0;            // the line number
+};
+
+inline Exposition CheckExposition(const std::string& text) {
+  return ExpositionChecker().Check(text);
 }
 
 }  // namespace evbus::testutil

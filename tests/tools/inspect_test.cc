@@ -20,32 +20,24 @@
 namespace evbus::inspect_test {
 namespace {
 
-TEST_F(InspectTest, JsonFrameShowsTheSegmentsKnownStateExactly) {
-  ASSERT_NO_FATAL_FAILURE(MakeKnownState());
-  const shm::SegmentStats truth = shm::Snapshot(*segment_);
-  const std::string before(reinterpret_cast<const char*>(&segment_->header()),
-                           segment_->size_bytes());
-  Output r = Run({"inspect", stream_, "--json"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  // Read-only: not one byte of the segment changed.
-  EXPECT_EQ(std::memcmp(before.data(), &segment_->header(), before.size()), 0);
-  ASSERT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
-  rapidjson::Document d;
-  d.Parse(r.out.c_str());
-  ASSERT_FALSE(d.HasParseError()) << r.out;
-  EXPECT_EQ(std::string(Member(d, "stream").GetString()), stream_);
+// The frame's layout and stream-wide counters.
+void ExpectLayoutAndCounters(const rapidjson::Value& d, const shm::SegmentStats& truth,
+                             std::uint64_t segment_bytes) {
   const auto& layout = Member(d, "layout");
   EXPECT_EQ(Member(layout, "version").GetUint(), shm::kLayoutVersion);
   EXPECT_EQ(Member(layout, "capacity_bytes").GetUint64(), 1u << 20);
   EXPECT_EQ(Member(layout, "index_entries").GetUint(), 1024u);
   EXPECT_EQ(Member(layout, "max_event_bytes").GetUint(), 64u << 10);
-  EXPECT_EQ(Member(layout, "segment_bytes").GetUint64(), segment_->size_bytes());
+  EXPECT_EQ(Member(layout, "segment_bytes").GetUint64(), segment_bytes);
   EXPECT_EQ(Member(d, "next_id").GetUint64(), kPublished + 1u);  // id 10 is claimed
   EXPECT_EQ(Member(d, "events_published").GetUint64(), kPublished + 1u);
   EXPECT_EQ(Member(d, "claimed_bytes").GetUint64(), truth.tail);
   EXPECT_EQ(Member(d, "events_per_second").GetDouble(), 0.0);  // nothing moved meanwhile
   EXPECT_GE(Member(d, "rate_interval_seconds").GetDouble(), 0.2);
+}
 
+// One producer, "agent" of this process, with id 10 in flight.
+void ExpectTheProducer(const rapidjson::Value& d) {
   const auto& producers = Member(d, "producers");
   ASSERT_EQ(producers.Size(), 1u);
   EXPECT_EQ(std::string(Member(producers[0], "name").GetString()), "agent");
@@ -54,7 +46,10 @@ TEST_F(InspectTest, JsonFrameShowsTheSegmentsKnownStateExactly) {
   EXPECT_EQ(Member(producers[0], "events_published").GetUint64(), kPublished + 0u);
   EXPECT_TRUE(Member(producers[0], "in_flight").GetBool());
   EXPECT_EQ(Member(producers[0], "in_flight_id").GetUint64(), kPublished + 0u);
+}
 
+// The durable "persister" behind by three, the live "server" caught up.
+void ExpectTheSubscribers(const rapidjson::Value& d, const shm::SegmentStats& truth) {
   const auto& subs = Member(d, "subscribers");
   ASSERT_EQ(subs.Size(), 2u);
   const auto& p = subs[0];
@@ -75,13 +70,18 @@ TEST_F(InspectTest, JsonFrameShowsTheSegmentsKnownStateExactly) {
   EXPECT_EQ(Member(s, "lag_events").GetUint64(), 1u);
   EXPECT_EQ(Member(s, "delivered").GetUint64(), kPublished + 0u);
   EXPECT_EQ(Member(s, "delivered_per_second").GetDouble(), 0.0);
+}
 
+void ExpectThePersister(const rapidjson::Value& d) {
   const auto& persister = Member(d, "persister");
   ASSERT_TRUE(persister.IsObject());
   EXPECT_TRUE(Member(persister, "alive").GetBool());
   EXPECT_EQ(Member(persister, "durable_id").GetInt64(), kPersisterRead - 1);
   EXPECT_EQ(Member(persister, "lag_events").GetUint64(), kPublished + 1u - kPersisterRead);
+}
 
+// The five newest events, newest first: id 10 in flight, then 9..6 redacted.
+void ExpectRecentEvents(const rapidjson::Value& d) {
   const auto& recent = Member(d, "recent_events");
   ASSERT_EQ(recent.Size(), 5u);
   EXPECT_EQ(Member(recent[0], "id").GetUint64(), 10u);
@@ -95,6 +95,27 @@ TEST_F(InspectTest, JsonFrameShowsTheSegmentsKnownStateExactly) {
   }
   EXPECT_EQ(std::string(Member(recent[1], "excerpt").GetString()), "message 9 <secret_hidden>");
   EXPECT_EQ(std::string(Member(recent[4], "excerpt").GetString()), "message 6");
+}
+
+TEST_F(InspectTest, JsonFrameShowsTheSegmentsKnownStateExactly) {
+  ASSERT_NO_FATAL_FAILURE(MakeKnownState());
+  const shm::SegmentStats truth = shm::Snapshot(*segment_);
+  const std::string before(reinterpret_cast<const char*>(&segment_->header()),
+                           segment_->size_bytes());
+  Output r = Run({"inspect", stream_, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Read-only: not one byte of the segment changed.
+  EXPECT_EQ(std::memcmp(before.data(), &segment_->header(), before.size()), 0);
+  ASSERT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  rapidjson::Document d;
+  d.Parse(r.out.c_str());
+  ASSERT_FALSE(d.HasParseError()) << r.out;
+  EXPECT_EQ(std::string(Member(d, "stream").GetString()), stream_);
+  ExpectLayoutAndCounters(d, truth, segment_->size_bytes());
+  ASSERT_NO_FATAL_FAILURE(ExpectTheProducer(d));
+  ASSERT_NO_FATAL_FAILURE(ExpectTheSubscribers(d, truth));
+  ASSERT_NO_FATAL_FAILURE(ExpectThePersister(d));
+  ASSERT_NO_FATAL_FAILURE(ExpectRecentEvents(d));
   EXPECT_EQ(r.out.find(kSecret), std::string::npos);
 }
 
