@@ -41,6 +41,31 @@ void PauseForever(std::uint64_t id) {
   for (;;) ::pause();
 }
 
+// Publishes `count` payloads (0: until killed); at seq `pause_after` (if
+// not negative) the pause hook is installed first. Returns the exit status.
+int PublishPayloads(Producer* producer, std::uint32_t producer_index, std::uint64_t count,
+                    long long pause_after) {
+  std::string body;
+  RecordMeta meta;
+  for (std::uint64_t seq = 0; count == 0 || seq < count; ++seq) {
+    if (pause_after >= 0 && seq == static_cast<std::uint64_t>(pause_after)) {
+      evbus::shm::testing::SetPauseAfterClaimHook(&PauseForever);
+    }
+    evbus::shm::testproc::MakePayload(producer_index, seq, &body);
+    meta.timestamp_ns = static_cast<std::int64_t>(seq);
+    meta.type = static_cast<std::uint16_t>(producer_index);
+    std::uint64_t id = 0;
+    const Status s = producer->Publish(meta, body, 60'000'000'000, &id);
+    if (!s.ok()) {
+      std::fprintf(stderr, "producer %u seq %llu: %s\n", producer_index,
+                   static_cast<unsigned long long>(seq), s.ToString().c_str());
+      return 3;
+    }
+  }
+  WriteLine("done " + std::to_string(count));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -74,24 +99,5 @@ int main(int argc, char** argv) {
     return 2;
   }
   WriteLine("ready " + std::to_string(producer->slot_index()));
-
-  std::string body;
-  RecordMeta meta;
-  for (std::uint64_t seq = 0; count == 0 || seq < count; ++seq) {
-    if (pause_after >= 0 && seq == static_cast<std::uint64_t>(pause_after)) {
-      evbus::shm::testing::SetPauseAfterClaimHook(&PauseForever);
-    }
-    evbus::shm::testproc::MakePayload(producer_index, seq, &body);
-    meta.timestamp_ns = static_cast<std::int64_t>(seq);
-    meta.type = static_cast<std::uint16_t>(producer_index);
-    std::uint64_t id = 0;
-    s = producer->Publish(meta, body, 60'000'000'000, &id);
-    if (!s.ok()) {
-      std::fprintf(stderr, "producer %u seq %llu: %s\n", producer_index,
-                   static_cast<unsigned long long>(seq), s.ToString().c_str());
-      return 3;
-    }
-  }
-  WriteLine("done " + std::to_string(count));
-  return 0;
+  return PublishPayloads(producer.get(), producer_index, count, pause_after);
 }

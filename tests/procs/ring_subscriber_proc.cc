@@ -38,6 +38,41 @@ void WriteLine(const std::string& line) {
   if (::write(STDOUT_FILENO, out.data(), out.size()) < 0) std::_Exit(4);
 }
 
+// Reads and checks until `total` ids are accounted for; false (with the
+// FAIL line written) on a failed check or after the deadline.
+bool ReadUntilTotal(Subscriber* sub, std::uint64_t total,
+                    evbus::shm::testproc::RingChecker* checker) {
+  // Generous: the parent's own deadline is what bounds the test.
+  const std::int64_t deadline = evbus::shm::MonotonicNanos() + 300'000'000'000;
+  Record rec;
+  while (checker->next_id() < total) {
+    if (evbus::shm::MonotonicNanos() > deadline) {
+      WriteLine("FAIL timed out at id " + std::to_string(checker->next_id()));
+      return false;
+    }
+    const ReadStatus status = sub->Read(&rec, 100'000'000);
+    if (!checker->Feed(status, rec)) {
+      WriteLine("FAIL " + checker->error());
+      return false;
+    }
+  }
+  return true;
+}
+
+// Every producer's sequence complete; false (with the FAIL line written)
+// for the first that is not.
+bool EveryProducerComplete(const evbus::shm::testproc::RingChecker& checker,
+                           std::uint32_t producers, std::uint64_t per_producer) {
+  for (std::uint32_t p = 0; p < producers; ++p) {
+    if (checker.next_seq(p) != per_producer) {
+      WriteLine("FAIL producer " + std::to_string(p) + " delivered " +
+                std::to_string(checker.next_seq(p)) + " of " + std::to_string(per_producer));
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -67,29 +102,8 @@ int main(int argc, char** argv) {
 
   evbus::shm::testproc::RingChecker checker(producers, /*allow_gaps=*/!options.durable,
                                             /*allow_abandoned=*/false);
-  // Generous: the parent's own deadline is what bounds the test.
-  const std::int64_t deadline = evbus::shm::MonotonicNanos() + 300'000'000'000;
-  Record rec;
-  while (checker.next_id() < total) {
-    if (evbus::shm::MonotonicNanos() > deadline) {
-      WriteLine("FAIL timed out at id " + std::to_string(checker.next_id()));
-      return 1;
-    }
-    const ReadStatus status = sub->Read(&rec, 100'000'000);
-    if (!checker.Feed(status, rec)) {
-      WriteLine("FAIL " + checker.error());
-      return 1;
-    }
-  }
-  if (options.durable) {
-    for (std::uint32_t p = 0; p < producers; ++p) {
-      if (checker.next_seq(p) != per_producer) {
-        WriteLine("FAIL producer " + std::to_string(p) + " delivered " +
-                  std::to_string(checker.next_seq(p)) + " of " + std::to_string(per_producer));
-        return 1;
-      }
-    }
-  }
+  if (!ReadUntilTotal(sub.get(), total, &checker)) return 1;
+  if (options.durable && !EveryProducerComplete(checker, producers, per_producer)) return 1;
   WriteLine("ok records=" + std::to_string(checker.records()) + " gaps=" +
             std::to_string(checker.gaps()) + " gap_ids=" + std::to_string(checker.gap_ids()));
   return 0;

@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 
+#include "base/status.h"
 #include "core/event.h"
 #include "core/event_types.h"
 #include "shm/event_record.h"
@@ -32,6 +33,53 @@
 using evbus::torture::ArgU32;
 using evbus::torture::ArgU64;
 using evbus::torture::WriteLine;
+
+namespace {
+
+// Attaches producer "torture<index>" to the stream's segment.
+evbus::Status AttachProducer(const std::string& stream, std::uint32_t index,
+                             std::unique_ptr<evbus::shm::Segment>* segment,
+                             std::unique_ptr<evbus::shm::Producer>* producer) {
+  EVBUS_RETURN_IF_ERROR(
+      ::evbus::testutil::AssignTo(segment, evbus::shm::Segment::Open(stream, "")));
+  return ::evbus::testutil::AssignTo(
+      producer, evbus::shm::Producer::Attach(segment->get(), "torture" + std::to_string(index)));
+}
+
+// Publishes from the slot's acknowledged count up to `count` (0: until
+// killed), acknowledging each event; returns the exit status.
+int PublishAndAck(evbus::shm::Producer* producer, evbus::torture::AckTable* acks,
+                  std::uint32_t index, std::uint64_t count, std::int64_t timeout_ns) {
+  evbus::Event event;
+  event.type = evbus::EventTypeFromTag(evbus::EventKind::kObservation, "null").value();
+  event.source = evbus::Source::kEnvironment;
+  evbus::shm::RecordMeta meta = evbus::RecordMetaFor(event);
+  std::string body;
+  bool reported = false;
+  for (std::uint64_t seq = acks->acked(index); count == 0 || seq < count;) {
+    evbus::torture::MakeEventBody(index, seq, &body);
+    meta.timestamp_ns = static_cast<std::int64_t>(seq);
+    std::uint64_t id = 0;
+    const evbus::Status s = producer->Publish(meta, body, timeout_ns, &id);
+    if (s.IsBackPressured()) {
+      acks->CountBackPressure(index);
+      if (!reported) WriteLine("backpressured " + s.ToString());
+      reported = true;
+      continue;
+    }
+    if (!s.ok()) {
+      std::fprintf(stderr, "producer %u seq %llu: %s\n", index,
+                   static_cast<unsigned long long>(seq), s.ToString().c_str());
+      return 3;
+    }
+    ++seq;
+    acks->Ack(index, seq);
+  }
+  WriteLine("done " + std::to_string(count));
+  return 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   if (!evbus::torture::CheckUsage(argc, argv, 6,
@@ -49,42 +97,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::unique_ptr<evbus::shm::Segment> segment;
-  evbus::Status s = ::evbus::testutil::AssignTo(&segment, evbus::shm::Segment::Open(stream, ""));
   std::unique_ptr<evbus::shm::Producer> producer;
-  if (s.ok())
-    s = ::evbus::testutil::AssignTo(
-        &producer, evbus::shm::Producer::Attach(segment.get(), "torture" + std::to_string(index)));
+  const evbus::Status s = AttachProducer(stream, index, &segment, &producer);
   if (!s.ok()) {
     std::fprintf(stderr, "producer %u: %s\n", index, s.ToString().c_str());
     return 2;
   }
   WriteLine("ready " + std::to_string(producer->slot_index()));
-
-  evbus::Event event;
-  event.type = evbus::EventTypeFromTag(evbus::EventKind::kObservation, "null").value();
-  event.source = evbus::Source::kEnvironment;
-  evbus::shm::RecordMeta meta = evbus::RecordMetaFor(event);
-  std::string body;
-  bool reported = false;
-  for (std::uint64_t seq = acks.acked(index); count == 0 || seq < count;) {
-    evbus::torture::MakeEventBody(index, seq, &body);
-    meta.timestamp_ns = static_cast<std::int64_t>(seq);
-    std::uint64_t id = 0;
-    s = producer->Publish(meta, body, timeout_ns, &id);
-    if (s.IsBackPressured()) {
-      acks.CountBackPressure(index);
-      if (!reported) WriteLine("backpressured " + s.ToString());
-      reported = true;
-      continue;
-    }
-    if (!s.ok()) {
-      std::fprintf(stderr, "producer %u seq %llu: %s\n", index,
-                   static_cast<unsigned long long>(seq), s.ToString().c_str());
-      return 3;
-    }
-    ++seq;
-    acks.Ack(index, seq);
-  }
-  WriteLine("done " + std::to_string(count));
-  return 0;
+  return PublishAndAck(producer.get(), &acks, index, count, timeout_ns);
 }
