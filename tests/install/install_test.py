@@ -62,6 +62,8 @@ def check_layout(prefix, args, libdir):
     missing = [p for p in expected if not os.path.isfile(os.path.join(prefix, p))]
     if missing:
         raise Failure("not installed: " + ", ".join(missing))
+    if "usage" not in run([os.path.join(prefix, "bin", "evbus"), "--help"]).lower():
+        raise Failure("the installed evbus --help printed no usage")
     include = os.path.join(prefix, "include", "evbus")
     installed = sorted(os.path.relpath(os.path.join(d, f), include)
                        for d, _, files in os.walk(include) for f in files)
