@@ -11,6 +11,7 @@
 #include "core/event_filter.h"
 #include "core/event_types.h"
 #include "python/src/py_gil.h"
+#include "python/src/py_persister.h"
 #include "python/src/py_status.h"
 #include "python/src/py_stream.h"
 #include "shm/segment.h"
@@ -109,6 +110,7 @@ PYBIND11_MODULE(_evbus, m) {
       py::arg("sid"), py::arg("root"), py::arg("user_id"));
   m.def("destroy_stream", &DestroyStream, py::arg("sid"), py::arg("user_id"));
   m.def("event_classes", &EventClasses);
+  RegisterPersister(m);
   m.def("normalize_event_json", &NormalizeEventJson, py::arg("json"));
 }
 

@@ -1,0 +1,146 @@
+"""Nothing to start by hand (docs/python.md): opening evbus.openhands.EventStream
+starts the stream's one persister (with OpenHands' file layout), in real
+processes: two opening at once share one persister; kill -9 of a producer
+loses nothing it was told was added; OpenHands' own read-only EventStore on
+the same directory sees every event; close() returns once they are durable;
+the persister exits once the last process closed the stream."""
+
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from conftest import SMALL
+from helpers import child_env, wait_until
+
+# A child: opens the stream, prints its persister's pid, adds `count` events
+# (printing each id once add_event returned; count < 0: forever), then waits
+# for a line on stdin before close().
+CHILD = textwrap.dedent('''
+    import json, sys
+    from conftest import _load_openhands
+    assert _load_openhands()[0] is not None
+    import evbus.openhands
+    from openhands.events.action import MessageAction
+    from openhands.storage.local import LocalFileStore
+    sid, root, count, small = sys.argv[1], sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4])
+    stream = evbus.openhands.EventStream(sid, LocalFileStore(root), exit_when_idle=0.5, **small)
+    print('persister', stream._persister.pid, flush=True)
+    i = 0
+    while i != count:
+        event = MessageAction(content=f'event {i} ' + 'x' * 200)
+        stream.add_event(event, 'agent')
+        print('added', event.id, flush=True)
+        i += 1
+    sys.stdin.readline()
+    stream.close()
+    print('closed', flush=True)
+''')
+
+
+def _child(sid, root, count):
+    env = child_env()
+    env['PYTHONPATH'] = os.pathsep.join([str(pathlib.Path(__file__).parent), env['PYTHONPATH']])
+    return subprocess.Popen([sys.executable, '-c', CHILD, sid, str(root), str(count),
+                             json.dumps(SMALL)], env=env, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _persisters(sid):
+    """Pids of live evbus_persister processes of stream `sid` (from /proc)."""
+    pids = []
+    for entry in pathlib.Path('/proc').iterdir():
+        try:
+            argv = (entry / 'cmdline').read_bytes().split(b'\0')
+            state = (entry / 'stat').read_text().split(') ')[1][0]
+        except (OSError, IndexError):
+            continue
+        if state != 'Z' and argv and argv[0].endswith(b'evbus_persister') and \
+                sid.encode() in argv:
+            pids.append(int(entry.name))
+    return pids
+
+
+def _openhands_store(sid, root):
+    from openhands.events.event_store import EventStore
+    from openhands.storage.local import LocalFileStore
+    return EventStore(sid, LocalFileStore(str(root)), None)
+
+
+def test_two_processes_opening_at_once_share_one_persister(openhands, sid, tmp_path):
+    children = [_child(sid, tmp_path, 3) for _ in range(2)]
+    lines = [[c.stdout.readline().split() for _ in range(4)] for c in children]
+    pids = {int(line[0][1]) for line in lines}
+    assert len(pids) == 1 and pids == set(_persisters(sid)), (lines, _persisters(sid))
+    for child in children:
+        child.stdin.write('\n')
+        child.stdin.flush()
+        assert child.stdout.readline().strip() == 'closed', child.stderr.read()
+        assert child.wait(timeout=20) == 0
+    # close() returned: all six events are in OpenHands' own files.
+    assert [e.id for e in _openhands_store(sid, tmp_path).search_events()] == list(range(6))
+    # The last process closed: the persister exits once idle (exit_when_idle).
+    wait_until(lambda: not _persisters(sid), what='the persister to exit when idle')
+
+
+def test_kill_9_of_a_producer_loses_nothing_it_added(openhands, sid, tmp_path):
+    import evbus.openhands
+    from openhands.storage.local import LocalFileStore
+
+    child = _child(sid, tmp_path, -1)
+    assert child.stdout.readline().startswith('persister')
+    added = []
+    while len(added) < 300:
+        added.append(int(child.stdout.readline().split()[1]))
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait(timeout=20)
+    reader = evbus.openhands.EventStream(sid, LocalFileStore(str(tmp_path)), exit_when_idle=0.5,
+                                         **SMALL)
+    try:
+        assert reader.get_latest_event_id() >= added[-1]
+        reader._persister.wait_durable(reader.get_latest_event_id(), 20.0)
+        for event_id in added:
+            assert reader.get_event(event_id).content.startswith(f'event {event_id} ')
+    finally:
+        reader.close()
+    store = _openhands_store(sid, tmp_path)
+    assert {e.id for e in store.search_events(end_id=added[-1])} == set(added)
+
+
+def test_openhands_event_store_sees_every_event_added(openhands, sid, tmp_path):
+    import evbus.openhands
+    from openhands.events.serialization.event import event_from_dict, event_to_dict
+    from openhands.storage.local import LocalFileStore
+    from test_openhands import _events
+
+    stream = evbus.openhands.EventStream(sid, LocalFileStore(str(tmp_path)), exit_when_idle=0.5,
+                                         **SMALL)
+    stream.set_secrets({'game': '2048'})
+    for source, data in _events():
+        stream.add_event(event_from_dict(dict(data)), source)
+    ours = [event_to_dict(e) for e in stream.search_events()]
+    stream.close()  # returns once every event is durable: the files are there
+    store = _openhands_store(sid, tmp_path)
+    theirs = [event_to_dict(e) for e in store.search_events()]
+    assert theirs == ours and len(ours) == len(_events())
+    assert store.get_latest_event_id() == len(ours) - 1
+    assert (tmp_path / 'sessions' / sid / 'event_cache' / '0-25.json').exists()
+    assert '2048' not in json.dumps(theirs)
+
+
+def test_no_persister_executable_is_a_clear_error(openhands, sid, tmp_path, monkeypatch):
+    import evbus.openhands
+    from openhands.storage.local import LocalFileStore
+
+    monkeypatch.setenv('EVBUS_PERSISTER', str(tmp_path / 'missing'))
+    with pytest.raises(FileNotFoundError, match='EVBUS_PERSISTER names .*missing.*fix or unset'):
+        evbus.openhands.EventStream(sid, LocalFileStore(str(tmp_path)), **SMALL)
+    monkeypatch.delenv('EVBUS_PERSISTER')
+    monkeypatch.setenv('PATH', str(tmp_path))
+    monkeypatch.setattr(evbus.openhands._evbus, '__file__', str(tmp_path / 'x' / '_evbus.so'))
+    with pytest.raises(FileNotFoundError, match='cannot find evbus_persister.*nor on PATH'):
+        evbus.openhands.find_persister()
