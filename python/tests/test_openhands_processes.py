@@ -144,3 +144,47 @@ def test_no_persister_executable_is_a_clear_error(openhands, sid, tmp_path, monk
     monkeypatch.setattr(evbus.openhands._evbus, '__file__', str(tmp_path / 'x' / '_evbus.so'))
     with pytest.raises(FileNotFoundError, match='cannot find evbus_persister.*nor on PATH'):
         evbus.openhands.find_persister()
+
+
+def test_close_returns_only_once_its_events_are_durable(openhands, sid, tmp_path):
+    import threading
+
+    import evbus.openhands
+    from openhands.events.action import MessageAction
+    from openhands.storage.local import LocalFileStore
+
+    stream = evbus.openhands.EventStream(sid, LocalFileStore(str(tmp_path)), exit_when_idle=0.5,
+                                         **SMALL)
+    persister = stream._persister.pid
+    os.kill(persister, signal.SIGSTOP)  # the persister cannot make anything durable
+    try:
+        for i in range(30):
+            stream.add_event(MessageAction(content=f'm{i}'), 'user')
+        closer = threading.Thread(target=stream.close)
+        closer.start()
+        closer.join(0.5)
+        assert closer.is_alive(), 'close() returned while the persister was stopped'
+    finally:
+        os.kill(persister, signal.SIGCONT)
+    closer.join(20)
+    assert not closer.is_alive()
+    assert [e.id for e in _openhands_store(sid, tmp_path).search_events()] == list(range(30))
+
+
+def test_close_says_which_persister_lags_when_it_times_out(openhands, sid, tmp_path):
+    import evbus.openhands
+    from openhands.events.action import MessageAction
+    from openhands.storage.local import LocalFileStore
+
+    stream = evbus.openhands.EventStream(sid, LocalFileStore(str(tmp_path)), exit_when_idle=0.5,
+                                         durable_timeout=0.2, **SMALL)
+    persister = stream._persister.pid
+    os.kill(persister, signal.SIGSTOP)
+    try:
+        stream.add_event(MessageAction(content='m'), 'user')
+        with pytest.raises(TimeoutError, match=f'persister .*pid {persister}'):
+            stream.close()
+    finally:
+        os.kill(persister, signal.SIGCONT)
+    with pytest.raises(RuntimeError):
+        stream.add_event(MessageAction(content='after close'), 'user')
