@@ -74,13 +74,14 @@ def find_persister():
         candidates.append(os.path.join(_paths.BINDIR, _PERSISTER))
     except ImportError:
         pass
+    candidates = [os.path.normpath(c) for c in candidates]
     for candidate in candidates:
         if _executable(candidate):
-            return os.path.normpath(candidate)
+            return candidate
     on_path = shutil.which(_PERSISTER)
     if on_path:
         return on_path
-    tried = ', '.join(os.path.normpath(c) for c in candidates)
+    tried = ', '.join(candidates)
     raise FileNotFoundError(f'cannot find {_PERSISTER}: EVBUS_PERSISTER is not set, and it is '
                             f'neither at {tried} nor on PATH; set EVBUS_PERSISTER to its path or '
                             f'install evbus (cmake --install)')

@@ -188,3 +188,24 @@ def test_close_says_which_persister_lags_when_it_times_out(openhands, sid, tmp_p
         os.kill(persister, signal.SIGCONT)
     with pytest.raises(RuntimeError):
         stream.add_event(MessageAction(content='after close'), 'user')
+
+
+def test_finds_the_installed_persister_through_paths(openhands, tmp_path, monkeypatch):
+    import types
+
+    import evbus.openhands
+
+    bindir = tmp_path / 'prefix' / 'bin'
+    bindir.mkdir(parents=True)
+    persister = bindir / 'evbus_persister'
+    persister.write_text('#!/bin/sh\n')
+    persister.chmod(0o755)
+    package = tmp_path / 'prefix' / 'lib' / 'python3' / 'dist-packages' / 'evbus'
+    paths = types.SimpleNamespace(BINDIR_FROM_PACKAGE='../../../../bin', BINDIR='/nonexistent')
+    monkeypatch.delenv('EVBUS_PERSISTER', raising=False)
+    monkeypatch.setenv('PATH', str(tmp_path))
+    monkeypatch.setattr(evbus.openhands._evbus, '__file__', str(package / '_evbus.so'))
+    monkeypatch.setitem(sys.modules, 'evbus._paths', paths)
+    assert evbus.openhands.find_persister() == str(persister)
+    monkeypatch.setenv('EVBUS_PERSISTER', '/bin/true')  # the variable comes first
+    assert evbus.openhands.find_persister() == '/bin/true'
