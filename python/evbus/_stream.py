@@ -24,6 +24,7 @@ _open_streams = weakref.WeakSet()
 _in_callback = threading.local()  # .stream: the stream whose callback runs here
 _watch_ids = itertools.count()
 _BATCH = 256  # events per C++ search call under the search generators
+_CLOSED = object()  # what close() hands each watch() iterator: the end
 
 
 def session_exists(sid, root, user_id=None):
@@ -61,6 +62,7 @@ class EventStream:
         self._handle = _evbus.StreamHandle(sid, self.root, user_id or '', options)
         self._closer = None
         self._closer_lock = threading.Lock()
+        self._watchers = set()  # (loop, queue) of each running watch()
         _open_streams.add(self)
 
     # -- adding -------------------------------------------------------------
@@ -124,7 +126,8 @@ class EventStream:
         """`async for event in stream.watch(start_id)`: the events from start_id
         (stored history, then live ones) without gap or duplicate, handed from
         evbus's thread to the running loop; never blocks the loop. The
-        subscription ends when the iterator is closed."""
+        subscription ends when the iterator is closed; the iterator ends when
+        the stream is closed (after the events delivered until then)."""
         import asyncio
 
         loop = asyncio.get_running_loop()
@@ -132,10 +135,16 @@ class EventStream:
         callback_id = f'watch.{os.getpid()}.{next(_watch_ids)}'
         self.subscribe(subscriber_id, lambda e: loop.call_soon_threadsafe(queue.put_nowait, e),
                        callback_id, start_id=max(0, start_id))
+        watcher = (loop, queue)
+        self._watchers.add(watcher)
         try:
             while True:
-                yield await queue.get()
+                event = await queue.get()
+                if event is _CLOSED:
+                    return
+                yield event
         finally:
+            self._watchers.discard(watcher)
             self.unsubscribe(subscriber_id, callback_id)
 
     # -- reading ------------------------------------------------------------
@@ -188,6 +197,11 @@ class EventStream:
             return
         self._handle.close()
         _open_streams.discard(self)
+        for loop, queue in list(self._watchers):
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, _CLOSED)
+            except RuntimeError:  # that loop is closed: nobody waits
+                pass
 
     def _close_from_callback(self):
         try:

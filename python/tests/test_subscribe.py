@@ -170,3 +170,22 @@ def test_exit_with_open_streams_and_callbacks_is_clean(sid, tmp_path):
         assert again.add_event(message(20), 'agent') == 20
     finally:
         again.close()
+
+
+def test_a_callback_may_unsubscribe_itself(stream):
+    seen, other, done = [], [], threading.Event()
+
+    def once(event):
+        seen.append(event['id'])
+        stream.unsubscribe(Sub.TEST, 'once')  # what is queued already is still delivered
+        done.set()
+
+    stream.subscribe(Sub.TEST, once, 'once')
+    stream.subscribe(Sub.MAIN, lambda e: other.append(e['id']), 'other')
+    stream.add_event(message(0), 'agent')
+    assert done.wait(20)
+    for i in range(1, 5):
+        stream.add_event(message(i), 'agent')
+    wait_until(lambda: len(other) == 5)
+    assert seen == [0]
+    stream.close()

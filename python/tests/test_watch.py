@@ -67,3 +67,18 @@ def test_watch_from_the_middle(stream):
     got = asyncio.run(asyncio.wait_for(main(), 20))
     assert [e['id'] for e in got] == [15, 16, 17, 18, 19]
     assert got[0] == stream.get_event(15)
+
+
+def test_watch_ends_when_the_stream_is_closed(stream):
+    stream.add_event(message(0), 'user')
+
+    async def main():
+        got = []
+        loop = asyncio.get_running_loop()
+        async for event in stream.watch():
+            got.append(event['id'])
+            # close from another thread while the loop waits for the next event
+            loop.run_in_executor(None, stream.close)
+        return got
+
+    assert asyncio.run(asyncio.wait_for(main(), 20)) == [0]
