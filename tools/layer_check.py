@@ -20,11 +20,12 @@ LAYERS = {
     "shm": 2,
     "persist": 3,
     "stream": 4,
-    "tools": 5,
-    "bench": 5,
-    "python": 5,
-    "tests": 6,
-    "fuzz": 7,
+    "bridge": 5,
+    "tools": 6,
+    "bench": 6,
+    "python": 6,
+    "tests": 7,
+    "fuzz": 8,
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 SOURCE_SUFFIXES = (".h", ".cc")
@@ -57,7 +58,7 @@ def layer_errors(root, graph):
             if LAYERS[top] >= LAYERS[own]:
                 errors.append(
                     f"{path}:{number}: includes {target}, but {top}/ is not below {own}/ "
-                    f"(layers bottom up: base, core, shm, persist, stream, then tools/bench/python, "
+                    f"(layers bottom up: base, core, shm, persist, stream, bridge, then tools/bench/python, "
                     f"then tests, then fuzz); move the shared code down a layer")
     return errors
 

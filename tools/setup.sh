@@ -11,6 +11,7 @@ packages=(
   spin                                    # Promela model checker for the ring protocol
   dpkg-dev                                # dpkg-shlibdeps: the .deb's Depends (cpack)
   pybind11-dev python3-dev python3-pytest  # the Python module (python/) and its tests
+  libnats-dev nats-server                 # bridge/ (NATS JetStream) and its tests
 )
 
 missing=()

@@ -1,0 +1,44 @@
+// One evbus record as a JetStream message and back: the body is the event's
+// JSON as it is in the ring (already redacted), the headers carry what a
+// consumer filters on without parsing it. See docs/multi-host.md.
+//
+//   Evbus-Id        decimal event id
+//   Evbus-Type      the event's tag ("run", "read", ...); "" if not registered
+//   Evbus-Source    agent | user | environment | "" (none)
+//   Evbus-Cause     decimal, -1 = none
+//   Evbus-Timestamp decimal ns since the epoch
+//   Evbus-Meta      "<timestamp_ns> <cause> <type> <source> <flags>": the
+//                   record header's numbers, so bridge in restores it exactly
+//   Evbus-Missing   "abandoned": the origin has no event at this id (no body)
+#ifndef EVBUS_BRIDGE_EVENT_MESSAGE_H_
+#define EVBUS_BRIDGE_EVENT_MESSAGE_H_
+
+#include <nats/nats.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "shm/record.h"
+
+namespace evbus::bridge {
+
+// A message built for publishing; the caller owns it (natsMsg_Destroy, or
+// hands it to js_PublishMsgAsync). `record == nullptr`: a missing-id marker.
+Result<natsMsg*> MakeEventMessage(const std::string& subject, std::uint64_t id,
+                                  const shm::Record* record);
+
+struct ReceivedEvent {
+  std::uint64_t id = 0;
+  bool missing = false;  // an Evbus-Missing marker
+  shm::RecordMeta meta;
+  std::string_view body;  // valid while the message lives
+};
+
+// Parses a received message's headers; InvalidArgument names what is wrong.
+Result<ReceivedEvent> ParseEventMessage(natsMsg* msg);
+
+}  // namespace evbus::bridge
+
+#endif  // EVBUS_BRIDGE_EVENT_MESSAGE_H_
