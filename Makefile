@@ -18,7 +18,7 @@ CMAKE_FLAGS ?=
 CTEST_FLAGS ?=
 
 .PHONY: setup build release-config release test test-asan test-tsan model-check fuzz-build fuzz-smoke \
-        torture-build torture torture-quick soak bench demo format format-check clean
+        torture-build torture torture-quick soak bench bench-python demo format format-check clean
 
 setup:
 	@bash tools/setup.sh
@@ -86,6 +86,13 @@ soak: torture-build
 
 bench: release
 	@for b in $(BUILD_REL)/*_bench; do echo "== $$b"; $$b --benchmark_min_time=0.2; done
+
+# evbus from Python beside OpenHands' own EventStream, in one run, under a
+# minute (bench/python/, docs/benchmarks.md): add_event rates and
+# add_event -> callback latency into another Python process.
+bench-python: release-config
+	@cmake --build $(BUILD_REL) -j $(JOBS) --target _evbus evbus_persister
+	@python3 bench/python/openhands_bench.py --build $(BUILD_REL) $(ARGS)
 
 demo: release-config
 	@cmake --build $(BUILD_REL) -j $(JOBS) --target evbus evbus_persister
