@@ -51,7 +51,13 @@ bool Persister::IdleStop() {
   const bool drained = reader_->next_id() >= shm::LoadHalfAcquire(&segment_->claim()->next_id) &&
                        writer_->durable_next_id() == writer_->next_id() &&
                        gate_->next_id() >= writer_->next_id();
-  return idle_exit_->ShouldStop(*segment_, drained);
+  if (!idle_exit_->ShouldStop(*segment_, drained)) return false;
+  if (options_.log) {
+    options_.log("evbus persist: the stream has had no user but this persister for " +
+                 std::to_string(options_.exit_when_idle_ns / 1'000'000) +
+                 " ms and everything is durable: exiting (--exit-when-idle)");
+  }
+  return true;
 }
 
 }  // namespace evbus::persist

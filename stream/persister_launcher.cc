@@ -22,6 +22,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kPollInterval = std::chrono::microseconds(500);
 constexpr const char* kPersisterName = "persister";  // PersisterOptions' default
+constexpr int kMaxStarts = 3;                        // persisters started by one call, at most
 
 bool Executable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0; }
 
@@ -127,12 +128,12 @@ bool ProcessGone(pid_t pid) {
 // Waits until a persister is registered, ours or a winner's.
 Result<pid_t> WaitForPersister(const shm::Segment& segment, const std::string& evbus_dir,
                                pid_t started, const std::string& log_path,
-                               std::chrono::milliseconds timeout) {
-  const Clock::time_point deadline = Clock::now() + timeout;
+                               Clock::time_point deadline) {
   for (;;) {
     if (const pid_t pid = LivePersister(segment); pid > 0) return pid;
-    // Ours is gone and no other holds the store: it failed (a loser that
-    // exited 3 leaves the store's LOCK held by the winner).
+    // Ours is gone and no other holds the store: it failed, or lost to a
+    // persister that was dying meanwhile (a loser to a live winner exits 3
+    // and leaves the store's LOCK held by the winner).
     if (ProcessGone(started) && persist::StoreLockHolder(evbus_dir) == 0 &&
         LivePersister(segment) == 0) {
       return Status::Unavailable("the persister started for stream '" + segment.shm_name() +
@@ -142,11 +143,28 @@ Result<pid_t> WaitForPersister(const shm::Segment& segment, const std::string& e
     }
     if (Clock::now() >= deadline) {
       return Status::TimedOut("no persister registered for stream '" + segment.shm_name() +
-                              "' within " + std::to_string(timeout.count()) +
-                              " ms; its log says: " + LastLogLine(log_path) + " (" + log_path +
-                              ")");
+                              "' in time; its log says: " + LastLogLine(log_path) + " (" +
+                              log_path + ")");
     }
     std::this_thread::sleep_for(kPollInterval);
+  }
+}
+
+// Starts the persister (again, if the one started exited unregistered with
+// the store free: it lost to one that was dying) and waits for one.
+Result<pid_t> StartAndWait(const shm::Segment& segment, const std::string& evbus_dir,
+                           const std::vector<std::string>& args, const std::string& log_path,
+                           std::chrono::milliseconds timeout, bool* started_here) {
+  const Clock::time_point deadline = Clock::now() + timeout;
+  for (int starts = 1;; ++starts) {
+    auto started = Spawn(args, log_path);
+    if (!started.ok()) return started.status();
+    auto pid = WaitForPersister(segment, evbus_dir, *started, log_path, deadline);
+    if (pid.ok()) {
+      *started_here = *pid == *started;
+      return pid;
+    }
+    if (pid.status().code() != Status::Code::kUnavailable || starts >= kMaxStarts) return pid;
   }
 }
 
@@ -180,7 +198,9 @@ Result<std::string> FindPersisterExecutable() {
 
 pid_t LivePersister(const shm::Segment& segment) {
   for (const shm::SubscriberStats& s : shm::Snapshot(segment).subscribers) {
-    if (s.alive && s.durable && s.name == kPersisterName) return s.pid;
+    // A killed multi-threaded process is a zombie before its last thread
+    // has let go of its locks: dying is not live.
+    if (s.alive && s.durable && s.name == kPersisterName && !ProcessGone(s.pid)) return s.pid;
   }
   return 0;
 }
@@ -211,13 +231,10 @@ Result<PersisterLease> EnsurePersister(const PersisterLaunch& launch) {
   } else if (!Executable(exe)) {
     return Status::NotFound("the persister executable '" + exe + "' is not an executable file");
   }
-  auto started = Spawn(PersisterArgs(launch, AbsolutePath(exe)), lease.log_path);
-  if (!started.ok()) return started.status();
-  auto pid =
-      WaitForPersister(**segment, *evbus_dir, *started, lease.log_path, launch.ready_timeout);
+  auto pid = StartAndWait(**segment, *evbus_dir, PersisterArgs(launch, AbsolutePath(exe)),
+                          lease.log_path, launch.ready_timeout, &lease.started);
   if (!pid.ok()) return pid.status();
   lease.persister_pid = *pid;
-  lease.started = *pid == *started;
   return lease;
 }
 

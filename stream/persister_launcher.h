@@ -66,7 +66,8 @@ struct PersisterLease {
 Result<std::string> FindPersisterExecutable();
 
 // The pid of the live persister registered in `segment` (a live durable
-// subscriber named "persister"), 0 when there is none.
+// subscriber named "persister" whose process is not dying), 0 when there is
+// none.
 pid_t LivePersister(const shm::Segment& segment);
 
 // Ensures one persister runs for the stream (its segment must exist: open

@@ -172,7 +172,12 @@ TEST_F(PersisterLauncherTest, KilledPersisterIsReplacedAndNothingCommittedIsLost
   ASSERT_EQ(::kill(first->persister_pid, SIGKILL), 0);
   ASSERT_TRUE(WaitFor([&] { return Gone(first->persister_pid); }, seconds(10)));
   for (int i = 0; i < 50; ++i) last = Add("after " + std::to_string(i));
-  EXPECT_EQ(WaitDurable(*stream_, last, milliseconds(50)).code(), Status::Code::kTimedOut);
+  const Status stalled = WaitDurable(*stream_, last, milliseconds(50));
+  EXPECT_EQ(stalled.code(), Status::Code::kTimedOut);
+  EXPECT_NE(
+      stalled.message().find("(pid " + std::to_string(first->persister_pid) + ", not running)"),
+      std::string::npos)
+      << stalled.message();
   auto second = EnsurePersister(Launch());
   ASSERT_TRUE(second.ok()) << second.status().ToString();
   EXPECT_TRUE(second->started);
@@ -187,6 +192,46 @@ TEST_F(PersisterLauncherTest, KilledPersisterIsReplacedAndNothingCommittedIsLost
     EXPECT_EQ((*all)[i].id, static_cast<std::int64_t>(i));
     EXPECT_EQ((*all)[i].message, (i < 50 ? "before " : "after ") + std::to_string(i % 50));
   }
+}
+
+std::string ReadFileText(const std::string& path) {
+  std::string text;
+  EXPECT_TRUE(Env::Default()->ReadFile(path, &text).ok()) << path;
+  return text;
+}
+
+TEST_F(PersisterLauncherTest, OpenHandsFilesAreWholeAfterAKill9AndARestart) {
+  PersisterLaunch launch = Launch();
+  launch.openhands_layout = true;
+  auto first = EnsurePersister(launch);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  std::int64_t last = -1;
+  for (int i = 0; i < 40; ++i) last = Add("first " + std::to_string(i));
+  ASSERT_TRUE(WaitDurable(*stream_, last, seconds(10)).ok());
+  ASSERT_EQ(::kill(first->persister_pid, SIGKILL), 0);
+  ASSERT_TRUE(WaitFor([&] { return Gone(first->persister_pid); }, seconds(10)));
+  for (int i = 0; i < 20; ++i) last = Add("second " + std::to_string(i));
+  auto second = EnsurePersister(launch);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  const Status durable = WaitDurable(*stream_, last, seconds(10));
+  const std::string dir = tmp_.path() + "/sessions/" + sid_;
+  ASSERT_TRUE(durable.ok()) << durable.ToString() << "\n" << ReadFileText(second->log_path);
+  // The page 25-50 spans the kill: written by the second persister from
+  // the first one's files and its own events.
+  for (const std::int64_t start : {0, 25}) {
+    std::string page = "[";
+    for (std::int64_t id = start; id < start + 25; ++id) {
+      page +=
+          (id == start ? "" : ", ") + ReadFileText(dir + "/events/" + std::to_string(id) + ".json");
+    }
+    page += "]";
+    const std::string name = std::to_string(start) + "-" + std::to_string(start + 25) + ".json";
+    EXPECT_EQ(ReadFileText(dir + "/event_cache/" + name), page) << name;
+  }
+  EXPECT_FALSE(Env::Default()->FileExists(dir + "/event_cache/50-75.json"));
+  EXPECT_NE(ReadFileText(dir + "/events/59.json").find("\"message\": \"second 19\""),
+            std::string::npos);
+  EXPECT_FALSE(Env::Default()->FileExists(dir + "/events/60.json"));
 }
 
 TEST_F(PersisterLauncherTest, PersisterExitsOnceTheLastUserHasClosedTheStream) {
