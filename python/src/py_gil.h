@@ -43,6 +43,24 @@ class ScopedGil {
   PyGILState_STATE ensured_ = PyGILState_UNLOCKED;
 };
 
+// Releases the GIL for its scope (the calling thread must hold it), as
+// pybind11's gil_scoped_release does, except at the end: when CPython ends
+// the thread there instead of giving the GIL back (a daemon thread at
+// interpreter exit: PyEval_RestoreThread calls pthread_exit), the unwind
+// passes through this destructor, which may throw for that reason alone;
+// an implicitly noexcept one would call std::terminate and abort the
+// process. The calls between must not be noexcept either.
+class ReleasedGil {
+ public:
+  ReleasedGil() : state_(PyEval_SaveThread()) {}
+  ~ReleasedGil() noexcept(false) { PyEval_RestoreThread(state_); }
+  ReleasedGil(const ReleasedGil&) = delete;
+  ReleasedGil& operator=(const ReleasedGil&) = delete;
+
+ private:
+  PyThreadState* state_;
+};
+
 // Holds `object` so that the last owner may drop it on any thread: the
 // reference is released under the GIL, or leaked once the interpreter is
 // finalizing (nothing may touch it then). Call with the GIL held.

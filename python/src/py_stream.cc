@@ -39,7 +39,7 @@ StreamHandle::StreamHandle(const std::string& session_id, const std::string& roo
   parsed.log = PythonLogSink();
   Result<std::unique_ptr<EventStream>> opened = Status::Unavailable("not opened");
   {
-    py::gil_scoped_release release;
+    ReleasedGil release;
     opened = EventStream::Open(session_id, parsed);
   }
   stream_ = ValueOrThrow(std::move(opened));
@@ -52,7 +52,7 @@ StreamHandle::~StreamHandle() {
     stream_.reset();
     return;
   }
-  py::gil_scoped_release release;
+  py::gil_scoped_release release;  // a destructor: see ReleasedGil
   stream_.reset();
 }
 
@@ -68,7 +68,7 @@ py::tuple StreamHandle::AddJson(const py::handle& json, const std::string& sourc
   Result<std::int64_t> id = Status::Unavailable("not added");
   std::string timestamp;
   {
-    py::gil_scoped_release release;
+    ReleasedGil release;
     Result<Event> event = ParseEvent(text);
     if (!event.ok()) {
       id = event.status();
@@ -91,7 +91,7 @@ void StreamHandle::SetSecrets(const py::dict& secrets, bool replace) {
   EventStream& target = stream();
   Status status;
   {
-    py::gil_scoped_release release;
+    ReleasedGil release;
     status = replace ? target.SetSecrets(map) : target.UpdateSecrets(map);
   }
   ThrowIfError(status);
@@ -115,7 +115,7 @@ void StreamHandle::Subscribe(const std::string& subscriber_id, py::object delive
   EventStream& target = stream();
   Status status;
   {
-    py::gil_scoped_release release;
+    ReleasedGil release;
     status = start_id ? target.SubscribeFrom(id, std::move(callback), callback_id, *start_id)
                       : target.Subscribe(id, std::move(callback), callback_id);
   }
@@ -125,7 +125,7 @@ void StreamHandle::Subscribe(const std::string& subscriber_id, py::object delive
 void StreamHandle::Unsubscribe(const std::string& subscriber_id, const std::string& callback_id) {
   const SubscriberId id = ValueOrThrow(ParseSubscriberId(subscriber_id));
   EventStream& target = stream();
-  py::gil_scoped_release release;
+  ReleasedGil release;
   target.Unsubscribe(id, callback_id);
 }
 
@@ -142,7 +142,7 @@ py::object StreamHandle::Search(std::int64_t start_id, std::optional<std::int64_
   Result<std::vector<persist::StoredEvent>> found = Status::Unavailable("not searched");
   std::string array;
   {
-    py::gil_scoped_release release;
+    ReleasedGil release;
     found = target.SearchEventsJson(query);
     if (found.ok() && as_array) {
       std::size_t bytes = 2;
@@ -169,7 +169,7 @@ py::str StreamHandle::GetEventJson(std::int64_t id) {
   EventStream& target = stream();
   Result<Event> event = Status::Unavailable("not read");
   {
-    py::gil_scoped_release release;
+    ReleasedGil release;
     event = target.GetEvent(id);
   }
   return py::str(EventToJson(ValueOrThrow(std::move(event))));
@@ -179,7 +179,7 @@ py::str StreamHandle::GetLatestEventJson() {
   EventStream& target = stream();
   Result<Event> event = Status::Unavailable("not read");
   {
-    py::gil_scoped_release release;
+    ReleasedGil release;
     event = target.GetLatestEvent();
   }
   return py::str(EventToJson(ValueOrThrow(std::move(event))));
@@ -187,13 +187,13 @@ py::str StreamHandle::GetLatestEventJson() {
 
 std::int64_t StreamHandle::GetLatestEventId() {
   EventStream& target = stream();
-  py::gil_scoped_release release;
+  ReleasedGil release;
   return target.GetLatestEventId();
 }
 
 std::string StreamHandle::SnapshotJson() {
   EventStream& target = stream();
-  py::gil_scoped_release release;
+  ReleasedGil release;
   return SnapshotToJson(target.Snapshot());
 }
 
@@ -201,7 +201,7 @@ void StreamHandle::Close() {
   EventStream& target = stream();
   Status status;
   {
-    py::gil_scoped_release release;
+    ReleasedGil release;
     status = target.Close();
   }
   ThrowIfError(status);

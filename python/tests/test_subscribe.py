@@ -189,3 +189,32 @@ def test_a_callback_may_unsubscribe_itself(stream):
     wait_until(lambda: len(other) == 5)
     assert seen == [0]
     stream.close()
+
+
+DAEMON_ADDERS = textwrap.dedent('''
+    import sys, threading, time, evbus
+    s = evbus.EventStream(sys.argv[1], sys.argv[2], capacity=1 << 20, max_event_size=1 << 16,
+                          index_slots=1 << 12)
+    started = threading.Event()
+
+    def add_forever():
+        while True:
+            try:
+                s.add_event({'action': 'message', 'args': {'content': 'x'}}, 'agent')
+            except RuntimeError:  # closed by the atexit hook
+                pass
+            started.set()
+
+    for _ in range(3):
+        threading.Thread(target=add_forever, daemon=True).start()
+    started.wait()
+    time.sleep(0.05)
+    # exits while daemon threads are inside add_event, the GIL released
+''')
+
+
+def test_exit_while_daemon_threads_are_inside_add_event(sid, tmp_path):
+    for _ in range(2):
+        done = run_python(DAEMON_ADDERS, sid, str(tmp_path), timeout=20)
+        assert done.returncode == 0, done.stderr  # not an abort from a thread CPython ends
+        assert 'terminate' not in done.stderr, done.stderr
