@@ -222,7 +222,15 @@ Result<PersisterLease> EnsurePersister(const PersisterLaunch& launch) {
   if (!users.ok()) return users.status();
   lease.users = std::move(*users);
   lease.persister_pid = LivePersister(**segment);
-  if (lease.persister_pid > 0) return lease;
+  if (lease.persister_pid > 0) {
+    // Registered persisters hold their store's LOCK: one that does not hold
+    // this one persists the stream under another root.
+    if (persist::StoreLockHolder(*evbus_dir) == lease.persister_pid) return lease;
+    return Status::InvalidArgument("stream '" + launch.session_id + "' is persisted by pid " +
+                                   std::to_string(lease.persister_pid) +
+                                   " into a store under another root than '" + launch.root +
+                                   "': open it with that root, or stop that persister first");
+  }
   std::string exe = launch.executable;
   if (exe.empty()) {
     auto found = FindPersisterExecutable();

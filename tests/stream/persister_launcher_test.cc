@@ -155,6 +155,19 @@ TEST_F(PersisterLauncherTest, AddedEventIsInTheStoreAfterWaitDurable) {
   EXPECT_EQ(again->persister_pid, lease->persister_pid);
 }
 
+TEST_F(PersisterLauncherTest, PersisterOfAnotherRootIsRefused) {
+  auto lease = EnsurePersister(Launch());
+  ASSERT_TRUE(lease.ok()) << lease.status().ToString();
+  TempDir other;
+  PersisterLaunch elsewhere = Launch();
+  elsewhere.root = other.path();
+  auto refused = EnsurePersister(elsewhere);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("another root"), std::string::npos)
+      << refused.status().message();
+}
+
 TEST_F(PersisterLauncherTest, WaitDurableWithoutPersisterSaysSoAtOnce) {
   const std::int64_t id = Add("nobody stores me");
   const Status s = WaitDurable(*stream_, id, seconds(10));
