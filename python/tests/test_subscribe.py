@@ -92,11 +92,13 @@ def test_close_from_inside_a_callback_does_not_deadlock(stream):
 
     stream.subscribe(Sub.TEST, closer, 'closer')
     stream.add_event(message(0), 'agent')
-    wait_until(lambda: stream.get_latest_event_id() == -1, what='the stream to close')
+    wait_until(lambda: len(calls) == 2, what='close() to return inside the callback')
     assert calls == [0, 'returned']
+    # The stream closes on its own: calls refused from the moment the close begins.
+    wait_until(lambda: stream.get_latest_event_id() == -1, what='the stream to close')
     with pytest.raises(RuntimeError, match='closed'):
         stream.add_event(message(1), 'agent')
-    stream.close()  # from outside: already closed, returns
+    stream.close()  # from outside: returns once the stream is closed
 
 
 def test_unsubscribe_and_close_while_a_callback_runs_python_code(stream):
