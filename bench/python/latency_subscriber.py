@@ -3,7 +3,7 @@ records, per event id, when its callback started (time.monotonic_ns, the
 same clock across processes). Prints 'ready' once subscribed, then, after
 `count` events or `timeout` seconds, one JSON line {id: ns}.
 
-    latency_subscriber.py SID ROOT COUNT CPU WAIT_STRATEGY
+    latency_subscriber.py SID ROOT COUNT CPU WAIT_STRATEGY DISPATCH
 """
 
 import json
@@ -14,7 +14,7 @@ import time
 
 
 def main():
-    sid, root, count, cpu, wait_strategy = sys.argv[1:6]
+    sid, root, count, cpu, wait_strategy, dispatch = sys.argv[1:7]
     count = int(count)
     os.sched_setaffinity(0, {int(cpu)})
     import evbus
@@ -28,7 +28,7 @@ def main():
         if len(received) >= count:
             done.set()
 
-    stream = evbus.EventStream(sid, root, wait_strategy=wait_strategy)
+    stream = evbus.EventStream(sid, root, wait_strategy=wait_strategy, callback_dispatch=dispatch)
     stream.subscribe(evbus.EventStreamSubscriber.MAIN, on_event, 'latency')
     print('ready', flush=True)
     done.wait(60)
