@@ -32,6 +32,7 @@ constexpr Subcommand kSubcommands[] = {
     {"import-openhands", evbus::cli::CmdImportOpenHands},
     {"export-openhands", evbus::cli::CmdExportOpenHands},
     {"bench", evbus::cli::CmdBench},
+    {"bridge", evbus::cli::CmdBridge},
 };
 
 int Help(const std::vector<std::string>& args) {

@@ -81,6 +81,7 @@ int CmdDelete(const std::vector<std::string>& argv);
 int CmdImportOpenHands(const std::vector<std::string>& argv);
 int CmdExportOpenHands(const std::vector<std::string>& argv);
 int CmdBench(const std::vector<std::string>& argv);
+int CmdBridge(const std::vector<std::string>& argv);
 
 }  // namespace evbus::cli
 

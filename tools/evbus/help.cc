@@ -54,6 +54,17 @@ constexpr HelpEntry kEntries[] = {
      "evbus persist STREAM --root DIR [--user U] [--fsync every|group:MS|page|never]\n"
      "  Drains the stream's ring into its store under DIR until SIGTERM/SIGINT; everything\n"
      "  read is synced before it exits. Exit 3: another persister holds the store.\n"},
+    {"bridge",
+     "evbus bridge out STREAM --nats URL [--user U] [--stream NAME] [--subject PREFIX]\n"
+     "                 [--create-stream] [--replicas N] [--window N] [credentials]\n"
+     "evbus bridge in STREAM --nats URL [--from ORIGIN] [--from-user U] [--capacity SIZE]\n"
+     "evbus bridge status STREAM [--user U]\n"
+     "  out: a durable subscriber (bridge-out) that publishes every event, exactly once, to\n"
+     "  JetStream subject PREFIX.<user|_>.STREAM (default stream EVBUS, prefix evbus).\n"
+     "  in: mirrors ORIGIN's subject into the local segment STREAM at the origin's ids.\n"
+     "  Credentials: --nats-user/--nats-password, --nats-token, --nats-creds FILE (or\n"
+     "  EVBUS_NATS_USER, EVBUS_NATS_PASSWORD, EVBUS_NATS_TOKEN); never printed.\n"
+     "  Runs until SIGTERM/SIGINT. status: each bridge's last status line (JSON).\n"},
     {"secrets",
      "evbus secrets STREAM [--user U] (set | update)\n"
      "  stdin: a JSON object {\"NAME\": \"value\"}. set replaces the stream's secrets,\n"
@@ -149,6 +160,7 @@ const char* GeneralHelp() {
          "  export-openhands  write a store in OpenHands' layout\n"
          "  bench     throughput and latency beside same-run baselines\n"
          "  inspect   a live, read-only view of a stream (text, JSON, Prometheus)\n"
+         "  bridge    forward a stream to NATS JetStream, or mirror one from it\n"
          "  demo      a short multi-process demo\n"
          "  help      this text, or `evbus help SUBCOMMAND`\n\n"
          "stdout carries data (JSON lines), stderr human messages.\n"

@@ -1,0 +1,160 @@
+#include "bridge/bridge_in.h"
+
+#include <unistd.h>
+
+#include <chrono>
+
+#include "bridge/event_message.h"
+#include "bridge/local_segment.h"
+
+namespace evbus::bridge {
+namespace {
+
+std::int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+constexpr std::int64_t kNextMsgMs = 100;
+constexpr std::int64_t kLocalPublishNs = 1'000'000'000;
+
+}  // namespace
+
+BridgeIn::~BridgeIn() {
+  if (sub_ != nullptr) {
+    natsSubscription_Unsubscribe(sub_);
+    natsSubscription_Destroy(sub_);
+  }
+}
+
+void BridgeIn::Log(const std::string& line) const {
+  if (options_.log) options_.log(line);
+}
+
+Result<std::unique_ptr<BridgeIn>> BridgeIn::Start(const BridgeInOptions& options) {
+  std::unique_ptr<BridgeIn> b(new BridgeIn());
+  b->options_ = options;
+  b->options_.stream.create = false;
+  b->subject_ =
+      SubjectFor(options.stream.subject_prefix, options.origin_user, options.origin_session_id);
+  EVBUS_ASSIGN_OR_RETURN(b->link_, NatsLink::Connect(options.nats, nullptr));
+  EVBUS_RETURN_IF_ERROR(EnsureStream(b->link_.get(), b->options_.stream, b->subject_));
+  EVBUS_ASSIGN_OR_RETURN(b->segment_,
+                         OpenOrCreateSegment(options.session_id, options.user, options.segment));
+  EVBUS_ASSIGN_OR_RETURN(b->producer_, shm::Producer::Attach(b->segment_.get(), "bridge-in"));
+  b->next_id_ = SegmentHead(*b->segment_);
+  b->started_ = b->next_id_ > 0;  // events are there: their ids are the origin's
+  b->status_ = BridgeStatus{"in",        options.session_id, options.user, b->link_->server(),
+                            b->subject_, "starting"};
+  b->status_.pid = ::getpid();
+  b->status_.window = options.max_held;
+  EVBUS_RETURN_IF_ERROR(b->Subscribe());
+  b->Log("bridge in: " + b->subject_ + " on " + b->link_->server() + " -> local segment '" +
+         b->segment_->shm_name() + "' from id " + std::to_string(b->next_id_));
+  return b;
+}
+
+Status BridgeIn::Subscribe() {
+  jsSubOptions so;
+  jsSubOptions_Init(&so);
+  so.Stream = options_.stream.name.c_str();
+  so.Ordered = true;
+  so.Config.DeliverPolicy = js_DeliverAll;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s = js_SubscribeSync(&sub_, link_->js(), subject_.c_str(), nullptr, &so, &jerr);
+  if (s != NATS_OK) return NatsError(s, "subscribing to " + subject_, link_->config());
+  return Status::OK();
+}
+
+Status BridgeIn::Write(std::uint64_t id, const Held& event) {
+  if (event.missing) {
+    EVBUS_RETURN_IF_ERROR(MarkAbandoned(segment_.get(), id));
+    ++status_.lost;
+  } else {
+    std::uint64_t got = 0;
+    for (;;) {
+      Status st = producer_->Publish(event.meta, event.body, kLocalPublishNs, &got);
+      if (st.ok()) break;
+      if (st.code() != Status::Code::kBackPressured) return st;
+      if (options_.stop && options_.stop()) return Status::OK();
+      Log("bridge in: waiting for the local ring: " + st.message());
+    }
+    if (got != id) {
+      return Status::Corruption("local segment '" + segment_->shm_name() + "' gave id " +
+                                std::to_string(got) + " to origin event " + std::to_string(id) +
+                                ": another producer writes to it; only bridge in may");
+    }
+  }
+  ++status_.forwarded;
+  next_id_ = id + 1;
+  return Status::OK();
+}
+
+Status BridgeIn::Accept(natsMsg* msg) {
+  EVBUS_ASSIGN_OR_RETURN(ReceivedEvent ev, ParseEventMessage(msg));
+  if (ev.id + 1 > seen_next_) seen_next_ = ev.id + 1;
+  if (!started_) {
+    EVBUS_RETURN_IF_ERROR(StartSegmentAt(segment_.get(), ev.id));
+    next_id_ = ev.id;
+    started_ = true;
+  }
+  if (ev.id < next_id_) return Status::OK();  // already written
+  Held held{ev.missing, ev.meta, std::string(ev.body)};
+  if (ev.id > next_id_) {
+    if (held_.size() >= options_.max_held) {
+      return Status::Unavailable("bridge in: id " + std::to_string(next_id_) +
+                                 " has not arrived after " + std::to_string(held_.size()) +
+                                 " later ones: is bridge out running for the origin?");
+    }
+    held_.emplace(ev.id, std::move(held));
+    return Status::OK();
+  }
+  EVBUS_RETURN_IF_ERROR(Write(ev.id, held));
+  for (auto it = held_.begin(); it != held_.end() && it->first <= next_id_;) {
+    if (it->first == next_id_) EVBUS_RETURN_IF_ERROR(Write(it->first, it->second));
+    it = held_.erase(it);
+  }
+  return Status::OK();
+}
+
+void BridgeIn::ReportStatus(bool force) {
+  const std::int64_t now = NowNs();
+  if (!force && now - last_status_ns_ < 200'000'000) return;
+  last_status_ns_ = now;
+  status_.state = link_->connected() ? "running" : "waiting for NATS at " + link_->server();
+  status_.acknowledged_id = static_cast<std::int64_t>(next_id_) - 1;
+  status_.head = std::max(seen_next_, next_id_);
+  status_.in_flight = held_.size();
+  status_.reconnects = link_->reconnects();
+  (void)WriteBridgeStatus(status_);
+}
+
+Status BridgeIn::Run() {
+  while (!(options_.stop && options_.stop())) {
+    natsMsg* msg = nullptr;
+    natsStatus s = natsSubscription_NextMsg(&msg, sub_, kNextMsgMs);
+    if (s == NATS_OK) {
+      Status st = Accept(msg);
+      natsMsg_Destroy(msg);
+      EVBUS_RETURN_IF_ERROR(st);
+    } else if (s != NATS_TIMEOUT) {
+      const std::int64_t now = NowNs();
+      if (now - last_wait_log_ns_ > 1'000'000'000) {
+        last_wait_log_ns_ = now;
+        Log("bridge in: waiting for NATS at " + link_->server() + " (" + natsStatus_GetText(s) +
+            ")");
+      }
+      if (s == NATS_INVALID_SUBSCRIPTION || s == NATS_CONNECTION_CLOSED) {
+        return NatsError(s, "reading " + subject_, link_->config());
+      }
+    }
+    ReportStatus(false);
+  }
+  ReportStatus(true);
+  status_.state = "stopped";
+  (void)WriteBridgeStatus(status_);
+  return Status::OK();
+}
+
+}  // namespace evbus::bridge
