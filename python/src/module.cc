@@ -58,7 +58,7 @@ py::list EventClasses() {
 void DestroyStream(const std::string& session_id, const std::string& user_id) {
   Status status;
   {
-    py::gil_scoped_release release;
+    ReleasedGil release;
     status = shm::Segment::Remove(session_id, user_id);
     (void)SharedSecrets::Remove(session_id, user_id);  // absent is fine
   }
@@ -104,7 +104,7 @@ PYBIND11_MODULE(_evbus, m) {
   m.def(
       "session_exists",
       [](const std::string& sid, const std::string& root, const std::string& user_id) {
-        py::gil_scoped_release release;
+        ReleasedGil release;
         return EventStream::SessionExists(sid, root, user_id);
       },
       py::arg("sid"), py::arg("root"), py::arg("user_id"));
