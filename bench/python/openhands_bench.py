@@ -26,6 +26,7 @@ import gc
 import json
 import os
 import pathlib
+import signal
 import subprocess
 import sys
 import tempfile
@@ -71,6 +72,23 @@ def _persist(sid, root, openhands_layout):
     return handle
 
 
+def _wait_exit(pid, timeout_s=10.0):
+    """Waits until the persister `pid` has exited (idle exit), so that the
+    store directory can go; SIGTERM after `timeout_s`, and says so."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with open(f'/proc/{pid}/stat') as stat:
+                if stat.read().rsplit(') ', 1)[1].startswith('Z'):
+                    return
+        except (FileNotFoundError, ProcessLookupError):
+            return
+        time.sleep(0.05)
+    print(f'persister {pid} did not exit when idle within {timeout_s} s: stopping it',
+          file=sys.stderr)
+    os.kill(pid, signal.SIGTERM)
+
+
 def measure_rates(events, secrets, root, count):
     import evbus
     import evbus.openhands
@@ -99,6 +117,7 @@ def measure_rates(events, secrets, root, count):
         persister.release()
         stream.close()
         evbus.destroy_stream(sid)
+        _wait_exit(persister.pid)
 
     sid = f'bench-openhands-{os.getpid()}'
     os.sched_setaffinity(0, {1})  # the persister it launches inherits this
@@ -110,9 +129,11 @@ def measure_rates(events, secrets, root, count):
     start = time.perf_counter()
     results['rate.evbus.openhands'] = _rate(stream.add_event, objects,
                                             'rate.evbus.openhands')
+    persister_pid = stream._persister.pid
     stream.close()  # waits until durable
     results['rate.evbus.openhands.durable'] = count / (time.perf_counter() - start)
     evbus.destroy_stream(sid)
+    _wait_exit(persister_pid)
     return results
 
 
@@ -172,6 +193,7 @@ def latency_evbus(events, secrets, root, count, gap_s, wait_strategy, dispatch):
     persister.release()
     stream.close()
     evbus.destroy_stream(sid)
+    _wait_exit(persister.pid)
     return ([received[first + i] - sent[i] for i in range(count) if first + i in received],
             [returned[i] - sent[i] for i in range(count)])
 
