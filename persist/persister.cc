@@ -26,8 +26,8 @@ Result<std::unique_ptr<Persister>> Persister::Open(const PersisterOptions& optio
   auto writer = StoreWriter::Open(*dir, options.writer);
   if (!writer.ok()) return writer.status();
   persister->writer_ = std::move(*writer);
-  EVBUS_RETURN_IF_ERROR(persister->OpenExtras(*dir));
   EVBUS_RETURN_IF_ERROR(persister->Attach());
+  EVBUS_RETURN_IF_ERROR(persister->OpenExtras(*dir));  // after Attach: no files for no stream
   return persister;
 }
 
