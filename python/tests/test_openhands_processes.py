@@ -111,25 +111,60 @@ def test_kill_9_of_a_producer_loses_nothing_it_added(openhands, sid, tmp_path):
     assert {e.id for e in store.search_events(end_id=added[-1])} == set(added)
 
 
-def test_openhands_event_store_sees_every_event_added(openhands, sid, tmp_path):
+@pytest.mark.parametrize('user_id', [None, 'user-7'])
+def test_openhands_event_store_sees_every_event_added(openhands, sid, tmp_path, user_id):
     import evbus.openhands
+    from openhands.events.event_store import EventStore
     from openhands.events.serialization.event import event_from_dict, event_to_dict
     from openhands.storage.local import LocalFileStore
+    from openhands.storage.locations import get_conversation_dir
     from test_openhands import _events
+
+    stream = evbus.openhands.EventStream(sid, LocalFileStore(str(tmp_path)), user_id,
+                                         exit_when_idle=0.5, **SMALL)
+    try:
+        stream.set_secrets({'game': '2048'})
+        for source, data in _events():
+            stream.add_event(event_from_dict(dict(data)), source)
+        ours = [event_to_dict(e) for e in stream.search_events()]
+        stream.close()  # returns once every event is durable: the files are there
+        store = EventStore(sid, LocalFileStore(str(tmp_path)), user_id)
+        theirs = [event_to_dict(e) for e in store.search_events()]
+        assert theirs == ours and len(ours) == len(_events())
+        assert store.get_latest_event_id() == len(ours) - 1
+        assert (tmp_path / get_conversation_dir(sid, user_id) / 'event_cache' /
+                '0-25.json').exists()
+        assert '2048' not in json.dumps(theirs)
+    finally:
+        stream.close()
+        if user_id:
+            evbus.destroy_stream(sid, user_id)
+
+
+def test_close_from_a_callback_does_not_deadlock(openhands, sid, tmp_path):
+    import threading
+
+    import evbus.openhands
+    from openhands.events.action import MessageAction
+    from openhands.storage.local import LocalFileStore
 
     stream = evbus.openhands.EventStream(sid, LocalFileStore(str(tmp_path)), exit_when_idle=0.5,
                                          **SMALL)
-    stream.set_secrets({'game': '2048'})
-    for source, data in _events():
-        stream.add_event(event_from_dict(dict(data)), source)
-    ours = [event_to_dict(e) for e in stream.search_events()]
-    stream.close()  # returns once every event is durable: the files are there
-    store = _openhands_store(sid, tmp_path)
-    theirs = [event_to_dict(e) for e in store.search_events()]
-    assert theirs == ours and len(ours) == len(_events())
-    assert store.get_latest_event_id() == len(ours) - 1
-    assert (tmp_path / 'sessions' / sid / 'event_cache' / '0-25.json').exists()
-    assert '2048' not in json.dumps(theirs)
+    called = threading.Event()
+
+    def close_on_event(event):
+        stream.close()
+        called.set()
+
+    stream.subscribe('test', close_on_event, 'closer')
+    stream.add_event(MessageAction(content='close now'), 'user')
+    assert called.wait(20), 'close() from the callback did not return'
+    # Closed once the callback returned: reads answer as a closed stream does.
+    wait_until(lambda: stream.get_latest_event_id() == -1,
+               what='the stream to close after its callback returned')
+    with pytest.raises(RuntimeError):
+        stream.add_event(MessageAction(content='after close'), 'user')
+    assert [e.id for e in _openhands_store(sid, tmp_path).search_events()] == [0]
 
 
 def test_no_persister_executable_is_a_clear_error(openhands, sid, tmp_path, monkeypatch):
