@@ -244,3 +244,24 @@ def test_finds_the_installed_persister_through_paths(openhands, tmp_path, monkey
     assert evbus.openhands.find_persister() == str(persister)
     monkeypatch.setenv('EVBUS_PERSISTER', '/bin/true')  # the variable comes first
     assert evbus.openhands.find_persister() == '/bin/true'
+
+
+def test_another_process_reads_an_event_as_soon_as_add_event_returned(openhands, sid, tmp_path):
+    import evbus.openhands
+    from openhands.storage.local import LocalFileStore
+
+    reader = evbus.openhands.EventStream(sid, LocalFileStore(str(tmp_path)), exit_when_idle=0.5,
+                                         **SMALL)
+    child = _child(sid, tmp_path, 50)
+    try:
+        assert child.stdout.readline().split()[1] == str(reader._persister.pid)
+        for _ in range(50):
+            event_id = int(child.stdout.readline().split()[1])
+            assert reader.get_event(event_id).content.startswith(f'event {event_id} ')
+            found = list(reader.search_events(start_id=event_id, end_id=event_id))
+            assert [e.id for e in found] == [event_id]
+        child.stdin.write('\n')
+        child.stdin.flush()
+        assert child.wait(timeout=20) == 0
+    finally:
+        reader.close()
