@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ left in the source tree
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 

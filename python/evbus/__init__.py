@@ -12,6 +12,10 @@
 Events go in and come out as dicts in the shape OpenHands' event_to_dict
 gives (JSON text, str or bytes, is accepted too). Every process that opens the
 same (sid, user_id) shares one stream: one id sequence, one secret set.
+
+evbus.openhands (imported on its own, it needs the openhands package) is a
+drop-in for OpenHands' own EventStream: OpenHands' Event objects and
+LocalFileStore, and the stream's persister started on open.
 """
 
 from evbus._enums import EventSource, EventStreamSubscriber
