@@ -256,6 +256,17 @@ class EventStream:
 EventStream.session_exists = staticmethod(session_exists)
 
 
+def _forget_streams_after_fork():
+    # The child has none of the streams' threads; their slots and metrics
+    # files are the parent's. Forget them (never close them here).
+    for stream in list(_open_streams):
+        stream._handle.forget_after_fork()
+    _open_streams.clear()
+
+
+os.register_at_fork(after_in_child=_forget_streams_after_fork)
+
+
 @atexit.register
 def _close_open_streams():
     for stream in list(_open_streams):

@@ -97,6 +97,7 @@ PYBIND11_MODULE(_evbus, m) {
       .def("get_latest_event_id", &StreamHandle::GetLatestEventId)
       .def("snapshot_json", &StreamHandle::SnapshotJson)
       .def("close", &StreamHandle::Close)
+      .def("forget_after_fork", &StreamHandle::ForgetAfterFork)
       .def_property_readonly("sid", &StreamHandle::session_id)
       .def_property_readonly("user_id", &StreamHandle::user_id)
       .def_property_readonly("metrics_path", &StreamHandle::metrics_path);

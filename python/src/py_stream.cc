@@ -57,8 +57,18 @@ StreamHandle::~StreamHandle() {
 }
 
 EventStream& StreamHandle::stream() {
+  if (forgotten_after_fork_) {
+    ThrowStatus(Status::Unavailable("stream '" + session_id_ +
+                                    "' was opened before this process forked and belongs to "
+                                    "the parent: open it again in this process"));
+  }
   if (!stream_) ThrowStatus(Status::Unavailable("stream '" + session_id_ + "' is closed"));
   return *stream_;
+}
+
+void StreamHandle::ForgetAfterFork() {
+  (void)stream_.release();  // leaked on purpose: closing would undo the parent's state
+  forgotten_after_fork_ = true;
 }
 
 py::tuple StreamHandle::AddJson(const py::handle& json, const std::string& source) {
@@ -198,6 +208,7 @@ std::string StreamHandle::SnapshotJson() {
 }
 
 void StreamHandle::Close() {
+  if (forgotten_after_fork_) return;  // the parent's to close
   EventStream& target = stream();
   Status status;
   {

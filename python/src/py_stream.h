@@ -56,6 +56,11 @@ class StreamHandle {
   std::int64_t GetLatestEventId();
   std::string SnapshotJson();
   void Close();
+  // In a child made by fork(): the stream's threads did not come along, and
+  // its producer slots, subscriber slots and metrics file are the parent's.
+  // Forgets the stream without closing it (its memory is left to the child's
+  // exit); every later call raises RuntimeError saying to open it again.
+  void ForgetAfterFork();
 
   const std::string& session_id() const { return session_id_; }
   const std::string& user_id() const { return user_id_; }
@@ -68,6 +73,7 @@ class StreamHandle {
   std::string session_id_;
   std::string user_id_;
   std::string metrics_path_;
+  bool forgotten_after_fork_ = false;
   std::unique_ptr<EventStream> stream_;
 };
 

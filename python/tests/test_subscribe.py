@@ -220,3 +220,45 @@ def test_exit_while_daemon_threads_are_inside_add_event(sid, tmp_path):
         done = run_python(DAEMON_ADDERS, sid, str(tmp_path), timeout=20)
         assert done.returncode == 0, done.stderr  # not an abort from a thread CPython ends
         assert 'terminate' not in done.stderr, done.stderr
+
+
+FORKER = textwrap.dedent('''
+    import os, sys, time, evbus
+    s = evbus.EventStream(sys.argv[1], sys.argv[2], capacity=1 << 20, max_event_size=1 << 16,
+                          index_slots=1 << 12)
+    seen = []
+    s.subscribe('test', lambda e: seen.append(e['id']), 'cb')
+    s.add_event({'action': 'message', 'args': {'content': 'before'}}, 'agent')
+    pid = os.fork()
+    if pid == 0:  # the child: the stream's threads did not come along
+        try:
+            s.add_event({'action': 'message', 'args': {'content': 'child'}}, 'agent')
+            print('child added', flush=True)
+        except RuntimeError as e:
+            print('child refused:', e, flush=True)
+        sys.exit(0)  # runs the atexit hook
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.01)
+    else:
+        os.kill(pid, 9)
+        print('child hung', flush=True)
+        sys.exit(1)
+    print('child status', status, flush=True)
+    s.add_event({'action': 'message', 'args': {'content': 'after'}}, 'agent')
+    while len(seen) < 2 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    print('parent saw', seen, flush=True)
+''')
+
+
+def test_a_forked_child_neither_uses_nor_closes_the_parents_stream(sid, tmp_path):
+    done = run_python(FORKER, sid, str(tmp_path), timeout=30)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert 'child refused:' in done.stdout and 'fork' in done.stdout, done.stdout
+    assert 'child status 0' in done.stdout, done.stdout
+    assert 'parent saw [0, 1]' in done.stdout, done.stdout
+    assert 'metrics' not in done.stderr, done.stderr  # the child removed the parent's file
