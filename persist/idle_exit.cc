@@ -24,7 +24,7 @@ bool IdleExit::OthersAttached(const shm::Segment& segment) const {
 }
 
 bool IdleExit::ShouldStop(const shm::Segment& segment, bool drained) {
-  if (exclusive_.held()) return true;
+  if (stopping_) return true;
   const Clock::time_point now = Clock::now();
   if (!drained) {
     idle_ = false;
@@ -34,10 +34,13 @@ bool IdleExit::ShouldStop(const shm::Segment& segment, bool drained) {
   next_check_ = now + kCheckInterval;
   bool busy = OthersAttached(segment);
   if (!busy) {
+    // Busy: a lease is held. Any other error: the USERS file cannot be
+    // opened (its directory was removed), so nobody can hold a lease there.
     auto lock = StreamUserLease::TryExclusive(evbus_dir_);
-    busy = !lock.ok();  // a lease is held (or the file cannot be locked: stay)
+    busy = !lock.ok() && lock.status().code() == Status::Code::kBusy;
     if (!busy && idle_ && now - idle_since_ >= period_ && !OthersAttached(segment)) {
-      exclusive_ = std::move(*lock);  // held until the process is gone
+      if (lock.ok()) exclusive_ = std::move(*lock);  // held until the process is gone
+      stopping_ = true;
       return true;
     }
   }

@@ -9,7 +9,9 @@
 //     that opened the stream through the launcher has closed it or died.
 // At the end of the period it takes the USERS lock exclusively and checks
 // again; it keeps that lock until the process exits, so a launcher that
-// comes meanwhile waits for it to go and then starts a new persister.
+// comes meanwhile waits for it to go and then starts a new persister. A
+// USERS file that cannot be opened (the store directory was removed) holds
+// no lease: the persister exits too.
 //
 // Thread safety: the persister's thread only.
 #ifndef EVBUS_PERSIST_IDLE_EXIT_H_
@@ -44,6 +46,7 @@ class IdleExit {
   Clock::time_point idle_since_{};
   Clock::time_point next_check_{};
   bool idle_ = false;
+  bool stopping_ = false;
   StreamUserLease exclusive_;
 };
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -262,6 +263,32 @@ TEST_F(PersisterLauncherTest, PersisterExitsOnceTheLastUserHasClosedTheStream) {
   auto store = persist::Store::Open(tmp_.path(), sid_);
   ASSERT_TRUE(store.ok());
   EXPECT_EQ((*store)->GetLatestEventId(), id);
+}
+
+TEST_F(PersisterLauncherTest, PersisterExitsWhenIdleAfterItsStoreDirectoryWasRemoved) {
+  TempDir root;  // removed below while the persister runs
+  PersisterLaunch launch = Launch(milliseconds(200));
+  launch.root = root.path() + "/store";
+  // The stream again, with its store under that root.
+  stream_.reset();
+  testing::DestroyStream(sid_);
+  EventStreamOptions options;
+  options.store_root = launch.root;
+  options.capacity = 1 << 20;
+  options.max_event_size = 1 << 16;
+  options.index_slots = 1 << 12;
+  auto stream = EventStream::Open(sid_, options);
+  ASSERT_TRUE(stream.ok()) << stream.status().ToString();
+  stream_ = std::move(*stream);
+  auto lease = EnsurePersister(launch);
+  ASSERT_TRUE(lease.ok()) << lease.status().ToString();
+  const pid_t pid = lease->persister_pid;
+  ASSERT_TRUE(stream_->Close().ok());
+  lease->users.Release();
+  // As a test's temporary store goes (nothing was added: the persister has
+  // nothing to write there, it only has to notice it may go).
+  std::filesystem::remove_all(launch.root);
+  EXPECT_TRUE(WaitFor([&] { return Gone(pid); }, seconds(10)));
 }
 
 }  // namespace
