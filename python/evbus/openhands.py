@@ -139,7 +139,8 @@ class EventStream(EventStoreABC):
         self.user_id = user_id
         self.secrets = {}
         self._durable_timeout = durable_timeout
-        self._last_added = -1
+        self._last_added = -1  # the newest id this object added: close() waits for it
+        self._last_added_lock = threading.Lock()
         self._closed = False
         root = os.path.abspath(file_store.root)
         self._stream = _EvbusStream(sid, root, user_id, **options)
@@ -169,8 +170,8 @@ class EventStream(EventStoreABC):
         event._id = event_id
         event._timestamp = timestamp
         event._source = EventSource(source_value)
-        if event_id > self._last_added:
-            self._last_added = event_id
+        with self._last_added_lock:  # add_event may run on several threads
+            self._last_added = max(self._last_added, event_id)
 
     def set_secrets(self, secrets):
         """Replaces the stream's secrets (for every process of the stream)."""

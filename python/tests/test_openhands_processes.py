@@ -265,3 +265,26 @@ def test_another_process_reads_an_event_as_soon_as_add_event_returned(openhands,
         assert child.wait(timeout=20) == 0
     finally:
         reader.close()
+
+
+def test_close_waits_for_what_every_thread_added(openhands, sid, tmp_path):
+    import threading
+
+    import evbus.openhands
+    from openhands.events.action import MessageAction
+    from openhands.storage.local import LocalFileStore
+
+    stream = evbus.openhands.EventStream(sid, LocalFileStore(str(tmp_path)), exit_when_idle=0.5,
+                                         **SMALL)
+
+    def add(n):
+        for i in range(n):
+            stream.add_event(MessageAction(content=f'm{i}'), 'agent')
+
+    threads = [threading.Thread(target=add, args=(50,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stream.close()
+    assert [e.id for e in _openhands_store(sid, tmp_path).search_events()] == list(range(200))
