@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <thread>
 
 #include "bridge/event_message.h"
 #include "bridge/local_segment.h"
@@ -18,15 +19,11 @@ std::int64_t NowNs() {
 
 constexpr std::int64_t kNextMsgMs = 100;
 constexpr std::int64_t kLocalPublishNs = 1'000'000'000;
+constexpr std::int64_t kStartRetryMs = 30000;
 
 }  // namespace
 
-BridgeIn::~BridgeIn() {
-  if (sub_ != nullptr) {
-    natsSubscription_Unsubscribe(sub_);
-    natsSubscription_Destroy(sub_);
-  }
-}
+BridgeIn::~BridgeIn() { Unsubscribe(); }
 
 void BridgeIn::Log(const std::string& line) const {
   if (options_.log) options_.log(line);
@@ -39,7 +36,10 @@ Result<std::unique_ptr<BridgeIn>> BridgeIn::Start(const BridgeInOptions& options
   b->subject_ =
       SubjectFor(options.stream.subject_prefix, options.origin_user, options.origin_session_id);
   EVBUS_ASSIGN_OR_RETURN(b->link_, NatsLink::Connect(options.nats, nullptr));
-  EVBUS_RETURN_IF_ERROR(EnsureStream(b->link_.get(), b->options_.stream, b->subject_));
+  BridgeIn* raw = b.get();
+  EVBUS_RETURN_IF_ERROR(RetryWhileTimedOut(
+      [raw] { return EnsureStream(raw->link_.get(), raw->options_.stream, raw->subject_); },
+      kStartRetryMs, options.log));
   EVBUS_ASSIGN_OR_RETURN(b->segment_,
                          OpenOrCreateSegment(options.session_id, options.user, options.segment));
   EVBUS_ASSIGN_OR_RETURN(b->producer_, shm::Producer::Attach(b->segment_.get(), "bridge-in"));
@@ -49,10 +49,18 @@ Result<std::unique_ptr<BridgeIn>> BridgeIn::Start(const BridgeInOptions& options
                             b->subject_, "starting"};
   b->status_.pid = ::getpid();
   b->status_.window = options.max_held;
-  EVBUS_RETURN_IF_ERROR(b->Subscribe());
+  if (Status st = b->Subscribe(); !st.ok()) b->Log(st.message() + ": retrying");
   b->Log("bridge in: " + b->subject_ + " on " + b->link_->server() + " -> local segment '" +
          b->segment_->shm_name() + "' from id " + std::to_string(b->next_id_));
   return b;
+}
+
+void BridgeIn::Unsubscribe() {
+  if (sub_ == nullptr) return;
+  natsSubscription_Unsubscribe(sub_);
+  natsSubscription_Destroy(sub_);
+  sub_ = nullptr;
+  held_.clear();  // delivered again by the next subscription
 }
 
 Status BridgeIn::Subscribe() {
@@ -63,7 +71,10 @@ Status BridgeIn::Subscribe() {
   so.Config.DeliverPolicy = js_DeliverAll;
   jsErrCode jerr = static_cast<jsErrCode>(0);
   natsStatus s = js_SubscribeSync(&sub_, link_->js(), subject_.c_str(), nullptr, &so, &jerr);
-  if (s != NATS_OK) return NatsError(s, "subscribing to " + subject_, link_->config());
+  if (s != NATS_OK) {
+    sub_ = nullptr;
+    return NatsError(s, "subscribing to " + subject_, link_->config());
+  }
   return Status::OK();
 }
 
@@ -130,8 +141,23 @@ void BridgeIn::ReportStatus(bool force) {
   (void)WriteBridgeStatus(status_);
 }
 
+void BridgeIn::LogWaiting(const std::string& why) {
+  const std::int64_t now = NowNs();
+  if (now - last_wait_log_ns_ < 1'000'000'000) return;
+  last_wait_log_ns_ = now;
+  Log("bridge in: waiting for NATS at " + link_->server() + " (" + why + ")");
+}
+
 Status BridgeIn::Run() {
   while (!(options_.stop && options_.stop())) {
+    ReportStatus(false);
+    if (sub_ == nullptr) {
+      if (Status st = Subscribe(); !st.ok()) {
+        LogWaiting(st.message());
+        std::this_thread::sleep_for(std::chrono::milliseconds(options_.nats.reconnect_wait_ms));
+      }
+      continue;
+    }
     natsMsg* msg = nullptr;
     natsStatus s = natsSubscription_NextMsg(&msg, sub_, kNextMsgMs);
     if (s == NATS_OK) {
@@ -139,17 +165,9 @@ Status BridgeIn::Run() {
       natsMsg_Destroy(msg);
       EVBUS_RETURN_IF_ERROR(st);
     } else if (s != NATS_TIMEOUT) {
-      const std::int64_t now = NowNs();
-      if (now - last_wait_log_ns_ > 1'000'000'000) {
-        last_wait_log_ns_ = now;
-        Log("bridge in: waiting for NATS at " + link_->server() + " (" + natsStatus_GetText(s) +
-            ")");
-      }
-      if (s == NATS_INVALID_SUBSCRIPTION || s == NATS_CONNECTION_CLOSED) {
-        return NatsError(s, "reading " + subject_, link_->config());
-      }
+      LogWaiting(natsStatus_GetText(s));
+      Unsubscribe();  // a new ordered consumer resumes after the head
     }
-    ReportStatus(false);
   }
   ReportStatus(true);
   status_.state = "stopped";

@@ -59,6 +59,8 @@ class BridgeIn {
   };
   BridgeIn() = default;
   Status Subscribe();
+  void Unsubscribe();
+  void LogWaiting(const std::string& why);
   Status Accept(natsMsg* msg);
   Status Write(std::uint64_t id, const Held& event);
   void ReportStatus(bool force);

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 #include "bridge/event_message.h"
@@ -20,6 +21,29 @@ std::int64_t NowNs() {
 constexpr std::int64_t kReadWaitNs = 50'000'000;
 constexpr std::int64_t kStatusEveryNs = 200'000'000;
 constexpr std::int64_t kDrainMs = 5000;
+constexpr std::int64_t kStartRetryMs = 30000;
+
+// A new message with `msg`'s subject, headers and data, to publish again
+// (a fresh reply inbox for its acknowledgement).
+natsMsg* CopyMessage(natsMsg* msg) {
+  natsMsg* copy = nullptr;
+  if (natsMsg_Create(&copy, natsMsg_GetSubject(msg), nullptr, natsMsg_GetData(msg),
+                     natsMsg_GetDataLength(msg)) != NATS_OK) {
+    return nullptr;
+  }
+  const char** keys = nullptr;
+  int count = 0;
+  if (natsMsgHeader_Keys(msg, &keys, &count) == NATS_OK) {
+    for (int i = 0; i < count; ++i) {
+      const char* value = nullptr;
+      if (natsMsgHeader_Get(msg, keys[i], &value) == NATS_OK) {
+        natsMsgHeader_Set(copy, keys[i], value);
+      }
+    }
+    std::free(static_cast<void*>(keys));
+  }
+  return copy;
+}
 
 }  // namespace
 
@@ -174,7 +198,10 @@ void BridgeOut::ResendFailed() {
   jsPubOptions po;
   jsPubOptions_Init(&po);
   po.MaxWait = options_.nats.api_wait_ms;
-  for (natsMsg* m : failed) {
+  for (natsMsg* old : failed) {
+    natsMsg* m = CopyMessage(old);
+    natsMsg_Destroy(old);
+    if (m == nullptr) continue;  // out of memory: its id stays unacknowledged
     while (js_PublishMsgAsync(link_->js(), &m, &po) != NATS_OK) {
       std::this_thread::sleep_for(std::chrono::milliseconds(options_.nats.reconnect_wait_ms));
     }

@@ -1,6 +1,9 @@
 #include "bridge/nats_connect.h"
 
+#include <chrono>
 #include <cstdlib>
+#include <thread>
+#include <vector>
 
 namespace evbus::bridge {
 namespace {
@@ -38,6 +41,10 @@ std::string DisplayUrl(const std::string& url) {
 
 Status NatsError(natsStatus s, const std::string& doing, const NatsConfig& config) {
   const std::string server = DisplayUrl(config.url);
+  if (doing != "connecting" && (s == NATS_TIMEOUT || s == NATS_NO_RESPONDERS)) {
+    return Status::TimedOut("JetStream at " + server + " did not answer (" + doing + ", " +
+                            natsStatus_GetText(s) + "): is a JetStream leader elected?");
+  }
   switch (s) {
     case NATS_NO_SERVER:
     case NATS_TIMEOUT:
@@ -96,11 +103,25 @@ Result<std::unique_ptr<NatsLink>> NatsLink::Connect(const NatsConfig& config,
   natsOptions* raw = nullptr;
   if (natsOptions_Create(&raw) != NATS_OK) return Status::IOError("cannot allocate NATS options");
   std::unique_ptr<natsOptions, OptionsDeleter> opts(raw);
-  natsStatus s = natsOptions_SetURL(opts.get(), config.url.c_str());
+  std::vector<std::string> urls;
+  for (std::size_t start = 0; start <= config.url.size();) {
+    std::size_t end = config.url.find(',', start);
+    if (end == std::string::npos) end = config.url.size();
+    std::string one = config.url.substr(start, end - start);
+    one.erase(0, one.find_first_not_of(' '));
+    if (!one.empty()) urls.push_back(one);
+    start = end + 1;
+  }
+  std::vector<const char*> servers;
+  for (const auto& u : urls) servers.push_back(u.c_str());
+  natsStatus s = servers.empty() ? NATS_INVALID_ARG
+                                 : natsOptions_SetServers(opts.get(), servers.data(),
+                                                          static_cast<int>(servers.size()));
   if (s != NATS_OK) {
     return Status::InvalidArgument("--nats " + DisplayUrl(config.url) +
                                    " is not a NATS URL: use nats://HOST:PORT[,nats://HOST:PORT]");
   }
+  natsOptions_SetNoRandomize(opts.get(), false);
   natsOptions_SetTimeout(opts.get(), config.connect_timeout_ms);
   natsOptions_SetName(opts.get(), config.client_name.c_str());
   natsOptions_SetMaxReconnect(opts.get(), -1);
@@ -120,6 +141,19 @@ Result<std::unique_ptr<NatsLink>> NatsLink::Connect(const NatsConfig& config,
   s = natsConnection_JetStream(&link->js_, link->nc_, &jo);
   if (s != NATS_OK) return NatsError(s, "opening JetStream", config);
   return link;
+}
+
+Status RetryWhileTimedOut(const std::function<Status()>& step, std::int64_t limit_ms,
+                          const std::function<void(const std::string&)>& log) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limit_ms);
+  for (;;) {
+    Status st = step();
+    if (st.code() != Status::Code::kTimedOut || std::chrono::steady_clock::now() > deadline) {
+      return st;
+    }
+    if (log) log(st.message() + ": retrying");
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
 }
 
 }  // namespace evbus::bridge

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -64,6 +65,11 @@ class NatsLink {
   jsCtx* js_ = nullptr;
   std::atomic<std::uint64_t> reconnects_{0};
 };
+
+// Runs `step` until it returns anything but TimedOut (a JetStream request
+// that got no answer, e.g. while a leader is elected), at most limit_ms.
+Status RetryWhileTimedOut(const std::function<Status()>& step, std::int64_t limit_ms,
+                          const std::function<void(const std::string&)>& log);
 
 // Reads credentials the command line left out from EVBUS_NATS_USER,
 // EVBUS_NATS_PASSWORD and EVBUS_NATS_TOKEN.

@@ -1,0 +1,213 @@
+// Bridge out and bridge in through a real three-node JetStream cluster
+// (replicas 3, file storage), with kill -9 of the bridges and of a node and
+// a stalled node (SIGSTOP) while traffic flows. After each: JetStream holds
+// every event exactly once and stream B is identical to stream A.
+// EVBUS_BRIDGE_ROUNDS sets the rounds of each fault (default 3; the soak
+// target runs many more).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+
+#include "tests/bridge/bridge_checks.h"
+
+namespace evbus::bridge::testing {
+namespace {
+
+int Rounds() {
+  const char* v = std::getenv("EVBUS_BRIDGE_ROUNDS");
+  return v != nullptr && std::atoi(v) > 0 ? std::atoi(v) : 3;
+}
+
+class BridgeClusterTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    const auto start = std::chrono::steady_clock::now();
+    cluster_ = new NatsCluster(3);
+    StreamSpec spec;
+    spec.create = true;
+    spec.replicas = 3;
+    ready_ = cluster_->WaitReady(spec, NatsConfig{}, std::chrono::seconds(60));
+    std::printf("3-node JetStream cluster ready in %.1f s\n",
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  static void TearDownTestSuite() {
+    delete cluster_;
+    cluster_ = nullptr;
+  }
+
+  void SetUp() override {
+    ASSERT_TRUE(ready_) << "the 3-node cluster had no JetStream leader within 60 s; logs in "
+                        << cluster_->dir();
+    const std::string base = "brt" + std::to_string(::getpid()) + "_" +
+                             ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    a_ = base.substr(0, 50) + "_A";
+    b_ = base.substr(0, 50) + "_B";
+    Cleanup();
+    auto created = shm::Segment::Create(a_, "", shm::SegmentOptions{});
+    ASSERT_TRUE(created.ok()) << created.status().message();
+    seed_ = static_cast<unsigned>(std::random_device{}());
+    rng_.seed(seed_);
+    std::printf("seed %u\n", seed_);
+  }
+  void TearDown() override { Cleanup(); }
+  void Cleanup() {
+    (void)shm::Segment::Remove(a_, "");
+    (void)shm::Segment::Remove(b_, "");
+  }
+
+  std::vector<std::string> NatsArgs() const { return {"--nats", cluster_->Urls()}; }
+  std::unique_ptr<testutil::ChildProcess> Out(const std::string& log) {
+    auto args = NatsArgs();
+    args.insert(args.end(), {"--window", "64"});
+    return StartBridge(cluster_->dir(), "out", a_, args, log);
+  }
+  std::unique_ptr<testutil::ChildProcess> In(const std::string& log) {
+    auto args = NatsArgs();
+    args.insert(args.end(), {"--from", a_});
+    return StartBridge(cluster_->dir(), "in", b_, args, log);
+  }
+  std::unique_ptr<testutil::ChildProcess> Publisher(const std::string& tag, int count) {
+    return StartPublisher(cluster_->dir(), a_, EventLines(tag, count, 512), a_ + tag);
+  }
+  static void WaitExit(testutil::ChildProcess* p) {
+    int status = 0;
+    ASSERT_TRUE(p->Wait(&status, std::chrono::seconds(60))) << "a publisher did not finish";
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "a publisher failed";
+  }
+  std::uint64_t HeadOf(const std::string& stream) {
+    auto segment = shm::Segment::Open(stream, "");
+    return segment.ok() ? SegmentHead(**segment) : 0;
+  }
+
+  // JetStream holds ids 0..n-1 once each, and B equals A.
+  void ExpectExactlyOnce() {
+    const std::uint64_t n = HeadOf(a_);
+    ASSERT_GT(n, 0u);
+    ASSERT_TRUE(WaitHead(b_, n, std::chrono::seconds(30)))
+        << "B reached " << HeadOf(b_) << " of " << n << "; bridge logs:\n"
+        << BridgeLogs();
+    std::vector<std::uint64_t> ids = JetStreamIds(cluster_->Urls(), SubjectFor("evbus", "", a_));
+    ASSERT_EQ(ids.size(), n) << "JetStream holds " << ids.size() << " messages for " << n
+                             << " events (duplicates or losses)";
+    std::sort(ids.begin(), ids.end());
+    for (std::uint64_t i = 0; i < n; ++i) ASSERT_EQ(ids[i], i) << "id " << i << " missing";
+    const auto ring_a = ReadRing(a_), ring_b = ReadRing(b_);
+    ASSERT_EQ(ring_a.size(), n);
+    ASSERT_EQ(ring_b.size(), n);
+    for (std::uint64_t i = 0; i < n; ++i) ASSERT_EQ(ring_a[i], ring_b[i]) << "id " << i;
+  }
+  std::string BridgeLogs() const {
+    std::string out;
+    for (const auto& e : std::filesystem::directory_iterator(cluster_->dir())) {
+      const std::string name = e.path().filename().string();
+      if (name.ends_with(".log") && !(name.size() == 9 && name.starts_with("node"))) {
+        const std::string text = ReadFile(e.path().string());
+        out += "== " + name + "\n" + text.substr(text.size() > 2000 ? text.size() - 2000 : 0);
+      }
+    }
+    return out;
+  }
+  void PauseRandomly(int lo_ms, int hi_ms) {
+    std::uniform_int_distribution<int> d(lo_ms, hi_ms);
+    std::this_thread::sleep_for(std::chrono::milliseconds(d(rng_)));
+  }
+
+  static NatsCluster* cluster_;
+  static bool ready_;
+  std::string a_, b_;
+  unsigned seed_ = 0;
+  std::mt19937 rng_;
+};
+
+NatsCluster* BridgeClusterTest::cluster_ = nullptr;
+bool BridgeClusterTest::ready_ = false;
+
+TEST_F(BridgeClusterTest, MirrorsAToBWithSameIdsBytesAndOrder) {
+  auto out = Out("mirror_out.log");
+  auto in = In("mirror_in.log");
+  auto p1 = Publisher("p1", 200), p2 = Publisher("p2", 200), p3 = Publisher("p3", 200);
+  WaitExit(p1.get());
+  WaitExit(p2.get());
+  WaitExit(p3.get());
+  ASSERT_EQ(HeadOf(a_), 600u);
+  ExpectExactlyOnce();
+}
+
+TEST_F(BridgeClusterTest, KillNineOfBridgeOutAtRandomMomentsLosesAndDuplicatesNothing) {
+  auto publisher = Publisher("k", 400 * Rounds());
+  for (int round = 0; round < Rounds(); ++round) {
+    auto out = Out("kill_out.log");
+    PauseRandomly(20, 400);
+    ASSERT_TRUE(out->KillAndReap());
+  }
+  WaitExit(publisher.get());
+  auto out = Out("kill_out.log");
+  auto in = In("kill_in.log");
+  ExpectExactlyOnce();
+}
+
+TEST_F(BridgeClusterTest, KillNineOfBridgeInResumesWithoutGapOrDuplicate) {
+  auto out = Out("killin_out.log");
+  auto publisher = Publisher("i", 400 * Rounds());
+  for (int round = 0; round < Rounds(); ++round) {
+    auto in = In("killin_in.log");
+    PauseRandomly(50, 500);
+    ASSERT_TRUE(in->KillAndReap());
+  }
+  WaitExit(publisher.get());
+  auto in = In("killin_in.log");
+  ExpectExactlyOnce();
+}
+
+TEST_F(BridgeClusterTest, NodeKilledOrStalledWhileTrafficFlows) {
+  auto out = Out("node_out.log");
+  auto in = In("node_in.log");
+  for (int round = 0; round < Rounds(); ++round) {
+    const int node = round % cluster_->size();
+    auto publisher = Publisher("n" + std::to_string(round), 300);
+    PauseRandomly(20, 200);
+    if (round % 2 == 0) {
+      cluster_->KillNode(node);
+      PauseRandomly(200, 800);
+      cluster_->StartNode(node);
+    } else {
+      cluster_->Signal(node, SIGSTOP);
+      PauseRandomly(500, 1500);
+      cluster_->Signal(node, SIGCONT);
+    }
+    WaitExit(publisher.get());
+    ExpectExactlyOnce();
+  }
+}
+
+TEST_F(BridgeClusterTest, NoRegisteredSecretReachesJetStreamStorage) {
+  const std::string secret = "sk-evbus-" + std::to_string(seed_) + "-do-not-leak";
+  const std::string visible = "visible-" + std::to_string(seed_);
+  testutil::ChildProcess set;
+  ASSERT_TRUE(set.Start(
+      {"/bin/sh", "-c",
+       "echo '{\"API_KEY\": \"" + secret + "\"}' | " + EvbusPath() + " secrets " + a_ + " set"}));
+  int status = 0;
+  ASSERT_TRUE(set.Wait(&status, std::chrono::seconds(10)));
+  auto out = Out("secret_out.log");
+  auto in = In("secret_in.log");
+  WaitExit(
+      StartPublisher(cluster_->dir(), a_, EventLines(visible, 50, 512, secret), a_ + "s").get());
+  ExpectExactlyOnce();
+  std::string stored;  // every byte of the nodes' JetStream data directories
+  for (int node = 0; node < cluster_->size(); ++node) {
+    const std::string data = cluster_->dir() + "/n" + std::to_string(node);
+    for (const auto& e : std::filesystem::recursive_directory_iterator(data)) {
+      if (e.is_regular_file()) stored += ReadFile(e.path().string());
+    }
+  }
+  EXPECT_NE(stored.find(visible), std::string::npos) << "the scan found no event at all";
+  EXPECT_EQ(stored.find(secret), std::string::npos) << "a registered secret reached JetStream";
+}
+
+}  // namespace
+}  // namespace evbus::bridge::testing
