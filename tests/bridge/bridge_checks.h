@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "bridge/bridge_status.h"
 #include "bridge/jetstream_subject.h"
 #include "bridge/local_segment.h"
 #include "bridge/nats_connect.h"
@@ -154,6 +155,16 @@ inline bool WaitHead(const std::string& stream, std::uint64_t head, std::chrono:
 inline std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Waits (at most 20 s) until the file at `path` contains `text`.
+inline bool WaitForLine(const std::string& path, const std::string& text) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (ReadFile(path).find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
 }
 
 }  // namespace evbus::bridge::testing

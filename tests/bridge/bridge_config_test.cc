@@ -1,0 +1,133 @@
+// Bridge configuration errors against a real single nats-server: each is one
+// clear line on stderr and exit status 1 within a bound, never a hang; and a
+// password given to a bridge never shows in what it prints.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "tests/bridge/bridge_checks.h"
+
+namespace evbus::bridge::testing {
+namespace {
+
+constexpr char kPassword[] = "pw-3vbus-n0t-pr1nted";
+
+class BridgeConfigTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server_ = new NatsCluster(1, {"--user", "bridge", "--pass", kPassword});
+    NatsConfig auth;
+    auth.user = "bridge";
+    auth.password = kPassword;
+    StreamSpec spec;
+    spec.name = "OTHER";
+    spec.subject_prefix = "taken";
+    spec.create = true;
+    ready_ = server_->WaitReady(spec, auth, std::chrono::seconds(30));
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(ready_) << "nats-server did not start JetStream within 30 s";
+    stream_ = "brc" + std::to_string(::getpid());
+    (void)shm::Segment::Remove(stream_, "");
+    ASSERT_TRUE(shm::Segment::Create(stream_, "", shm::SegmentOptions{}).ok());
+    WaitExit(StartPublisher(server_->dir(), stream_, EventLines("c", 5, 64), "cfg").get());
+  }
+  void TearDown() override { (void)shm::Segment::Remove(stream_, ""); }
+
+  static void WaitExit(testutil::ChildProcess* p) {
+    int status = 0;
+    ASSERT_TRUE(p->Wait(&status, std::chrono::seconds(20)));
+  }
+
+  // Runs `evbus bridge out` with args; its exit status and stderr.
+  std::pair<int, std::string> RunOut(std::vector<std::string> args) {
+    const std::string log = "out_" + std::to_string(++runs_) + ".log";
+    auto p = StartBridge(server_->dir(), "out", stream_, args, log);
+    int status = 0;
+    const auto start = std::chrono::steady_clock::now();
+    bool exited = p->Wait(&status, std::chrono::seconds(15));
+    if (!exited) p->KillAndReap();
+    EXPECT_TRUE(exited) << "bridge out hung on a configuration error";
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+    return {exited && WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+            ReadFile(server_->dir() + "/" + log)};
+  }
+  std::vector<std::string> Auth() const {
+    return {"--nats", server_->NodeUrl(0), "--nats-user", "bridge", "--nats-password", kPassword};
+  }
+
+  static NatsCluster* server_;
+  static bool ready_;
+  std::string stream_;
+  int runs_ = 0;
+};
+
+NatsCluster* BridgeConfigTest::server_ = nullptr;
+bool BridgeConfigTest::ready_ = false;
+
+TEST_F(BridgeConfigTest, UnreachableServerIsOneLineWithinTheConnectTimeout) {
+  auto [rc, err] = RunOut(
+      {"--nats", "nats://127.0.0.1:" + std::to_string(FreePort()), "--connect-timeout-ms", "500"});
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(err.find("cannot reach NATS at nats://127.0.0.1:"), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+}
+
+TEST_F(BridgeConfigTest, MissingStreamWithoutCreateSaysPassCreateStream) {
+  auto args = Auth();
+  args.insert(args.end(), {"--stream", "NOPE", "--subject", "nope"});
+  auto [rc, err] = RunOut(args);
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(err.find("JetStream stream NOPE does not exist"), std::string::npos) << err;
+  EXPECT_NE(err.find("--create-stream"), std::string::npos) << err;
+}
+
+TEST_F(BridgeConfigTest, SubjectOwnedByAnotherStreamIsRefused) {
+  auto args = Auth();
+  args.insert(args.end(), {"--stream", "MINE", "--subject", "taken", "--create-stream"});
+  auto [rc, err] = RunOut(args);
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(err.find("belongs to another JetStream stream, not MINE"), std::string::npos) << err;
+  args = Auth();
+  args.insert(args.end(), {"--stream", "OTHER", "--subject", "evbus"});
+  std::tie(rc, err) = RunOut(args);
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(err.find("JetStream stream OTHER does not store subject evbus._." + stream_),
+            std::string::npos)
+      << err;
+}
+
+TEST_F(BridgeConfigTest, WrongCredentialsAreRefusedWithoutPrintingThem) {
+  auto [rc, err] = RunOut(
+      {"--nats", server_->NodeUrl(0), "--nats-user", "bridge", "--nats-password", "wrong-pw-zz"});
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(err.find("refused the credentials"), std::string::npos) << err;
+  EXPECT_EQ(err.find("wrong-pw-zz"), std::string::npos) << err;
+}
+
+TEST_F(BridgeConfigTest, PasswordNeverAppearsInLogOrStatus) {
+  auto args = Auth();
+  args.insert(args.end(), {"--create-stream"});
+  std::string url_with_password =
+      "nats://bridge:" + std::string(kPassword) + "@" + server_->NodeUrl(0).substr(7);
+  auto p = StartBridge(server_->dir(), "out", stream_, args, "pw.log");
+  ASSERT_TRUE(WaitForLine(server_->dir() + "/pw.log", "resumes after"));
+  p->Kill(SIGTERM);
+  int status = 0;
+  ASSERT_TRUE(p->Wait(&status, std::chrono::seconds(10)));
+  auto q = StartBridge(server_->dir(), "out", stream_, {"--nats", url_with_password}, "pw2.log");
+  ASSERT_TRUE(WaitForLine(server_->dir() + "/pw2.log", "resumes after"));
+  q->Kill(SIGTERM);
+  ASSERT_TRUE(q->Wait(&status, std::chrono::seconds(10)));
+  const std::string printed = ReadFile(server_->dir() + "/pw.log") +
+                              ReadFile(server_->dir() + "/pw2.log") +
+                              ReadFile(BridgeStatusPath(stream_, "", "out"));
+  EXPECT_NE(printed.find("resumes after id 4"), std::string::npos) << printed;
+  EXPECT_EQ(printed.find(kPassword), std::string::npos) << printed;
+}
+
+}  // namespace
+}  // namespace evbus::bridge::testing
