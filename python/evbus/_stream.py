@@ -74,7 +74,12 @@ class EventStream:
         is published, never in the caller's dict."""
         source = enum_value(source, 'source')
         if isinstance(event, dict):
-            event_id, timestamp = self._handle.add_json(_dumps(event), source)
+            # The dict's JSON is written in C++ (byte for byte json.dumps's);
+            # None where only json.dumps can write it.
+            added = self._handle.add_dict(event, source)
+            if added is None:
+                added = self._handle.add_json(_dumps(event), source)
+            event_id, timestamp = added
             event['id'] = event_id
             event['timestamp'] = timestamp
             event['source'] = source

@@ -11,6 +11,7 @@
 #include "core/event_filter.h"
 #include "core/event_types.h"
 #include "python/src/py_gil.h"
+#include "python/src/py_json.h"
 #include "python/src/py_persister.h"
 #include "python/src/py_status.h"
 #include "python/src/py_stream.h"
@@ -69,6 +70,14 @@ std::string NormalizeEventJson(const py::handle& json) {
   return EventToJson(ValueOrThrow(ParseEvent(TextOf(json))));
 }
 
+// What add_event(dict) sends instead of json.dumps(value, separators=(',', ':')),
+// or None where it leaves the value to json.dumps (tests compare the two).
+py::object CompactJson(const py::handle& value) {
+  std::string text;
+  if (!AppendPyJson(value.ptr(), &text)) return py::none();
+  return py::str(text);
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_evbus, m) {
@@ -85,6 +94,7 @@ PYBIND11_MODULE(_evbus, m) {
       .def(py::init<const std::string&, const std::string&, const std::string&, const py::dict&>(),
            py::arg("sid"), py::arg("root"), py::arg("user_id"), py::arg("options"))
       .def("add_json", &StreamHandle::AddJson, py::arg("json"), py::arg("source"))
+      .def("add_dict", &StreamHandle::AddDict, py::arg("event"), py::arg("source"))
       .def("set_secrets", &StreamHandle::SetSecrets, py::arg("secrets"), py::arg("replace"))
       .def("subscribe", &StreamHandle::Subscribe, py::arg("subscriber_id"), py::arg("deliver"),
            py::arg("callback_id"), py::arg("start_id"))
@@ -113,6 +123,7 @@ PYBIND11_MODULE(_evbus, m) {
   m.def("event_classes", &EventClasses);
   RegisterPersister(m);
   m.def("normalize_event_json", &NormalizeEventJson, py::arg("json"));
+  m.def("compact_json", &CompactJson, py::arg("value"));
 }
 
 }  // namespace evbus::python

@@ -6,6 +6,7 @@
 
 #include "core/timestamp.h"
 #include "python/src/py_gil.h"
+#include "python/src/py_json.h"
 #include "python/src/py_options.h"
 #include "python/src/py_status.h"
 #include "stream/stream_metrics.h"
@@ -71,8 +72,17 @@ void StreamHandle::ForgetAfterFork() {
   forgotten_after_fork_ = true;
 }
 
+py::object StreamHandle::AddDict(const py::dict& event, const std::string& source) {
+  std::string text;
+  if (!AppendPyJson(event.ptr(), &text)) return py::none();
+  return AddText(text, source);
+}
+
 py::tuple StreamHandle::AddJson(const py::handle& json, const std::string& source) {
-  const std::string_view text = TextOf(json);
+  return AddText(TextOf(json), source);
+}
+
+py::tuple StreamHandle::AddText(std::string_view text, const std::string& source) {
   const Source parsed_source = ValueOrThrow(ParseSource(source));
   EventStream& target = stream();
   Result<std::int64_t> id = Status::Unavailable("not added");

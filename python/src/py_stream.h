@@ -40,6 +40,9 @@ class StreamHandle {
 
   // Adds one event given as JSON text (str or bytes); (id, timestamp text).
   pybind11::tuple AddJson(const pybind11::handle& json, const std::string& source);
+  // add_event(dict): the dict's JSON written in C++ (py_json.h), then as
+  // AddJson. None when the dict needs json.dumps (the caller falls back).
+  pybind11::object AddDict(const pybind11::dict& event, const std::string& source);
   void SetSecrets(const pybind11::dict& secrets, bool replace);
   // `deliver(json_text)` is called on an evbus thread for every event from
   // `start_id` (unset: from now on). Its exceptions are logged and counted.
@@ -68,6 +71,7 @@ class StreamHandle {
   const std::string& metrics_path() const { return metrics_path_; }
 
  private:
+  pybind11::tuple AddText(std::string_view text, const std::string& source);
   EventStream& stream();  // RuntimeError after the handle was released
 
   std::string session_id_;
