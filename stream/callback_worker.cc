@@ -146,6 +146,10 @@ bool CallbackWorker::ShouldExit(std::uint64_t handoff) const noexcept {
   return (handoff & kLive) != 0 || handoff >= stop_until_.load(std::memory_order_relaxed);
 }
 
+bool CallbackWorker::StopReached(std::uint64_t id) const noexcept {
+  return stop_.load(std::memory_order_acquire) && id >= stop_until_.load(std::memory_order_relaxed);
+}
+
 bool CallbackWorker::StopDeadlinePassed() const noexcept {
   return stop_.load(std::memory_order_acquire) &&
          shm::MonotonicNanos() >= stop_deadline_ns_.load(std::memory_order_relaxed);
@@ -191,11 +195,11 @@ bool CallbackWorker::CatchUp(std::uint64_t from) {
   bool progressed = false;
   bool aborted = false;
   auto visit = [&](const persist::StoredEvent& ev) {
-    if (StopDeadlinePassed()) {
+    const auto id = static_cast<std::uint64_t>(ev.meta.id);
+    if (StopDeadlinePassed() || StopReached(id)) {
       aborted = true;
       return false;
     }
-    const auto id = static_cast<std::uint64_t>(ev.meta.id);
     std::uint64_t expected = cur;
     // SYNC POINT READ: handoff.live -- a failed CAS means `cur` is on the queue.
     if (!handoff_.compare_exchange_strong(expected, id + 1, std::memory_order_acq_rel,

@@ -115,6 +115,8 @@ class CallbackWorker {
   void ReportLost(std::uint64_t first, std::uint64_t last);
   bool ShouldExit(std::uint64_t handoff) const noexcept;
   bool StopDeadlinePassed() const noexcept;
+  // A stop was requested and `id` is at or past its `until` (catch-up stops there).
+  bool StopReached(std::uint64_t id) const noexcept;
 
   // Direct dispatch (callback_worker_direct.cc).
   void RunDirect();

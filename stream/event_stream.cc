@@ -235,8 +235,11 @@ void EventStream::Unsubscribe(SubscriberId subscriber_id, std::string_view callb
         std::string(SubscriberIdName(subscriber_id)) + "; nothing to do");
     return;
   }
-  // Finish what is queued (OpenHands waits for the callback's pending calls).
-  worker->RequestStop(0, shm::MonotonicNanos() + impl_->options_.close_timeout_ns);
+  // Finish what was committed before this call (OpenHands waits for the
+  // callback's pending calls), whether queued or still to be caught up on;
+  // nothing committed later.
+  worker->RequestStop(impl_->history_->RingHead(),
+                      shm::MonotonicNanos() + impl_->options_.close_timeout_ns);
   if (worker->OnWorkerThread()) {
     std::lock_guard<std::mutex> lock(impl_->mu_);
     impl_->retired_.push_back(std::move(worker));  // cannot join itself: Close does

@@ -91,7 +91,10 @@ class EventStream {
   // events, with no gap and no duplicate.
   Status SubscribeFrom(SubscriberId subscriber_id, EventCallback callback, std::string callback_id,
                        std::int64_t start_id);
-  // Waits for the callback's running invocation. Unknown pair: logged no-op.
+  // The callback still gets every event committed before this call (queued,
+  // or still to be caught up on), within close_timeout_ns, and none
+  // committed after; waits for that, except from inside the callback itself,
+  // where it returns at once. Unknown pair: logged no-op.
   // After Close: a no-op (Close removed every callback).
   void Unsubscribe(SubscriberId subscriber_id, std::string_view callback_id);
 

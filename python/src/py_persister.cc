@@ -4,6 +4,7 @@
 #include <cmath>
 #include <utility>
 
+#include "python/src/py_gil.h"
 #include "python/src/py_status.h"
 
 namespace evbus::python {
@@ -38,7 +39,7 @@ std::unique_ptr<PersisterHandle> EnsurePersisterForPython(
   Result<PersisterLease> lease = Status::Unavailable("not started");
   Result<std::unique_ptr<shm::Segment>> segment = Status::Unavailable("not opened");
   {
-    py::gil_scoped_release release;
+    ReleasedGil release;
     lease = EnsurePersister(launch);
     if (lease.ok()) segment = shm::Segment::OpenReadOnly(session_id, user_id);
   }
@@ -58,14 +59,14 @@ void PersisterHandle::WaitDurable(std::int64_t id, double timeout_s) {
   const std::chrono::milliseconds timeout = Millis(timeout_s, "timeout");
   Status status;
   {
-    py::gil_scoped_release release;
+    ReleasedGil release;
     status = evbus::WaitDurable(*segment_, id, timeout);
   }
   ThrowIfError(status);
 }
 
 void PersisterHandle::Release() {
-  py::gil_scoped_release release;
+  ReleasedGil release;
   lease_.users = {};
   segment_.reset();
 }

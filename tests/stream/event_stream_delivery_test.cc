@@ -5,6 +5,7 @@
 // callback).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -420,6 +421,35 @@ TEST_P(EventStreamDeliveryTest, CallbackAddedFromInsideACallbackSeesOnlyLaterEve
   AddMany(2);
   ASSERT_TRUE(WaitFor([&] { return outer.size() == 3 && inner.size() == 2; }));
   EXPECT_EQ(inner.ids(), Range(1, 2));
+}
+
+// A callback that unsubscribes itself while it is still catching up on
+// history gets what was committed before it unsubscribed, and nothing
+// committed after. (Before: its worker kept catching up from the ring and
+// delivered the later events too; with direct dispatch it stopped at once
+// and dropped the earlier ones.)
+TEST_P(EventStreamDeliveryTest, SelfUnsubscribeWhileCatchingUpStopsAtWhatWasCommittedBefore) {
+  Open();
+  AddMany(3);  // ids 0..2: the history the callback replays from id 0
+  std::atomic<bool> more_added{false};
+  Recorder seen;
+  Recorder all;
+  auto record = seen.Callback();
+  EventCallback once = [&](const Event& e) {
+    record(e);
+    if (e.id != 0) return;
+    stream_->Unsubscribe(SubscriberId::kTest, "once");  // head is 3 now
+    // Hold the worker until more events are committed behind it.
+    EXPECT_TRUE(WaitFor([&] { return more_added.load(); }));
+  };
+  ASSERT_TRUE(stream_->SubscribeFrom(SubscriberId::kTest, once, "once", 0).ok());
+  ASSERT_TRUE(WaitFor([&] { return seen.size() >= 1; }));
+  ASSERT_TRUE(stream_->Subscribe(SubscriberId::kMain, all.Callback(), "all").ok());
+  AddMany(5);  // ids 3..7
+  more_added = true;
+  ASSERT_TRUE(WaitFor([&] { return all.size() == 5; }));
+  ASSERT_TRUE(stream_->Close().ok());  // joins the retired worker
+  EXPECT_EQ(seen.ids(), Range(0, 2));
 }
 
 INSTANTIATE_TEST_SUITE_P(Dispatch, EventStreamDeliveryTest,
