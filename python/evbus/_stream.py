@@ -272,10 +272,13 @@ def _forget_streams_after_fork():
 os.register_at_fork(after_in_child=_forget_streams_after_fork)
 
 
-@atexit.register
-def _close_open_streams():
-    for stream in list(_open_streams):
+def close_all(streams):
+    """Closes every stream of `streams` (at interpreter exit), logging failures."""
+    for stream in list(streams):
         try:
             stream.close()
         except Exception:  # noqa: BLE001 - keep closing the others
             _log.exception('closing stream %r at exit failed', stream.sid)
+
+
+atexit.register(close_all, _open_streams)

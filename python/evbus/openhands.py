@@ -21,7 +21,6 @@ first imported.
 
 import asyncio
 import atexit
-import logging
 import os
 import shutil
 import threading
@@ -31,6 +30,7 @@ from evbus import _evbus
 from evbus._enums import enum_value
 from evbus._filter import EventFilter as _EvbusFilter
 from evbus._stream import EventStream as _EvbusStream
+from evbus._stream import close_all
 
 try:
     from openhands.events.event import Event, EventSource
@@ -46,7 +46,6 @@ except ImportError as e:  # pragma: no cover - depends on the machine
 
 __all__ = ['EventStream', 'EventStreamSubscriber', 'find_persister', 'session_exists']
 
-_log = logging.getLogger('evbus')
 _open_streams = weakref.WeakSet()
 _PERSISTER = 'evbus_persister'
 
@@ -242,10 +241,4 @@ class EventStream(EventStoreABC):
         self.close()
 
 
-@atexit.register
-def _close_open_streams():
-    for stream in list(_open_streams):
-        try:
-            stream.close()
-        except Exception:  # noqa: BLE001 - keep closing the others
-            _log.exception('closing stream %r at exit failed', stream.sid)
+atexit.register(close_all, _open_streams)
