@@ -7,6 +7,7 @@
 
 #include "bridge/event_message.h"
 #include "bridge/local_segment.h"
+#include "shm/layout.h"
 
 namespace evbus::bridge {
 namespace {
@@ -45,6 +46,7 @@ Result<std::unique_ptr<BridgeIn>> BridgeIn::Start(const BridgeInOptions& options
   EVBUS_ASSIGN_OR_RETURN(b->producer_, shm::Producer::Attach(b->segment_.get(), "bridge-in"));
   b->next_id_ = SegmentHead(*b->segment_);
   b->started_ = b->next_id_ > 0;  // events are there: their ids are the origin's
+  b->ReportUnfinishedHead();
   b->status_ = BridgeStatus{"in",        options.session_id, options.user, b->link_->server(),
                             b->subject_, "starting"};
   b->status_.pid = ::getpid();
@@ -61,6 +63,22 @@ void BridgeIn::Unsubscribe() {
   natsSubscription_Destroy(sub_);
   sub_ = nullptr;
   held_.clear();  // delivered again by the next subscription
+}
+
+// A bridge in killed between claiming id N and committing it leaves N
+// unfinished; local readers report it abandoned (a ring entry is never
+// rewritten). Said once, clearly, at start; JetStream still holds the event.
+void BridgeIn::ReportUnfinishedHead() {
+  if (next_id_ == 0) return;
+  const std::uint64_t last = next_id_ - 1;
+  const std::uint64_t commit = segment_->index_entry(last)->commit.load(
+      std::memory_order_acquire);  // SYNC POINT READ: record.commit
+  if (commit == shm::CommittedValue(last)) return;
+  ++status_.lost;
+  Log("bridge in: id " + std::to_string(last) + " of '" + segment_->shm_name() +
+      "' was being written when the previous bridge in died: local readers report it abandoned "
+      "(JetStream still holds it: evbus tail of the origin or a new bridge into another stream "
+      "has it)");
 }
 
 Status BridgeIn::Subscribe() {
@@ -103,7 +121,14 @@ Status BridgeIn::Write(std::uint64_t id, const Held& event) {
 }
 
 Status BridgeIn::Accept(natsMsg* msg) {
-  EVBUS_ASSIGN_OR_RETURN(ReceivedEvent ev, ParseEventMessage(msg));
+  auto parsed = ParseEventMessage(msg);
+  if (!parsed.ok()) {
+    // Flow-control and heartbeat messages of the ordered consumer carry no
+    // data; anything else foreign is skipped, said once a second.
+    if (natsMsg_GetDataLength(msg) > 0) LogWaiting("skipped: " + parsed.status().message());
+    return Status::OK();
+  }
+  ReceivedEvent ev = *parsed;
   if (ev.id + 1 > seen_next_) seen_next_ = ev.id + 1;
   if (!started_) {
     EVBUS_RETURN_IF_ERROR(StartSegmentAt(segment_.get(), ev.id));

@@ -58,6 +58,7 @@ class BridgeIn {
     std::string body;
   };
   BridgeIn() = default;
+  void ReportUnfinishedHead();
   Status Subscribe();
   void Unsubscribe();
   void LogWaiting(const std::string& why);

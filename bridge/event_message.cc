@@ -38,6 +38,8 @@ Status SetHeaders(natsMsg* msg, std::uint64_t id, const shm::RecordMeta& m) {
       {"Evbus-Meta", meta},
   };
   for (const auto& [key, value] : headers) {
+    // An empty header value does not survive the wire: such a header is left out.
+    if (value.empty()) continue;
     if (natsMsgHeader_Set(msg, key, value.c_str()) != NATS_OK) {
       return Status::IOError(std::string("cannot set message header ") + key);
     }

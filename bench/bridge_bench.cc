@@ -1,0 +1,224 @@
+// Bridge out beside a bare libnats JetStream async publisher of the same
+// 512 B payloads, in the same run, against a nats-server this program starts
+// on a loopback port (file storage in a temporary directory); then the
+// end-to-end latency A -> JetStream -> B (bridge out and bridge in running,
+// events published at a fixed pace). See docs/benchmarks.md.
+//   bridge_bench [--events N] [--server PATH]   (other flags are ignored)
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/temp_dir.h"
+#include "bridge/bridge_in.h"
+#include "bridge/bridge_out.h"
+#include "bridge/local_segment.h"
+#include "shm/producer.h"
+#include "shm/subscriber.h"
+
+namespace evbus::bridge {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::int64_t WallNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Payload(std::uint64_t i) {
+  std::string body = "{\"action\":\"run\",\"args\":{\"command\":\"echo " + std::to_string(i) + " ";
+  body.append(512 - body.size() - 4, 'x');
+  return body + "\"}}";
+}
+
+pid_t StartServer(const std::string& path, int port, const std::string& dir) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const std::string p = std::to_string(port), sd = dir + "/js", log = dir + "/server.log";
+    std::freopen(log.c_str(), "w", stderr);
+    ::execl(path.c_str(), path.c_str(), "-js", "-a", "127.0.0.1", "-p", p.c_str(), "-sd",
+            sd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  return pid;
+}
+
+void Fill(const std::string& stream, std::uint64_t n, bool paced) {
+  auto segment = shm::Segment::Open(stream, "");
+  auto producer = shm::Producer::Attach(segment->get(), "bench");
+  for (std::uint64_t i = 0; i < n; ++i) {
+    shm::RecordMeta meta;
+    meta.timestamp_ns = WallNs();
+    std::uint64_t id = 0;
+    (void)(*producer)->Publish(meta, Payload(i), -1, &id);
+    if (paced) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+}
+
+double BareRate(const NatsConfig& nats, std::uint64_t n) {
+  jsOptions jo;
+  jsOptions_Init(&jo);
+  jo.PublishAsync.MaxPending = 256;
+  auto link = NatsLink::Connect(nats, &jo);
+  if (!link.ok()) return 0;
+  jsPubOptions po;
+  jsPubOptions_Init(&po);
+  const auto start = Clock::now();
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const std::string body = Payload(i), id = "bare:" + std::to_string(i);
+    po.MsgId = id.c_str();
+    js_PublishAsync((*link)->js(), "bench.bare", body.data(), static_cast<int>(body.size()), &po);
+  }
+  jsPubOptions done;
+  jsPubOptions_Init(&done);
+  done.MaxWait = 60000;
+  js_PublishAsyncComplete((*link)->js(), &done);
+  return static_cast<double>(n) / std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+BridgeOutOptions OutOptions(const NatsConfig& nats, const std::string& stream,
+                            std::atomic<bool>* stop) {
+  BridgeOutOptions o;
+  o.nats = nats;
+  o.stream.name = "BENCH";
+  o.stream.subject_prefix = "bench";
+  o.session_id = stream;
+  o.stop = [stop] { return stop->load(); };
+  o.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  return o;
+}
+
+double BridgeRate(const NatsConfig& nats, const std::string& stream, std::uint64_t n) {
+  std::atomic<bool> stop{false};
+  const auto start = Clock::now();
+  auto out = BridgeOut::Start(OutOptions(nats, stream, &stop));
+  if (!out.ok()) {
+    std::fprintf(stderr, "bridge out: %s\n", out.status().message().c_str());
+    return 0;
+  }
+  std::thread runner([&] { (void)(*out)->Run(); });
+  while ((*out)->acknowledged_id() + 1 < static_cast<std::int64_t>(n)) {
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  stop = true;
+  runner.join();
+  return static_cast<double>(n) / secs;
+}
+
+// Publishes n paced events into `a` while bridge out and bridge in run;
+// returns the A -> B latencies (ns), read by a subscriber of B.
+std::vector<std::int64_t> Latencies(const NatsConfig& nats, const std::string& a,
+                                    const std::string& b, std::uint64_t n) {
+  std::atomic<bool> stop{false};
+  auto out = BridgeOut::Start(OutOptions(nats, a, &stop));
+  BridgeInOptions io;
+  io.nats = nats;
+  io.stream.name = "BENCH";
+  io.stream.subject_prefix = "bench";
+  io.session_id = b;
+  io.origin_session_id = a;
+  io.stop = [&stop] { return stop.load(); };
+  io.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  auto in = BridgeIn::Start(io);
+  if (!out.ok() || !in.ok()) {
+    std::fprintf(stderr, "latency: %s\n",
+                 (!out.ok() ? out.status() : in.status()).message().c_str());
+    return {};
+  }
+  auto report = [](const char* what, const Status& st) {
+    if (!st.ok()) std::fprintf(stderr, "latency: %s: %s\n", what, st.message().c_str());
+  };
+  std::thread out_runner([&] { report("bridge out", (*out)->Run()); });
+  std::thread in_runner([&] { report("bridge in", (*in)->Run()); });
+  std::thread producer([&] { Fill(a, n, true); });
+  auto segment = shm::Segment::Open(b, "");
+  shm::SubscriberOptions so;
+  so.name = "bench-latency";
+  auto sub = shm::Subscriber::Attach(segment->get(), so);
+  std::vector<std::int64_t> lat;
+  shm::Record r;
+  while (lat.size() < n) {
+    const shm::ReadStatus st = (*sub)->Read(&r, 5'000'000'000);
+    if (st != shm::ReadStatus::kRecord) {
+      std::fprintf(stderr, "latency: B read stopped at id %llu (status %d)\n",
+                   static_cast<unsigned long long>((*sub)->next_id()), static_cast<int>(st));
+      break;
+    }
+    lat.push_back(WallNs() - r.meta.timestamp_ns);
+  }
+  producer.join();
+  stop = true;
+  out_runner.join();
+  in_runner.join();
+  return lat;
+}
+
+int Main(int argc, char** argv) {
+  std::uint64_t n = 50000;
+  std::string server = "/usr/sbin/nats-server";
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::string(argv[i]) == "--events") n = std::strtoull(argv[++i], nullptr, 10);
+    if (std::string(argv[i]) == "--server") server = argv[++i];
+  }
+  TempDir dir("evbus_bridge_bench");
+  const int port = 20000 + static_cast<int>(::getpid() % 20000);
+  const pid_t pid = StartServer(server, port, dir.path());
+  NatsConfig nats;
+  nats.url = "nats://127.0.0.1:" + std::to_string(port);
+  StreamSpec spec;
+  spec.name = "BENCH";
+  spec.subject_prefix = "bench";
+  spec.create = true;
+  bool ready = false;
+  for (int tries = 0; tries < 100 && !ready; ++tries) {
+    auto link = NatsLink::Connect(nats, nullptr);
+    ready = link.ok() && EnsureStream(link->get(), spec, "bench.bare").ok();
+    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const std::string a = "bridgebench" + std::to_string(::getpid());
+  for (const std::string& s : {a, a + "L", a + "B"}) {
+    (void)shm::Segment::Remove(s, "");
+  }
+  (void)shm::Segment::Create(a, "", shm::SegmentOptions{});
+  (void)shm::Segment::Create(a + "L", "", shm::SegmentOptions{});
+  Fill(a, n, false);
+  const double bare = ready ? BareRate(nats, n) : 0;
+  const double bridged = ready ? BridgeRate(nats, a, n) : 0;
+  auto lat = ready ? Latencies(nats, a + "L", a + "B", std::min<std::uint64_t>(n, 10000))
+                   : std::vector<std::int64_t>{};
+  std::sort(lat.begin(), lat.end());
+  auto pct = [&](double q) {
+    return lat.empty()
+               ? 0.0
+               : static_cast<double>(
+                     lat[static_cast<std::size_t>(q * static_cast<double>(lat.size() - 1))]) /
+                     1e3;
+  };
+  std::printf("bridge_bench: %llu events of 512 B, nats-server single node, file storage\n",
+              static_cast<unsigned long long>(n));
+  std::printf("bare libnats async publisher : %10.0f events/s\n", bare);
+  std::printf("evbus bridge out             : %10.0f events/s  (%.0f%% of bare)\n", bridged,
+              bare > 0 ? 100.0 * bridged / bare : 0.0);
+  std::printf("A -> B latency (%zu events at 5k/s): p50 %.0f us  p99 %.0f us\n", lat.size(),
+              pct(0.50), pct(0.99));
+  for (const std::string& s : {a, a + "L", a + "B"}) (void)shm::Segment::Remove(s, "");
+  ::kill(pid, SIGTERM);
+  ::waitpid(pid, nullptr, 0);
+  return ready && bare > 0 ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace evbus::bridge
+
+int main(int argc, char** argv) { return evbus::bridge::Main(argc, argv); }
