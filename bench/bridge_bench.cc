@@ -164,6 +164,20 @@ std::vector<std::int64_t> Latencies(const NatsConfig& nats, const std::string& a
   return lat;
 }
 
+// Waits (at most 10 s) until the server answers and stream BENCH exists.
+bool WaitReady(const NatsConfig& nats) {
+  StreamSpec spec;
+  spec.name = "BENCH";
+  spec.subject_prefix = "bench";
+  spec.create = true;
+  for (int tries = 0; tries < 100; ++tries) {
+    auto link = NatsLink::Connect(nats, nullptr);
+    if (link.ok() && EnsureStream(link->get(), spec, "bench.bare").ok()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
 int Main(int argc, char** argv) {
   std::uint64_t n = 50000;
   std::string server = "/usr/sbin/nats-server";
@@ -176,16 +190,7 @@ int Main(int argc, char** argv) {
   const pid_t pid = StartServer(server, port, dir.path());
   NatsConfig nats;
   nats.url = "nats://127.0.0.1:" + std::to_string(port);
-  StreamSpec spec;
-  spec.name = "BENCH";
-  spec.subject_prefix = "bench";
-  spec.create = true;
-  bool ready = false;
-  for (int tries = 0; tries < 100 && !ready; ++tries) {
-    auto link = NatsLink::Connect(nats, nullptr);
-    ready = link.ok() && EnsureStream(link->get(), spec, "bench.bare").ok();
-    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  const bool ready = WaitReady(nats);
   const std::string a = "bridgebench" + std::to_string(::getpid());
   for (const std::string& s : {a, a + "L", a + "B"}) {
     (void)shm::Segment::Remove(s, "");

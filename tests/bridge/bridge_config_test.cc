@@ -149,6 +149,7 @@ TEST_F(BridgeConfigTest, EventWithoutSourceCrossesTheBridge) {
   auto args = Auth();
   args.insert(args.end(), {"--create-stream"});
   auto out = StartBridge(server_->dir(), "out", stream_, args, "ns_out.log");
+  ASSERT_TRUE(WaitForLine(server_->dir() + "/ns_out.log", "resumes after"));  // stream created
   args = Auth();
   args.insert(args.end(), {"--from", stream_});
   auto in = StartBridge(server_->dir(), "in", b, args, "ns_in.log");
