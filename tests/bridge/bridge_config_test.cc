@@ -163,5 +163,37 @@ TEST_F(BridgeConfigTest, EventWithoutSourceCrossesTheBridge) {
   EXPECT_EQ(ring_a, ring_b);
 }
 
+// Runs `evbus inspect stream extra...` and returns its stdout.
+std::string Inspect(const std::string& stream, const std::string& extra) {
+  testutil::ChildProcess p;
+  p.Start({"/bin/sh", "-c", EvbusPath() + " inspect " + stream + " " + extra});
+  std::string out, line;
+  while (p.ReadLine(&line, std::chrono::seconds(10))) out += line + "\n";
+  int status = 0;
+  p.Wait(&status, std::chrono::seconds(10));
+  return out;
+}
+
+TEST_F(BridgeConfigTest, InspectShowsTheBridgeInTextAndPrometheus) {
+  auto args = Auth();
+  args.insert(args.end(), {"--create-stream"});
+  auto out = StartBridge(server_->dir(), "out", stream_, args, "inspect_out.log");
+  ASSERT_TRUE(WaitForLine(BridgeStatusPath(stream_, "", "out"), "\"acknowledged_id\":4"));
+  const std::string text = Inspect(stream_, "");
+  EXPECT_NE(text.find("bridge out running (pid " + std::to_string(out->pid()) + ") " +
+                      server_->NodeUrl(0) + " evbus._." + stream_ +
+                      ": acknowledged id 4, lag 0, in flight 0, reconnects 0"),
+            std::string::npos)
+      << text;
+  const std::string prom = Inspect(stream_, "--prometheus");
+  EXPECT_NE(prom.find("evbus_bridge_acknowledged_id{stream=\"" + stream_ +
+                      "\",user=\"\",role=\"out\",server=\"" + server_->NodeUrl(0) +
+                      "\",subject=\"evbus._." + stream_ + "\"} 4"),
+            std::string::npos)
+      << prom;
+  EXPECT_NE(prom.find("# TYPE evbus_bridge_reconnects_total counter"), std::string::npos);
+  EXPECT_EQ((text + prom).find(kPassword), std::string::npos);
+}
+
 }  // namespace
 }  // namespace evbus::bridge::testing

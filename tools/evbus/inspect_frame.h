@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "bridge/bridge_status.h"
 #include "shm/peek.h"
 #include "shm/segment.h"
 #include "shm/stats.h"
@@ -75,8 +76,9 @@ struct InspectFrame {
   // Abandoned ids among the newest index_entries ids, newest first, with the
   // pid of the producer that abandoned them (0 = not known).
   std::vector<shm::AbandonedRange> abandoned;
-  std::vector<CallbackView> callbacks;  // every live EventStream process's callbacks
-  std::string metrics_error;            // why callbacks could not be read ("" = fine)
+  std::vector<CallbackView> callbacks;        // every live EventStream process's callbacks
+  std::string metrics_error;                  // why callbacks could not be read ("" = fine)
+  std::vector<bridge::BridgeStatus> bridges;  // each bridge's last status (docs/multi-host.md)
 };
 
 inline constexpr int kRecentEvents = 5;

@@ -103,6 +103,38 @@ void SegmentInfo(Exposition& x, const InspectFrame& f) {
                                  "\",layout_version=\"" + std::to_string(f.layout.version) + "\"");
 }
 
+// One family per bridge figure, a sample per bridge (role, server, subject).
+void Bridges(Exposition& x, const InspectFrame& f) {
+  if (f.bridges.empty()) return;
+  auto labels = [](const bridge::BridgeStatus& b) {
+    return ",role=\"" + LabelValue(b.role) + "\",server=\"" + LabelValue(b.server) +
+           "\",subject=\"" + LabelValue(b.subject) + "\"";
+  };
+  struct Figure {
+    const char* name;
+    const char* type;
+    const char* help;
+    MetricValue (*value)(const bridge::BridgeStatus&);
+  };
+  static constexpr Figure kFigures[] = {
+      {"evbus_bridge_acknowledged_id", "gauge",
+       "Out: last id JetStream acknowledged (all below too); in: last id written locally.",
+       [](const bridge::BridgeStatus& b) -> MetricValue { return b.acknowledged_id; }},
+      {"evbus_bridge_lag_events", "gauge", "Ids seen but not yet acknowledged or written.",
+       [](const bridge::BridgeStatus& b) -> MetricValue { return b.lag(); }},
+      {"evbus_bridge_in_flight", "gauge", "Out: unacknowledged publishes; in: messages held.",
+       [](const bridge::BridgeStatus& b) -> MetricValue { return b.in_flight; }},
+      {"evbus_bridge_reconnects_total", "counter", "Reconnections to NATS.",
+       [](const bridge::BridgeStatus& b) -> MetricValue { return b.reconnects; }},
+      {"evbus_bridge_forwarded_total", "counter", "Messages published (out) or written (in).",
+       [](const bridge::BridgeStatus& b) -> MetricValue { return b.forwarded; }},
+  };
+  for (const Figure& fig : kFigures) {
+    x.Family(fig.name, fig.type, fig.help);
+    for (const bridge::BridgeStatus& b : f.bridges) x.Sample(fig.value(b), labels(b));
+  }
+}
+
 }  // namespace
 
 std::string RenderPrometheus(const InspectFrame& frame) {
@@ -114,6 +146,7 @@ std::string RenderPrometheus(const InspectFrame& frame) {
   Families(x, SubscriberMetrics(), frame.subscribers, SubscriberLabels);
   if (frame.persister.present) Families(x, PersisterMetrics(), frame.persister);
   if (!frame.callbacks.empty()) Families(x, CallbackMetrics(), frame.callbacks, CallbackLabels);
+  Bridges(x, frame);
   return x.Take();
 }
 

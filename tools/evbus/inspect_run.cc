@@ -62,6 +62,7 @@ int RunInspector(const shm::Segment& segment, const InspectOptions& options) {
     const double seconds = std::chrono::duration<double>(now_at - before_at).count();
     InspectFrame frame = BuildFrame(segment, before, now, seconds);
     AddCallbackMetrics(&frame);
+    frame.bridges = bridge::ReadBridgeStatuses(frame.stream, frame.user);
     Print(Render(frame, options), first, options);
     if (!watch || StopRequested()) return kExitOk;
     if (Unlinked(segment)) {

@@ -67,6 +67,15 @@ void Header(std::string* out, const InspectFrame& f) {
   } else {
     Append(out, "persister none registered (events live only in the ring)\n");
   }
+  for (const bridge::BridgeStatus& b : f.bridges) {
+    Append(out,
+           "bridge %s %s (pid %d) %s %s: acknowledged id %lld, lag %llu, in flight %llu, "
+           "reconnects %llu\n",
+           b.role.c_str(), b.state.c_str(), static_cast<int>(b.pid), b.server.c_str(),
+           b.subject.c_str(), static_cast<long long>(b.acknowledged_id),
+           static_cast<unsigned long long>(b.lag()), static_cast<unsigned long long>(b.in_flight),
+           static_cast<unsigned long long>(b.reconnects));
+  }
 }
 
 void Producers(std::string* out, const InspectFrame& f) {
