@@ -100,12 +100,12 @@ BridgeOutOptions OutOptions(const NatsConfig& nats, const std::string& stream,
 
 double BridgeRate(const NatsConfig& nats, const std::string& stream, std::uint64_t n) {
   std::atomic<bool> stop{false};
-  const auto start = Clock::now();
   auto out = BridgeOut::Start(OutOptions(nats, stream, &stop));
   if (!out.ok()) {
     std::fprintf(stderr, "bridge out: %s\n", out.status().message().c_str());
     return 0;
   }
+  const auto start = Clock::now();  // as for the bare publisher: after connecting
   std::thread runner([&] { (void)(*out)->Run(); });
   while ((*out)->acknowledged_id() + 1 < static_cast<std::int64_t>(n)) {
     std::this_thread::sleep_for(std::chrono::microseconds(200));
