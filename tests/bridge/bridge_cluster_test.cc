@@ -146,10 +146,13 @@ TEST_F(BridgeClusterTest, MirrorsAToBWithSameIdsBytesAndOrder) {
 }
 
 TEST_F(BridgeClusterTest, KillNineOfBridgeOutAtRandomMomentsLosesAndDuplicatesNothing) {
+  // A backlog, so that each kill finds publishes in flight (sent, or still in
+  // the client's buffers, and not acknowledged).
+  WaitExit(Publisher("backlog", 1000 * Rounds()).get());
   auto publisher = Publisher("k", 400 * Rounds());
   for (int round = 0; round < Rounds(); ++round) {
     auto out = Out("kill_out.log");
-    PauseRandomly(20, 400);
+    PauseRandomly(10, 150);
     ASSERT_TRUE(out->KillAndReap());
   }
   WaitExit(publisher.get());
