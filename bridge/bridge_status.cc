@@ -1,9 +1,11 @@
 #include "bridge/bridge_status.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -108,7 +110,12 @@ std::vector<BridgeStatus> ReadBridgeStatuses(const std::string& stream, const st
   std::vector<BridgeStatus> out;
   for (const char* role : {"out", "in"}) {
     auto s = ReadBridgeStatus(BridgeStatusPath(stream, user, role));
-    if (s.ok()) out.push_back(*s);
+    if (!s.ok()) continue;
+    // A bridge killed without a last word still says "running" in its file.
+    if (s->state != "stopped" && s->pid > 0 && ::kill(s->pid, 0) != 0 && errno == ESRCH) {
+      s->state = "not running (last: " + s->state + ")";
+    }
+    out.push_back(*s);
   }
   return out;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
@@ -57,6 +58,8 @@ class BridgeClusterTest : public ::testing::Test {
   void Cleanup() {
     (void)shm::Segment::Remove(a_, "");
     (void)shm::Segment::Remove(b_, "");
+    std::remove(BridgeStatusPath(a_, "", "out").c_str());
+    std::remove(BridgeStatusPath(b_, "", "in").c_str());
   }
 
   std::vector<std::string> NatsArgs() const { return {"--nats", cluster_->Urls()}; }

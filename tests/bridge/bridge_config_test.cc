@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
+
 #include "shm/producer.h"
 #include "tests/bridge/bridge_checks.h"
 
@@ -36,7 +38,11 @@ class BridgeConfigTest : public ::testing::Test {
     ASSERT_TRUE(shm::Segment::Create(stream_, "", shm::SegmentOptions{}).ok());
     WaitExit(StartPublisher(server_->dir(), stream_, EventLines("c", 5, 64), "cfg").get());
   }
-  void TearDown() override { (void)shm::Segment::Remove(stream_, ""); }
+  void TearDown() override {
+    (void)shm::Segment::Remove(stream_, "");
+    std::remove(BridgeStatusPath(stream_, "", "out").c_str());
+    std::remove(BridgeStatusPath(stream_ + "_B", "", "in").c_str());
+  }
 
   static void WaitExit(testutil::ChildProcess* p) {
     int status = 0;
@@ -193,6 +199,12 @@ TEST_F(BridgeConfigTest, InspectShowsTheBridgeInTextAndPrometheus) {
       << prom;
   EXPECT_NE(prom.find("# TYPE evbus_bridge_reconnects_total counter"), std::string::npos);
   EXPECT_EQ((text + prom).find(kPassword), std::string::npos);
+  ASSERT_TRUE(out->KillAndReap());  // no last word: the file still says running
+  const std::string after = Inspect(stream_, "");
+  EXPECT_NE(
+      after.find("bridge out not running (last: running) (pid " + std::to_string(out->pid()) + ")"),
+      std::string::npos)
+      << after;
 }
 
 }  // namespace
