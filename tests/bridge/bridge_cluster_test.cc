@@ -98,17 +98,24 @@ class BridgeClusterTest : public ::testing::Test {
                              << " events (duplicates or losses)";
     std::sort(ids.begin(), ids.end());
     for (std::uint64_t i = 0; i < n; ++i) ASSERT_EQ(ids[i], i) << "id " << i << " missing";
+    // What both rings still hold (a long soak laps them): the same newest ids.
     const auto ring_a = ReadRing(a_), ring_b = ReadRing(b_);
-    ASSERT_EQ(ring_a.size(), n);
-    ASSERT_EQ(ring_b.size(), n);
+    ASSERT_FALSE(ring_a.empty() || ring_b.empty());
+    ASSERT_EQ(ring_a.back().id, n - 1);
+    ASSERT_EQ(ring_b.back().id, n - 1);
+    const std::size_t k = std::min(ring_a.size(), ring_b.size());
+    ASSERT_GE(k, std::min<std::uint64_t>(n, 32768));
     const std::string logs = BridgeLogs();
-    for (std::uint64_t i = 0; i < n; ++i) {
-      if (ring_b[i].status == shm::ReadStatus::kAbandoned &&
-          logs.find("id " + std::to_string(i) +
-                    " was being written when the previous bridge in died") != std::string::npos) {
+    for (std::size_t j = 0; j < k; ++j) {
+      const RingEntry& ea = ring_a[ring_a.size() - k + j];
+      const RingEntry& eb = ring_b[ring_b.size() - k + j];
+      const std::uint64_t i = ea.id;
+      if (eb.status == shm::ReadStatus::kAbandoned &&
+          logs.find("id " + std::to_string(i) + " of 'evbus." + b_ +
+                    "' was being written when the previous bridge in died") != std::string::npos) {
         continue;  // a bridge in killed mid-record: reported (docs/multi-host.md, open issues)
       }
-      ASSERT_EQ(ring_a[i], ring_b[i]) << "id " << i << "; bridge logs:\n" << logs;
+      ASSERT_EQ(ea, eb) << "id " << i << "; bridge logs:\n" << logs;
     }
   }
   std::string BridgeLogs() const {
