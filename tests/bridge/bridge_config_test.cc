@@ -123,6 +123,9 @@ TEST_F(BridgeConfigTest, PasswordNeverAppearsInLogOrStatus) {
       "nats://bridge:" + std::string(kPassword) + "@" + server_->NodeUrl(0).substr(7);
   auto p = StartBridge(server_->dir(), "out", stream_, args, "pw.log");
   ASSERT_TRUE(WaitForLine(server_->dir() + "/pw.log", "resumes after"));
+  // Stopped once all five events (ids 0..4) are acknowledged, so that the
+  // second run resumes after id 4 (stopped earlier, it resumed after 0).
+  ASSERT_TRUE(WaitForLine(BridgeStatusPath(stream_, "", "out"), "\"acknowledged_id\":4"));
   p->Kill(SIGTERM);
   int status = 0;
   ASSERT_TRUE(p->Wait(&status, std::chrono::seconds(10)));
