@@ -431,6 +431,7 @@ TEST_P(EventStreamDeliveryTest, CallbackAddedFromInsideACallbackSeesOnlyLaterEve
 TEST_P(EventStreamDeliveryTest, SelfUnsubscribeWhileCatchingUpStopsAtWhatWasCommittedBefore) {
   Open();
   AddMany(3);  // ids 0..2: the history the callback replays from id 0
+  std::atomic<bool> unsubscribed{false};
   std::atomic<bool> more_added{false};
   Recorder seen;
   Recorder all;
@@ -439,13 +440,14 @@ TEST_P(EventStreamDeliveryTest, SelfUnsubscribeWhileCatchingUpStopsAtWhatWasComm
     record(e);
     if (e.id != 0) return;
     stream_->Unsubscribe(SubscriberId::kTest, "once");  // head is 3 now
+    unsubscribed = true;
     // Hold the worker until more events are committed behind it.
     EXPECT_TRUE(WaitFor([&] { return more_added.load(); }));
   };
   ASSERT_TRUE(stream_->SubscribeFrom(SubscriberId::kTest, once, "once", 0).ok());
-  ASSERT_TRUE(WaitFor([&] { return seen.size() >= 1; }));
+  ASSERT_TRUE(WaitFor([&] { return unsubscribed.load(); }));
   ASSERT_TRUE(stream_->Subscribe(SubscriberId::kMain, all.Callback(), "all").ok());
-  AddMany(5);  // ids 3..7
+  AddMany(5);  // ids 3..7, committed after the unsubscribe
   more_added = true;
   ASSERT_TRUE(WaitFor([&] { return all.size() == 5; }));
   ASSERT_TRUE(stream_->Close().ok());  // joins the retired worker
