@@ -8,15 +8,10 @@
 #include "bridge/event_message.h"
 #include "bridge/local_segment.h"
 #include "shm/layout.h"
+#include "shm/wait.h"
 
 namespace evbus::bridge {
 namespace {
-
-std::int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 constexpr std::int64_t kNextMsgMs = 100;
 constexpr std::int64_t kLocalPublishNs = 1'000'000'000;
@@ -155,7 +150,7 @@ Status BridgeIn::Accept(natsMsg* msg) {
 }
 
 void BridgeIn::ReportStatus(bool force) {
-  const std::int64_t now = NowNs();
+  const std::int64_t now = shm::MonotonicNanos();
   if (!force && now - last_status_ns_ < 200'000'000) return;
   last_status_ns_ = now;
   status_.state = link_->connected() ? "running" : "waiting for NATS at " + link_->server();
@@ -167,7 +162,7 @@ void BridgeIn::ReportStatus(bool force) {
 }
 
 void BridgeIn::LogWaiting(const std::string& why) {
-  const std::int64_t now = NowNs();
+  const std::int64_t now = shm::MonotonicNanos();
   if (now - last_wait_log_ns_ < 1'000'000'000) return;
   last_wait_log_ns_ = now;
   Log("bridge in: waiting for NATS at " + link_->server() + " (" + why + ")");

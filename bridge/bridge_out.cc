@@ -8,15 +8,10 @@
 
 #include "bridge/event_message.h"
 #include "shm/atomic128.h"
+#include "shm/wait.h"
 
 namespace evbus::bridge {
 namespace {
-
-std::int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 constexpr std::int64_t kReadWaitNs = 50'000'000;
 constexpr std::int64_t kStatusEveryNs = 200'000'000;
@@ -189,7 +184,7 @@ void BridgeOut::PublishMarkers(std::uint64_t first, std::uint64_t last, const ch
 void BridgeOut::ResendFailed() {
   std::vector<natsMsg*> failed = window_->TakeFailed();
   if (failed.empty()) return;
-  const std::int64_t now = NowNs();
+  const std::int64_t now = shm::MonotonicNanos();
   if (now - last_warning_ns_ > 1'000'000'000) {
     last_warning_ns_ = now;
     Log("bridge out: " + std::to_string(failed.size()) + " publishes not acknowledged (" +
@@ -231,7 +226,7 @@ Status BridgeOut::Forward(shm::ReadStatus status, const shm::Record& record) {
 }
 
 void BridgeOut::ReportStatus(bool force) {
-  const std::int64_t now = NowNs();
+  const std::int64_t now = shm::MonotonicNanos();
   if (!force && now - last_status_ns_ < kStatusEveryNs) return;
   last_status_ns_ = now;
   status_.state = link_->connected() ? "running" : "waiting for NATS at " + link_->server();
@@ -253,8 +248,8 @@ Status BridgeOut::Run() {
     EVBUS_RETURN_IF_ERROR(Forward(sub_->Read(&rec, kReadWaitNs), rec));
     ReportStatus(false);
   }
-  const std::int64_t deadline = NowNs() + kDrainMs * 1'000'000;
-  while (window_->in_flight() > 0 && NowNs() < deadline) {
+  const std::int64_t deadline = shm::MonotonicNanos() + kDrainMs * 1'000'000;
+  while (window_->in_flight() > 0 && shm::MonotonicNanos() < deadline) {
     ResendFailed();
     window_->WaitDrained(50);
   }

@@ -17,8 +17,9 @@ void AppendU16(std::uint32_t unit, std::string* out) {
   out->append(text, sizeof(text));
 }
 
-// One code point as Python's ensure_ascii writes it.
-void AppendCodePoint(std::uint32_t cp, std::string* out) {
+}  // namespace
+
+void AppendPythonJsonCodePoint(std::uint32_t cp, std::string* out) {
   switch (cp) {
     case '"':
       *out += "\\\"";
@@ -54,6 +55,8 @@ void AppendCodePoint(std::uint32_t cp, std::string* out) {
     AppendU16(0xdc00 + (v & 0x3ff), out);
   }
 }
+
+namespace {
 
 bool HexValue(char c, std::uint32_t* v) {
   if (c >= '0' && c <= '9')
@@ -163,7 +166,7 @@ bool ConvertString(std::string_view json, std::size_t* i, std::string* out) {
     } else if (!ReadUtf8(json, i, &cp)) {
       return false;
     }
-    AppendCodePoint(cp, out);
+    AppendPythonJsonCodePoint(cp, out);
   }
   return false;
 }

@@ -17,6 +17,7 @@
 #ifndef EVBUS_PERSIST_PYTHON_JSON_H_
 #define EVBUS_PERSIST_PYTHON_JSON_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,10 @@ namespace evbus::persist {
 // json.dumps' form. InvalidArgument (out unchanged) if `json` is not valid
 // UTF-8 JSON text of the kind evbus writes.
 Status AppendPythonJson(std::string_view json, std::string* out);
+
+// One code point (a Unicode scalar value) as json.dumps writes it inside a
+// string: the escapes above, printable ASCII as itself.
+void AppendPythonJsonCodePoint(std::uint32_t cp, std::string* out);
 
 }  // namespace evbus::persist
 

@@ -4,60 +4,10 @@
 #include <cmath>
 #include <cstdint>
 
+#include "persist/python_json.h"
+
 namespace evbus::python {
 namespace {
-
-constexpr char kHex[] = "0123456789abcdef";
-
-void AppendEscape(std::uint32_t unit, std::string* out) {
-  const char escape[6] = {'\\',
-                          'u',
-                          kHex[(unit >> 12) & 0xF],
-                          kHex[(unit >> 8) & 0xF],
-                          kHex[(unit >> 4) & 0xF],
-                          kHex[unit & 0xF]};
-  out->append(escape, sizeof(escape));
-}
-
-// One code point as json.dumps(ensure_ascii=True) writes it.
-void AppendCodePoint(Py_UCS4 c, std::string* out) {
-  if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
-    out->push_back(static_cast<char>(c));
-    return;
-  }
-  switch (c) {
-    case '"':
-      out->append("\\\"");
-      return;
-    case '\\':
-      out->append("\\\\");
-      return;
-    case '\n':
-      out->append("\\n");
-      return;
-    case '\r':
-      out->append("\\r");
-      return;
-    case '\t':
-      out->append("\\t");
-      return;
-    case '\b':
-      out->append("\\b");
-      return;
-    case '\f':
-      out->append("\\f");
-      return;
-    default:
-      break;
-  }
-  if (c >= 0x10000) {
-    const Py_UCS4 v = c - 0x10000;
-    AppendEscape(0xD800 | ((v >> 10) & 0x3FF), out);
-    AppendEscape(0xDC00 | (v & 0x3FF), out);
-  } else {
-    AppendEscape(c, out);
-  }
-}
 
 void AppendString(PyObject* s, std::string* out) {
   const int kind = PyUnicode_KIND(s);
@@ -71,12 +21,13 @@ void AppendString(PyObject* s, std::string* out) {
       const Py_UCS1 c = chars[i];
       if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') continue;
       out->append(reinterpret_cast<const char*>(chars) + run, static_cast<std::size_t>(i - run));
-      AppendCodePoint(c, out);
+      persist::AppendPythonJsonCodePoint(c, out);
       run = i + 1;
     }
     out->append(reinterpret_cast<const char*>(chars) + run, static_cast<std::size_t>(n - run));
   } else {
-    for (Py_ssize_t i = 0; i < n; ++i) AppendCodePoint(PyUnicode_READ(kind, data, i), out);
+    for (Py_ssize_t i = 0; i < n; ++i)
+      persist::AppendPythonJsonCodePoint(PyUnicode_READ(kind, data, i), out);
   }
   out->push_back('"');
 }
