@@ -12,6 +12,9 @@ packages=(
   dpkg-dev                                # dpkg-shlibdeps: the .deb's Depends (cpack)
   pybind11-dev python3-dev python3-pytest  # the Python module (python/) and its tests
   libnats-dev nats-server                 # bridge/ (NATS JetStream) and its tests
+  libhyperscan-dev                        # core/ redaction: secret literals and patterns
+  prometheus chromium                     # evbus serve's tests: a real scraper, a real browser
+  gnuplot-nox                             # make bench: the latency CDF plot
 )
 
 missing=()
