@@ -7,12 +7,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <string>
 
+#include "bridge/bridge_status.h"
 #include "shm/stats.h"
 #include "tests/tools/exposition_checker.h"
 #include "tests/tools/inspect_fixture.h"
@@ -117,6 +119,39 @@ TEST_F(InspectTest, JsonFrameShowsTheSegmentsKnownStateExactly) {
   ASSERT_NO_FATAL_FAILURE(ExpectThePersister(d));
   ASSERT_NO_FATAL_FAILURE(ExpectRecentEvents(d));
   EXPECT_EQ(r.out.find(kSecret), std::string::npos);
+}
+
+// A bridge of the stream (its status file; this process stands for its pid)
+// is a member of the JSON frame, with the figures the text frame shows.
+TEST_F(InspectTest, JsonFrameListsTheStreamsBridges) {
+  ASSERT_NO_FATAL_FAILURE(MakeKnownState());
+  bridge::BridgeStatus b;
+  b.role = "out";
+  b.stream = stream_;
+  b.server = "nats://127.0.0.1:4222";
+  b.subject = "evbus." + stream_;
+  b.state = "running";
+  b.pid = ::getpid();
+  b.acknowledged_id = 6;
+  b.head = 10;
+  b.in_flight = 3;
+  b.window = 256;
+  b.reconnects = 2;
+  ASSERT_TRUE(bridge::WriteBridgeStatus(b).ok());
+  Output r = Run({"inspect", stream_, "--json"});
+  std::remove(bridge::BridgeStatusPath(stream_, "", "out").c_str());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  rapidjson::Document d;
+  d.Parse(r.out.c_str());
+  ASSERT_FALSE(d.HasParseError()) << r.out;
+  const auto& bridges = Member(d, "bridges");
+  ASSERT_EQ(bridges.Size(), 1u) << r.out;
+  EXPECT_EQ(std::string(Member(bridges[0], "role").GetString()), "out");
+  EXPECT_EQ(std::string(Member(bridges[0], "server").GetString()), b.server);
+  EXPECT_EQ(Member(bridges[0], "acknowledged_id").GetInt64(), 6);
+  EXPECT_EQ(Member(bridges[0], "lag").GetUint64(), 3u);
+  EXPECT_EQ(Member(bridges[0], "in_flight").GetUint64(), 3u);
+  EXPECT_EQ(Member(bridges[0], "reconnects").GetUint64(), 2u);
 }
 
 TEST_F(InspectTest, PrometheusOutputIsValidExpositionWithTheSameFigures) {

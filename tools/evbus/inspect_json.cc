@@ -92,6 +92,13 @@ std::string RenderJson(const InspectFrame& f) {
   Array(w, "recent_events", RecentEventMetrics(), f.recent);
   Array(w, "abandoned", AbandonedMetrics(), f.abandoned);
   Array(w, "callbacks", CallbackMetrics(), f.callbacks);
+  w.Key("bridges");  // each bridge's last status, as `evbus bridge status` prints it
+  w.StartArray();
+  for (const bridge::BridgeStatus& b : f.bridges) {
+    const std::string j = bridge::BridgeStatusJson(b);
+    w.RawValue(j.data(), j.size(), rapidjson::kObjectType);
+  }
+  w.EndArray();
   if (!f.metrics_error.empty()) {
     w.Key("metrics_error");
     Str(w, f.metrics_error);
