@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include "shm/stats.h"
 
 namespace evbus::persist {
@@ -10,6 +12,19 @@ namespace {
 constexpr auto kCheckInterval = std::chrono::milliseconds(50);
 
 }  // namespace
+
+Result<std::chrono::nanoseconds> ParseIdlePeriod(std::string_view seconds) {
+  const std::string text(seconds);
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !(value > 0) || value > 1e6) {
+    return Status::InvalidArgument(
+        "--exit-when-idle takes a number of seconds above 0, such as 5 "
+        "or 0.5; got '" +
+        text + "'");
+  }
+  return std::chrono::nanoseconds(static_cast<std::int64_t>(value * 1e9));
+}
 
 bool IdleExit::OthersAttached(const shm::Segment& segment) const {
   const pid_t self = ::getpid();

@@ -20,11 +20,17 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
+#include "base/status.h"
 #include "persist/stream_users.h"
 #include "shm/segment.h"
 
 namespace evbus::persist {
+
+// The period of --exit-when-idle from its text, seconds above 0 (at most a
+// million): "5", "0.5". InvalidArgument, saying what it takes, otherwise.
+Result<std::chrono::nanoseconds> ParseIdlePeriod(std::string_view seconds);
 
 class IdleExit {
  public:

@@ -60,12 +60,9 @@ int main(int argc, char** argv) {
     } else if (flag == "--group-ms") {
       options.writer.group_commit_interval = std::chrono::milliseconds(std::atoll(value.c_str()));
     } else if (flag == "--exit-when-idle") {
-      char* end = nullptr;
-      const double seconds = std::strtod(value.c_str(), &end);
-      if (end == value.c_str() || *end != '\0' || !(seconds > 0) || seconds > 1e6) {
-        return Usage("--exit-when-idle takes a number of seconds above 0, such as 5 or 0.5");
-      }
-      options.exit_when_idle_ns = static_cast<std::int64_t>(seconds * 1e9);
+      auto period = evbus::persist::ParseIdlePeriod(value);
+      if (!period.ok()) return Usage(period.status().message().c_str());
+      options.exit_when_idle_ns = period->count();
     } else if (flag == "--page-bytes") {
       options.writer.max_page_bytes = std::strtoull(value.c_str(), nullptr, 10);
     } else {

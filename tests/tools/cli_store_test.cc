@@ -157,6 +157,43 @@ TEST_F(CliStoreTest, DeleteIsRefusedWhileThePersisterRunsAndWorksAfterItStops) {
   EXPECT_TRUE(Contains(again.err, "evbus sessions --root " + root_)) << again.err;
 }
 
+// `evbus persist --openhands-layout --exit-when-idle S`: OpenHands' own files
+// beside the store, and the persister goes away by itself once the stream has
+// been idle (no other process uses it) for S seconds, with everything stored.
+TEST_F(CliStoreTest, PersistWritesOpenHandsFilesAndExitsWhenIdle) {
+  ASSERT_EQ(Run({"create", stream_}).exit_code, 0);
+  std::string text;
+  for (int i = 0; i < 30; ++i) {
+    text += R"({"action":"run","source":"agent","args":{"command":"echo )" + std::to_string(i) +
+            "\"}}\n";
+  }
+  ASSERT_EQ(Run({"publish", stream_}, text).exit_code, 0);
+  const int n = ++runs_;
+  const pid_t pid =
+      Start({"persist", stream_, "--root", root_, "--openhands-layout", "--exit-when-idle", "0.2"},
+            "", n);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  siginfo_t info{};
+  while (std::chrono::steady_clock::now() < deadline) {
+    info.si_pid = 0;
+    ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT), 0);
+    if (info.si_pid == pid) break;
+    ::usleep(20'000);  // poll interval, bounded by the deadline
+  }
+  if (info.si_pid != pid) ::kill(pid, SIGKILL);
+  Result done = Collect(pid, n);
+  ASSERT_EQ(info.si_pid, pid) << "the persister did not exit when idle: " << done.err;
+  EXPECT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_EQ(Run({"get", stream_, "--root", root_, "--latest-id"}).out, "29\n");
+  const std::string session = root_ + "/sessions/" + stream_;
+  EXPECT_TRUE(Contains(ReadAll(session + "/events/29.json"), "echo 29")) << session;
+  EXPECT_TRUE(Contains(ReadAll(session + "/event_cache/0-25.json"), "echo 24"));
+
+  Result bad = Run({"persist", stream_, "--root", root_, "--exit-when-idle", "soon"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_TRUE(Contains(bad.err, "--exit-when-idle takes a number of seconds above 0")) << bad.err;
+}
+
 TEST_F(CliStoreTest, ImportThenExportOfEveryTrajectoryReproducesTheSameEvents) {
   for (const char* name : {"basic.json", "basic_gui_mode.json", "basic_interactions.json",
                            "wrong_initial_state.json"}) {

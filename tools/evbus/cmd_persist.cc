@@ -1,9 +1,12 @@
 // evbus persist STREAM --root DIR: drains the stream's ring into its store
-// (the files `evbus search` and `evbus get` read) until SIGTERM/SIGINT.
+// (the files `evbus search` and `evbus get` read) until SIGTERM/SIGINT, or
+// with --exit-when-idle SECONDS until the stream has been idle that long;
+// --openhands-layout also writes OpenHands' own files of every event.
 // Exit status 3: another persister already holds the store.
 #include <chrono>
 #include <string>
 
+#include "persist/idle_exit.h"
 #include "persist/persister.h"
 #include "persist/run_persister.h"
 #include "tools/evbus/cli.h"
@@ -43,7 +46,10 @@ Status ParseFsync(const std::string& text, persist::StoreWriterOptions* writer) 
 }  // namespace
 
 int CmdPersist(const std::vector<std::string>& argv) {
-  auto args = Args::Parse(argv, FlagSpec{{"--user", "--root", "--fsync"}, {}, {}}, 1, 1);
+  auto args = Args::Parse(
+      argv,
+      FlagSpec{{"--user", "--root", "--fsync", "--exit-when-idle"}, {"--openhands-layout"}, {}}, 1,
+      1);
   if (!args.ok()) return UsageError("persist", args.status().message());
   auto target = StreamFromArgs(*args);
   if (!target.ok()) return UsageError("persist", target.status().message());
@@ -57,6 +63,12 @@ int CmdPersist(const std::vector<std::string>& argv) {
     if (Status st = ParseFsync(*v, &options.writer); !st.ok()) {
       return UsageError("persist", st.message());
     }
+  }
+  options.openhands_layout = args->Has("--openhands-layout");
+  if (auto v = args->Get("--exit-when-idle")) {
+    auto period = persist::ParseIdlePeriod(*v);
+    if (!period.ok()) return UsageError("persist", period.status().message());
+    options.exit_when_idle_ns = period->count();
   }
   // Only to give a missing stream the usual message.
   if (auto segment = OpenSegment(*target); !segment.ok()) return Fail("persist", segment.status());

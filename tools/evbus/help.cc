@@ -52,8 +52,12 @@ constexpr HelpEntry kEntries[] = {
      "  events still only in the ring (see evbus help search).\n"},
     {"persist",
      "evbus persist STREAM --root DIR [--user U] [--fsync every|group:MS|page|never]\n"
+     "                     [--openhands-layout] [--exit-when-idle SECONDS]\n"
      "  Drains the stream's ring into its store under DIR until SIGTERM/SIGINT; everything\n"
-     "  read is synced before it exits. Exit 3: another persister holds the store.\n"},
+     "  read is synced before it exits. Exit 3: another persister holds the store.\n"
+     "  --openhands-layout: also write OpenHands' files (DIR/sessions/<sid>/events/<id>.json\n"
+     "  and event_cache pages of 25). --exit-when-idle SECONDS: exit once everything is\n"
+     "  stored and no other process has used the stream for SECONDS.\n"},
     {"bridge",
      "evbus bridge out STREAM --nats URL [--user U] [--stream NAME] [--subject PREFIX]\n"
      "                 [--create-stream] [--replicas N] [--window N] [credentials]\n"
