@@ -18,6 +18,7 @@ import weakref
 from evbus import _evbus
 from evbus._enums import EventStreamSubscriber, enum_value
 from evbus._filter import EventFilter
+from evbus._persister import PersisterLease
 
 _log = logging.getLogger('evbus')
 _open_streams = weakref.WeakSet()
@@ -55,11 +56,21 @@ class EventStream:
     options: see docs/python.md (TypeError for an unknown one).
     """
 
-    def __init__(self, sid, root, user_id=None, **options):
+    def __init__(self, sid, root, user_id=None, *, persist=False, openhands_layout=False,
+                 exit_when_idle=5.0, durable_timeout=30.0, **options):
         self.sid = sid
         self.user_id = user_id
         self.root = os.fspath(root)
         self._handle = _evbus.StreamHandle(sid, self.root, user_id or '', options)
+        self.persister = None  # a PersisterLease with persist=True
+        if persist:
+            try:
+                self.persister = PersisterLease(sid, os.path.abspath(self.root), user_id,
+                                                openhands_layout, exit_when_idle,
+                                                durable_timeout)
+            except BaseException:
+                self._handle.close()
+                raise
         self._closer = None
         self._closer_lock = threading.Lock()
         self._watchers = set()  # (loop, queue) of each running watch()
@@ -80,18 +91,27 @@ class EventStream:
             if added is None:
                 added = self._handle.add_json(_dumps(event), source)
             event_id, timestamp = added
+            if self.persister is not None:
+                self.persister.added(event_id)
             event['id'] = event_id
             event['timestamp'] = timestamp
             event['source'] = source
             return event_id
         if isinstance(event, (str, bytes)):
-            return self._handle.add_json(event, source)[0]
+            return self._add_json(event, source)[0]
         raise TypeError('add_event expects an event dict (the shape of OpenHands\' event_to_dict) '
                         f'or its JSON text (str or bytes), got {type(event).__name__}')
 
     def add_event_json(self, text, source):
         """The fast path: JSON text (str or bytes) in; returns the id."""
-        return self._handle.add_json(text, enum_value(source, 'source'))[0]
+        return self._add_json(text, enum_value(source, 'source'))[0]
+
+    def _add_json(self, text, source):
+        """(id, timestamp) of JSON text added from `source` (a string)."""
+        added = self._handle.add_json(text, source)
+        if self.persister is not None:
+            self.persister.added(added[0])
+        return added
 
     def set_secrets(self, secrets):
         """Replaces the stream's secret set, for every process of the stream."""
@@ -200,7 +220,16 @@ class EventStream:
                                                     name='evbus-close', daemon=False)
                     self._closer.start()
             return
-        self._handle.close()
+        persister, self.persister = self.persister, None
+        try:
+            if persister is not None:
+                persister.close_durable()
+        finally:
+            try:
+                self._handle.close()
+            finally:
+                if persister is not None:
+                    persister.release()
         _open_streams.discard(self)
         for loop, queue in list(self._watchers):
             try:

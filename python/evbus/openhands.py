@@ -22,13 +22,12 @@ first imported.
 import asyncio
 import atexit
 import os
-import shutil
 import threading
 import weakref
 
-from evbus import _evbus
 from evbus._enums import enum_value
 from evbus._filter import EventFilter as _EvbusFilter
+from evbus._persister import find_persister
 from evbus._stream import EventStream as _EvbusStream
 from evbus._stream import close_all
 
@@ -47,43 +46,6 @@ except ImportError as e:  # pragma: no cover - depends on the machine
 __all__ = ['EventStream', 'EventStreamSubscriber', 'find_persister', 'session_exists']
 
 _open_streams = weakref.WeakSet()
-_PERSISTER = 'evbus_persister'
-
-
-def _executable(path):
-    return os.path.isfile(path) and os.access(path, os.X_OK)
-
-
-def find_persister():
-    """The evbus_persister to start: $EVBUS_PERSISTER, else beside the package
-    (the build tree's build/evbus_persister), else the installed bindir, else
-    PATH. FileNotFoundError names every place tried."""
-    env = os.environ.get('EVBUS_PERSISTER')
-    if env:
-        if _executable(env):
-            return env
-        raise FileNotFoundError(f"EVBUS_PERSISTER names '{env}', which is not an executable "
-                                f'file: fix or unset it')
-    package = os.path.dirname(os.path.abspath(_evbus.__file__))
-    candidates = [os.path.join(package, _PERSISTER),
-                  os.path.join(package, os.pardir, os.pardir, _PERSISTER)]
-    try:
-        from evbus import _paths  # written by cmake --install
-        candidates.append(os.path.join(package, _paths.BINDIR_FROM_PACKAGE, _PERSISTER))
-        candidates.append(os.path.join(_paths.BINDIR, _PERSISTER))
-    except ImportError:
-        pass
-    candidates = [os.path.normpath(c) for c in candidates]
-    for candidate in candidates:
-        if _executable(candidate):
-            return candidate
-    on_path = shutil.which(_PERSISTER)
-    if on_path:
-        return on_path
-    tried = ', '.join(candidates)
-    raise FileNotFoundError(f'cannot find {_PERSISTER}: EVBUS_PERSISTER is not set, and it is '
-                            f'neither at {tried} nor on PATH; set EVBUS_PERSISTER to its path or '
-                            f'install evbus (cmake --install)')
 
 
 def _evbus_filter(filter):
@@ -137,19 +99,17 @@ class EventStream(EventStoreABC):
         self.file_store = file_store
         self.user_id = user_id
         self.secrets = {}
-        self._durable_timeout = durable_timeout
-        self._last_added = -1  # the newest id this object added: close() waits for it
-        self._last_added_lock = threading.Lock()
         self._closed = False
         root = os.path.abspath(file_store.root)
-        self._stream = _EvbusStream(sid, root, user_id, **options)
-        try:
-            self._persister = _evbus.ensure_persister(sid, root, user_id or '', find_persister(),
-                                                      True, exit_when_idle, 10.0)
-        except BaseException:
-            self._stream.close()
-            raise
+        self._stream = _EvbusStream(sid, root, user_id, persist=True, openhands_layout=True,
+                                    exit_when_idle=exit_when_idle,
+                                    durable_timeout=durable_timeout, **options)
         _open_streams.add(self)
+
+    @property
+    def _persister(self):
+        """The lease on the stream's persister (its pid, wait_durable)."""
+        return self._stream.persister
 
     @property
     def cur_id(self):
@@ -165,12 +125,10 @@ class EventStream(EventStoreABC):
                              f'the EventStream from inside a handler, triggering a loop.')
         source_value = enum_value(source, 'source')
         text = _openhands_dumps(event_to_dict(event))
-        event_id, timestamp = self._stream._handle.add_json(text, source_value)
+        event_id, timestamp = self._stream._add_json(text, source_value)
         event._id = event_id
         event._timestamp = timestamp
         event._source = EventSource(source_value)
-        with self._last_added_lock:  # add_event may run on several threads
-            self._last_added = max(self._last_added, event_id)
 
     def set_secrets(self, secrets):
         """Replaces the stream's secrets (for every process of the stream)."""
@@ -225,14 +183,7 @@ class EventStream(EventStoreABC):
             return
         self._closed = True
         _open_streams.discard(self)
-        try:
-            if self._last_added >= 0:
-                self._persister.wait_durable(self._last_added, self._durable_timeout)
-        finally:
-            try:
-                self._stream.close()
-            finally:
-                self._persister.release()
+        self._stream.close()
 
     def __enter__(self):
         return self

@@ -179,7 +179,7 @@ def test_no_persister_executable_is_a_clear_error(openhands, sid, tmp_path, monk
         evbus.openhands.EventStream(sid, LocalFileStore(str(tmp_path)), **SMALL)
     monkeypatch.delenv('EVBUS_PERSISTER')
     monkeypatch.setenv('PATH', str(tmp_path))
-    monkeypatch.setattr(evbus.openhands._evbus, '__file__', str(tmp_path / 'x' / '_evbus.so'))
+    monkeypatch.setattr(evbus._evbus, '__file__', str(tmp_path / 'x' / '_evbus.so'))
     with pytest.raises(FileNotFoundError, match='cannot find evbus_persister.*nor on PATH'):
         evbus.openhands.find_persister()
 
@@ -242,7 +242,7 @@ def test_finds_the_installed_persister_through_paths(openhands, tmp_path, monkey
     paths = types.SimpleNamespace(BINDIR_FROM_PACKAGE='../../../../bin', BINDIR='/nonexistent')
     monkeypatch.delenv('EVBUS_PERSISTER', raising=False)
     monkeypatch.setenv('PATH', str(tmp_path))
-    monkeypatch.setattr(evbus.openhands._evbus, '__file__', str(package / '_evbus.so'))
+    monkeypatch.setattr(evbus._evbus, '__file__', str(package / '_evbus.so'))
     monkeypatch.setitem(sys.modules, 'evbus._paths', paths)
     assert evbus.openhands.find_persister() == str(persister)
     monkeypatch.setenv('EVBUS_PERSISTER', '/bin/true')  # the variable comes first
