@@ -18,7 +18,7 @@ CMAKE_FLAGS ?=
 CTEST_FLAGS ?=
 
 .PHONY: setup build release-config release test test-asan test-tsan model-check fuzz-build fuzz-smoke \
-        torture-build torture torture-quick soak test-bridge-soak bench bench-python demo format format-check clean
+        torture-build torture torture-quick soak test-bridge-soak test-big-events-soak bench bench-python demo format format-check clean
 
 setup:
 	@bash tools/setup.sh
@@ -51,6 +51,12 @@ test-tsan: setup
 BRIDGE_ROUNDS ?= 200
 test-bridge-soak: build
 	@EVBUS_BRIDGE_ROUNDS=$(BRIDGE_ROUNDS) $(BUILD)/bridge_cluster_test --gtest_filter='*KillNine*:*Node*'
+
+# Big events with many kill -9 rounds (docs/shm_layout.md, section 13);
+# `make test` runs 12. BIG_ROUNDS=300 by default.
+BIG_ROUNDS ?= 300
+test-big-events-soak: build
+	@EVBUS_BIG_KILL_ROUNDS=$(BIG_ROUNDS) $(BUILD)/big_event_kill_test
 
 model-check: setup
 	@bash tools/model_check.sh

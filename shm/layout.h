@@ -33,8 +33,10 @@
 namespace evbus::shm {
 
 inline constexpr char kSegmentMagic[8] = {'E', 'V', 'B', 'U', 'S', 'S', 'E', 'G'};
-// 2: RecordChecksum covers the id; 3: WaitWord holds sleeper sets (bits).
-inline constexpr std::uint32_t kLayoutVersion = 3;
+// 2: RecordChecksum covers the id; 3: WaitWord holds sleeper sets (bits);
+// 4: IndexEntry::reserved is the record's kind (a body file reference,
+// shm/body_file.h), which a version-3 reader would deliver as the body.
+inline constexpr std::uint32_t kLayoutVersion = 4;
 inline constexpr std::uint32_t kReadyValue = 0x59444552;  // "REDY"
 inline constexpr std::uint32_t kCacheLine = 64;
 inline constexpr std::uint32_t kRecordAlignment = 64;
@@ -202,7 +204,7 @@ struct alignas(64) IndexEntry {
   std::uint8_t source;                  // 42
   std::uint8_t flags;                   // 43 bit 0 hidden
   std::uint16_t producer_slot;          // 44
-  std::uint16_t reserved;               // 46
+  std::uint16_t reserved;               // 46 kind: 0 inline body, 1 body file (body_file.h)
   std::atomic<std::uint64_t> claimant;  // 48 ClaimantValue(id, pid)
   char pad[8];                          // 56
 };

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "shm/atomic128.h"
+#include "shm/body_file.h"
 #include "shm/fence.h"
 #include "shm/recovery.h"
 
@@ -21,6 +22,32 @@ void CopyEntryMeta(const char* entry_bytes, Record* record) {
   std::memcpy(&record->meta.source, entry_bytes + offsetof(IndexEntry, source), 1);
   std::memcpy(&record->meta.flags, entry_bytes + offsetof(IndexEntry, flags), 1);
   std::memcpy(&record->producer_slot, entry_bytes + offsetof(IndexEntry, producer_slot), 2);
+}
+
+// A record whose ring bytes reference a body file: reads the body into
+// *buffer (docs/shm_layout.md, "Bodies outside the ring"). A reclaimed file
+// reads as overwritten.
+PeekStatus ReadReferenced(const Segment& segment, std::uint64_t id, const char* entry_bytes,
+                          std::vector<char>* buffer) {
+  std::uint16_t kind = 0;
+  std::memcpy(&kind, entry_bytes + offsetof(IndexEntry, reserved), sizeof kind);
+  if (kind == kEntryKindInline) return PeekStatus::kRecord;
+  BodyRef ref{};
+  if (kind != kEntryKindBodyFile ||
+      !ParseBodyRef(std::string_view(buffer->data(), buffer->size()), &ref)) {
+    return PeekStatus::kCorrupt;
+  }
+  std::vector<char> body;
+  switch (ReadBodyFile(segment, id, ref, &body)) {
+    case BodyRead::kOk:
+      buffer->swap(body);
+      return PeekStatus::kRecord;
+    case BodyRead::kMissing:
+      return PeekStatus::kOverwritten;
+    case BodyRead::kCorrupt:
+      break;
+  }
+  return PeekStatus::kCorrupt;
 }
 
 }  // namespace
@@ -67,9 +94,11 @@ PeekStatus PeekRecord(const Segment& segment, std::uint64_t id, Record* record,
   if (!in_bounds || RecordChecksum(id, buffer->data(), length, entry_bytes) != crc) {
     return PeekStatus::kCorrupt;
   }
+  const PeekStatus body = ReadReferenced(segment, id, entry_bytes, buffer);
+  if (body != PeekStatus::kRecord) return body;
   record->id = id;
   CopyEntryMeta(entry_bytes, record);
-  record->body = std::string_view(buffer->data(), length);
+  record->body = std::string_view(buffer->data(), buffer->size());
   return PeekStatus::kRecord;
 }
 

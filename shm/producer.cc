@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "shm/atomic128.h"
+#include "shm/body_file.h"
 #include "shm/fence.h"
 #include "shm/recovery.h"
 #include "shm/sleepers.h"
@@ -171,6 +172,7 @@ PublishResult Producer::CommitClaim(const Claim& claim, const RecordMeta& meta,
   // Seqlock writer side: the claim is ordered before the body/entry writes.
   ThreadFence(std::memory_order_release);
   if (testing::PauseHook hook = g_pause_hook.load(std::memory_order_relaxed)) hook(x);
+  if (big_body_ != nullptr && !WriteBigBody(claim)) return PublishResult::kAbandoned;
   WriteRecord(x, claim.start, meta, body);
   std::uint64_t expected = claim.stale;
   // SYNC POINT WRITE: entry.commit -- body bytes and entry fields are visible
@@ -179,6 +181,7 @@ PublishResult Producer::CommitClaim(const Claim& claim, const RecordMeta& meta,
       expected, CommittedValue(x), std::memory_order_release, std::memory_order_relaxed);
   slot_->state.store(kStateIdle, std::memory_order_release);
   if (!committed) {
+    if (big_body_ != nullptr) RemoveBodyFile(*segment_, x);  // nobody reads an abandoned id
     ++abandoned_;
     slot_->abandoned.store(abandoned_, std::memory_order_relaxed);
     return PublishResult::kAbandoned;
@@ -205,7 +208,7 @@ void Producer::WriteRecord(std::uint64_t id, std::uint64_t pos, const RecordMeta
   e->source = meta.source;
   e->flags = meta.flags;
   e->producer_slot = static_cast<std::uint16_t>(slot_index_);
-  e->reserved = 0;
+  e->reserved = big_body_ != nullptr ? kEntryKindBodyFile : kEntryKindInline;
   e->crc32c = RecordChecksum(id, body.data(), body.size(), e);
 }
 

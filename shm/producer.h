@@ -55,7 +55,9 @@ class Producer {
 
   // Retries TryPublish while back-pressured, up to timeout_ns (<0: forever);
   // then BackPressured naming the lagging durable subscriber (or the
-  // unfinished record). TooLarge names the limit. Owner thread only.
+  // unfinished record). A body above max_record_size (up to kMaxEventBytes,
+  // shm/body_file.h) goes to a body file referenced from the ring; TooLarge
+  // names the limit beyond that. Owner thread only.
   Status Publish(const RecordMeta& meta, std::string_view body, std::int64_t timeout_ns,
                  std::uint64_t* id);
 
@@ -75,6 +77,13 @@ class Producer {
   PublishResult ClaimNext(std::uint64_t size, Claim* claim) noexcept;
   PublishResult CommitClaim(const Claim& claim, const RecordMeta& meta, std::string_view body,
                             std::uint64_t* id) noexcept;
+  // Big events (producer_big.cc): reserve room in the body budget, then
+  // publish a reference whose claim writes the body file before committing.
+  Status PublishBig(const RecordMeta& meta, std::string_view body, std::int64_t timeout_ns,
+                    std::uint64_t* id);
+  Status WaitForBodyRoom(std::uint64_t need, std::int64_t deadline_ns);
+  // Between claim and commit: writes big_body_'s file, or abandons the claim.
+  bool WriteBigBody(const Claim& claim) noexcept;
   bool RefreshGate(std::uint64_t next_id, std::uint64_t tail) noexcept;
   void WriteRecord(std::uint64_t id, std::uint64_t pos, const RecordMeta& meta,
                    std::string_view body) noexcept;
@@ -99,6 +108,10 @@ class Producer {
   std::uint64_t blocked_stale_ = 0;  // the in-flight id's entry value
   int laggard_slot_ = -1;            // subscriber slot that set the limit
   std::uint64_t published_ = 0, bytes_ = 0, waits_ = 0, abandoned_ = 0;
+  // While PublishBig runs: the big body whose reference is being published,
+  // and why writing its file failed.
+  const std::string_view* big_body_ = nullptr;
+  Status big_status_;
 };
 
 namespace testing {

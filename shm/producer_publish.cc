@@ -3,6 +3,7 @@
 #include <climits>
 
 #include "shm/atomic128.h"
+#include "shm/body_file.h"
 #include "shm/liveness.h"
 #include "shm/producer.h"
 #include "shm/recovery.h"
@@ -18,6 +19,9 @@ constexpr std::int64_t kSliceNs = 1'000'000;  // re-check abandonment this often
 
 Status Producer::Publish(const RecordMeta& meta, std::string_view body, std::int64_t timeout_ns,
                          std::uint64_t* id) {
+  if (body.size() > max_record_size_ && big_body_ == nullptr) {
+    return PublishBig(meta, body, timeout_ns, id);
+  }
   const std::int64_t start = MonotonicNanos();
   const std::int64_t deadline = timeout_ns < 0 ? INT64_MAX : start + timeout_ns;
   std::uint64_t stalled_on = ~std::uint64_t{0};
@@ -33,6 +37,7 @@ Status Producer::Publish(const RecordMeta& meta, std::string_view body, std::int
                                 " (max_record_size); shrink the event or create the segment "
                                 "with a larger max_record_size");
       case PublishResult::kAbandoned:
+        if (!big_status_.ok()) return big_status_;
         return Status::Unavailable(
             "the record was abandoned by a reader because this producer took longer than the "
             "segment's abandon timeout between claim and commit; publish it again");

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "shm/body_file.h"
 #include "shm/liveness.h"
 #include "shm/wait.h"
 
@@ -223,6 +224,7 @@ Status Segment::Remove(std::string_view stream, std::string_view user) {
   EVBUS_RETURN_IF_ERROR(ValidateNames(stream, user));
   const std::string name = SegmentName(stream, user);
   const Status s = Env::Default()->RemoveFile(SegmentPath(name));
+  RemoveAllBodies(name);  // big events' bodies (shm/body_file.h) go with it
   if (s.IsNotFound()) {
     return Status::NotFound("segment '" + name + "' does not exist (or is not yours to remove)");
   }

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "shm/atomic128.h"
+#include "shm/body_file.h"
 #include "shm/fence.h"
 #include "shm/recovery.h"
 #include "shm/sleepers.h"
@@ -101,23 +102,32 @@ ReadStatus Subscriber::ReadCommitted(const IndexEntry& entry, Record* record) no
   char entry_bytes[sizeof(IndexEntry)];
   std::memcpy(entry_bytes + offsetof(IndexEntry, data_pos), &f, sizeof(f));
   if (!in_bounds || RecordChecksum(id, buffer_.data(), f.length, entry_bytes) != f.crc32c) {
-    record->id = id;
-    record->body = {};
-    ++corrupt_;
-    ++next_id_;
-    PublishProgress(true);
-    return ReadStatus::kCorrupt;
+    return ReportCorrupt(record);
+  }
+  const std::uint64_t end = f.data_pos + AlignUp(f.length, kRecordAlignment);
+  std::string_view body(buffer_.data(), f.length);
+  if (f.reserved != kEntryKindInline) {
+    const ReadStatus r = ReadReferencedBody(f.reserved, end, &body, record);
+    if (r != ReadStatus::kRecord) return r;
   }
   record->id = id;
   record->meta = RecordMeta{f.timestamp_ns, f.cause, f.type, f.source, f.flags};
-  record->body = std::string_view(buffer_.data(), f.length);
+  record->body = body;
   record->producer_slot = f.producer_slot;
   ++delivered_;
   ++next_id_;
-  const std::uint64_t end = f.data_pos + AlignUp(f.length, kRecordAlignment);
   if (end > byte_pos_) byte_pos_ = end;
   PublishProgress(false);
   return ReadStatus::kRecord;
+}
+
+ReadStatus Subscriber::ReportCorrupt(Record* record) noexcept {
+  record->id = next_id_;
+  record->body = {};
+  ++corrupt_;
+  ++next_id_;
+  PublishProgress(true);
+  return ReadStatus::kCorrupt;
 }
 
 ReadStatus Subscriber::ReportAbandoned(Record* record) noexcept {

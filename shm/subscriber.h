@@ -96,6 +96,11 @@ class Subscriber {
   void SetWakeBatch(std::uint32_t requested);
   void ChooseStart(const SubscriberOptions& options, bool resumed);
   ReadStatus ReadCommitted(const IndexEntry& entry, Record* record) noexcept;
+  // A record whose ring bytes are a reference (kind != inline): reads its
+  // body file into body_buffer_ and points *body at it (subscriber_body.cc).
+  ReadStatus ReadReferencedBody(std::uint16_t kind, std::uint64_t end_pos, std::string_view* body,
+                                Record* record) noexcept;
+  ReadStatus ReportCorrupt(Record* record) noexcept;
   ReadStatus ReportLap(Record* record) noexcept;
   ReadStatus ReportAbandoned(Record* record) noexcept;
   ReadStatus HandleUnfinished(std::uint64_t stale, Record* record) noexcept;
@@ -115,7 +120,8 @@ class Subscriber {
   std::uint64_t index_slots_ = 0;
   std::uint64_t next_id_ = 0;
   std::uint64_t byte_pos_ = 0;
-  std::vector<char> buffer_;  // max_record_size bytes, allocated at attach
+  std::vector<char> buffer_;       // max_record_size bytes, allocated at attach
+  std::vector<char> body_buffer_;  // the last big event's body (one copy)
   // Stall tracking for the abandon decision (id, first seen, last check).
   std::uint64_t stalled_id_ = ~std::uint64_t{0};
   std::int64_t stalled_since_ns_ = 0;

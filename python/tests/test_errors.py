@@ -76,12 +76,15 @@ def test_options_unknown_mistyped_or_out_of_range(sid, tmp_path):
         evbus.EventStream(sid, tmp_path, capacity=1000)  # not a power of two
 
 
-def test_an_event_larger_than_max_event_size(open_stream):
+def test_an_event_larger_than_the_bound(open_stream):
+    # Above max_event_size an event goes to a body file (docs/shm_layout.md,
+    # section 13); only one above 256 MiB less 64 KiB is refused.
     stream = open_stream(max_event_size=4096)
+    assert stream.add_event({'action': 'message', 'args': {'content': 'x' * 10000}}, 'user') == 0
     with pytest.raises(evbus.EventTooLargeError) as info:
-        stream.add_event({'action': 'message', 'args': {'content': 'x' * 10000}}, 'user')
+        stream.add_event({'action': 'message', 'args': {'content': 'x' * (256 << 20)}}, 'user')
     assert isinstance(info.value, ValueError)
-    assert stream.get_latest_event_id() == -1
+    assert stream.get_latest_event_id() == 0
 
 
 def test_filter_errors_name_the_field(stream):
