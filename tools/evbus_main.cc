@@ -33,6 +33,7 @@ constexpr Subcommand kSubcommands[] = {
     {"export-openhands", evbus::cli::CmdExportOpenHands},
     {"bench", evbus::cli::CmdBench},
     {"bridge", evbus::cli::CmdBridge},
+    {"serve", evbus::cli::CmdServe},
 };
 
 int Help(const std::vector<std::string>& args) {

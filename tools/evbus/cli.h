@@ -82,6 +82,7 @@ int CmdImportOpenHands(const std::vector<std::string>& argv);
 int CmdExportOpenHands(const std::vector<std::string>& argv);
 int CmdBench(const std::vector<std::string>& argv);
 int CmdBridge(const std::vector<std::string>& argv);
+int CmdServe(const std::vector<std::string>& argv);
 
 }  // namespace evbus::cli
 

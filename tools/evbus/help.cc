@@ -69,6 +69,14 @@ constexpr HelpEntry kEntries[] = {
      "  Credentials: --nats-user/--nats-password, --nats-token, --nats-creds FILE (or\n"
      "  EVBUS_NATS_USER, EVBUS_NATS_PASSWORD, EVBUS_NATS_TOKEN); never printed.\n"
      "  Runs until SIGTERM/SIGINT. status: each bridge's last status line (JSON).\n"},
+    {"serve",
+     "evbus serve [--listen HOST:PORT] [--root DIR] [--token-file F] [--read-only]\n"
+     "  Serves every stream of this host over HTTP until SIGTERM/SIGINT (docs/serve.md):\n"
+     "  REST (/streams, /streams/<sid>/events, .../events/<id>, .../snapshot), live events\n"
+     "  (/streams/<sid>/live: SSE, or WebSocket on upgrade), /metrics (Prometheus) and a\n"
+     "  page at /. --listen: default 127.0.0.1:8787 (port 0: any free port); an address\n"
+     "  other than loopback needs --token-file (a bearer token every request must send).\n"
+     "  --root: the store root, for events the ring no longer holds. --read-only: no POST.\n"},
     {"secrets",
      "evbus secrets STREAM [--user U] (set | update)\n"
      "  stdin: a JSON object {\"NAME\": \"value\"}. set replaces the stream's secrets,\n"
@@ -165,6 +173,7 @@ const char* GeneralHelp() {
          "  bench     throughput and latency beside same-run baselines\n"
          "  inspect   a live, read-only view of a stream (text, JSON, Prometheus)\n"
          "  bridge    forward a stream to NATS JetStream, or mirror one from it\n"
+         "  serve     the streams over HTTP: REST, SSE, WebSocket, Prometheus, a page\n"
          "  demo      a short multi-process demo\n"
          "  help      this text, or `evbus help SUBCOMMAND`\n\n"
          "stdout carries data (JSON lines), stderr human messages.\n"

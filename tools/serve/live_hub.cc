@@ -1,0 +1,95 @@
+#include "tools/serve/live_hub.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace evbus::serve {
+namespace {
+
+// How long the hub sleeps when the ring has nothing new.
+constexpr std::chrono::milliseconds kIdlePoll{2};
+
+std::size_t ItemBytes(const LiveItem& item) { return item.json ? item.json->size() + 64 : 64; }
+
+}  // namespace
+
+void LiveClientQueue::Offer(LiveItem item) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const bool room = bytes_ < max_bytes_ && (!gap_ || bytes_ < max_bytes_ / 2);
+    if (!room) {  // the client is behind: drop, and remember what
+      if (!gap_) gap_ = LiveItem{LiveItem::Kind::kGap, item.first, item.last, nullptr};
+      gap_->last = item.last;
+      return;
+    }
+    if (gap_) {
+      items_.push_back(*gap_);
+      bytes_ += ItemBytes(*gap_);
+      gap_.reset();
+    }
+    bytes_ += ItemBytes(item);
+    items_.push_back(std::move(item));
+  }
+  ready_.notify_one();
+}
+
+bool LiveClientQueue::Take(std::vector<LiveItem>* out, std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  ready_.wait_for(lock, timeout, [&] { return !items_.empty() || gap_.has_value(); });
+  if (items_.empty() && !gap_) return false;
+  for (LiveItem& item : items_) out->push_back(std::move(item));
+  items_.clear();
+  bytes_ = 0;
+  if (gap_) {
+    out->push_back(*gap_);
+    gap_.reset();
+  }
+  return true;
+}
+
+LiveHub::LiveHub(std::shared_ptr<persist::UnifiedView> view) : view_(std::move(view)) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+LiveHub::~LiveHub() {
+  stop_.store(true, std::memory_order_relaxed);
+  thread_.join();
+}
+
+std::shared_ptr<LiveClientQueue> LiveHub::Attach(std::size_t max_bytes) {
+  auto queue = std::make_shared<LiveClientQueue>(max_bytes);
+  std::lock_guard<std::mutex> lock(mu_);
+  clients_.push_back(queue);
+  return queue;
+}
+
+void LiveHub::Detach(const std::shared_ptr<LiveClientQueue>& queue) {
+  std::lock_guard<std::mutex> lock(mu_);
+  clients_.erase(std::remove(clients_.begin(), clients_.end(), queue), clients_.end());
+}
+
+void LiveHub::Offer(const LiveItem& item) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& client : clients_) client->Offer(item);
+}
+
+void LiveHub::Run() {
+  std::int64_t next = view_->GetLatestEventId() + 1;
+  while (!stop_.load(std::memory_order_relaxed)) {
+    const std::int64_t before = next;
+    const Status s = view_->ForEach(
+        next, std::numeric_limits<std::int64_t>::max(),
+        [&](const persist::StoredEvent& event) {
+          auto json = std::make_shared<const std::string>(event.json);
+          Offer(LiveItem{LiveItem::Kind::kEvent, event.meta.id, event.meta.id, std::move(json)});
+          return !stop_.load(std::memory_order_relaxed);
+        },
+        [&](std::int64_t first, std::int64_t last) {
+          Offer(LiveItem{LiveItem::Kind::kLost, first, last, nullptr});
+        },
+        &next);
+    if (!s.ok() || next == before) std::this_thread::sleep_for(kIdlePoll);
+  }
+}
+
+}  // namespace evbus::serve
