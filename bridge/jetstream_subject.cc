@@ -86,14 +86,14 @@ Result<std::uint64_t> ParseId(const char* text) {
 
 }  // namespace
 
-Result<bool> SubjectHasMessages(NatsLink* link, const std::string& stream,
-                                const std::string& subject) {
+Result<std::uint64_t> LastSequenceOf(NatsLink* link, const std::string& stream,
+                                     const std::string& subject) {
   natsMsg* raw = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
   natsStatus s = js_GetLastMsg(&raw, link->js(), stream.c_str(), subject.c_str(), nullptr, &jerr);
   MsgPtr last(raw);
-  if (s == NATS_OK) return true;
-  if (s == NATS_NOT_FOUND || jerr == JSNoMessageFoundErr) return false;
+  if (s == NATS_OK) return natsMsg_GetSequence(last.get());
+  if (s == NATS_NOT_FOUND || jerr == JSNoMessageFoundErr) return std::uint64_t{0};
   return NatsError(s, "reading the last message of " + subject, link->config());
 }
 
@@ -136,8 +136,12 @@ Result<std::uint64_t> EvbusIdOf(natsMsg* msg) {
 Result<SubjectIds> ScanSubject(NatsLink* link, const std::string& stream,
                                const std::string& subject, std::uint64_t window) {
   SubjectIds out;
-  EVBUS_ASSIGN_OR_RETURN(const bool has_any, SubjectHasMessages(link, stream, subject));
-  if (!has_any) return out;
+  // The end is the subject's last stream sequence, asked of the stream's
+  // leader first: a consumer's NumPending can read 0 too early while the
+  // cluster recovers from a node going away, and a scan cut short there
+  // would resume from a stale point.
+  EVBUS_ASSIGN_OR_RETURN(const std::uint64_t last, LastSequenceOf(link, stream, subject));
+  if (last == 0) return out;
   natsSubscription* raw = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
   jsSubOptions so;
@@ -159,10 +163,12 @@ Result<SubjectIds> ScanSubject(NatsLink* link, const std::string& stream,
     ids.push_back(id);
     ++out.messages;
     jsMsgMetaData* meta = nullptr;
-    if (natsMsg_GetMetaData(&meta, msg.get()) != NATS_OK) break;
-    const std::uint64_t pending = meta->NumPending;
+    if (natsMsg_GetMetaData(&meta, msg.get()) != NATS_OK) {
+      return Status::IOError("a message of " + subject + " carries no JetStream metadata");
+    }
+    const std::uint64_t seq = meta->Sequence.Stream;
     jsMsgMetaData_Destroy(meta);
-    if (pending == 0) break;
+    if (seq >= last) break;
   }
   for (std::uint64_t id : ids) {
     out.empty = false;

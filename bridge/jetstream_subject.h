@@ -44,9 +44,10 @@ struct SubjectIds {
 Result<SubjectIds> ScanSubject(NatsLink* link, const std::string& stream,
                                const std::string& subject, std::uint64_t window);
 
-// Whether `stream` holds any message on `subject`.
-Result<bool> SubjectHasMessages(NatsLink* link, const std::string& stream,
-                                const std::string& subject);
+// The stream sequence of the last message `stream` holds on `subject`; 0
+// when it holds none (stream sequences start at 1).
+Result<std::uint64_t> LastSequenceOf(NatsLink* link, const std::string& stream,
+                                     const std::string& subject);
 
 // The Evbus-Id header of `msg`; InvalidArgument if missing or malformed.
 Result<std::uint64_t> EvbusIdOf(natsMsg* msg);
