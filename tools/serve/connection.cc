@@ -3,6 +3,7 @@
 // number of them), until the client closes, a limit is hit, or the request
 // asks for a live stream, which then holds the connection.
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket/detail/hybi13.hpp>
@@ -108,6 +109,19 @@ bool IsLive(const RequestTarget& target, const Request& req) {
          target.segments[0] == "streams" && target.segments[2] == "live";
 }
 
+// Closes gracefully after an error the client may still be sending into (a
+// body over the limit): closing with unread input would reset the
+// connection and could destroy the reply before the client reads it.
+void DrainAndClose(FdStream* stream) {
+  constexpr std::size_t kMaxDrain = 8u << 20;
+  ::shutdown(stream->fd(), SHUT_WR);
+  stream->set_deadline(Clock::now() + std::chrono::seconds(1));
+  char sink[16384];
+  std::size_t drained = 0;
+  beast::error_code ec;
+  while (drained < kMaxDrain && !ec) drained += stream->ReadSome(sink, sizeof sink, ec);
+}
+
 // Answers a request the parser refused; false (close) always.
 bool ReadFailed(FdStream* stream, const beast::error_code& ec, const ServerState& state) {
   if (ec == http::error::end_of_stream || ec == boost::asio::error::eof ||
@@ -131,7 +145,7 @@ bool ReadFailed(FdStream* stream, const beast::error_code& ec, const ServerState
                      "malformed HTTP request (" + ec.message() + ")");
   }
   res.keep_alive(false);
-  WriteReply(stream, res, state);
+  if (WriteReply(stream, res, state)) DrainAndClose(stream);
   return false;
 }
 
