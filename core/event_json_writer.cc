@@ -37,8 +37,8 @@ namespace {
 
 class Writer {
  public:
-  Writer(const SecretMatcher* matcher, std::string* out)
-      : matcher_(matcher), out_(out), short_escapes_safe_(ShortEscapesSafe(matcher)) {}
+  Writer(const SecretScanner* scanner, std::string* out)
+      : scanner_(scanner), out_(out), short_escapes_safe_(ShortEscapesSafe(scanner)) {}
 
   // `quoted_key_colon` is the key in quotes followed by ':'.
   void LiteralKey(std::string_view quoted_key_colon) {
@@ -55,12 +55,10 @@ class Writer {
   void End() { out_->append(first_ ? "{}" : "}"); }
 
   void Text(std::string_view text) {
-    if (matcher_ != nullptr) {
-      const SecretMatch first = matcher_->Find(text);
-      if (first.found()) {
-        thread_local std::string redacted;
-        redacted.clear();
-        matcher_->ReplaceFrom(text, first, Redactor::kPlaceholder, &redacted);
+    if (scanner_ != nullptr) {
+      thread_local std::string redacted;
+      redacted.clear();
+      if (scanner_->Redact(text, &redacted) > 0) {
         AppendJsonQuoted(redacted, out_);
         return;
       }
@@ -69,14 +67,14 @@ class Writer {
   }
 
   void Json(std::string_view json) {
-    if (matcher_ == nullptr || (RawShowsSecrets(json) && !matcher_->Contains(json))) {
+    if (scanner_ == nullptr || (!scanner_->has_patterns() && RawShowsSecrets(json) &&
+                                !scanner_->literals().Contains(json))) {
       out_->append(json);
       return;
     }
-    auto count = RedactJsonStrings(*matcher_, json, Redactor::kPlaceholder,
-                                   /*protect_top_level_metadata=*/false, out_);
+    auto count = RedactJsonStrings(*scanner_, json, /*protect_top_level_metadata=*/false, out_);
     if (!count.ok()) {
-      matcher_->Replace(json, Redactor::kPlaceholder, out_);  // malformed: fail closed
+      if (scanner_->Redact(json, out_) == 0) out_->append(json);  // malformed: fail closed
     } else if (*count == 0) {
       out_->append(json);
     }
@@ -95,10 +93,10 @@ class Writer {
   std::string* out() { return out_; }
 
  private:
-  static bool ShortEscapesSafe(const SecretMatcher* m) {
-    if (m == nullptr) return false;
+  static bool ShortEscapesSafe(const SecretScanner* s) {
+    if (s == nullptr) return false;
     for (char c : {'"', '\\', '/', '\b', '\f', '\n', '\r', '\t'}) {
-      if (m->UsesByte(static_cast<unsigned char>(c))) return false;
+      if (s->literals().UsesByte(static_cast<unsigned char>(c))) return false;
     }
     return true;
   }
@@ -108,7 +106,7 @@ class Writer {
     return short_escapes_safe_ && json.find("\\u", slash) == std::string_view::npos;
   }
 
-  const SecretMatcher* const matcher_;
+  const SecretScanner* const scanner_;
   std::string* const out_;
   const bool short_escapes_safe_;  // no secret holds a byte a short escape stands for
   bool first_ = true;
@@ -133,8 +131,8 @@ void WriteKindSpecificMembers(Writer& w, const Event& event) {
 }
 
 // `event` passed ValidateEvent: its type and source are registered.
-void WriteEvent(const Event& event, const SecretMatcher* matcher, std::string* out) {
-  Writer w(matcher, out);
+void WriteEvent(const Event& event, const SecretScanner* scanner, std::string* out) {
+  Writer w(scanner, out);
   if (event.id >= 0) {
     w.LiteralKey("\"id\":");
     w.Int(event.id);
@@ -180,7 +178,7 @@ Status AppendEventJson(const Event& event, std::string* out) {
 
 Status AppendRedactedEventJson(const Event& event, const Redactor& redactor, std::string* out) {
   EVBUS_RETURN_IF_ERROR(ValidateEvent(event));
-  WriteEvent(event, redactor.empty() ? nullptr : &redactor.matcher(), out);
+  WriteEvent(event, redactor.empty() ? nullptr : &redactor.scanner(), out);
   return Status::OK();
 }
 

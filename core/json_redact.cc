@@ -16,13 +16,27 @@ constexpr std::size_t kKeepScratchBytes = 1 << 20;
 constexpr std::array<std::string_view, 6> kProtectedKeys = {"id",    "timestamp", "source",
                                                             "cause", "action",    "observation"};
 
+// One string's redaction: a scanner's (literals and patterns), or a bare
+// matcher's with one replacement.
+struct StringRedaction {
+  const SecretScanner* scanner;
+  const SecretMatcher* matcher;
+  std::string_view replacement;
+
+  // Appends the redacted text to *out when something matches; else 0.
+  std::size_t Redact(std::string_view text, std::string* out) const {
+    if (scanner != nullptr) return scanner->Redact(text, out);
+    const SecretMatch first = matcher->Find(text);
+    return first.found() ? matcher->ReplaceFrom(text, first, replacement, out) : 0;
+  }
+};
+
 // A recursive-descent pass that validates the structure and copies the input
 // lazily: out_ receives json_[copied_, x) only when a string at x changes.
 class Walker {
  public:
-  Walker(const SecretMatcher& matcher, std::string_view json, std::string_view replacement,
-         std::string* out)
-      : matcher_(matcher), json_(json), replacement_(replacement), out_(out) {}
+  Walker(StringRedaction redaction, std::string_view json, std::string* out)
+      : redaction_(redaction), json_(json), out_(out) {}
 
   Status Run(bool protect_top_level) {
     SkipSpace();
@@ -103,12 +117,18 @@ class Walker {
     pos_ = end + 1;
     if (!has_escapes) {
       if (is_protected_key != nullptr) *is_protected_key = IsProtectedKey(body);
-      const SecretMatch first = redact ? matcher_.Find(body) : SecretMatch{};
-      if (first.found()) {
+      if (!redact) return Status::OK();
+      // Placeholders hold no byte that needs an escape (SecretPatterns::
+      // Validate), so a body without escapes stays one without them.
+      thread_local std::string replaced;
+      replaced.clear();
+      if (const std::size_t n = redaction_.Redact(body, &replaced); n > 0) {
         Flush(begin);
-        count_ += matcher_.ReplaceFrom(body, first, replacement_, out_);
+        out_->append(replaced);
         copied_ = end;
+        count_ += n;
       }
+      ReleaseIfHuge(&replaced);
       return Status::OK();
     }
     // Escaped: decode (validating) into a reused per-thread buffer, so that
@@ -121,11 +141,10 @@ class Walker {
       return Error("malformed escape in a string", begin + bad);
     }
     if (is_protected_key != nullptr) *is_protected_key = IsProtectedKey(decoded);
-    const SecretMatch first = redact ? matcher_.Find(decoded) : SecretMatch{};
-    if (first.found()) {
-      thread_local std::string replaced;
-      replaced.clear();
-      count_ += matcher_.ReplaceFrom(decoded, first, replacement_, &replaced);
+    thread_local std::string replaced;
+    replaced.clear();
+    if (const std::size_t n = redact ? redaction_.Redact(decoded, &replaced) : 0; n > 0) {
+      count_ += n;
       Flush(begin);
       AppendJsonStringBody(replaced, out_);
       copied_ = end;
@@ -199,28 +218,38 @@ class Walker {
     return Status::InvalidArgument(std::move(msg));
   }
 
-  const SecretMatcher& matcher_;
+  const StringRedaction redaction_;
   const std::string_view json_;
-  const std::string_view replacement_;
   std::string* const out_;
   std::size_t pos_ = 0;
   std::size_t copied_ = 0;
   std::size_t count_ = 0;
 };
 
-}  // namespace
-
-Result<std::size_t> RedactJsonStrings(const SecretMatcher& matcher, std::string_view json,
-                                      std::string_view replacement, bool protect_top_level_metadata,
-                                      std::string* out) {
+Result<std::size_t> RunWalker(StringRedaction redaction, std::string_view json,
+                              bool protect_top_level_metadata, std::string* out) {
   const std::size_t out_size_on_entry = out->size();
-  Walker walker(matcher, json, replacement, out);
+  Walker walker(redaction, json, out);
   Status s = walker.Run(protect_top_level_metadata);
   if (!s.ok()) {
     out->resize(out_size_on_entry);
     return s;
   }
   return walker.count();
+}
+
+}  // namespace
+
+Result<std::size_t> RedactJsonStrings(const SecretMatcher& matcher, std::string_view json,
+                                      std::string_view replacement, bool protect_top_level_metadata,
+                                      std::string* out) {
+  return RunWalker(StringRedaction{nullptr, &matcher, replacement}, json,
+                   protect_top_level_metadata, out);
+}
+
+Result<std::size_t> RedactJsonStrings(const SecretScanner& scanner, std::string_view json,
+                                      bool protect_top_level_metadata, std::string* out) {
+  return RunWalker(StringRedaction{&scanner, nullptr, {}}, json, protect_top_level_metadata, out);
 }
 
 }  // namespace evbus

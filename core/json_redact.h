@@ -19,6 +19,7 @@
 
 #include "base/status.h"
 #include "core/secret_matcher.h"
+#include "core/secret_scanner.h"
 
 namespace evbus {
 
@@ -35,6 +36,10 @@ inline constexpr int kMaxRedactJsonDepth = 512;
 Result<std::size_t> RedactJsonStrings(const SecretMatcher& matcher, std::string_view json,
                                       std::string_view replacement, bool protect_top_level_metadata,
                                       std::string* out);
+// The same with a scanner's secrets and patterns, each replaced by its own
+// placeholder (core/secret_scanner.h).
+Result<std::size_t> RedactJsonStrings(const SecretScanner& scanner, std::string_view json,
+                                      bool protect_top_level_metadata, std::string* out);
 
 }  // namespace evbus
 

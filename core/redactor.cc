@@ -1,16 +1,75 @@
 #include "core/redactor.h"
 
+#include <mutex>
 #include <set>
 #include <utility>
 #include <vector>
 
+#include "base/file_env.h"
 #include "core/json_redact.h"
 
 namespace evbus {
 
+namespace {
+
+// Compiling the built-ins takes tens of milliseconds (Hyperscan), and every
+// producer of a stream rebuilds its Redactor when the stream's secrets change:
+// the last few pattern databases are kept, keyed by their rules.
+class PatternCache {
+ public:
+  Result<std::shared_ptr<const PatternMatcher>> Get(const std::vector<PatternRule>& rules) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& entry : entries_) {
+      if (SameRules(entry->rules(), rules)) return entry;
+    }
+    auto compiled = PatternMatcher::Compile(rules);
+    if (!compiled.ok()) return compiled.status();
+    if (entries_.size() == kEntries) entries_.erase(entries_.begin());
+    entries_.push_back(*compiled);
+    return compiled;
+  }
+
+ private:
+  static constexpr std::size_t kEntries = 4;
+  static bool SameRules(const std::vector<PatternRule>& a, const std::vector<PatternRule>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (a[i].name != b[i].name || a[i].expression != b[i].expression ||
+          a[i].literal != b[i].literal) {
+        return false;
+      }
+    }
+    return true;
+  }
+  std::mutex mu_;
+  std::vector<std::shared_ptr<const PatternMatcher>> entries_;
+};
+
+Status CompilePatterns(const SecretPatterns& patterns, std::shared_ptr<const PatternMatcher>* out,
+                       std::vector<std::string>* placeholders) {
+  EVBUS_RETURN_IF_ERROR(patterns.Validate());
+  std::vector<PatternRule> rules;
+  for (NamedExpression& e : EnabledSecretPatterns(patterns)) {
+    placeholders->push_back(patterns.PlaceholderFor(e.name));
+    rules.push_back(PatternRule{std::move(e.name), std::move(e.expression), false});
+  }
+  if (rules.empty()) return Status::OK();
+  static PatternCache* cache = new PatternCache();  // never destroyed: used at exit
+  auto compiled = cache->Get(rules);
+  if (!compiled.ok()) {
+    return AddContext(compiled.status(), "",
+                      "; the secret patterns in force stay (nothing was changed)");
+  }
+  *out = std::move(compiled).value();
+  return Status::OK();
+}
+
+}  // namespace
+
 Redactor::Redactor() : snapshot_(std::make_shared<const Snapshot>()) {}
 
-Result<std::shared_ptr<const Redactor::Snapshot>> Redactor::Compile(SecretMap secrets) {
+Result<std::shared_ptr<const Redactor::Snapshot>> Redactor::Compile(SecretMap secrets,
+                                                                    SecretPatterns patterns) {
   std::set<std::string_view> distinct;
   std::size_t total = 0;
   for (const auto& [name, value] : secrets) {
@@ -23,37 +82,45 @@ Result<std::shared_ptr<const Redactor::Snapshot>> Redactor::Compile(SecretMap se
         "; register credentials (tokens, keys, passwords), not whole files, or remove unused "
         "secrets first");
   }
+  std::shared_ptr<const PatternMatcher> matcher;
+  std::vector<std::string> placeholders;
+  EVBUS_RETURN_IF_ERROR(CompilePatterns(patterns, &matcher, &placeholders));
   std::vector<std::string> values(distinct.begin(), distinct.end());
   auto snapshot = std::make_shared<Snapshot>();
-  snapshot->matcher = SecretMatcher(values);
+  snapshot->scanner = SecretScanner(SecretMatcher(values), std::string(kPlaceholder),
+                                    std::move(matcher), std::move(placeholders));
   snapshot->secrets = std::move(secrets);
+  snapshot->patterns = std::move(patterns);
   return std::shared_ptr<const Snapshot>(std::move(snapshot));
 }
 
-Status Redactor::SetSecrets(const SecretMap& secrets) {
-  auto compiled = Compile(secrets);
-  if (!compiled.ok()) return compiled.status();
-  snapshot_ = std::move(compiled).value();
+Status Redactor::Set(const SecretMap& secrets, const SecretPatterns& patterns) {
+  EVBUS_ASSIGN_OR_RETURN(snapshot_, Compile(secrets, patterns));
   return Status::OK();
 }
+
+Status Redactor::SetSecrets(const SecretMap& secrets) { return Set(secrets, snapshot_->patterns); }
 
 Status Redactor::UpdateSecrets(const SecretMap& secrets) {
   SecretMap merged = snapshot_->secrets;
   for (const auto& [name, value] : secrets) merged[name] = value;
-  auto compiled = Compile(std::move(merged));
-  if (!compiled.ok()) return compiled.status();
-  snapshot_ = std::move(compiled).value();
-  return Status::OK();
+  return Set(merged, snapshot_->patterns);
+}
+
+Status Redactor::SetPatterns(const SecretPatterns& patterns) {
+  return Set(snapshot_->secrets, patterns);
+}
+
+Status Redactor::UpdatePatterns(const SecretPatterns& patterns) {
+  SecretPatterns merged = snapshot_->patterns;
+  merged.Merge(patterns);
+  return Set(snapshot_->secrets, merged);
 }
 
 std::size_t Redactor::RedactText(std::string* text) const {
-  const SecretMatcher& m = snapshot_->matcher;
-  const SecretMatch first = m.Find(*text);
-  if (!first.found()) return 0;
   std::string out;
-  out.reserve(text->size());
-  const std::size_t count = m.ReplaceFrom(*text, first, kPlaceholder, &out);
-  text->swap(out);
+  const std::size_t count = snapshot_->scanner.Redact(*text, &out);
+  if (count > 0) text->swap(out);
   return count;
 }
 
@@ -61,7 +128,7 @@ std::size_t Redactor::RedactJsonField(std::string* json) const {
   if (json->empty()) return 0;  // absent field
   std::string out;
   Result<std::size_t> count =
-      RedactJsonStrings(snapshot_->matcher, *json, kPlaceholder, /*protect=*/false, &out);
+      RedactJsonStrings(snapshot_->scanner, *json, /*protect_top_level_metadata=*/false, &out);
   if (!count.ok()) return RedactText(json);  // malformed: fail closed
   if (*count > 0) json->swap(out);
   return *count;
@@ -82,10 +149,10 @@ Result<std::size_t> Redactor::RedactJson(std::string_view json, std::string* out
                                          bool protect_top_level_metadata) const {
   out->clear();
   Result<std::size_t> count =
-      RedactJsonStrings(snapshot_->matcher, json, kPlaceholder, protect_top_level_metadata, out);
+      RedactJsonStrings(snapshot_->scanner, json, protect_top_level_metadata, out);
   if (!count.ok()) {
     out->clear();
-    snapshot_->matcher.Replace(json, kPlaceholder, out);  // fail closed
+    if (snapshot_->scanner.Redact(json, out) == 0) out->assign(json);  // fail closed
     return count.status();
   }
   if (*count == 0) out->assign(json);

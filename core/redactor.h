@@ -4,7 +4,10 @@
 // strings inside arrays and the top-level message are redacted too; one pass,
 // leftmost-longest, never rescanning a placeholder; empty secrets ignored.
 //
-// A secret set is a map name -> value; only the values are matched.
+// A secret set is a map name -> value; only the values are matched. Secret
+// patterns (core/secret_patterns.h: built-in token formats and user regular
+// expressions) are matched in the same replacement pass; a default Redactor
+// has none (a stream's default is every built-in: stream/shared_secrets.h).
 //
 // Thread safety: a Redactor is a value. Its secret set lives in one immutable
 // snapshot held by std::shared_ptr<const ...>, so copying is a reference-count
@@ -29,6 +32,8 @@
 #include "base/status.h"
 #include "core/event.h"
 #include "core/secret_matcher.h"
+#include "core/secret_patterns.h"
+#include "core/secret_scanner.h"
 
 namespace evbus {
 
@@ -50,12 +55,24 @@ class Redactor {
   // Merges into the set, overwriting by name (OpenHands' update_secrets).
   Status UpdateSecrets(const SecretMap& secrets);
 
+  // Replaces the secret patterns. InvalidArgument naming the offending
+  // pattern (SecretPatterns::Validate, PatternMatcher::Compile), and the
+  // patterns unchanged, when one is refused.
+  Status SetPatterns(const SecretPatterns& patterns);
+  // Merges into the patterns (SecretPatterns::Merge), with the same checks.
+  Status UpdatePatterns(const SecretPatterns& patterns);
+  // Replaces secrets and patterns at once; on error neither changes.
+  Status Set(const SecretMap& secrets, const SecretPatterns& patterns);
+
   const SecretMap& secrets() const { return snapshot_->secrets; }
-  const SecretMatcher& matcher() const { return snapshot_->matcher; }
-  // True when no non-empty secret is registered.
-  bool empty() const { return snapshot_->matcher.empty(); }
-  // True when some secret occurs anywhere in `bytes` (e.g. a segment scan).
-  bool Contains(std::string_view bytes) const { return snapshot_->matcher.Contains(bytes); }
+  const SecretPatterns& patterns() const { return snapshot_->patterns; }
+  const SecretMatcher& matcher() const { return snapshot_->scanner.literals(); }
+  const SecretScanner& scanner() const { return snapshot_->scanner; }
+  // True when no non-empty secret is registered and no pattern is enabled.
+  bool empty() const { return snapshot_->scanner.empty(); }
+  // True when some secret or pattern occurs anywhere in `bytes` (e.g. a
+  // segment scan).
+  bool Contains(std::string_view bytes) const { return snapshot_->scanner.Contains(bytes); }
 
   // Redacts plain text in place. Returns the number of replacements.
   std::size_t RedactText(std::string* text) const;
@@ -80,9 +97,11 @@ class Redactor {
  private:
   struct Snapshot {
     SecretMap secrets;
-    SecretMatcher matcher;
+    SecretPatterns patterns = SecretPatterns::None();
+    SecretScanner scanner;
   };
-  static Result<std::shared_ptr<const Snapshot>> Compile(SecretMap secrets);
+  static Result<std::shared_ptr<const Snapshot>> Compile(SecretMap secrets,
+                                                         SecretPatterns patterns);
   std::size_t RedactJsonField(std::string* json) const;
 
   std::shared_ptr<const Snapshot> snapshot_;

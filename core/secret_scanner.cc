@@ -1,0 +1,69 @@
+#include "core/secret_scanner.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace evbus {
+
+SecretScanner::SecretScanner(SecretMatcher literals, std::string literal_placeholder,
+                             std::shared_ptr<const PatternMatcher> patterns,
+                             std::vector<std::string> placeholders)
+    : literals_(std::move(literals)),
+      literal_placeholder_(std::move(literal_placeholder)),
+      patterns_(std::move(patterns)),
+      placeholders_(std::move(placeholders)) {}
+
+bool SecretScanner::Contains(std::string_view text) const {
+  return literals_.Contains(text) || (patterns_ != nullptr && patterns_->Contains(text));
+}
+
+std::size_t SecretScanner::Redact(std::string_view text, std::string* out) const {
+  const SecretMatch first = literals_.Find(text);
+  if (patterns_ == nullptr) {
+    if (!first.found()) return 0;
+    return literals_.ReplaceFrom(text, first, literal_placeholder_, out);
+  }
+  thread_local std::vector<PatternHit> hits;
+  hits.clear();
+  if (!patterns_->Scan(text, &hits)) {
+    out->append(literal_placeholder_);  // Hyperscan failed (no memory): fail closed
+    return 1;
+  }
+  if (!first.found() && hits.empty()) return 0;
+  const std::size_t count = Merge(text, first, hits, out);
+  if (hits.capacity() > 4096) std::vector<PatternHit>().swap(hits);
+  return count;
+}
+
+// `hits` sorted by begin, longest first (PatternMatcher::Scan).
+std::size_t SecretScanner::Merge(std::string_view text, SecretMatch literal,
+                                 const std::vector<PatternHit>& hits, std::string* out) const {
+  std::size_t pos = 0;  // text[0, pos) is written
+  std::size_t next_hit = 0;
+  std::size_t count = 0;
+  for (;;) {
+    if (literal.found() && literal.begin < pos) literal = literals_.Find(text, pos);
+    while (next_hit < hits.size() && hits[next_hit].begin < pos) ++next_hit;
+    const PatternHit* hit = next_hit < hits.size() ? &hits[next_hit] : nullptr;
+    if (hit == nullptr && !literal.found()) break;
+    const bool take_hit =
+        hit != nullptr && (!literal.found() || hit->begin < literal.begin ||
+                           (hit->begin == literal.begin && hit->end - hit->begin > literal.length));
+    const std::size_t begin = take_hit ? hit->begin : literal.begin;
+    std::size_t end = take_hit ? hit->end : literal.begin + literal.length;
+    const std::string& placeholder = take_hit ? placeholders_[hit->rule] : literal_placeholder_;
+    // A pattern match that begins inside the span and ends after it extends it.
+    while (next_hit < hits.size() && hits[next_hit].begin < end) {
+      end = std::max(end, hits[next_hit].end);
+      ++next_hit;
+    }
+    out->append(text.substr(pos, begin - pos));
+    out->append(placeholder);
+    pos = end;
+    ++count;
+  }
+  out->append(text.substr(pos));
+  return count;
+}
+
+}  // namespace evbus

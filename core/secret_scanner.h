@@ -1,0 +1,65 @@
+// SecretScanner: the registered secrets (literals, SecretMatcher) and the
+// secret patterns (regular expressions, PatternMatcher) of one redaction set,
+// applied together in one left-to-right replacement of each string
+// (docs/redaction.md, "Literals and patterns together").
+//
+// Both matchers scan the original string; the replacement then takes, at each
+// step, the match that begins leftmost and, among those, the longest (a
+// registered secret wins a tie against a pattern of the same extent). A
+// pattern match that begins inside a replaced span and ends after it extends
+// that span (fail closed: a token that starts inside a secret is still
+// hidden). Placeholders are never rescanned.
+//
+// Thread safety: immutable after construction; any number of threads may call
+// the const methods at once (pattern matches go through a per-thread buffer).
+//
+// Invariants:
+//   1. placeholders_[i] is the placeholder of patterns_->rules()[i].
+//   2. patterns_ is null when no pattern is enabled.
+#ifndef EVBUS_CORE_SECRET_SCANNER_H_
+#define EVBUS_CORE_SECRET_SCANNER_H_
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/pattern_matcher.h"
+#include "core/secret_matcher.h"
+
+namespace evbus {
+
+class SecretScanner {
+ public:
+  SecretScanner() = default;
+  // `placeholders` holds one entry per rule of `patterns` (may be null).
+  SecretScanner(SecretMatcher literals, std::string literal_placeholder,
+                std::shared_ptr<const PatternMatcher> patterns,
+                std::vector<std::string> placeholders);
+
+  const SecretMatcher& literals() const noexcept { return literals_; }
+  bool has_patterns() const noexcept { return patterns_ != nullptr; }
+  // True when nothing would ever be replaced.
+  bool empty() const noexcept { return literals_.empty() && patterns_ == nullptr; }
+
+  // True when some secret or pattern occurs in `text`.
+  bool Contains(std::string_view text) const;
+
+  // When something matches in `text`, appends the redacted text to *out and
+  // returns the number of replacements; otherwise returns 0 and leaves *out.
+  std::size_t Redact(std::string_view text, std::string* out) const;
+
+ private:
+  std::size_t Merge(std::string_view text, SecretMatch literal, const std::vector<PatternHit>& hits,
+                    std::string* out) const;
+
+  SecretMatcher literals_;
+  std::string literal_placeholder_;
+  std::shared_ptr<const PatternMatcher> patterns_;
+  std::vector<std::string> placeholders_;
+};
+
+}  // namespace evbus
+
+#endif  // EVBUS_CORE_SECRET_SCANNER_H_
