@@ -96,8 +96,13 @@ torture-quick: torture-build fuzz-build
 soak: torture-build
 	@$(BUILD_TORTURE)/evbus_torture --soak --only 8 $(ARGS)
 
+# The Google Benchmark programs, then `evbus bench ipc` (ARGS go to it, e.g.
+# ARGS="--cpus 2,3") and its latency CDF plot, docs/ipc_latency_cdf.svg.
 bench: release
 	@for b in $(BUILD_REL)/*_bench; do echo "== $$b"; $$b --benchmark_min_time=0.2; done
+	@echo "== evbus bench ipc (the latency CDF goes to docs/ipc_latency_cdf.svg)"
+	@$(BUILD_REL)/evbus bench ipc --cdf $(BUILD_REL)/ipc-cdf $(ARGS)
+	@gnuplot -e "dir='$(BUILD_REL)/ipc-cdf'; out='docs/ipc_latency_cdf.svg'" bench/ipc_cdf.gp
 
 # evbus from Python beside OpenHands' own EventStream, in one run, under a
 # minute (bench/python/, docs/benchmarks.md): add_event rates and

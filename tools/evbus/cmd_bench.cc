@@ -1,6 +1,9 @@
 // evbus bench [WORKLOAD ...] [--csv] [--cpus A,B] [--time-ms N]: named
 // workloads, each beside its baseline measured in the same run
 // (tools/evbus/bench_harness.h lists them). stdout: a table, or CSV.
+// evbus bench ipc [--csv] [--cpus A,B] [--time-ms N] [--cdf DIR]: the ring
+// between two processes beside the floor, a raw ring, a pipe and a Unix
+// socket (tools/evbus/bench_ipc.h).
 #include <sched.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -11,6 +14,7 @@
 #include <system_error>
 
 #include "tools/evbus/bench_harness.h"
+#include "tools/evbus/bench_ipc.h"
 #include "tools/evbus/cli.h"
 #include "tools/evbus/progress.h"
 
@@ -72,10 +76,23 @@ std::string MakeScratchDir() {
   return ::mkdtemp(tmpl.data()) != nullptr ? tmpl : std::string();
 }
 
+// `evbus bench ipc ...`: its own peers and output (tools/evbus/bench_ipc.h).
+int CmdBenchIpc(const Args& args, const BenchConfig& config) {
+  const std::vector<std::string>& names = args.positional();
+  if (names.size() > 1) {
+    return UsageError(kName, "bench ipc measures every peer in one run; drop \"" + names[1] + "\"");
+  }
+  IpcConfig ipc;
+  ipc.cpu_a = config.cpu_a;
+  ipc.cpu_b = config.cpu_b;
+  if (args.Has("--time-ms")) ipc.time_per_run = config.time_per_side;
+  return RunBenchIpc(ipc, args.Has("--csv"), args.GetOr("--cdf", ""));
+}
+
 }  // namespace
 
 int CmdBench(const std::vector<std::string>& argv) {
-  FlagSpec spec{{"--cpus", "--time-ms"}, {"--csv"}, {}};
+  FlagSpec spec{{"--cpus", "--time-ms", "--cdf"}, {"--csv"}, {}};
   auto args = Args::Parse(argv, spec, 0, 16);
   if (!args.ok()) return UsageError(kName, args.status().message());
   BenchConfig config;
@@ -90,7 +107,10 @@ int CmdBench(const std::vector<std::string>& argv) {
     }
     config.time_per_side = std::chrono::milliseconds(*n);
   }
-  auto workloads = SelectWorkloads(args->positional());
+  const std::vector<std::string>& names = args->positional();
+  if (!names.empty() && names.front() == "ipc") return CmdBenchIpc(*args, config);
+  if (args->Has("--cdf")) return UsageError(kName, "--cdf DIR is for `evbus bench ipc` only");
+  auto workloads = SelectWorkloads(names);
   if (!workloads.ok()) return UsageError(kName, workloads.status().message());
   config.scratch_dir = MakeScratchDir();
   if (config.scratch_dir.empty()) {
