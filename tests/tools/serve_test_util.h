@@ -13,6 +13,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
@@ -22,6 +24,12 @@
 #include "tests/testutil/child_process.h"
 
 namespace evbus::testutil {
+
+// The whole file ("" if unreadable), for failure messages.
+inline std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
 
 inline const std::string kEvbusBinary = std::string(EVBUS_BINARY_DIR) + "/evbus";
 using Clock = std::chrono::steady_clock;
