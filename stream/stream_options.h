@@ -61,8 +61,10 @@ struct EventStreamOptions {
   // Create the segment (and the conversation directory) when missing;
   // false: NotFound unless the segment or the store exists.
   bool create_if_missing = true;
-  // Ring data bytes (power of two) and largest event JSON, used only when
-  // this Open creates the segment.
+  // Ring data bytes (power of two) and largest event JSON kept inside the
+  // ring, used only when this Open creates the segment. A larger event (up to
+  // shm::kMaxEventBytes, 256 MiB less 64 KiB) goes to a body file beside the
+  // ring (docs/shm_layout.md, section 13).
   std::uint64_t capacity = 64u << 20;
   std::uint32_t max_event_size = 1u << 20;
   std::uint32_t index_slots = 1u << 16;  // power of two; ring keeps at most this many events

@@ -18,8 +18,16 @@
 
 namespace evbus::torture {
 
+// Every kBigEvery-th event of a producer is big: above the 64 KiB
+// max_record_size of the scenarios' rings, so its body goes to a body file
+// beside the ring (docs/shm_layout.md, section 13) and the loss, duplicate and
+// torn checks cover that path too, kills included.
+inline constexpr std::uint64_t kBigEvery = 50;
+inline constexpr std::size_t kBigFiller = 70 * 1024;
+
 inline std::size_t FillerLength(std::uint32_t producer, std::uint64_t seq) {
-  return static_cast<std::size_t>((seq * 37 + producer * 11) % 400);
+  const auto small = static_cast<std::size_t>((seq * 37 + producer * 11) % 400);
+  return seq % kBigEvery == 7 ? kBigFiller + small : small;
 }
 
 inline char FillerChar(std::uint32_t producer, std::uint64_t seq, std::size_t k) {

@@ -26,8 +26,11 @@ inline std::vector<std::pair<std::string, std::string>> TortureSecrets() {
 // Places per event that hold a secret (each must read back redacted).
 inline constexpr int kSecretPlaces = 6;
 
-// The JSON of event `seq` of `producer`; every `kLongEvery`-th is long.
+// The JSON of event `seq` of `producer`; every `kLongEvery`-th is long,
+// every `kBigSecretEvery`-th big (above the scenario's max_event_size: its body
+// goes to a body file, which the byte scan covers too).
 inline constexpr std::uint64_t kLongEvery = 16;
+inline constexpr std::uint64_t kBigSecretEvery = 64;
 inline std::string SecretEventJson(std::uint32_t producer, std::uint64_t seq) {
   const auto secrets = TortureSecrets();
   auto s = [&](std::size_t k) { return secrets[(seq + k) % secrets.size()].second; };
@@ -39,7 +42,11 @@ inline std::string SecretEventJson(std::uint32_t producer, std::uint64_t seq) {
            R"(","timeout":null,"content_tail":")" + s(0) + R"("})";
   }
   std::string output = "out " + s(0) + " ";
-  if (seq % kLongEvery == 1) {  // > 64 KiB with secrets at the start, middle and end
+  if (seq % kBigSecretEvery == 3) {  // 2 MiB: a body file beside the ring, secrets inside
+    output.append(1024 * 1024, 'o');
+    output += s(1);
+    output.append(1024 * 1024, 'p');
+  } else if (seq % kLongEvery == 1) {  // > 64 KiB with secrets at the start, middle and end
     output.append(40 * 1024, 'o');
     output += s(1);
     output.append(40 * 1024, 'p');

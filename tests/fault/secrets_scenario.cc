@@ -115,6 +115,7 @@ void RunSecretProducers(const TortureConfig& config, const std::string& root,
 // secrets file (the control).
 struct SecretScan {
   std::uint64_t files = 1;
+  std::uint64_t body_files = 0;
   std::uint64_t control = 0;
 };
 
@@ -125,6 +126,15 @@ SecretScan ScanForSecrets(const std::string& shm_path, const std::string& root,
                           const std::vector<std::string>& needles, ScenarioResult* r) {
   SecretScan scan;
   r->secrets_found = static_cast<std::int64_t>(CountInFile(shm_path, needles));
+  // The big events' body files beside the segment (docs/shm_layout.md, 13).
+  const std::string body_prefix = "evbus-body." + sid + "+";
+  for (const std::string& file : FilesUnder("/dev/shm")) {
+    if (file.rfind("/dev/shm/" + body_prefix, 0) != 0) continue;
+    r->secrets_found += static_cast<std::int64_t>(CountInFile(file, needles));
+    ++scan.body_files;
+    ++scan.files;
+  }
+  if (scan.body_files == 0) r->Fail("no body file of a big event was scanned");
   const std::string secrets_file = SharedSecrets::PathFor(sid, "");
   for (const std::string& file : FilesUnder(root)) {
     if (file == secrets_file || file == log) continue;
@@ -183,7 +193,8 @@ ScenarioResult RunSecrets(const TortureConfig& config) {
   ExpectAtMost(&r, "lost", static_cast<double>(r.lost), 0);
   ExpectAtMost(&r, "duplicated", static_cast<double>(r.duplicated), 0);
   ExpectAtMost(&r, "unreadable events", static_cast<double>(r.torn), 0);
-  r.detail = std::to_string(scan.files) + " files scanned (the segment and every store file) for " +
+  r.detail = std::to_string(scan.files) + " files scanned (the segment, " +
+             std::to_string(scan.body_files) + " big-event body files and every store file) for " +
              std::to_string(needles.size()) + " secrets (control: " + std::to_string(scan.control) +
              " found in the secrets file)";
   (void)(*stream)->Close();
