@@ -162,6 +162,18 @@ Status EventStream::UpdateSecrets(const Redactor::SecretMap& secrets) {
   return impl_->secrets_->Update(secrets);
 }
 
+Status EventStream::SetSecretPatterns(const SecretPatterns& patterns) {
+  CallGate::Pass pass(&impl_->gate_);
+  if (!pass) return ClosedError();
+  return impl_->secrets_->SetPatterns(patterns);
+}
+
+Status EventStream::UpdateSecretPatterns(const SecretPatterns& patterns) {
+  CallGate::Pass pass(&impl_->gate_);
+  if (!pass) return ClosedError();
+  return impl_->secrets_->UpdatePatterns(patterns);
+}
+
 Status EventStream::Subscribe(SubscriberId subscriber_id, EventCallback callback,
                               std::string callback_id) {
   return AddWorker(subscriber_id, std::move(callback), std::move(callback_id), kFromHead);

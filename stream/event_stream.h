@@ -81,6 +81,11 @@ class EventStream {
 
   Status SetSecrets(const Redactor::SecretMap& secrets);     // replace, for every process
   Status UpdateSecrets(const Redactor::SecretMap& secrets);  // merge, for every process
+  // The stream's secret patterns (core/secret_patterns.h; every built-in is
+  // on until changed), replaced or merged for every process. InvalidArgument
+  // naming the pattern when one is refused; the patterns in force then stay.
+  Status SetSecretPatterns(const SecretPatterns& patterns);
+  Status UpdateSecretPatterns(const SecretPatterns& patterns);
 
   // Delivers every event added from now on. AlreadyExists for a duplicate
   // (subscriber_id, callback_id), as OpenHands' ValueError; InvalidArgument

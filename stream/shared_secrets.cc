@@ -1,8 +1,5 @@
 #include "stream/shared_secrets.h"
 
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 #include <unistd.h>
 
 #include <string>
@@ -12,18 +9,6 @@ namespace evbus {
 namespace {
 
 constexpr std::string_view kDir = "/dev/shm/";
-
-std::string ToJson(const Redactor::SecretMap& secrets) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  writer.StartObject();
-  for (const auto& [name, value] : secrets) {
-    writer.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
-    writer.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-  }
-  writer.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
 
 }  // namespace
 
@@ -51,27 +36,8 @@ Status SharedSecrets::Remove(std::string_view session_id, std::string_view user_
 }
 
 Result<Redactor::SecretMap> ReadSecretsFile(const std::string& path, Env* env) {
-  Redactor::SecretMap secrets;
-  std::string text;
-  const Status read = (env != nullptr ? env : Env::Default())->ReadFile(path, &text);
-  if (read.IsNotFound()) return secrets;
-  if (!read.ok()) return AddContext(read, "cannot read the secrets file: ", "");
-  rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
-    return Status::Corruption("secrets file '" + path +
-                              "' is not a JSON object of strings; set the secrets again "
-                              "(set_secrets) to rewrite it");
-  }
-  for (const auto& member : doc.GetObject()) {
-    if (!member.value.IsString()) {
-      return Status::Corruption("secrets file '" + path + "': the value of '" +
-                                member.name.GetString() + "' is not a string");
-    }
-    secrets[std::string(member.name.GetString(), member.name.GetStringLength())] =
-        std::string(member.value.GetString(), member.value.GetStringLength());
-  }
-  return secrets;
+  EVBUS_ASSIGN_OR_RETURN(StreamSecrets all, ReadStreamSecretsFile(path, env));
+  return std::move(all.secrets);
 }
 
 SharedSecrets::SharedSecrets(shm::Segment* segment, std::string path, Env* env)
@@ -87,28 +53,44 @@ std::uint64_t SharedSecrets::generation() const noexcept {
   return generation_word_->load(std::memory_order_acquire);
 }
 
-Status SharedSecrets::Set(const Redactor::SecretMap& secrets) { return Write(secrets, false); }
-Status SharedSecrets::Update(const Redactor::SecretMap& secrets) { return Write(secrets, true); }
+Status SharedSecrets::Set(const Redactor::SecretMap& secrets) {
+  return Write(/*replaces=*/true, [&](StreamSecrets* s) { s->secrets = secrets; });
+}
 
-Status SharedSecrets::Write(const Redactor::SecretMap& secrets, bool merge) {
+Status SharedSecrets::Update(const Redactor::SecretMap& secrets) {
+  return Write(/*replaces=*/false, [&](StreamSecrets* s) {
+    for (const auto& [name, value] : secrets) s->secrets[name] = value;
+  });
+}
+
+Status SharedSecrets::SetPatterns(const SecretPatterns& patterns) {
+  return Write(/*replaces=*/true, [&](StreamSecrets* s) { s->patterns = patterns; });
+}
+
+Status SharedSecrets::UpdatePatterns(const SecretPatterns& patterns) {
+  return Write(/*replaces=*/false, [&](StreamSecrets* s) { s->patterns.Merge(patterns); });
+}
+
+template <typename Change>
+Status SharedSecrets::Write(bool replaces, Change change) {
   auto lock = env_->LockFile(path_ + ".lock", LockWait::kWait, kOwnerOnlyFileMode);
   if (!lock.ok()) return WriteFailed(lock.status(), /*in_force=*/false);
-  Redactor::SecretMap next;
-  if (merge) {
-    auto current = ReadSecretsFile(path_, env_);
-    if (!current.ok()) return current.status();
-    next = std::move(*current);
-  }
-  for (const auto& [name, value] : secrets) next[name] = value;
+  auto on_file = ReadStreamSecretsFile(path_, env_);
+  // A damaged file is rewritten by a replacing call (its messages say so);
+  // a merge needs what it holds.
+  if (!on_file.ok() && !(replaces && on_file.status().IsCorruption())) return on_file.status();
+  StreamSecrets next = on_file.ok() ? std::move(*on_file) : StreamSecrets{};
+  change(&next);
   Redactor check;  // refuse a set the redactor cannot hold before it is shared
-  EVBUS_RETURN_IF_ERROR(check.SetSecrets(next));
-  const Status written = env_->WriteFileAtomic(path_, ToJson(next), kOwnerOnlyFileMode);
+  EVBUS_RETURN_IF_ERROR(check.Set(next.secrets, next.patterns));
+  const Status written =
+      env_->WriteFileAtomic(path_, StreamSecretsToJson(next), kOwnerOnlyFileMode);
   bool in_force = written.ok();
   if (!written.ok()) {
     // A step after the rename (the directory sync) may have failed: then the
     // file holds the new set. Producers reload whatever it holds (below).
-    auto on_file = ReadSecretsFile(path_, env_);
-    in_force = on_file.ok() && *on_file == next;
+    auto now_on_file = ReadStreamSecretsFile(path_, env_);
+    in_force = now_on_file.ok() && *now_on_file == next;
   }
   // SYNC POINT WRITE: secrets.generation -- the renamed file holds the new set
   // (or, after a failure, still the old one: a reload is harmless).
@@ -130,10 +112,10 @@ Result<std::shared_ptr<const Redactor>> SharedSecrets::Current(std::uint64_t* ge
   const std::uint64_t now = this->generation();
   std::lock_guard<std::mutex> lock(mu_);
   if (current_ == nullptr || loaded_generation_ != now) {
-    auto secrets = ReadSecretsFile(path_, env_);
-    if (!secrets.ok()) return secrets.status();
+    auto on_file = ReadStreamSecretsFile(path_, env_);
+    if (!on_file.ok()) return on_file.status();
     auto redactor = std::make_shared<Redactor>();
-    if (Status st = redactor->SetSecrets(*secrets); !st.ok()) return st;
+    if (Status st = redactor->Set(on_file->secrets, on_file->patterns); !st.ok()) return st;
     current_ = std::move(redactor);
     loaded_generation_ = now;
   }

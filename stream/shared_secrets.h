@@ -3,8 +3,9 @@
 //
 // The set lives in an owner-only (0600) file on tmpfs, outside the segment:
 //   /dev/shm/evbus-secrets.<sid>  or  /dev/shm/evbus-secrets.<uid>:<sid>
-// holding a JSON object {"name": "value", ...}. Set (replace) and Update
-// (merge) lock "<file>.lock" (Env::LockFile), write the set with
+// holding the secrets and the stream's secret patterns (format:
+// stream/secrets_file.h). Set (replace) and Update (merge), of the secrets or
+// of the patterns, lock "<file>.lock" (Env::LockFile), write the whole file with
 // Env::WriteFileAtomic (a temporary file, fsynced, renamed over the set),
 // then bump SegmentHeader::secrets_generation. A step that fails is
 // reported, naming it, and the set in force stays. A producer
@@ -30,6 +31,7 @@
 #include "base/status.h"
 #include "core/redactor.h"
 #include "shm/segment.h"
+#include "stream/secrets_file.h"
 
 namespace evbus {
 
@@ -50,6 +52,11 @@ class SharedSecrets {
   // cannot be written; the set in force then stays.
   Status Set(const Redactor::SecretMap& secrets);
   Status Update(const Redactor::SecretMap& secrets);
+  // The same for the stream's secret patterns (SecretPatterns::Merge for the
+  // update). InvalidArgument naming the pattern when one is refused; the
+  // patterns in force then stay.
+  Status SetPatterns(const SecretPatterns& patterns);
+  Status UpdatePatterns(const SecretPatterns& patterns);
 
   // The segment's generation now (one acquire load; hot path).
   std::uint64_t generation() const noexcept;
@@ -60,7 +67,10 @@ class SharedSecrets {
   const std::string& path() const { return path_; }
 
  private:
-  Status Write(const Redactor::SecretMap& secrets, bool merge);
+  // Reads the file, applies `change`, checks the result compiles, writes it.
+  // `replaces`: a file that cannot be parsed is replaced instead of refused.
+  template <typename Change>
+  Status Write(bool replaces, Change change);
   Status WriteFailed(const Status& cause, bool in_force) const;
 
   std::atomic<std::uint64_t>* generation_word_;

@@ -1,6 +1,7 @@
 // evbus secrets STREAM (set | update): stdin a JSON object {name: value};
 // replaces (set) or merges into (update) the stream's shared secrets, which
-// every publisher of the stream redacts from then on.
+// every publisher of the stream redacts from then on. evbus secrets STREAM
+// patterns ...: the stream's secret patterns (cmd_secret_patterns.cc).
 #include <rapidjson/document.h>
 
 #include <iostream>
@@ -12,6 +13,7 @@
 #include "shm/segment.h"
 #include "stream/shared_secrets.h"
 #include "tools/evbus/cli.h"
+#include "tools/evbus/cmd_secret_patterns.h"
 #include "tools/evbus/stream_args.h"
 
 namespace evbus::cli {
@@ -39,13 +41,20 @@ Result<Redactor::SecretMap> ParseSecrets(const std::string& text) {
 }  // namespace
 
 int CmdSecrets(const std::vector<std::string>& argv) {
-  auto args = Args::Parse(argv, FlagSpec{{"--user"}, {}, {}}, 2, 2);
+  auto args = Args::Parse(argv, FlagSpec{{"--user"}, {}, {}}, 2, 5);
   if (!args.ok()) return UsageError("secrets", args.status().message());
   auto target = StreamFromArgs(*args);
   if (!target.ok()) return UsageError("secrets", target.status().message());
   const std::string& action = args->positional()[1];
+  if (action == "patterns") {
+    const auto& words = args->positional();
+    return CmdSecretPatterns(*target, std::vector<std::string>(words.begin() + 2, words.end()));
+  }
   if (action != "set" && action != "update") {
-    return UsageError("secrets", "expected set or update, got \"" + action + "\"");
+    return UsageError("secrets", "expected set, update or patterns, got \"" + action + "\"");
+  }
+  if (args->positional().size() != 2) {
+    return UsageError("secrets", action + " takes no operand (the secrets come on stdin)");
   }
   std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
   auto secrets = ParseSecrets(text);

@@ -79,8 +79,16 @@ constexpr HelpEntry kEntries[] = {
      "  --root: the store root, for events the ring no longer holds. --read-only: no POST.\n"},
     {"secrets",
      "evbus secrets STREAM [--user U] (set | update)\n"
+     "evbus secrets STREAM [--user U] patterns (list | enable NAME | disable NAME |\n"
+     "                                          add NAME REGEX | remove NAME |\n"
+     "                                          placeholder TEXT)\n"
      "  stdin: a JSON object {\"NAME\": \"value\"}. set replaces the stream's secrets,\n"
-     "  update merges into them. Every publisher redacts them from then on.\n"},
+     "  update merges into them. Every publisher redacts them from then on.\n"
+     "  patterns: token formats redacted although nobody registered them. list shows\n"
+     "  the built-ins (all on for a new stream) and the user patterns; enable and\n"
+     "  disable switch a built-in; add and remove a user regular expression (a bad\n"
+     "  one is refused, naming it, and the patterns in force stay); placeholder sets\n"
+     "  what replaces a match ({rule}: the pattern's name). docs/redaction.md.\n"},
     {"sessions",
      "evbus sessions --root DIR [--user U]\n"
      "  The streams stored under DIR, one JSON line each: stream, user, events (ids\n"
