@@ -78,7 +78,7 @@ void ExpectCdf(const std::filesystem::path& path) {
 
 TEST_F(CliBenchIpcTest, CsvHasEveryPeerMetricAndPayloadOnce) {
   const std::string cdf = dir_.path() + "/cdf";
-  Result r = Run({"bench", "ipc", "--csv", "--time-ms", "10", "--cdf", cdf});
+  Result r = Run({"bench", "ipc", "--csv", "--time-ms", "10", "--repeat", "1", "--cdf", cdf});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<std::string> lines = Lines(r.out);
   ASSERT_FALSE(lines.empty());
@@ -110,7 +110,7 @@ TEST_F(CliBenchIpcTest, CsvHasEveryPeerMetricAndPayloadOnce) {
 }
 
 TEST_F(CliBenchIpcTest, TableStatesEachRatioTarget) {
-  Result r = Run({"bench", "ipc", "--time-ms", "5"});
+  Result r = Run({"bench", "ipc", "--time-ms", "5", "--repeat", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* part : {"raw-ring", "evbus-1to4", "latency p50 64 B, evbus / floor",
                            "msgs/s 64 B, evbus / raw-ring", "MB/s 1024 B, evbus / raw-ring",
@@ -133,7 +133,8 @@ TEST_F(CliBenchIpcTest, RefusesWorkloadNamesBadCpusAndStrayCdf) {
   EXPECT_TRUE(Contains(cpus.err, "CPU 100000 does not exist")) << cpus.err;
   Result cdf = Run({"bench", "publish", "--cdf", dir_.path()});
   EXPECT_EQ(cdf.exit_code, 2);
-  EXPECT_TRUE(Contains(cdf.err, "--cdf DIR is for `evbus bench ipc` only")) << cdf.err;
+  EXPECT_TRUE(Contains(cdf.err, "--cdf and --repeat are for `evbus bench ipc` only")) << cdf.err;
+  EXPECT_EQ(Run({"bench", "ipc", "--repeat", "0"}).exit_code, 2);
   EXPECT_EQ(extra.out + cpus.out + cdf.out, "");
 }
 

@@ -15,7 +15,8 @@
 //     evbus-2to1      2 producers -> 1 durable blocking subscriber
 //     raw-ring, pipe, uds  one sender -> one receiver
 // Producers run on CPU A, receivers on CPU B. Every figure is one
-// measurement of --time-ms (default 200 ms) after an untimed warm-up.
+// measurement of --time-ms (default 200 ms) after an untimed warm-up,
+// repeated --repeat times (default 3).
 //
 // Thread safety: one run per process; measurements run one at a time.
 #ifndef EVBUS_TOOLS_EVBUS_BENCH_IPC_H_
@@ -34,6 +35,10 @@ struct IpcConfig {
   int cpu_a = 0;  // senders (the ping side of latency)
   int cpu_b = 1;  // receivers (the echo side of latency)
   std::chrono::nanoseconds time_per_run{std::chrono::milliseconds(200)};
+  // Rounds of every measurement, interleaved so that a burst of other load
+  // hits every peer alike: latency percentiles are of the rounds' samples
+  // pooled, rates the median of the rounds'.
+  int repeats = 3;
 };
 
 // One line of the CSV: peer,metric,payload,value,unit.
@@ -54,12 +59,18 @@ struct IpcLatencySamples {
 
 inline constexpr int kIpcPayloads[] = {64, 1024};
 
-// Every latency peer at every payload: four figures each, and the samples.
-Status IpcLatency(const IpcConfig& config, std::vector<IpcFigure>* figures,
-                  std::vector<IpcLatencySamples>* samples);
+// One round of every latency peer at every payload; each round's samples
+// join those of the same peer and payload already in *samples.
+Status IpcLatency(const IpcConfig& config, std::vector<IpcLatencySamples>* samples);
 
-// Every throughput peer at every payload: thr_msgs and thr_bw each.
+// lat_p50, lat_p99, lat_p999 and lat_max of each entry (sorts the samples).
+std::vector<IpcFigure> LatencyFigures(std::vector<IpcLatencySamples>* samples);
+
+// One round of every throughput peer at every payload: thr_msgs and thr_bw.
 Status IpcThroughput(const IpcConfig& config, std::vector<IpcFigure>* figures);
+
+// Each figure's median over the rounds (every round has the same figures).
+std::vector<IpcFigure> MedianFigures(const std::vector<std::vector<IpcFigure>>& rounds);
 
 // "peer,metric,payload,value,unit" and one line per figure.
 std::string FormatIpcCsv(const std::vector<IpcFigure>& figures);
@@ -67,11 +78,12 @@ std::string FormatIpcCsv(const std::vector<IpcFigure>& figures);
 // A table per payload and the ratio targets, each met or missed.
 std::string FormatIpcTable(const std::vector<IpcFigure>& figures);
 
-// Writes <dir>/lat-<peer>-<payload>.dat ("ns fraction" lines, 200 points
+// Writes <dir>/lat-<peer>-<payload>.dat of samples LatencyFigures has
+// sorted ("ns fraction" lines, about 200 points
 // of the CDF) for bench/ipc_cdf.gp; IOError naming the file.
 Status WriteIpcCdf(const std::string& dir, const std::vector<IpcLatencySamples>& samples);
 
-// `evbus bench ipc [--csv] [--cpus A,B] [--time-ms N] [--cdf DIR]`.
+// `evbus bench ipc [--csv] [--cpus A,B] [--time-ms N] [--repeat N] [--cdf DIR]`.
 int RunBenchIpc(const IpcConfig& config, bool csv, const std::string& cdf_dir);
 
 }  // namespace evbus::cli

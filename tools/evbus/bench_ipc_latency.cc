@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -13,7 +14,6 @@
 #include "shm/producer.h"
 #include "shm/segment.h"
 #include "shm/subscriber.h"
-#include "tools/evbus/bench_harness.h"
 #include "tools/evbus/bench_ipc.h"
 #include "tools/evbus/bench_ipc_procs.h"
 #include "tools/evbus/bench_ipc_raw_ring.h"
@@ -162,26 +162,28 @@ Status UdsLatency(const IpcConfig& config, int payload, std::vector<std::int64_t
 
 }  // namespace
 
-Status IpcLatency(const IpcConfig& config, std::vector<IpcFigure>* figures,
-                  std::vector<IpcLatencySamples>* samples) {
+Status IpcLatency(const IpcConfig& config, std::vector<IpcLatencySamples>* samples) {
   for (int payload : kIpcPayloads) {
     for (const char* peer : {"evbus", "evbus-blocking", "floor", "raw-ring", "pipe", "uds"}) {
       const std::string name = peer;
       if (name == "floor" && payload != 64) continue;  // one cache line
-      IpcLatencySamples s{name, payload, {}};
-      Status st = name == "evbus"            ? EvbusLatency(config, payload, false, &s.one_way_ns)
-                  : name == "evbus-blocking" ? EvbusLatency(config, payload, true, &s.one_way_ns)
-                  : name == "floor"          ? FloorLatency(config, &s.one_way_ns)
-                  : name == "raw-ring"       ? RawRingLatency(config, payload, &s.one_way_ns)
-                  : name == "pipe"           ? PipeLatency(config, payload, &s.one_way_ns)
-                                             : UdsLatency(config, payload, &s.one_way_ns);
+      std::vector<std::int64_t> one_way;
+      Status st = name == "evbus"            ? EvbusLatency(config, payload, false, &one_way)
+                  : name == "evbus-blocking" ? EvbusLatency(config, payload, true, &one_way)
+                  : name == "floor"          ? FloorLatency(config, &one_way)
+                  : name == "raw-ring"       ? RawRingLatency(config, payload, &one_way)
+                  : name == "pipe"           ? PipeLatency(config, payload, &one_way)
+                                             : UdsLatency(config, payload, &one_way);
       EVBUS_RETURN_IF_ERROR(st);
-      const std::pair<const char*, double> metrics[] = {
-          {"lat_p50", 50.0}, {"lat_p99", 99.0}, {"lat_p999", 99.9}, {"lat_max", 100.0}};
-      for (const auto& [metric, p] : metrics) {
-        figures->push_back({name, metric, payload, Percentile(&s.one_way_ns, p), "ns"});
+      auto same = [&](const IpcLatencySamples& s) {
+        return s.peer == name && s.payload == payload;
+      };
+      auto pooled = std::find_if(samples->begin(), samples->end(), same);
+      if (pooled == samples->end()) {
+        samples->push_back({name, payload, std::move(one_way)});
+      } else {
+        pooled->one_way_ns.insert(pooled->one_way_ns.end(), one_way.begin(), one_way.end());
       }
-      samples->push_back(std::move(s));
     }
   }
   return Status::OK();

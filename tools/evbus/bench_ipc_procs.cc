@@ -78,6 +78,14 @@ void SleepNanos(std::int64_t ns) {
   }
 }
 
+SendBudget FlowBudget(const IpcConfig& config, int payload) {
+  SendBudget budget;
+  budget.timed_ns = config.time_per_run.count();
+  budget.warm_ns = budget.timed_ns / 4;
+  budget.warm_messages = kIpcFlowRingBytes / static_cast<std::uint64_t>(payload);
+  return budget;
+}
+
 std::string IpcStreamName(const std::string& tag) {
   return "evbus-bench-ipc-" + std::to_string(::getpid()) + "-" + tag;
 }

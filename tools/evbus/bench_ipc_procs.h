@@ -30,6 +30,12 @@ namespace evbus::cli {
 
 inline constexpr int kIpcMaxSenders = 2;
 inline constexpr int kIpcMaxReceivers = 4;
+// The data bytes of the throughput rings, evbus's and the raw ring's alike.
+// A receiver the scheduler parks for a slice (4 of them share CPU B in the
+// 1-to-4 run) must find the ring still holding its backlog: 4 MiB is 4096
+// messages of 1 KiB, several milliseconds at these rates.
+inline constexpr std::uint64_t kIpcFlowRingBytes = 4u << 20;
+
 // A child or a handshake that takes longer than this has failed.
 inline constexpr std::int64_t kIpcDeadlineNs = 10'000'000'000;
 
@@ -122,28 +128,40 @@ bool SpinFor(Ready&& ready, const std::atomic<int>* stop, std::int64_t deadline_
   }
 }
 
+// How long a sender sends: untimed until both warm_ns have passed and
+// warm_messages are sent (a lap of the ring: first touches of its pages are
+// not what is measured), then timed for timed_ns.
+struct SendBudget {
+  std::int64_t warm_ns = 0;
+  std::uint64_t warm_messages = 0;
+  std::int64_t timed_ns = 0;
+};
+
+// The budget of one throughput run of `payload`-byte messages.
+SendBudget FlowBudget(const IpcConfig& config, int payload);
+
 // A sender child's part of a throughput run (child `index` of the senders):
-// ready, wait for go, send untimed for warm_ns, then timed for timed_ns (by
-// its own clock, so a sender the scheduler starts late still measures its
-// whole budget). send() returns 1 (sent), 0 (full: try again) or -1 (failed).
+// ready, wait for go, send by `budget` (timed by its own clock, so a sender
+// the scheduler starts late still measures its whole budget). send()
+// returns 1 (sent), 0 (full: try again) or -1 (failed).
 template <typename Send>
-bool RunSender(IpcControl* control, int index, std::int64_t warm_ns, std::int64_t timed_ns,
-               Send&& send) {
+bool RunSender(IpcControl* control, int index, const SendBudget& budget, Send&& send) {
   control->ready.fetch_add(1, std::memory_order_release);
   if (!SpinUntilAtLeast(control->go, 1, shm::MonotonicNanos() + kIpcDeadlineNs)) return false;
   std::uint64_t sent = 0;
-  auto send_until = [&](std::int64_t end) {
-    for (std::uint32_t i = 0; (i & 255) != 0 || shm::MonotonicNanos() < end; ++i) {
+  auto send_until = [&](std::int64_t end, std::uint64_t at_least) {
+    for (std::uint32_t i = 0; (i & 255) != 0 || sent < at_least || shm::MonotonicNanos() < end;
+         ++i) {
       const int r = send();
       if (r < 0) return false;
       sent += static_cast<std::uint64_t>(r);
     }
     return true;
   };
-  if (!send_until(shm::MonotonicNanos() + warm_ns)) return false;
+  if (!send_until(shm::MonotonicNanos() + budget.warm_ns, budget.warm_messages)) return false;
   control->warm[index] = sent;
   control->first_send_ns[index] = shm::MonotonicNanos();
-  if (!send_until(control->first_send_ns[index] + timed_ns)) return false;
+  if (!send_until(control->first_send_ns[index] + budget.timed_ns, 0)) return false;
   control->sent[index] = sent;
   // SYNC POINT WRITE: bench_ipc.done (sent, warm and first_send_ns are visible)
   control->senders_done.fetch_add(1, std::memory_order_release);
@@ -186,7 +204,7 @@ bool RunReceiver(IpcControl* control, int index, Receive&& receive) {
 
 // Round trips for the warm-up (a lap of every ring, at most a quarter of
 // the budget), then for the budget: one-way samples in *one_way.
-inline constexpr std::size_t kIpcMaxSamples = 1 << 20;
+inline constexpr std::size_t kIpcMaxSamples = 1 << 18;  // per round
 inline constexpr int kIpcWarmUpTrips = 20000;
 
 template <typename RoundTrip>

@@ -106,8 +106,7 @@ Status WriteIpcCdf(const std::string& dir, const std::vector<IpcLatencySamples>&
   for (const IpcLatencySamples& s : samples) {
     const std::string path = dir + "/lat-" + s.peer + "-" + std::to_string(s.payload) + ".dat";
     std::ofstream out(path);
-    std::vector<std::int64_t> sorted = s.one_way_ns;
-    std::sort(sorted.begin(), sorted.end());
+    const std::vector<std::int64_t>& sorted = s.one_way_ns;  // LatencyFigures sorted them
     const double last = static_cast<double>(sorted.size()) - 1;
     for (int k = 0; k <= 200 && !sorted.empty(); ++k) {
       // Points crowd towards the tail: fraction 1 - 10^(-4k/200) for k >= 100.
@@ -123,13 +122,44 @@ Status WriteIpcCdf(const std::string& dir, const std::vector<IpcLatencySamples>&
   return Status::OK();
 }
 
+std::vector<IpcFigure> LatencyFigures(std::vector<IpcLatencySamples>* samples) {
+  std::vector<IpcFigure> figures;
+  const std::pair<const char*, double> metrics[] = {
+      {"lat_p50", 50.0}, {"lat_p99", 99.0}, {"lat_p999", 99.9}, {"lat_max", 100.0}};
+  for (IpcLatencySamples& s : *samples) {
+    for (const auto& [metric, p] : metrics) {
+      figures.push_back({s.peer, metric, s.payload, Percentile(&s.one_way_ns, p), "ns"});
+    }
+  }
+  return figures;
+}
+
+std::vector<IpcFigure> MedianFigures(const std::vector<std::vector<IpcFigure>>& rounds) {
+  std::vector<IpcFigure> figures;
+  for (std::size_t i = 0; !rounds.empty() && i < rounds.front().size(); ++i) {
+    std::vector<double> values;
+    for (const std::vector<IpcFigure>& round : rounds) {
+      if (i < round.size()) values.push_back(round[i].value);
+    }
+    std::sort(values.begin(), values.end());
+    figures.push_back(rounds.front()[i]);
+    figures.back().value = values[values.size() / 2];
+  }
+  return figures;
+}
+
 int RunBenchIpc(const IpcConfig& config, bool csv, const std::string& cdf_dir) {
   constexpr const char* kName = "bench ipc";
   if (Status st = PinToCpu(config.cpu_a); !st.ok()) return Fail(kName, st);
-  std::vector<IpcFigure> figures;
   std::vector<IpcLatencySamples> samples;
-  Status st = IpcLatency(config, &figures, &samples);
-  if (st.ok()) st = IpcThroughput(config, &figures);
+  std::vector<std::vector<IpcFigure>> rounds;
+  Status st;
+  for (int round = 0; round < config.repeats && st.ok(); ++round) {
+    st = IpcLatency(config, &samples);
+    if (st.ok()) st = IpcThroughput(config, &rounds.emplace_back());
+  }
+  std::vector<IpcFigure> figures = LatencyFigures(&samples);
+  for (const IpcFigure& f : MedianFigures(rounds)) figures.push_back(f);
   if (st.ok() && !cdf_dir.empty()) st = WriteIpcCdf(cdf_dir, samples);
   const std::string text = csv ? FormatIpcCsv(figures) : FormatIpcTable(figures);
   std::fputs(text.c_str(), stdout);

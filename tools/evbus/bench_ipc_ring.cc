@@ -19,7 +19,6 @@ namespace evbus::cli {
 namespace {
 
 constexpr std::uint64_t kLatencyRingBytes = 256u << 10;
-constexpr std::uint64_t kFlowRingBytes = 1u << 20;
 constexpr std::int64_t kTripTimeoutNs = 2'000'000'000;
 constexpr std::int64_t kBlockingSliceNs = 5'000'000;
 
@@ -127,8 +126,7 @@ bool SenderChild(const std::string& stream, int payload, int index, IpcControl* 
   RingEnds ends;
   if (!OpenEnds("", stream, {}, &ends)) return false;
   const std::string message(static_cast<std::size_t>(payload), 's');
-  const std::int64_t timed_ns = config.time_per_run.count();
-  return RunSender(control, index, timed_ns / 4, timed_ns, [&] {
+  return RunSender(control, index, FlowBudget(config, payload), [&] {
     std::uint64_t id = 0;
     switch (ends.producer->TryPublish({}, message, &id)) {
       case shm::PublishResult::kOk:
@@ -195,7 +193,7 @@ Status EvbusLatency(const IpcConfig& config, int payload, bool blocking,
 
 Status EvbusThroughput(const IpcConfig& config, int payload, int senders, int receivers,
                        bool blocking, double* msgs_per_s) {
-  BenchSegment segment(IpcStreamName("flow"), kFlowRingBytes);
+  BenchSegment segment(IpcStreamName("flow"), kIpcFlowRingBytes);
   EVBUS_RETURN_IF_ERROR(segment.status());
   SharedObject<IpcControl> control;
   if (control.get() == nullptr) return Status::IOError("bench ipc: cannot map shared memory");

@@ -17,8 +17,6 @@
 namespace evbus::cli {
 namespace {
 
-constexpr std::uint64_t kFlowRingBytes = 1u << 20;  // as the ring's (bench_ipc_ring.cc)
-
 Status FlowFailed(const std::string& peer, const std::string& what) {
   return Status::IOError("bench ipc: the " + peer + " throughput run failed: " + what +
                          "; run it again on a quieter machine or choose other --cpus");
@@ -39,16 +37,15 @@ double DeliveredRate(const IpcControl& c, int senders, int receivers, std::uint6
 
 Status RawRingThroughput(const IpcConfig& config, int payload, double* msgs_per_s) {
   const auto size = static_cast<std::size_t>(payload);
-  const std::uint64_t slots = kFlowRingBytes / size;
+  const std::uint64_t slots = kIpcFlowRingBytes / size;
   SharedMemory memory(sizeof(IpcControl) + RawRing::BytesFor(slots, size));
   if (memory.get() == nullptr) return Status::IOError("bench ipc: cannot map the raw ring");
   auto* control = new (memory.get()) IpcControl();
   char* ring_memory = static_cast<char*>(memory.get()) + sizeof(IpcControl);
-  const std::int64_t warm_ns = config.time_per_run.count() / 4;
   const pid_t sender = ForkPinned(config.cpu_a, [&] {
     RawRing ring(ring_memory, slots, size);
     const std::string message(size, 's');
-    return RunSender(control, 0, warm_ns, config.time_per_run.count(),
+    return RunSender(control, 0, FlowBudget(config, payload),
                      [&] { return ring.try_push(message.data()) ? 1 : 0; });
   });
   const pid_t receiver = ForkPinned(config.cpu_b, [&] {
@@ -65,13 +62,12 @@ Status FdThroughput(const std::string& peer, const IpcConfig& config, const int 
   SharedObject<IpcControl> shared;
   IpcControl* control = shared.get();
   const auto size = static_cast<std::size_t>(payload);
-  const std::int64_t warm_ns = config.time_per_run.count() / 4;
   std::vector<pid_t> children;
   if (control != nullptr) {
     children.push_back(ForkPinned(config.cpu_a, [&] {
       ::close(fds[0]);
       const std::string message(size, 's');
-      const bool ok = RunSender(control, 0, warm_ns, config.time_per_run.count(), [&] {
+      const bool ok = RunSender(control, 0, FlowBudget(config, payload), [&] {
         return ::write(fds[1], message.data(), size) == static_cast<ssize_t>(size) ? 1 : -1;
       });
       ::close(fds[1]);  // the receiver reads end of file

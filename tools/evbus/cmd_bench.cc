@@ -1,7 +1,7 @@
 // evbus bench [WORKLOAD ...] [--csv] [--cpus A,B] [--time-ms N]: named
 // workloads, each beside its baseline measured in the same run
 // (tools/evbus/bench_harness.h lists them). stdout: a table, or CSV.
-// evbus bench ipc [--csv] [--cpus A,B] [--time-ms N] [--cdf DIR]: the ring
+// evbus bench ipc [--csv] [--cpus A,B] [--time-ms N] [--repeat N] [--cdf DIR]: the ring
 // between two processes beside the floor, a raw ring, a pipe and a Unix
 // socket (tools/evbus/bench_ipc.h).
 #include <sched.h>
@@ -86,13 +86,18 @@ int CmdBenchIpc(const Args& args, const BenchConfig& config) {
   ipc.cpu_a = config.cpu_a;
   ipc.cpu_b = config.cpu_b;
   if (args.Has("--time-ms")) ipc.time_per_run = config.time_per_side;
+  if (auto text = args.Get("--repeat")) {
+    auto n = ParseInt(*text, "--repeat");
+    if (!n.ok() || *n < 1 || *n > 20) return UsageError(kName, "--repeat expects 1 to 20 rounds");
+    ipc.repeats = static_cast<int>(*n);
+  }
   return RunBenchIpc(ipc, args.Has("--csv"), args.GetOr("--cdf", ""));
 }
 
 }  // namespace
 
 int CmdBench(const std::vector<std::string>& argv) {
-  FlagSpec spec{{"--cpus", "--time-ms", "--cdf"}, {"--csv"}, {}};
+  FlagSpec spec{{"--cpus", "--time-ms", "--cdf", "--repeat"}, {"--csv"}, {}};
   auto args = Args::Parse(argv, spec, 0, 16);
   if (!args.ok()) return UsageError(kName, args.status().message());
   BenchConfig config;
@@ -109,7 +114,9 @@ int CmdBench(const std::vector<std::string>& argv) {
   }
   const std::vector<std::string>& names = args->positional();
   if (!names.empty() && names.front() == "ipc") return CmdBenchIpc(*args, config);
-  if (args->Has("--cdf")) return UsageError(kName, "--cdf DIR is for `evbus bench ipc` only");
+  if (args->Has("--cdf") || args->Has("--repeat")) {
+    return UsageError(kName, "--cdf and --repeat are for `evbus bench ipc` only");
+  }
   auto workloads = SelectWorkloads(names);
   if (!workloads.ok()) return UsageError(kName, workloads.status().message());
   config.scratch_dir = MakeScratchDir();

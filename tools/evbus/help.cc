@@ -147,14 +147,15 @@ constexpr HelpEntry kEntries[] = {
      "  --cpus A,B: the CPUs of the sender and the receiver (default 0,1);\n"
      "  --time-ms N: time per measurement (default 300). Progress on stderr when it\n"
      "  is a terminal.\n"
-     "evbus bench ipc [--csv] [--cpus A,B] [--time-ms N] [--cdf DIR]\n"
+     "evbus bench ipc [--csv] [--cpus A,B] [--time-ms N] [--repeat N] [--cdf DIR]\n"
      "  The ring between two processes pinned to A and B, beside the floor (one\n"
      "  cache line bounced through shared memory), a raw SPSC ring, a pipe and a Unix\n"
      "  socket, all in one run: one-way latency p50/p99/p99.9/max at 64 B and 1 KiB\n"
      "  (busy-poll and blocking) and throughput 1->1, 1->4, 2->1; then the ratio\n"
      "  targets, each met or MISSED. --csv: peer,metric,payload,value,unit.\n"
      "  --cdf DIR: latency CDF files for bench/ipc_cdf.gp. --time-ms: per\n"
-     "  measurement (default 200).\n"},
+     "  measurement (default 200). --repeat N: rounds (default 3); latency of\n"
+     "  the rounds' samples pooled, rates their median.\n"},
     {"demo",
      "evbus demo\n"
      "  Plays a short scene on one host: a stream is created, a persister (evbus persist\n"
