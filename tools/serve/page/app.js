@@ -66,9 +66,11 @@ function eventType(ev) {
   return 'event';
 }
 
+// What a person wants to read: an observation's content, an action's
+// message or arguments.
 function eventBody(ev) {
-  if (ev.message) return ev.message;
   if (ev.content) return ev.content;
+  if (ev.message) return ev.message;
   if (ev.args) return JSON.stringify(ev.args);
   return JSON.stringify(ev);
 }
