@@ -116,11 +116,14 @@ void KillChildren(const std::vector<pid_t>& pids);
 void SleepNanos(std::int64_t ns);
 
 // Spins until ready() or, checked every 1024 tries, *stop (if not null) or
-// the deadline; returns whether ready() became true.
+// the deadline; returns whether ready() became true. A pause between tries,
+// as the ring's own busy-spin wait (shm/wait.h) has: every spinning peer
+// waits the same way.
 template <typename Ready>
 bool SpinFor(Ready&& ready, const std::atomic<int>* stop, std::int64_t deadline_ns) {
   for (std::uint32_t i = 1;; ++i) {
     if (ready()) return true;
+    shm::CpuRelax();
     if ((i & 1023) == 0) {
       if (stop != nullptr && stop->load(std::memory_order_relaxed) != 0) return false;
       if (shm::MonotonicNanos() > deadline_ns) return false;
@@ -154,6 +157,7 @@ bool RunSender(IpcControl* control, int index, const SendBudget& budget, Send&& 
          ++i) {
       const int r = send();
       if (r < 0) return false;
+      if (r == 0) shm::CpuRelax();  // full: a pause, as on the receiving side
       sent += static_cast<std::uint64_t>(r);
     }
     return true;
@@ -188,6 +192,7 @@ bool RunReceiver(IpcControl* control, int index, Receive&& receive) {
     }
     if (!idle) idle_since = shm::MonotonicNanos();
     idle = true;
+    shm::CpuRelax();  // the pause of a busy-spin wait (shm/wait.h)
     if (r == 2) break;
     // SYNC POINT READ: bench_ipc.total (every sender's count is in)
     if (control->total_known.load(std::memory_order_acquire) != 0 &&

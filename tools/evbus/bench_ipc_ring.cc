@@ -78,17 +78,11 @@ bool OpenEnds(const std::string& in, const std::string& out, const shm::Subscrib
 }
 
 // 1: a record in *record, 0: nothing before *stop or the deadline, -1: a
-// read that was neither a record nor empty (the bench loses nothing).
-int ReadOne(shm::Subscriber* subscriber, bool blocking, const std::atomic<int>* stop,
-            std::int64_t deadline_ns, shm::Record* record) {
-  shm::ReadStatus status = shm::ReadStatus::kEmpty;
-  if (!blocking) {
-    const bool got =
-        SpinFor([&] { return (status = subscriber->TryRead(record)) != shm::ReadStatus::kEmpty; },
-                stop, deadline_ns);
-    if (!got) return 0;
-    return status == shm::ReadStatus::kRecord ? 1 : -1;
-  }
+// read that was neither a record nor empty (the bench loses nothing). Waits
+// the subscriber's own way (Read: busy-spin with a pause, or spin then sleep).
+int ReadOne(shm::Subscriber* subscriber, const std::atomic<int>* stop, std::int64_t deadline_ns,
+            shm::Record* record) {
+  shm::ReadStatus status = subscriber->TryRead(record);
   while (status == shm::ReadStatus::kEmpty) {
     if (stop != nullptr && stop->load(std::memory_order_relaxed) != 0) return 0;
     if (shm::MonotonicNanos() > deadline_ns) return 0;
@@ -113,7 +107,7 @@ bool EchoChild(const std::string& ping, const std::string& pong, bool blocking,
   shm::Record record;
   std::string buffer;
   for (;;) {
-    const int r = ReadOne(ends.subscriber.get(), blocking, &control->stop, INT64_MAX, &record);
+    const int r = ReadOne(ends.subscriber.get(), &control->stop, INT64_MAX, &record);
     if (r <= 0) return r == 0;
     buffer.assign(record.body);
     std::uint64_t id = 0;
@@ -146,16 +140,13 @@ bool ReceiverChild(const std::string& stream, int payload, int index, bool block
   if (!OpenEnds(stream, "", Options(name, true, blocking), &ends)) return false;
   std::string buffer(static_cast<std::size_t>(payload), 'r');
   shm::Record record;
-  bool may_sleep = false;  // blocking: TryRead first, Read once it found nothing
+  bool may_wait = false;  // TryRead first, Read (the subscriber's own wait) once it found nothing
   return RunReceiver(control, index, [&] {
-    const shm::ReadStatus status = may_sleep ? ends.subscriber->Read(&record, kBlockingSliceNs)
-                                             : ends.subscriber->TryRead(&record);
-    if (status == shm::ReadStatus::kEmpty) {
-      may_sleep = blocking;
-      return 0;
-    }
+    const shm::ReadStatus status = may_wait ? ends.subscriber->Read(&record, kBlockingSliceNs)
+                                            : ends.subscriber->TryRead(&record);
+    may_wait = status == shm::ReadStatus::kEmpty;
+    if (status == shm::ReadStatus::kEmpty) return 0;
     if (status != shm::ReadStatus::kRecord) return -1;
-    may_sleep = false;
     std::memcpy(buffer.data(), record.body.data(), std::min(buffer.size(), record.body.size()));
     return 1;
   });
@@ -183,7 +174,7 @@ Status EvbusLatency(const IpcConfig& config, int payload, bool blocking,
   auto trip = [&] {
     std::uint64_t id = 0;
     return ends.producer->TryPublish({}, message, &id) == shm::PublishResult::kOk &&
-           ReadOne(ends.subscriber.get(), blocking, nullptr, shm::MonotonicNanos() + kTripTimeoutNs,
+           ReadOne(ends.subscriber.get(), nullptr, shm::MonotonicNanos() + kTripTimeoutNs,
                    &record) == 1;
   };
   const std::string peer = blocking ? "evbus-blocking" : "evbus";
