@@ -3,9 +3,12 @@
 // place a string can be (tests/fault/secret_events.h) while a persister
 // stores them. Then the raw segment bytes (/dev/shm) and every file of the
 // store are scanned for each secret, and every stored event is read back.
+// The events also carry tokens nobody registered, of every built-in secret
+// pattern format, which the stream's default patterns must redact: the scan
+// looks for those as well.
 //
-// Targets: 0 occurrences of any secret; every event stored once, with all
-// of its secret places redacted.
+// Targets: 0 occurrences of any secret or token; every event stored once,
+// with all of its secret and token places redacted.
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -61,7 +64,12 @@ void CheckStoredEvents(const std::string& root, const std::string& sid, std::uin
       continue;
     }
     if (!seen.insert({p, s}).second) ++r->duplicated;
-    if (Occurrences(json, "<secret_hidden>") < static_cast<std::size_t>(kSecretPlaces)) {
+    // Every place holds a placeholder: "<secret_hidden>" for a registered
+    // secret, "<secret_hidden:RULE>" for a token (or for a secret that is the
+    // start of a longer token: "ghp_tortureTok..." followed by letters).
+    if (Occurrences(json, "<secret_hidden") <
+            static_cast<std::size_t>(kSecretPlaces + kPatternPlaces) ||
+        Occurrences(json, "<secret_hidden:") < static_cast<std::size_t>(kPatternPlaces)) {
       ++under_redacted;
     }
     ++r->events_checked;
@@ -119,6 +127,16 @@ struct SecretScan {
   std::uint64_t control = 0;
 };
 
+// A file of the unregistered tokens in the form the scan looks for.
+std::string TokenControlFile(const std::string& root) {
+  const std::string path = root + "/tokens.control";
+  if (std::FILE* f = std::fopen(path.c_str(), "wb")) {
+    for (const std::string& t : PatternTokenNeedles()) std::fprintf(f, "%s\n", t.c_str());
+    std::fclose(f);
+  }
+  return path;
+}
+
 // Counts the secrets in the segment's bytes and in every store file into
 // r->secrets_found; fails `r` when the control scan finds too few.
 SecretScan ScanForSecrets(const std::string& shm_path, const std::string& root,
@@ -141,10 +159,24 @@ SecretScan ScanForSecrets(const std::string& shm_path, const std::string& root,
     r->secrets_found += static_cast<std::int64_t>(CountInFile(file, needles));
     ++scan.files;
   }
-  // Control: the scan does find them where they belong (the secrets file).
-  scan.control = CountInFile(secrets_file, needles);
-  if (scan.control < needles.size())
-    r->Fail("the scan did not find the secrets in the secrets file");
+  // The unregistered tokens (the stream's default patterns) everywhere too.
+  const std::vector<std::string> tokens = PatternTokenNeedles();
+  r->secrets_found += static_cast<std::int64_t>(CountInFile(shm_path, tokens));
+  for (const std::string& file : FilesUnder("/dev/shm")) {
+    if (file.rfind("/dev/shm/" + body_prefix, 0) == 0) {
+      r->secrets_found += static_cast<std::int64_t>(CountInFile(file, tokens));
+    }
+  }
+  for (const std::string& file : FilesUnder(root)) {
+    if (file != secrets_file && file != log && file != TokenControlFile(root)) {
+      r->secrets_found += static_cast<std::int64_t>(CountInFile(file, tokens));
+    }
+  }
+  // Control: the scan does find them where they belong (the secrets file,
+  // and a file holding the tokens as they would be stored).
+  scan.control = CountInFile(secrets_file, needles) + CountInFile(TokenControlFile(root), tokens);
+  if (scan.control < needles.size() + tokens.size())
+    r->Fail("the scan did not find the secrets in the secrets file or the token control file");
   return scan;
 }
 
@@ -193,10 +225,13 @@ ScenarioResult RunSecrets(const TortureConfig& config) {
   ExpectAtMost(&r, "lost", static_cast<double>(r.lost), 0);
   ExpectAtMost(&r, "duplicated", static_cast<double>(r.duplicated), 0);
   ExpectAtMost(&r, "unreadable events", static_cast<double>(r.torn), 0);
-  r.detail = std::to_string(scan.files) + " files scanned (the segment, " +
-             std::to_string(scan.body_files) + " big-event body files and every store file) for " +
-             std::to_string(needles.size()) + " secrets (control: " + std::to_string(scan.control) +
-             " found in the secrets file)";
+  r.detail =
+      std::to_string(scan.files) + " files scanned (the segment, " +
+      std::to_string(scan.body_files) + " big-event body files and every store file) for " +
+      std::to_string(needles.size()) + " secrets and " +
+      std::to_string(PatternTokenNeedles().size()) +
+      " unregistered tokens of every built-in pattern (control: " + std::to_string(scan.control) +
+      " found in the secrets file and a token file)";
   (void)(*stream)->Close();
   (void)shm::Segment::Remove(sid, "");
   RemoveSecretsFiles(sid);

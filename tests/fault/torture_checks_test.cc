@@ -95,6 +95,14 @@ TEST(TortureChecksTest, SecretEventsParseAndCarryEverySecretPlace) {
       }
     }
     EXPECT_GE(places, static_cast<std::size_t>(kSecretPlaces)) << json.substr(0, 200);
+    std::size_t token_places = 0;
+    for (const std::string& needle : PatternTokenNeedles()) {
+      for (std::size_t at = json.find(needle); at != std::string::npos;
+           at = json.find(needle, at + 1)) {
+        ++token_places;
+      }
+    }
+    EXPECT_GE(token_places, static_cast<std::size_t>(kPatternPlaces)) << json.substr(0, 200);
   }
 }
 
