@@ -201,6 +201,10 @@ BodyUsage ReclaimBodies(const Segment& segment, std::uint64_t need, std::uint64_
     if (id >= floor) break;
     const bool unreachable = id + slots <= head;  // its reference left the index
     if (!unreachable && usage.bytes + need <= budget) break;
+    // SYNC POINT READ: entry.commit -- a body still being written (its id
+    // neither committed nor abandoned) is left to its producer.
+    const std::uint64_t c = segment.index_entry(id)->commit.load(std::memory_order_acquire);
+    if (!unreachable && c != CommittedValue(id) && c != AbandonedValue(id)) continue;
     RemoveBodyFile(segment, id);
     usage.bytes -= bytes;
     --usage.files;

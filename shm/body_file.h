@@ -17,8 +17,10 @@
 //   1. A body file is created (O_EXCL, O_NOFOLLOW) only by the producer that
 //      claimed its id, between its claim and its commit.
 //   2. A body file is removed only when its id is below every durable
-//      subscriber's cursor and below the head; so a durable reader always
-//      finds the body of a committed reference.
+//      subscriber's cursor and below the head, and is committed or abandoned
+//      (or its reference left the index); so a durable reader always finds
+//      the body of a committed reference, and no body is removed while its
+//      producer still writes it.
 //   3. A reader returns a body only if the file has the reference's length
 //      and CRC; a missing file is a gap, never a torn body.
 #ifndef EVBUS_SHM_BODY_FILE_H_

@@ -7,7 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "shm/body_file.h"
@@ -18,10 +21,23 @@ namespace {
 
 constexpr std::size_t kMiB = 1u << 20;
 
+std::atomic<int> g_bodies_paused{0};
+std::atomic<bool> g_release_body{false};
+
+// The mid-body hook: the first body written waits (bounded) for the test.
+void PauseFirstBody(std::uint64_t) {
+  if (g_bodies_paused.fetch_add(1) != 0) return;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!g_release_body.load() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+}
+
 class BigEventTest : public RingTest {
  protected:
   void TearDown() override {
     testing::SetBodyBudget(0);
+    testing::SetMidBodyHook(nullptr);
     RingTest::TearDown();
   }
   // Reads the next record and expects exactly `body` under `id`.
@@ -127,6 +143,28 @@ TEST_F(BigEventTest, ReaderBehindReclaimedBodiesGetsGapsNeverTornBodies) {
   ExpectGap(sub.get(), 1);
   ExpectRecord(sub.get(), 2, bodies[2]);
   ExpectRecord(sub.get(), 3, bodies[3]);
+}
+
+TEST_F(BigEventTest, BodyStillBeingWrittenIsNeverReclaimed) {
+  Create(1 << 20, 64, 4096);
+  testing::SetBodyBudget(4 * kMiB);
+  testing::SetMidBodyHook(&PauseFirstBody);
+  auto sub = NewSubscriber(Opts("reader"));
+  const std::string slow = BodyFor(1, 2 * kMiB);
+  std::thread writer([&] {
+    auto p = NewProducer("slow");
+    EXPECT_EQ(0u, MustPublish(p.get(), slow));
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (g_bodies_paused.load() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  // Over budget with id 0 half written: the others make room, never id 0.
+  auto p = NewProducer("fast");
+  for (std::uint64_t i = 1; i <= 3; ++i) EXPECT_EQ(i, MustPublish(p.get(), BodyFor(i, 2 * kMiB)));
+  g_release_body = true;
+  writer.join();
+  ExpectRecord(sub.get(), 0, slow);
 }
 
 TEST_F(BigEventTest, DamagedBodyFileIsReportedCorrupt) {

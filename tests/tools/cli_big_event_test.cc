@@ -54,6 +54,24 @@ class CliBigEventTest : public testutil::CliFixture {
  protected:
   CliBigEventTest() : CliFixture("cli-big") {}
 
+  // `evbus export-openhands` writes events/<id>.json for ids 0..count-1,
+  // each one publisher's event, intact.
+  void ExpectIntactExport(int count) {
+    const std::string out = dir_.path() + "/openhands";
+    const Result exported = Run({"export-openhands", stream_, out, "--root", root_});
+    ASSERT_EQ(exported.exit_code, 0) << exported.err;
+    std::vector<std::string> files;
+    for (int id = 0; id < count; ++id) {
+      files.push_back(testutil::ReadAll(out + "/events/" + std::to_string(id) + ".json"));
+    }
+    for (std::size_t id = 0; id < files.size(); ++id) {
+      const std::string content = ContentOf(files[id]);
+      int p = -1, seq = -1;
+      ASSERT_EQ(std::sscanf(content.c_str(), "P%dS%d:", &p, &seq), 2) << "events/" << id << ".json";
+      EXPECT_TRUE(content == Content(p, seq, SizeOf(seq))) << "events/" << id << ".json";
+    }
+  }
+
   // Waits (bounded) until the running persister has stored `last_id`.
   void WaitStoredUpTo(long long last_id) {
     const std::string want = std::to_string(last_id) + "\n";
@@ -120,19 +138,7 @@ TEST_F(CliBigEventTest, MixedSizesFromTwoPublishersReachThreeTailsTheStoreAndThe
     const Result big = Run({"get", stream_, "--root", root_, std::to_string(id)});
     EXPECT_TRUE(big.out == stored[id] + "\n") << "get " << id << ": " << big.err;
   }
-  const std::string out = dir_.path() + "/openhands";
-  const Result exported = Run({"export-openhands", stream_, out, "--root", root_});
-  ASSERT_EQ(exported.exit_code, 0) << exported.err;
-  std::vector<std::string> files;
-  for (int id = 0; id < 2 * kPerPublisher; ++id) {
-    files.push_back(testutil::ReadAll(out + "/events/" + std::to_string(id) + ".json"));
-  }
-  for (std::size_t id = 0; id < files.size(); ++id) {
-    const std::string content = ContentOf(files[id]);
-    int p = -1, seq = -1;
-    ASSERT_EQ(std::sscanf(content.c_str(), "P%dS%d:", &p, &seq), 2) << "events/" << id << ".json";
-    EXPECT_TRUE(content == Content(p, seq, SizeOf(seq))) << "events/" << id << ".json";
-  }
+  ExpectIntactExport(2 * kPerPublisher);
 }
 
 TEST_F(CliBigEventTest, PublishTakes8And64MiBEventsOnAStreamCreatedWithDefaults) {
