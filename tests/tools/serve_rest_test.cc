@@ -46,6 +46,28 @@ TEST_F(ServeRestTest, AnswersEventQueriesWithOpenHandsSemantics) {
   EXPECT_NE(one.body.find("content 7"), std::string::npos) << one.body;
 }
 
+TEST_F(ServeRestTest, AStreamDestroyedAndCreatedAgainIsServedAnew) {
+  Publish(3);
+  StartServer();
+  EXPECT_EQ(Ids(Get(Path("/events")).body), (IdList{0, 1, 2}));
+  const std::string event = R"({"action":"run","args":{"command":"ls"},"source":"agent"})";
+  EXPECT_EQ(Http(server_.port(), "POST", Path("/events"), event).status, 201);  // id 3
+  ASSERT_TRUE(stream_->Close().ok());
+  evbus::testing::DestroyStream(sid_);  // evbus destroy, while the server holds a mapping
+  EventStreamOptions options;
+  options.store_root = dir_.path() + "/elsewhere";
+  auto again = EventStream::Open(sid_, options);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  stream_ = std::move(*again);
+  published_ = 10;  // content 10, so it differs from the old id 0
+  Publish(1);
+  // POST goes to the new segment, not the destroyed one.
+  EXPECT_EQ(Http(server_.port(), "POST", Path("/events"), event).body, "{\"id\":1}\n");
+  HttpResponse res = Get(Path("/events"));
+  EXPECT_EQ(Ids(res.body), (IdList{0, 1}));
+  EXPECT_NE(res.body.find("content 10"), std::string::npos) << res.body;
+}
+
 TEST_F(ServeRestTest, ListsStreamsAndSnapshots) {
   Publish(3);
   StartServer();

@@ -43,7 +43,7 @@ bool WaitForRequest(FdStream* stream, const beast::flat_buffer& buffer, const Se
 
 // The id a live client starts at: Last-Event-ID + 1, else ?start_id, else
 // the next id to be added (live only).
-Result<std::int64_t> LiveStart(ServerState* state, const Request& req, const RequestTarget& target,
+Result<std::int64_t> LiveStart(const Request& req, const RequestTarget& target,
                                persist::UnifiedView* view) {
   std::string last = std::string(req["Last-Event-ID"]);
   if (last.empty()) last = target.Get("last_event_id").value_or("");
@@ -54,7 +54,6 @@ Result<std::int64_t> LiveStart(ServerState* state, const Request& req, const Req
     return *id + 1;
   }
   EVBUS_ASSIGN_OR_RETURN(std::optional<std::int64_t> start, IntParam(target, "start_id", 0));
-  (void)state;
   return start ? *start : view->GetLatestEventId() + 1;
 }
 
@@ -78,7 +77,7 @@ void ServeLive(ServerState* state, FdStream* stream, const Request& req,
   const bool websocket = beast::websocket::is_upgrade(req);
   auto key = StreamFromTarget(target);
   auto hub = key.ok() ? state->registry.Hub(*key) : Result<std::shared_ptr<LiveHub>>(key.status());
-  auto start = hub.ok() ? LiveStart(state, req, target, (*hub)->view()) : hub.status();
+  auto start = hub.ok() ? LiveStart(req, target, (*hub)->view()) : hub.status();
   if (!start.ok()) {
     error = ErrorFromStatus(req, start.status());
   } else if (state->live_clients.fetch_add(1, std::memory_order_relaxed) >=

@@ -1,9 +1,16 @@
 #include "tools/serve/stream_registry.h"
 
+#include <sys/stat.h>
+
 #include "shm/segment.h"
 
 namespace evbus::serve {
 namespace {
+
+bool Unlinked(const shm::Segment& segment) {
+  struct stat st {};
+  return ::fstat(segment.fd(), &st) != 0 || st.st_nlink == 0;
+}
 
 Status NoSuchStream(const StreamKey& key) {
   std::string who = key.user.empty() ? "" : " of user \"" + key.user + "\"";
@@ -17,14 +24,17 @@ Status NoSuchStream(const StreamKey& key) {
 
 StreamRegistry::~StreamRegistry() {
   hubs_.clear();  // their threads read the views
-  for (auto& [key, producer] : producers_) (void)producer->Close();
+  for (auto& [key, producer] : producers_) (void)producer.stream->Close();
 }
 
 Result<std::shared_ptr<persist::UnifiedView>> StreamRegistry::View(const StreamKey& key) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = views_.find(key);
-  // A view opened before the stream had a segment is opened again.
-  if (it != views_.end() && it->second->segment() != nullptr) return it->second;
+  // A view opened before the stream had a segment, or over a segment since
+  // destroyed (evbus destroy; perhaps created again), is opened again.
+  if (it != views_.end() && it->second->segment() != nullptr && !Unlinked(*it->second->segment())) {
+    return it->second;
+  }
   persist::UnifiedViewOptions view_options;
   view_options.store_root = options_.root;
   view_options.session_id = key.stream;
@@ -50,7 +60,11 @@ Result<std::shared_ptr<LiveHub>> StreamRegistry::Hub(const StreamKey& key) {
 Result<std::shared_ptr<EventStream>> StreamRegistry::Producer(const StreamKey& key) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = producers_.find(key);
-  if (it != producers_.end()) return it->second;
+  if (it != producers_.end() && !Unlinked(*it->second.segment)) return it->second.stream;
+  if (it != producers_.end()) {  // destroyed since: its events would go nowhere
+    (void)it->second.stream->Close();
+    producers_.erase(it);
+  }
   auto probe = shm::Segment::OpenReadOnly(key.stream, key.user);
   if (probe.status().IsNotFound()) return NoSuchStream(key);
   if (!probe.ok()) return probe.status();
@@ -61,7 +75,7 @@ Result<std::shared_ptr<EventStream>> StreamRegistry::Producer(const StreamKey& k
   auto stream = EventStream::Open(key.stream, stream_options);
   if (!stream.ok()) return stream.status();
   std::shared_ptr<EventStream> shared = std::move(*stream);
-  producers_[key] = shared;
+  producers_[key] = ProducerEntry{shared, std::move(*probe)};
   return shared;
 }
 

@@ -15,6 +15,7 @@
 
 #include "base/status.h"
 #include "persist/unified_view.h"
+#include "shm/segment.h"
 #include "stream/event_stream.h"
 #include "tools/serve/live_hub.h"
 #include "tools/serve/serve_options.h"
@@ -46,7 +47,11 @@ class StreamRegistry {
   std::mutex mu_;
   std::map<StreamKey, std::shared_ptr<persist::UnifiedView>> views_;
   std::map<StreamKey, std::shared_ptr<LiveHub>> hubs_;
-  std::map<StreamKey, std::shared_ptr<EventStream>> producers_;
+  struct ProducerEntry {
+    std::shared_ptr<EventStream> stream;
+    std::unique_ptr<shm::Segment> segment;  // read-only: tells when it was destroyed
+  };
+  std::map<StreamKey, ProducerEntry> producers_;
 };
 
 }  // namespace evbus::serve
