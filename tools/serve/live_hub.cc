@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <limits>
 
+#include "shm/subscriber.h"
+
 namespace evbus::serve {
 namespace {
 
 // How long the hub sleeps when the ring has nothing new.
-constexpr std::chrono::milliseconds kIdlePoll{2};
+constexpr std::chrono::milliseconds kIdlePoll{1};
 
 std::size_t ItemBytes(const LiveItem& item) { return item.json ? item.json->size() + 64 : 64; }
 
@@ -73,15 +75,19 @@ void LiveHub::Offer(const LiveItem& item) {
   for (const auto& client : clients_) client->Offer(item);
 }
 
-void LiveHub::Run() {
-  std::int64_t next = view_->GetLatestEventId() + 1;
+void LiveHub::OfferStored(const persist::StoredEvent& event) {
+  auto json = std::make_shared<const std::string>(event.json);
+  Offer(LiveItem{LiveItem::Kind::kEvent, event.meta.id, event.meta.id, std::move(json)});
+}
+
+// Without a segment (a stored stream): whatever the view gains, polled.
+void LiveHub::RunOverView(std::int64_t next) {
   while (!stop_.load(std::memory_order_relaxed)) {
     const std::int64_t before = next;
     const Status s = view_->ForEach(
         next, std::numeric_limits<std::int64_t>::max(),
         [&](const persist::StoredEvent& event) {
-          auto json = std::make_shared<const std::string>(event.json);
-          Offer(LiveItem{LiveItem::Kind::kEvent, event.meta.id, event.meta.id, std::move(json)});
+          OfferStored(event);
           return !stop_.load(std::memory_order_relaxed);
         },
         [&](std::int64_t first, std::int64_t last) {
@@ -89,6 +95,53 @@ void LiveHub::Run() {
         },
         &next);
     if (!s.ok() || next == before) std::this_thread::sleep_for(kIdlePoll);
+  }
+}
+
+// One long-lived non-durable reader that never sleeps in the segment: it
+// polls (TryRead), so producers never have a sleeper of ours to wake, and it
+// attaches once rather than per read. Ids the ring lapped come from the store.
+void LiveHub::Run() {
+  std::int64_t next = view_->GetLatestEventId() + 1;
+  shm::SubscriberOptions options;
+  options.name = "serve-live";
+  options.start = shm::StartAt::kAtId;
+  options.start_id = static_cast<std::uint64_t>(next);
+  auto sub = view_->segment() == nullptr
+                 ? Result<std::unique_ptr<shm::Subscriber>>(Status::NotFound("no segment"))
+                 : shm::Subscriber::Attach(view_->segment(), options);
+  if (!sub.ok()) return RunOverView(next);
+  shm::Record record;
+  persist::StoredEvent event;
+  while (!stop_.load(std::memory_order_relaxed)) {
+    switch ((*sub)->TryRead(&record)) {
+      case shm::ReadStatus::kEmpty:
+        std::this_thread::sleep_for(kIdlePoll);
+        break;
+      case shm::ReadStatus::kRecord:
+        if (persist::StoredEventFromRecord(record, &event).ok()) OfferStored(event);
+        break;
+      case shm::ReadStatus::kGap: {
+        std::int64_t after = 0;
+        (void)view_->ForEach(
+            static_cast<std::int64_t>(record.gap_first), static_cast<std::int64_t>(record.gap_last),
+            [&](const persist::StoredEvent& e) {
+              OfferStored(e);
+              return true;
+            },
+            [&](std::int64_t first, std::int64_t last) {
+              Offer(LiveItem{LiveItem::Kind::kLost, first, last, nullptr});
+            },
+            &after);
+        break;
+      }
+      case shm::ReadStatus::kAbandoned:
+      case shm::ReadStatus::kCorrupt: {
+        const auto id = static_cast<std::int64_t>(record.id);
+        Offer(LiveItem{LiveItem::Kind::kLost, id, id, nullptr});
+        break;
+      }
+    }
   }
 }
 

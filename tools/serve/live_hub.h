@@ -74,7 +74,9 @@ class LiveHub {
 
  private:
   void Run();
+  void RunOverView(std::int64_t next);
   void Offer(const LiveItem& item);
+  void OfferStored(const persist::StoredEvent& event);
 
   std::shared_ptr<persist::UnifiedView> view_;
   std::mutex mu_;  // guards clients_
