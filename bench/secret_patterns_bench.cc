@@ -1,5 +1,5 @@
 // Registered secrets on today's matcher beside Hyperscan, and the cost of the
-// built-in secret patterns (docs/redaction.md, "Benchmarks"; issue 17).
+// built-in secret patterns (docs/redaction.md, "Patterns").
 //
 //   taskset -c 1 secret_patterns_bench --benchmark_min_time=0.3
 //
