@@ -88,14 +88,13 @@ void ServeLive(ServerState* state, FdStream* stream, const Request& req,
   } else {
     const LiveFraming framing = websocket ? LiveFraming::kWebSocket : LiveFraming::kSse;
     stream->set_deadline(Clock::now() + state->options.request_timeout);
-    if (stream->WriteAll(LiveHead(req, framing))) {
-      LiveSessionOptions options;
-      options.framing = framing;
-      options.start_id = *start;
-      options.buffer_bytes = state->options.live_buffer_bytes;
-      options.stop = &state->stopping;
-      RunLiveSession(stream, hub->get(), options);
-    }
+    LiveSessionOptions options;
+    options.framing = framing;
+    options.start_id = *start;
+    options.buffer_bytes = state->options.live_buffer_bytes;
+    options.stop = &state->stopping;
+    options.head = LiveHead(req, framing);
+    RunLiveSession(stream, hub->get(), options);
     state->live_clients.fetch_sub(1, std::memory_order_relaxed);
     return;
   }

@@ -50,6 +50,10 @@ class Session {
 
   void Run() {
     queue_ = hub_->Attach(options_.buffer_bytes);
+    if (!client_->WriteAll(options_.head)) {
+      hub_->Detach(queue_);
+      return;
+    }
     bool catching_up = true;
     Clock::time_point last_send = Clock::now();
     while (!Stopping() && !closed_) {
@@ -75,14 +79,14 @@ class Session {
   void Append(const LiveItem& item) { out_ += LiveFrame(options_.framing, item); }
 
   // History up to `to` (or the head). True while stopped by the budget.
-  bool CatchUp(std::int64_t to = std::numeric_limits<std::int64_t>::max(), bool bounded = true) {
+  bool CatchUp(std::int64_t to = std::numeric_limits<std::int64_t>::max()) {
     bool full = false;
     (void)hub_->view()->ForEach(
         next_, to,
         [&](const persist::StoredEvent& event) {
           Append(LiveItem{LiveItem::Kind::kEvent, event.meta.id, event.meta.id,
                           std::make_shared<const std::string>(event.json)});
-          full = bounded && out_.size() >= options_.buffer_bytes;
+          full = out_.size() >= options_.buffer_bytes;
           return !full;
         },
         [&](std::int64_t first, std::int64_t last) {
@@ -96,9 +100,13 @@ class Session {
     std::vector<LiveItem> items;
     if (!queue_->Take(&items, out_.empty() ? kTick : std::chrono::milliseconds(0))) return;
     for (LiveItem& item : items) {
-      if (item.last < next_) continue;                         // already sent from history
-      if (item.first > next_) CatchUp(item.first - 1, false);  // read before the hub saw us
-      if (item.first < next_) item.first = next_;              // a gap partly sent already
+      if (item.last < next_) continue;  // already sent from history
+      if (item.first > next_ && CatchUp(item.first - 1) && next_ < item.first) {
+        // Ids before the hub's first item would not fit the budget: a gap.
+        Append(LiveItem{LiveItem::Kind::kGap, next_, item.first - 1, nullptr});
+        next_ = item.first;
+      }
+      if (item.first < next_) item.first = next_;  // a gap partly sent already
       Append(item);
       next_ = item.last + 1;
     }

@@ -29,10 +29,12 @@ struct LiveSessionOptions {
   std::int64_t start_id = 0;  // the first id the client wants
   std::size_t buffer_bytes = 1u << 20;
   const std::atomic<bool>* stop = nullptr;  // the server is stopping
+  std::string head;  // the response head (or WebSocket handshake) to write first
 };
 
-// Streams until the client goes away or *options.stop. The response head
-// (or the WebSocket handshake) has been written already.
+// Joins the stream's hub, then writes options.head (so that every id after
+// the client has its head reaches it, as an event or in a gap), then streams
+// until the client goes away or *options.stop.
 void RunLiveSession(FdStream* client, LiveHub* hub, const LiveSessionOptions& options);
 
 // One frame of `framing` for `item`.
