@@ -178,6 +178,28 @@ TEST_F(ServeRestTest, EveryResponseCarriesTheSecurityHeaders) {
   EXPECT_EQ(rebound.status, 421) << rebound.body;
 }
 
+TEST_F(ServeRestTest, ConnectionAndHeaderLimitsAreEnforcedAndServingGoesOn) {
+  StartServer();
+  HttpResponse big_header = Get("/streams", "X-Filler: " + std::string(20 << 10, 'h') + "\r\n");
+  EXPECT_EQ(big_header.status, 431) << big_header.body;
+  // 256 connections are the most; the next one is told so and closed.
+  std::vector<int> held;
+  for (int i = 0; i < 256; ++i) {
+    const int fd = ConnectLoopback(server_.port());
+    ASSERT_GE(fd, 0);
+    held.push_back(fd);
+  }
+  HttpResponse refused = Get("/streams");
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_NE(refused.body.find("too many connections"), std::string::npos) << refused.body;
+  for (int fd : held) ::close(fd);
+  // Their threads see the close and end: the server answers again.
+  HttpResponse again;
+  const auto deadline = Clock::now() + std::chrono::seconds(20);
+  while (again.status != 200 && Clock::now() < deadline) again = Get("/streams");
+  EXPECT_EQ(again.status, 200);
+}
+
 TEST_F(ServeRestTest, ATokenProtectedServerRefusesRequestsWithoutIt) {
   const std::string token_file = dir_.path() + "/token";
   std::ofstream(token_file) << "0123456789abcdef0123456789abcdef\n";
