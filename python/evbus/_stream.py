@@ -121,6 +121,21 @@ class EventStream:
         """Merges into the stream's secret set, for every process of the stream."""
         self._handle.set_secrets(dict(secrets), False)
 
+    def set_secret_patterns(self, builtins=None, custom=None, placeholder=None):
+        """Replaces the stream's secret patterns, for every process of the stream.
+
+        builtins: {name: on} (a built-in not named stays on); custom: {name:
+        regex}; placeholder: e.g. '<secret_hidden:{rule}>' (None: that default).
+        A bad pattern raises ValueError naming it; the patterns in force stay.
+        """
+        self._handle.set_secret_patterns(dict(builtins or {}), dict(custom or {}),
+                                         placeholder or '', True)
+
+    def update_secret_patterns(self, builtins=None, custom=None, placeholder=None):
+        """Merges into the stream's secret patterns (custom: '' removes that one)."""
+        self._handle.set_secret_patterns(dict(builtins or {}), dict(custom or {}),
+                                         placeholder or '', False)
+
     # -- subscribing --------------------------------------------------------
     def subscribe(self, subscriber_id, callback, callback_id, start_id=None):
         """Calls `callback(event_dict)` on an evbus thread for every event added

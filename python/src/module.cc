@@ -96,6 +96,8 @@ PYBIND11_MODULE(_evbus, m) {
       .def("add_json", &StreamHandle::AddJson, py::arg("json"), py::arg("source"))
       .def("add_dict", &StreamHandle::AddDict, py::arg("event"), py::arg("source"))
       .def("set_secrets", &StreamHandle::SetSecrets, py::arg("secrets"), py::arg("replace"))
+      .def("set_secret_patterns", &StreamHandle::SetSecretPatterns, py::arg("builtins"),
+           py::arg("custom"), py::arg("placeholder"), py::arg("replace"))
       .def("subscribe", &StreamHandle::Subscribe, py::arg("subscriber_id"), py::arg("deliver"),
            py::arg("callback_id"), py::arg("start_id"))
       .def("unsubscribe", &StreamHandle::Unsubscribe, py::arg("subscriber_id"),

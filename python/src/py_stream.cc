@@ -117,6 +117,22 @@ void StreamHandle::SetSecrets(const py::dict& secrets, bool replace) {
   ThrowIfError(status);
 }
 
+void StreamHandle::SetSecretPatterns(const std::map<std::string, bool>& builtins,
+                                     const std::map<std::string, std::string>& custom,
+                                     const std::string& placeholder, bool replace) {
+  SecretPatterns patterns;
+  patterns.builtins = builtins;
+  patterns.custom = custom;
+  patterns.placeholder = placeholder;
+  EventStream& target = stream();
+  Status status;
+  {
+    ReleasedGil release;
+    status = replace ? target.SetSecretPatterns(patterns) : target.UpdateSecretPatterns(patterns);
+  }
+  ThrowIfError(status);
+}
+
 void StreamHandle::Subscribe(const std::string& subscriber_id, py::object deliver,
                              const std::string& callback_id, std::optional<std::int64_t> start_id) {
   const SubscriberId id = ValueOrThrow(ParseSubscriberId(subscriber_id));

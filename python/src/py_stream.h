@@ -15,6 +15,7 @@
 #include <pybind11/pybind11.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +45,12 @@ class StreamHandle {
   // AddJson. None when the dict needs json.dumps (the caller falls back).
   pybind11::object AddDict(const pybind11::dict& event, const std::string& source);
   void SetSecrets(const pybind11::dict& secrets, bool replace);
+  // The stream's secret patterns (core/secret_patterns.h): built-in name ->
+  // on, user pattern name -> regex (empty removes, when merging), the
+  // placeholder ("" keeps it). replace: SetSecretPatterns, else Update.
+  void SetSecretPatterns(const std::map<std::string, bool>& builtins,
+                         const std::map<std::string, std::string>& custom,
+                         const std::string& placeholder, bool replace);
   // `deliver(json_text)` is called on an evbus thread for every event from
   // `start_id` (unset: from now on). Its exceptions are logged and counted.
   void Subscribe(const std::string& subscriber_id, pybind11::object deliver,
