@@ -148,6 +148,10 @@ TEST_F(CliBigEventTest, PublishTakes8And64MiBEventsOnAStreamCreatedWithDefaults)
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "0\n1\n");
   ASSERT_NO_FATAL_FAILURE(PersistUpTo(1));
+  // `evbus inspect` shows the bodies beside the ring (text and Prometheus).
+  EXPECT_NE(Run({"inspect", stream_}).out.find("big-event bodies: 2 files, "), std::string::npos);
+  EXPECT_NE(Run({"inspect", stream_, "--prometheus"}).out.find("evbus_big_event_bodies"),
+            std::string::npos);
   EXPECT_TRUE(ContentOf(Run({"get", stream_, "--root", root_, "0"}).out) == e8);
   EXPECT_TRUE(ContentOf(Run({"get", stream_, "--root", root_, "1"}).out) == e64);
   // Destroying the stream removes its bodies.

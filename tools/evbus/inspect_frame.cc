@@ -8,6 +8,7 @@
 
 #include "core/event.h"
 #include "core/event_types.h"
+#include "shm/body_file.h"
 #include "shm/peek.h"
 #include "stream/metrics_reader.h"
 
@@ -100,6 +101,9 @@ InspectFrame BuildFrame(const shm::Segment& segment, const shm::SegmentStats& be
   f.layout.max_event_bytes = h.max_record_size;
   f.layout.segment_bytes = segment.size_bytes();
   f.layout.first_id = h.first_id.load(std::memory_order_relaxed);
+  const shm::BodyUsage bodies = shm::ListBodies(segment);  // reads the directory only
+  f.layout.body_files = bodies.files;
+  f.layout.body_bytes = bodies.bytes;
   f.layout.created_ns = h.created_ns;
   f.layout.abandon_timeout_ns = h.abandon_timeout_ns;
   f.rate_interval_seconds = interval_seconds;

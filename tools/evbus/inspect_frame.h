@@ -26,7 +26,9 @@ struct InspectLayout {
   std::uint32_t max_event_bytes = 0;
   std::uint64_t segment_bytes = 0;  // the whole shared-memory object
   std::uint64_t first_id = 0;       // ids below it were never in this ring
-  std::int64_t created_ns = 0;      // wall clock
+  std::uint64_t body_files = 0;     // big events' bodies beside the ring (shm/body_file.h)
+  std::uint64_t body_bytes = 0;
+  std::int64_t created_ns = 0;  // wall clock
   std::int64_t abandon_timeout_ns = 0;
 };
 

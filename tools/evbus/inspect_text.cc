@@ -50,6 +50,10 @@ void Header(std::string* out, const InspectFrame& f) {
   Append(out, "ring %s, %u index entries, max event %s, segment %s, first id %llu\n",
          Bytes(l.capacity_bytes).c_str(), l.index_entries, Bytes(l.max_event_bytes).c_str(),
          Bytes(l.segment_bytes).c_str(), static_cast<unsigned long long>(l.first_id));
+  if (l.body_files != 0) {
+    Append(out, "big-event bodies: %llu files, %s beside the ring\n",
+           static_cast<unsigned long long>(l.body_files), Bytes(l.body_bytes).c_str());
+  }
   Append(out, "events %llu published (next id %llu), %.1f events/s over %.2f s; %s claimed\n",
          static_cast<unsigned long long>(f.stats.next_id - l.first_id),
          static_cast<unsigned long long>(f.stats.next_id), f.events_per_second,
