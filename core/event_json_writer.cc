@@ -22,7 +22,9 @@
 // it has no backslash (string values are substrings of it), or when it has
 // no \u escape and no secret holds a byte that a short escape (\n, \t,
 // \", ...) stands for: decoded, a secret then lies within one run of
-// unescaped bytes, which the raw text holds as it is.
+// unescaped bytes, which the raw text holds as it is. With secret patterns
+// (core/secret_scanner.h) every JSON field goes through RedactJsonStrings:
+// a pattern can match decoded text that the raw text spells otherwise.
 #include <string>
 #include <string_view>
 

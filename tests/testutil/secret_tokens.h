@@ -48,8 +48,8 @@ class TokenMaker {
     t.push_back({"google_api_key", "AIza" + Base64Url(35)});
     t.push_back({"stripe_secret_key", "sk_live_" + Alnum(24)});
     t.push_back({"stripe_secret_key", "rk_live_" + Alnum(99)});
-    t.push_back({"jwt", "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ" + Base64Url(40) + "." +
-                            Base64Url(43)});
+    t.push_back(
+        {"jwt", "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ" + Base64Url(40) + "." + Base64Url(43)});
     t.push_back({"private_key", PemKey("RSA PRIVATE KEY")});
     t.push_back({"private_key", PemKey("OPENSSH PRIVATE KEY")});
     t.push_back({"private_key", PemKey("PRIVATE KEY")});
@@ -84,8 +84,8 @@ inline std::vector<std::string> LookAlikes() {
       "task-management-service-configuration-v2",  // "sk-" inside a word
       "pip install sk-learn scikit-learn",
       "AKIAEXAMPLE",
-      "XAKIAIOSFODNN7EXAMPLE12",  // AKIA inside a longer word
-      "AKIAiosfodnn7example",     // lower case
+      "XAKIAIOSFODNN7EXAMPLE12",           // AKIA inside a longer word
+      "AKIAiosfodnn7example",              // lower case
       "sk_test_4eC39HqLyjWDarjtT1zdp7dc",  // Stripe test key (not live)
       "AIzaShort",
       "glpat-short",
@@ -94,7 +94,8 @@ inline std::vector<std::string> LookAlikes() {
       "eyJhbGciOiJIUzI1NiJ9",  // a JWT header alone
       "commit 3f786850e387550fdab836ed7e6dc881de23001b",
       "id 123e4567-e89b-12d3-a456-426614174000",
-      "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----",
+      "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC "
+      "KEY-----",
       "-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBa\n-----END "
       "CERTIFICATE-----",
       "-----BEGIN RSA PRIVATE KEY----- (the key itself was not printed)",
