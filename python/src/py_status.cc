@@ -54,8 +54,10 @@ PyObject* ExceptionFor(Status::Code code) {
 }  // namespace
 
 void RegisterErrors(py::module_& module) {
-  g_too_large = MakeError(module, "EventTooLargeError", PyExc_ValueError,
-                          "The event is larger than the stream's max_event_size.");
+  g_too_large =
+      MakeError(module, "EventTooLargeError", PyExc_ValueError,
+                "The event is larger than evbus takes at all (256 MiB less 64 KiB); larger than "
+                "max_event_size is fine: its body goes to a file beside the ring.");
   g_busy = MakeError(module, "BusyError", PyExc_RuntimeError,
                      "A resource is held elsewhere or cannot be had now; retry later.");
   g_back_pressured = MakeError(module, "BackPressuredError", PyExc_TimeoutError,

@@ -22,7 +22,9 @@ constexpr HelpEntry kEntries[] = {
      "evbus create STREAM [--user U] [--capacity SIZE] [--max-event SIZE] [--mode OCTAL]\n"
      "                    [--index-slots N]\n"
      "  Creates the stream's shared-memory segment. Defaults: --capacity 64MiB (a power of\n"
-     "  two), --max-event 1MiB, --index-slots 65536, --mode 0600 (owner only).\n"},
+     "  two), --max-event 1MiB, --index-slots 65536, --mode 0600 (owner only).\n"
+     "  --max-event is the largest body kept in the ring itself; a larger event (up to\n"
+     "  256 MiB less 64 KiB) goes to a body file beside it (docs/shm_layout.md).\n"},
     {"destroy", "evbus destroy STREAM [--user U]\n  Removes the stream's segment.\n"},
     {"list",
      "evbus list\n  Streams on this host, one JSON line each: stream, user, size, live\n"
