@@ -130,8 +130,8 @@ TEST_F(ServeLiveTest, AStalledClientSlowsNoPublisherNorOtherClientsAndGetsAGap) 
   ASSERT_EQ(stalled.Open(server_.port(), Path("/live"), "", false, /*rcvbuf=*/4096), 200);
   ASSERT_EQ(reader.Open(server_.port(), Path("/live")), 200);
   // Far more than the stalled client's budget (1 MiB queued + 1 MiB unsent)
-  // and the sockets' buffers: 12000 events of about 1.5 KiB.
-  constexpr int kEvents = 12000;
+  // and the sockets' buffers (about 5 MB here): 20000 events of about 1.5 KiB.
+  constexpr int kEvents = 20000;
   const std::string padding(1500, 'p');
   std::atomic<int> published{0};
   std::thread publisher([&] {
@@ -156,7 +156,9 @@ TEST_F(ServeLiveTest, AStalledClientSlowsNoPublisherNorOtherClientsAndGetsAGap) 
   Publish(1);  // id kEvents
   Account stalled_account = AccountFor(&stalled, kEvents);
   EXPECT_TRUE(stalled_account.complete) << stalled_account.error;
-  EXPECT_GE(stalled_account.gaps, 1);
+  EXPECT_GE(stalled_account.gaps, 1)
+      << "stalled: " << stalled_account.events << " events; reader: " << reading.events
+      << " events, " << reading.gaps << " gaps";
   // Caught up, it gets live events again.
   Publish(1);
   auto after = stalled.Next(seconds(20));

@@ -16,8 +16,10 @@ std::size_t ItemBytes(const LiveItem& item) { return item.json ? item.json->size
 }  // namespace
 
 void LiveClientQueue::Offer(LiveItem item) {
+  bool was_empty = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    was_empty = items_.empty();
     const bool room = bytes_ < max_bytes_ && (!gap_ || bytes_ < max_bytes_ / 2);
     if (!room) {  // the client is behind: drop, and remember what
       if (!gap_) gap_ = LiveItem{LiveItem::Kind::kGap, item.first, item.last, nullptr};
@@ -32,7 +34,8 @@ void LiveClientQueue::Offer(LiveItem item) {
     bytes_ += ItemBytes(item);
     items_.push_back(std::move(item));
   }
-  ready_.notify_one();
+  // The client waits only on an empty queue: one wake per batch, not per event.
+  if (was_empty) ready_.notify_one();
 }
 
 bool LiveClientQueue::Take(std::vector<LiveItem>* out, std::chrono::milliseconds timeout) {
