@@ -22,9 +22,9 @@
 // it has no backslash (string values are substrings of it), or when it has
 // no \u escape and no secret holds a byte that a short escape (\n, \t,
 // \", ...) stands for: decoded, a secret then lies within one run of
-// unescaped bytes, which the raw text holds as it is. With secret patterns
-// (core/secret_scanner.h) every JSON field goes through RedactJsonStrings:
-// a pattern can match decoded text that the raw text spells otherwise.
+// unescaped bytes, which the raw text holds as it is. Secret patterns
+// (core/secret_scanner.h) are checked the same way on the raw text with
+// every escape decoded (SecretScanner::PatternsMayMatchInJson).
 #include <string>
 #include <string_view>
 
@@ -69,8 +69,8 @@ class Writer {
   }
 
   void Json(std::string_view json) {
-    if (scanner_ == nullptr || (!scanner_->has_patterns() && RawShowsSecrets(json) &&
-                                !scanner_->literals().Contains(json))) {
+    if (scanner_ == nullptr || (RawShowsSecrets(json) && !scanner_->literals().Contains(json) &&
+                                !scanner_->PatternsMayMatchInJson(json))) {
       out_->append(json);
       return;
     }

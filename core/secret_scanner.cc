@@ -3,7 +3,30 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/json_string_codec.h"
+
 namespace evbus {
+namespace {
+
+// True when `expression` may hold an anchor: an unescaped '$', a '^' that
+// does not open a negated class, or \A, \z, \Z. Errs on the side of true.
+bool MayAnchor(std::string_view expression) {
+  for (std::size_t i = 0; i < expression.size(); ++i) {
+    const char c = expression[i];
+    if (c == '\\') {
+      if (i + 1 < expression.size() &&
+          std::string_view("AzZ").find(expression[i + 1]) != std::string_view::npos) {
+        return true;
+      }
+      ++i;  // the escaped character
+    } else if (c == '$' || (c == '^' && (i == 0 || expression[i - 1] != '['))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
 
 SecretScanner::SecretScanner(SecretMatcher literals, std::string literal_placeholder,
                              std::shared_ptr<const PatternMatcher> patterns,
@@ -11,7 +34,29 @@ SecretScanner::SecretScanner(SecretMatcher literals, std::string literal_placeho
     : literals_(std::move(literals)),
       literal_placeholder_(std::move(literal_placeholder)),
       patterns_(std::move(patterns)),
-      placeholders_(std::move(placeholders)) {}
+      placeholders_(std::move(placeholders)) {
+  json_gate_exact_ = patterns_ != nullptr;
+  if (patterns_ == nullptr) return;
+  for (const PatternRule& rule : patterns_->rules()) {
+    if (!rule.literal && MayAnchor(rule.expression)) json_gate_exact_ = false;
+  }
+}
+
+bool SecretScanner::PatternsMayMatchInJson(std::string_view json) const {
+  if (patterns_ == nullptr) return false;
+  if (!json_gate_exact_) return true;
+  if (json.find('\\') == std::string_view::npos) return patterns_->Contains(json);
+  thread_local std::string decoded;
+  decoded.clear();
+  std::size_t bad = 0;
+  if (!DecodeJsonStringBody(
+          json, [](std::string_view p) { decoded.append(p); }, &bad)) {
+    return true;  // malformed: let the walk report it
+  }
+  const bool may = patterns_->Contains(decoded);
+  if (decoded.capacity() > (1u << 20)) std::string().swap(decoded);
+  return may;
+}
 
 bool SecretScanner::Contains(std::string_view text) const {
   return literals_.Contains(text) || (patterns_ != nullptr && patterns_->Contains(text));

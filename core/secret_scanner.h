@@ -16,6 +16,7 @@
 // Invariants:
 //   1. placeholders_[i] is the placeholder of patterns_->rules()[i].
 //   2. patterns_ is null when no pattern is enabled.
+//   3. json_gate_exact_ is true only when no rule of patterns_ may anchor.
 #ifndef EVBUS_CORE_SECRET_SCANNER_H_
 #define EVBUS_CORE_SECRET_SCANNER_H_
 
@@ -50,6 +51,14 @@ class SecretScanner {
   // returns the number of replacements; otherwise returns 0 and leaves *out.
   std::size_t Redact(std::string_view text, std::string* out) const;
 
+  // False only when no pattern can match in any string value of the JSON
+  // text `json` (its raw bytes with every escape decoded are scanned once:
+  // each decoded string lies whole in them, between quotes, which a word
+  // boundary treats like the string's ends). True when patterns are on and
+  // some rule has an anchor (^, $, \A, \z, \Z), which that scan cannot
+  // check. Lets a writer skip the walk of a JSON field (event_json_writer.cc).
+  bool PatternsMayMatchInJson(std::string_view json) const;
+
  private:
   std::size_t Merge(std::string_view text, SecretMatch literal, const std::vector<PatternHit>& hits,
                     std::string* out) const;
@@ -58,6 +67,7 @@ class SecretScanner {
   std::string literal_placeholder_;
   std::shared_ptr<const PatternMatcher> patterns_;
   std::vector<std::string> placeholders_;
+  bool json_gate_exact_ = false;  // no rule has an anchor
 };
 
 }  // namespace evbus

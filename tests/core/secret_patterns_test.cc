@@ -145,6 +145,37 @@ TEST(SecretPatternsTest, BadPatternsAreRefusedByNameAndTheOldSetStays) {
   EXPECT_EQ(r.patterns(), before);
 }
 
+// The publish path skips a JSON field only when no pattern can match in it:
+// escapes are decoded for that check, and a rule with an anchor always walks.
+TEST(SecretPatternsTest, PublishPathFindsEscapedAndAnchoredMatchesInJsonFields) {
+  Redactor r;
+  SecretPatterns p;
+  p.custom["ticket_line"] = "^TCK-[0-9]{6}$";
+  ASSERT_TRUE(r.SetPatterns(p).ok());
+  auto parsed = ParseEvent(R"({"action":"run","source":"agent","args":{}})");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  Event e = *parsed;
+  e.args_json = R"({"command":"ghp_)" + std::string(36, 'x') +
+                R"(","env":["a
+b","TCK-123456"],"k":"AKIA0123456789ABCDEF"})";
+  std::string out;
+  ASSERT_TRUE(AppendRedactedEventJson(e, r, &out).ok());
+  EXPECT_NE(out.find(R"("command":"<secret_hidden:github_token>")"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("<secret_hidden:ticket_line>")"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("k":"<secret_hidden:aws_access_key_id>")"), std::string::npos) << out;
+  // An anchored rule alone in a field: the raw text check cannot see it.
+  e.args_json = R"({"env":["TCK-123456"]})";
+  out.clear();
+  ASSERT_TRUE(AppendRedactedEventJson(e, r, &out).ok());
+  EXPECT_NE(out.find(R"({"env":["<secret_hidden:ticket_line>"]})"), std::string::npos) << out;
+  // Without a match the field is copied as it is, escapes and all.
+  e.args_json = R"({"command":"ls \/tmp
+","x":"AKIA"})";
+  out.clear();
+  ASSERT_TRUE(AppendRedactedEventJson(e, r, &out).ok());
+  EXPECT_NE(out.find(e.args_json), std::string::npos) << out;
+}
+
 TEST(SecretPatternsTest, ContainsSeesPatterns) {
   const Redactor r = WithBuiltins();
   EXPECT_TRUE(r.Contains("xx AKIA0123456789ABCDEF yy"));
