@@ -15,6 +15,14 @@
 #include "stream/event_stream.h"
 #include "tests/stream/stream_test_util.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define EVBUS_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define EVBUS_UNDER_ASAN 1
+#endif
+#endif
+
 namespace evbus {
 namespace {
 
@@ -253,7 +261,16 @@ TEST_F(OpenHandsEventStreamTest, RepeatedOpenAddCloseDoesNotGrowMemory) {
     }
     ASSERT_TRUE((*s)->Close().ok());
   }
+#ifdef EVBUS_UNDER_ASAN
+  // ASan keeps freed memory in its quarantine and recycles chunks only after
+  // it, so resident memory there counts what was freed too (about 170 MB
+  // here with the default quarantine, nothing with quarantine_size_mb=0).
+  // The rounds still run under ASan (use after free, leaks at exit); the
+  // bound is checked in the plain build.
+  (void)before;
+#else
   EXPECT_LT(rss_mb() - before, 50.0);
+#endif
 }
 
 // 10-12. test_cache_page_creation / _loading / _performance: OpenHands'
