@@ -85,6 +85,18 @@ run sleepers-no-recheck      fail "" -- -DBROKEN_NO_RECHECK
 run sleepers-no-version      fail "" -- -DBROKEN_NO_VERSION
 run sleepers-probe-first     fail "" -- -DBROKEN_PROBE_FIRST
 
+# Takeover of a dead restartable producer's claim (docs/model/takeover.pml):
+# never a rewrite of a committed record, never an early abandon of a
+# restartable claim. Each broken variant must be caught.
+model="$root/docs/model/takeover.pml"
+echo "model check: $model"
+run takeover                 pass "" --
+run takeover-two-takers      pass "" -- -DTAKERS=2 -DMAXDEATHS=3
+run takeover-early-abandon   fail "" -- -DBROKEN_EARLY_ABANDON
+run takeover-live-owner      fail "" -- -DBROKEN_TAKE_LIVE
+run takeover-no-claimant-cas fail "" -- -DTAKERS=2 -DBROKEN_NO_CLAIMANT_CAS
+run takeover-stale-first     fail "" -- -DBROKEN_STALE_CHECK_FIRST
+
 if [[ $failures -ne 0 ]]; then
   echo "model check: $failures configuration(s) did not give the expected result" >&2
   exit 1
