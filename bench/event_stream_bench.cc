@@ -12,8 +12,8 @@
 // CPU 1, the producer to CPU 0; one event in flight at a time, carrying its
 // CLOCK_MONOTONIC send time (taken before add_event); percentiles of
 // receive - send. Args: wait (0 blocking, 1 busy spin) and dispatch (0
-// shared dispatcher, 1 direct). Direct: the callback's worker is the only
-// reader thread, on CPU 1, and the producer spins on CPU 0 for the answer.
+// shared dispatcher, 1 direct, 2 kAuto: with blocking waits, the defaults). Direct: the callback's
+// worker is the only reader thread, on CPU 1, and the producer spins on CPU 0 for the answer.
 // Shared with spinning waits has two spinning threads on the subscriber
 // side: the dispatcher is pinned to CPU 1 and the worker to CPU 0, and the
 // producer sleeps between events so the worker keeps CPU 0.
@@ -224,6 +224,7 @@ struct Shared {
 struct LatencyCase {
   bool spin;
   bool direct;
+  bool defaults;  // callback_dispatch left at kAuto (direct for a first callback)
   int pings() const { return spin && !direct ? 1000 : 20000; }  // spinning shared: ms per event
   shm::WaitStrategy wait() const {
     return spin ? shm::WaitStrategy::kBusySpin : shm::WaitStrategy::kBlocking;
@@ -238,6 +239,7 @@ struct LatencyCase {
   options.store_root = kStoreRoot.path();
   options.wait_strategy = c.wait();
   options.callback_dispatch = c.direct ? CallbackDispatch::kDirect : CallbackDispatch::kShared;
+  if (c.defaults) options.callback_dispatch = CallbackDispatch::kAuto;
   auto s = EventStream::Open(sid, options);
   if (!s.ok()) ::_exit(1);
   const auto pings = static_cast<std::uint64_t>(c.pings());
@@ -288,11 +290,14 @@ void ReportLatency(benchmark::State& state, LatencyCase c, const Shared* shared)
   state.counters["p99.9_ns"] = pct(99.9);
   state.counters["max_ns"] = static_cast<double>(lat.back());
   state.SetLabel(std::string(c.spin ? "busy spin" : "blocking") +
-                 (c.direct ? ", direct dispatch" : ", shared dispatcher"));
+                 (c.defaults ? ", auto dispatch (the defaults)"
+                  : c.direct ? ", direct dispatch"
+                             : ", shared dispatcher"));
 }
 
 void BM_Latency(benchmark::State& state) {
-  const LatencyCase c{.spin = state.range(0) != 0, .direct = state.range(1) != 0};
+  const LatencyCase c{
+      .spin = state.range(0) != 0, .direct = state.range(1) == 1, .defaults = state.range(1) == 2};
   BenchStream bs(c.spin ? "lat-spin" : "lat-block", c.wait());
   const std::size_t bytes = sizeof(Shared);
   auto* shared = static_cast<Shared*>(
@@ -313,6 +318,7 @@ BENCHMARK(BM_Latency)
     ->Args({1, 0})
     ->Args({0, 1})
     ->Args({0, 0})
+    ->Args({0, 2})
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 

@@ -220,6 +220,15 @@ Result<std::unique_ptr<Segment>> Segment::OpenReadOnly(std::string_view stream,
   return AttachByName(SegmentName(stream, user), /*read_only=*/true);
 }
 
+std::uint32_t Segment::FreeSubscriberSlots() const {
+  std::uint32_t free = 0;
+  for (std::uint32_t i = 0; i < kSubscriberSlots; ++i) {
+    // A snapshot: relaxed, since nothing is read through the slot.
+    if (subscriber_slot(i)->owner_pid.load(std::memory_order_relaxed) == 0) ++free;
+  }
+  return free;
+}
+
 Status Segment::Remove(std::string_view stream, std::string_view user) {
   EVBUS_RETURN_IF_ERROR(ValidateNames(stream, user));
   const std::string name = SegmentName(stream, user);

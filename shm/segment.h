@@ -114,6 +114,8 @@ class Segment {
   SubscriberSlot* subscriber_slot(std::uint32_t i) const {
     return At<SubscriberSlot>(header_->subscribers_offset) + i;
   }
+  // Subscriber slots with no owner right now (a snapshot; attach may race).
+  std::uint32_t FreeSubscriberSlots() const;
   IndexEntry* index_entry(std::uint64_t id) const {
     return At<IndexEntry>(header_->index_offset) + (id & (header_->index_slots - 1));
   }

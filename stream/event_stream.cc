@@ -52,6 +52,12 @@ struct EventStream::Impl {
   mutable std::mutex close_mu_;  // held for the whole of Close; guards the two below
   bool closed_ = false;
   std::unique_ptr<StreamSnapshot> final_snapshot_;  // set by Close
+
+  // The ring reader of the next callback when it gets one of its own (direct
+  // dispatch, UsesDirectDispatch), else null (shared). mu_ held.
+  Result<std::unique_ptr<shm::Subscriber>> AttachDirectReader(const std::string& callback_id,
+                                                              std::uint64_t start_id,
+                                                              std::size_t direct_callbacks);
 };
 
 EventStream::EventStream(std::string session_id, EventStreamOptions options, StreamPaths paths)
@@ -186,6 +192,28 @@ Status EventStream::SubscribeFrom(SubscriberId subscriber_id, EventCallback call
                    static_cast<std::uint64_t>(start_id));
 }
 
+Result<std::unique_ptr<shm::Subscriber>> EventStream::Impl::AttachDirectReader(
+    const std::string& callback_id, std::uint64_t start_id, std::size_t direct_callbacks) {
+  const EventStreamOptions& options = options_;
+  if (!UsesDirectDispatch(options, direct_callbacks, segment_->FreeSubscriberSlots())) {
+    return std::unique_ptr<shm::Subscriber>();  // shared dispatch
+  }
+  shm::SubscriberOptions so;
+  so.name = "cb." + std::to_string(::getpid()) + "." + std::to_string(next_reader_++);
+  so.start = shm::StartAt::kAtId;
+  so.start_id = start_id;
+  so.wait = options.wait_strategy;
+  auto attached = shm::Subscriber::Attach(segment_.get(), so);
+  if (attached.ok()) return attached;
+  // kAuto chose direct for speed only: a slot taken meanwhile means shared.
+  if (options.callback_dispatch == CallbackDispatch::kAuto) {
+    return std::unique_ptr<shm::Subscriber>();
+  }
+  return Status::Busy(
+      "callback " + callback_id + " needs a ring reader of its own (direct dispatch): " +
+      attached.status().ToString() + "; unsubscribe a callback or use CallbackDispatch::kShared");
+}
+
 Status EventStream::AddWorker(SubscriberId subscriber_id, EventCallback callback,
                               std::string callback_id, std::uint64_t start_id) {
   if (!callback) {
@@ -200,7 +228,9 @@ Status EventStream::AddWorker(SubscriberId subscriber_id, EventCallback callback
   // temporary shared_ptr dies before the loop runs (before C++23), and a
   // concurrent Unsubscribe could free the list under it.
   const auto workers = impl_->dispatcher_->Workers();
+  std::size_t direct_callbacks = 0;
   for (const auto& w : *workers) {
+    if (w->direct()) ++direct_callbacks;
     if (w->subscriber_id() == subscriber_id && w->callback_id() == callback_id) {
       return Status::AlreadyExists(
           "Callback ID on subscriber " + std::string(SubscriberIdName(subscriber_id)) +
@@ -208,21 +238,8 @@ Status EventStream::AddWorker(SubscriberId subscriber_id, EventCallback callback
     }
   }
   std::unique_ptr<shm::Subscriber> reader;
-  if (UsesDirectDispatch(impl_->options_)) {
-    shm::SubscriberOptions so;
-    so.name = "cb." + std::to_string(::getpid()) + "." + std::to_string(impl_->next_reader_++);
-    so.start = shm::StartAt::kAtId;
-    so.start_id = start_id;
-    so.wait = impl_->options_.wait_strategy;
-    auto attached = shm::Subscriber::Attach(impl_->segment_.get(), so);
-    if (!attached.ok()) {
-      return Status::Busy(
-          "callback " + callback_id +
-          " needs a ring reader of its own (direct dispatch): " + attached.status().ToString() +
-          "; unsubscribe a callback or use CallbackDispatch::kShared");
-    }
-    reader = std::move(*attached);
-  }
+  EVBUS_ASSIGN_OR_RETURN(reader,
+                         impl_->AttachDirectReader(callback_id, start_id, direct_callbacks));
   EventStream* self = this;
   CallbackWorker::Context context;
   context.owner = this;

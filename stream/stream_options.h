@@ -28,7 +28,10 @@ enum class FullQueuePolicy : std::uint8_t {
 
 // How events reach the callbacks of one process.
 enum class CallbackDispatch : std::uint8_t {
-  // kDirect when wait_strategy spins, kShared when it blocks.
+  // kDirect when wait_strategy spins. When it blocks: kDirect for the first
+  // kAutoDirectCallbacks callbacks of the stream while the segment keeps at
+  // least kAutoFreeReaderSlots subscriber slots free for other readers
+  // (persister, bridges, other processes), kShared beyond that.
   kAuto,
   // One dispatcher thread reads the ring, parses each event once and
   // try-enqueues it on every callback's bounded queue (callback_queue_size).
@@ -104,9 +107,17 @@ struct EventStreamOptions {
   Env* env = nullptr;
 };
 
-// Whether `options` give each callback its own ring reader (kDirect, or
-// kAuto with a spinning wait strategy).
-inline bool UsesDirectDispatch(const EventStreamOptions& options) {
+// kAuto with blocking waits: how many callbacks of one stream get a ring
+// reader of their own, and how many of the segment's 64 subscriber slots
+// must stay free for that.
+inline constexpr std::size_t kAutoDirectCallbacks = 4;
+inline constexpr std::uint32_t kAutoFreeReaderSlots = 16;
+
+// Whether the next callback of a stream gets its own ring reader, given
+// `options`, how many of the stream's callbacks already have one, and how
+// many subscriber slots of the segment are free.
+inline bool UsesDirectDispatch(const EventStreamOptions& options, std::size_t direct_callbacks,
+                               std::uint32_t free_reader_slots) {
   switch (options.callback_dispatch) {
     case CallbackDispatch::kDirect:
       return true;
@@ -115,7 +126,8 @@ inline bool UsesDirectDispatch(const EventStreamOptions& options) {
     case CallbackDispatch::kAuto:
       break;
   }
-  return options.wait_strategy != shm::WaitStrategy::kBlocking;
+  if (options.wait_strategy != shm::WaitStrategy::kBlocking) return true;
+  return direct_callbacks < kAutoDirectCallbacks && free_reader_slots >= kAutoFreeReaderSlots;
 }
 
 }  // namespace evbus
