@@ -91,14 +91,9 @@ ReadStatus Subscriber::ReadCommitted(const IndexEntry& entry, Record* record) no
   const std::uint64_t offset = f.data_pos & (capacity_ - 1);
   const bool in_bounds = f.length <= buffer_.size() && offset + f.length <= capacity_;
   if (in_bounds && f.length > 0) RacyCopy(buffer_.data(), segment_->data() + offset, f.length);
-  // Seqlock re-check: pairs with the release fence after the claim CAS. If the
-  // copy saw any byte of a later claim, this load sees that claim.
-  ThreadFence(std::memory_order_acquire);
-  const ClaimWord* claim = segment_->claim();
-  const std::uint64_t head = LoadHalfAcquire(&claim->next_id);
-  const std::uint64_t tail = LoadHalfAcquire(&claim->tail);
-  if (head > id + index_slots_ || tail > f.data_pos + capacity_) return ReportLap(record);
-  // Not lapped: the copy is exactly what the producer committed.
+  if (!durable_ && Lapped(id, f.data_pos)) return ReportLap(record);
+  // Not lapped (a durable reader cannot be: docs/shm_layout.md, section 5):
+  // the copy is exactly what the producer committed.
   char entry_bytes[sizeof(IndexEntry)];
   std::memcpy(entry_bytes + offsetof(IndexEntry, data_pos), &f, sizeof(f));
   if (!in_bounds || RecordChecksum(id, buffer_.data(), f.length, entry_bytes) != f.crc32c) {
@@ -119,6 +114,16 @@ ReadStatus Subscriber::ReadCommitted(const IndexEntry& entry, Record* record) no
   if (end > byte_pos_) byte_pos_ = end;
   PublishProgress(false);
   return ReadStatus::kRecord;
+}
+
+bool Subscriber::Lapped(std::uint64_t id, std::uint64_t data_pos) const noexcept {
+  // Seqlock re-check: pairs with the release fence after the claim CAS. If the
+  // copy saw any byte of a later claim, this load sees that claim.
+  ThreadFence(std::memory_order_acquire);
+  const ClaimWord* claim = segment_->claim();
+  const std::uint64_t head = LoadHalfAcquire(&claim->next_id);
+  const std::uint64_t tail = LoadHalfAcquire(&claim->tail);
+  return head > id + index_slots_ || tail > data_pos + capacity_;
 }
 
 ReadStatus Subscriber::ReportCorrupt(Record* record) noexcept {

@@ -100,6 +100,9 @@ class Subscriber {
   // body file into body_buffer_ and points *body at it (subscriber_body.cc).
   ReadStatus ReadReferencedBody(std::uint16_t kind, std::uint64_t end_pos, std::string_view* body,
                                 Record* record) noexcept;
+  // The seqlock re-check after a copy: whether a later claim may have
+  // reused entry `id` or the bytes from `data_pos` on (non-durable readers).
+  bool Lapped(std::uint64_t id, std::uint64_t data_pos) const noexcept;
   ReadStatus ReportCorrupt(Record* record) noexcept;
   ReadStatus ReportLap(Record* record) noexcept;
   ReadStatus ReportAbandoned(Record* record) noexcept;
