@@ -52,7 +52,12 @@ bool LiveClientQueue::Take(std::vector<LiveItem>* out, std::chrono::milliseconds
   return true;
 }
 
-LiveHub::LiveHub(std::shared_ptr<persist::UnifiedView> view) : view_(std::move(view)) {
+// The first id is fixed here, not when the thread first runs: a session that
+// attaches after this returns is owed every later id, and a thread scheduled
+// late would otherwise start past ids published meanwhile (the session would
+// then send them only when a later id arrived, after its history catch-up).
+LiveHub::LiveHub(std::shared_ptr<persist::UnifiedView> view)
+    : view_(std::move(view)), first_id_(view_->GetLatestEventId() + 1) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -105,7 +110,7 @@ void LiveHub::RunOverView(std::int64_t next) {
 // polls (TryRead), so producers never have a sleeper of ours to wake, and it
 // attaches once rather than per read. Ids the ring lapped come from the store.
 void LiveHub::Run() {
-  std::int64_t next = view_->GetLatestEventId() + 1;
+  const std::int64_t next = first_id_;
   shm::SubscriberOptions options;
   options.name = "serve-live";
   options.start = shm::StartAt::kAtId;

@@ -15,6 +15,8 @@
 //   2. Every id offered after Attach returned is either taken as an event
 //      or covered by exactly one gap item.
 //   3. A queue never holds more than its byte budget (one item beyond it at most).
+//   4. The hub reads every id from the stream's head at its construction on,
+//      however late its thread first runs.
 #ifndef EVBUS_TOOLS_SERVE_LIVE_HUB_H_
 #define EVBUS_TOOLS_SERVE_LIVE_HUB_H_
 
@@ -79,7 +81,8 @@ class LiveHub {
   void OfferStored(const persist::StoredEvent& event);
 
   std::shared_ptr<persist::UnifiedView> view_;
-  std::mutex mu_;  // guards clients_
+  const std::int64_t first_id_;  // the first id the hub reads (the head when made)
+  std::mutex mu_;                // guards clients_
   std::vector<std::shared_ptr<LiveClientQueue>> clients_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
