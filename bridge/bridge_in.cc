@@ -1,13 +1,17 @@
 #include "bridge/bridge_in.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <climits>
+#include <cstdlib>
 #include <thread>
 
 #include "bridge/event_message.h"
 #include "bridge/local_segment.h"
 #include "shm/layout.h"
+#include "shm/recovery.h"
 #include "shm/wait.h"
 
 namespace evbus::bridge {
@@ -16,6 +20,22 @@ namespace {
 constexpr std::int64_t kNextMsgMs = 100;
 constexpr std::int64_t kLocalPublishNs = 1'000'000'000;
 constexpr std::int64_t kStartRetryMs = 30000;
+
+// Test-only (tests/bridge): EVBUS_TEST_BRIDGE_IN_STOP_AFTER_CLAIM=N makes
+// bridge in stop itself (SIGSTOP) right after it claims local id N, before
+// it writes the record, so that a test can kill -9 it exactly there.
+std::uint64_t g_stop_after_claim = ~std::uint64_t{0};
+
+void StopAfterClaim(std::uint64_t id) {
+  if (id == g_stop_after_claim) ::raise(SIGSTOP);
+}
+
+void InstallTestStopHook() {
+  const char* v = std::getenv("EVBUS_TEST_BRIDGE_IN_STOP_AFTER_CLAIM");
+  if (v == nullptr || *v == '\0') return;
+  g_stop_after_claim = std::strtoull(v, nullptr, 10);
+  shm::testing::SetPauseAfterClaimHook(&StopAfterClaim);
+}
 
 }  // namespace
 
@@ -38,10 +58,14 @@ Result<std::unique_ptr<BridgeIn>> BridgeIn::Start(const BridgeInOptions& options
       kStartRetryMs, options.log));
   EVBUS_ASSIGN_OR_RETURN(b->segment_,
                          OpenOrCreateSegment(options.session_id, options.user, options.segment));
-  EVBUS_ASSIGN_OR_RETURN(b->producer_, shm::Producer::Attach(b->segment_.get(), "bridge-in"));
+  // Restartable: a claim this process leaves unfinished when killed waits
+  // for the next bridge in, which finishes it (FindUnfinishedHead).
+  EVBUS_ASSIGN_OR_RETURN(b->producer_, shm::Producer::Attach(b->segment_.get(), "bridge-in",
+                                                             /*restartable=*/true));
+  InstallTestStopHook();
   b->next_id_ = SegmentHead(*b->segment_);
   b->started_ = b->next_id_ > 0;  // events are there: their ids are the origin's
-  b->ReportUnfinishedHead();
+  b->FindUnfinishedHead();
   b->status_ = BridgeStatus{"in",        options.session_id, options.user, b->link_->server(),
                             b->subject_, "starting"};
   b->status_.pid = ::getpid();
@@ -61,19 +85,51 @@ void BridgeIn::Unsubscribe() {
 }
 
 // A bridge in killed between claiming id N and committing it leaves N
-// unfinished; local readers report it abandoned (a ring entry is never
-// rewritten). Said once, clearly, at start; JetStream still holds the event.
-void BridgeIn::ReportUnfinishedHead() {
+// unfinished at the head. Its claim was restartable, so local readers wait
+// for us: N is read again from the subject and finished with the same record
+// (Write, TakeOverClaim). An id already abandoned is said once, clearly.
+void BridgeIn::FindUnfinishedHead() {
   if (next_id_ == 0) return;
   const std::uint64_t last = next_id_ - 1;
   const std::uint64_t commit = segment_->index_entry(last)->commit.load(
       std::memory_order_acquire);  // SYNC POINT READ: record.commit
   if (commit == shm::CommittedValue(last)) return;
+  if (commit != shm::AbandonedValue(last)) {
+    takeover_ = true;
+    next_id_ = last;
+    Log("bridge in: id " + std::to_string(last) + " of '" + segment_->shm_name() +
+        "' was left unfinished by the previous bridge in: finishing it with the record from "
+        "JetStream");
+    return;
+  }
   ++status_.lost;
-  Log("bridge in: id " + std::to_string(last) + " of '" + segment_->shm_name() +
-      "' was being written when the previous bridge in died: local readers report it abandoned "
-      "(JetStream still holds it: evbus tail of the origin or a new bridge into another stream "
+  ReportLost(last, "local readers report it abandoned");
+}
+
+void BridgeIn::ReportLost(std::uint64_t id, const std::string& why) {
+  Log("bridge in: id " + std::to_string(id) + " of '" + segment_->shm_name() +
+      "' was being written when the previous bridge in died: " + why +
+      " (JetStream still holds it: evbus tail of the origin or a new bridge into another stream "
       "has it)");
+}
+
+// Finishes the previous bridge in's unfinished claim of `id` (the head).
+Status BridgeIn::TakeOver(std::uint64_t id, const Held& event) {
+  takeover_ = false;
+  if (event.missing) {  // it died marking `id` abandoned: finish that
+    shm::IndexEntry* entry = segment_->index_entry(id);
+    const std::uint64_t stale = entry->commit.load(std::memory_order_acquire);
+    if (stale != shm::CommittedValue(id)) shm::TryAbandon(segment_.get(), id, stale, INT64_MAX);
+    ++status_.lost;
+    return Status::OK();
+  }
+  Status st = producer_->TakeOverClaim(id, event.meta, event.body);
+  if (st.code() == Status::Code::kBusy) return st;
+  if (!st.ok()) {
+    ++status_.lost;
+    ReportLost(id, st.message());
+  }
+  return Status::OK();
 }
 
 Status BridgeIn::Subscribe() {
@@ -92,7 +148,9 @@ Status BridgeIn::Subscribe() {
 }
 
 Status BridgeIn::Write(std::uint64_t id, const Held& event) {
-  if (event.missing) {
+  if (takeover_) {
+    EVBUS_RETURN_IF_ERROR(TakeOver(id, event));
+  } else if (event.missing) {
     EVBUS_RETURN_IF_ERROR(MarkAbandoned(segment_.get(), id));
     ++status_.lost;
   } else {

@@ -11,6 +11,9 @@
 //      there after a restart, or a redelivery); ids above it wait in a
 //      bounded buffer until the ids before them arrive.
 //   3. An Evbus-Missing marker becomes an abandoned entry, never an event.
+//   4. The previous run's unfinished claim at the head (it was killed between
+//      claim and commit) is finished with the same record, read again from
+//      the subject (shm::Producer::TakeOverClaim), not abandoned.
 #ifndef EVBUS_BRIDGE_BRIDGE_IN_H_
 #define EVBUS_BRIDGE_BRIDGE_IN_H_
 
@@ -58,7 +61,9 @@ class BridgeIn {
     std::string body;
   };
   BridgeIn() = default;
-  void ReportUnfinishedHead();
+  void FindUnfinishedHead();
+  void ReportLost(std::uint64_t id, const std::string& why);
+  Status TakeOver(std::uint64_t id, const Held& event);
   Status Subscribe();
   void Unsubscribe();
   void LogWaiting(const std::string& why);
@@ -73,7 +78,8 @@ class BridgeIn {
   std::unique_ptr<shm::Producer> producer_;
   std::unique_ptr<NatsLink> link_;
   natsSubscription* sub_ = nullptr;
-  bool started_ = false;  // the segment's first id is settled
+  bool started_ = false;   // the segment's first id is settled
+  bool takeover_ = false;  // next_id_ is the previous run's unfinished claim
   std::uint64_t next_id_ = 0;
   std::uint64_t seen_next_ = 0;
   std::map<std::uint64_t, Held> held_;

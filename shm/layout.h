@@ -58,10 +58,18 @@ inline constexpr std::uint64_t AbandonedValue(std::uint64_t id) { return kAbando
 inline constexpr std::uint64_t ClaimantValue(std::uint64_t id, std::int32_t pid) {
   return ((id + 1) << 32) | static_cast<std::uint32_t>(pid);
 }
+// Bit 31 of the pid half: the claim's producer is restartable (its restarted
+// process may finish the claim; readers wait for the abandon timeout).
+// Pids are below 2^31. docs/shm_layout.md section 7.
+inline constexpr std::uint64_t kClaimantRestartable = std::uint64_t{1} << 31;
 // The pid in `value` if it was stored for `id`, else 0 (not known).
 inline constexpr std::int32_t ClaimantPid(std::uint64_t value, std::uint64_t id) {
-  return (value >> 32) == ((id + 1) & 0xFFFFFFFFu) ? static_cast<std::int32_t>(value & 0xFFFFFFFFu)
+  return (value >> 32) == ((id + 1) & 0xFFFFFFFFu) ? static_cast<std::int32_t>(value & 0x7FFFFFFFu)
                                                    : 0;
+}
+// True if `value` was stored for `id` by a restartable producer.
+inline constexpr bool ClaimantRestartable(std::uint64_t value, std::uint64_t id) {
+  return ClaimantPid(value, id) != 0 && (value & kClaimantRestartable) != 0;
 }
 
 // ProducerSlot::state: IDLE | CLAIMING | CLAIMED with the claimed id.

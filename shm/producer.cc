@@ -31,7 +31,8 @@ Producer::~Producer() {
   }
 }
 
-Result<std::unique_ptr<Producer>> Producer::Attach(Segment* segment, std::string_view name) {
+Result<std::unique_ptr<Producer>> Producer::Attach(Segment* segment, std::string_view name,
+                                                   bool restartable) {
   if (segment->read_only()) {
     return Status::InvalidArgument("cannot publish through a read-only segment; use Segment::Open");
   }
@@ -58,6 +59,7 @@ Result<std::unique_ptr<Producer>> Producer::Attach(Segment* segment, std::string
   p->slot_ = segment->producer_slot(p->slot_index_);
   p->name_ = std::string(name);
   p->pid_ = static_cast<std::int32_t>(::getpid());
+  p->restartable_bit_ = restartable ? kClaimantRestartable : 0;
   p->capacity_ = h.data_capacity;
   p->index_slots_ = h.index_slots;
   p->max_record_size_ = h.max_record_size;
@@ -164,8 +166,12 @@ PublishResult Producer::ClaimNext(std::uint64_t size, Claim* claim) noexcept {
 PublishResult Producer::CommitClaim(const Claim& claim, const RecordMeta& meta,
                                     std::string_view body, std::uint64_t* id) noexcept {
   const std::uint64_t x = claim.id;
-  // Who claimed x, for a reader that has to abandon it (layout.h, claimant).
-  claim.entry->claimant.store(ClaimantValue(x, pid_), std::memory_order_relaxed);
+  // Where x's bytes start, then who claimed x: for a reader that has to
+  // abandon it, and for a restarted producer taking a restartable claim over
+  // (a claimant tagged x proves data_pos is x's). SYNC POINT WRITE: claimant
+  // -- release: pairs with TakeOverClaim's and LiveClaimantMayExist's acquire.
+  claim.entry->data_pos = claim.start;
+  claim.entry->claimant.store(ClaimantValue(x, pid_) | restartable_bit_, std::memory_order_release);
   // SYNC POINT WRITE: producer.state -- a recovery scan that acquires
   // CLAIMED|x also sees the claimant stored above.
   slot_->state.store(kStateClaimed | x, std::memory_order_release);

@@ -47,7 +47,21 @@ class Producer {
 
   // Takes a free (or dead owner's) producer slot of a read-write segment.
   // `name` (<= 39 chars) shows in the inspector and in errors. Any thread.
-  static Result<std::unique_ptr<Producer>> Attach(Segment* segment, std::string_view name);
+  // A `restartable` producer's claims are not abandoned before the segment's
+  // abandon timeout even if it dies: its restarted process, which produces
+  // the same records again, finishes them with TakeOverClaim
+  // (docs/shm_layout.md section 7, "Restartable producers").
+  static Result<std::unique_ptr<Producer>> Attach(Segment* segment, std::string_view name,
+                                                  bool restartable = false);
+
+  // Finishes `id`, the segment's last claim, left unfinished by a dead
+  // restartable producer, with the record it was writing (`meta`, `body`
+  // must be that record: the body must fill the reserved bytes exactly).
+  // OK: committed (or it already was). Busy: the claimant lives (nothing
+  // written). Unavailable: `id` is abandoned (by a reader after the abandon
+  // timeout, or here because the claimant is not known or the body does not
+  // fit the reservation); the message says which. Owner thread only.
+  Status TakeOverClaim(std::uint64_t id, const RecordMeta& meta, std::string_view body);
 
   // One attempt, never blocks. Owner thread only.
   [[nodiscard]] PublishResult TryPublish(const RecordMeta& meta, std::string_view body,
@@ -87,6 +101,13 @@ class Producer {
   bool RefreshGate(std::uint64_t next_id, std::uint64_t tail) noexcept;
   void WriteRecord(std::uint64_t id, std::uint64_t pos, const RecordMeta& meta,
                    std::string_view body) noexcept;
+  // TakeOverClaim's steps (producer_takeover.cc).
+  Status CheckTakeOver(std::uint64_t id, std::uint64_t* seen_claimant) const;
+  bool FitsReservation(const IndexEntry& entry, std::size_t length,
+                       std::uint64_t* reserved) const noexcept;
+  Status AbandonForTakeOver(std::uint64_t id, std::uint64_t stale, const std::string& why);
+  bool CommitTakenOver(std::uint64_t id, std::uint64_t stale, const RecordMeta& meta,
+                       std::string_view body) noexcept;
   std::string DescribeBlocker() const;
   bool WaitForProgress(std::int64_t deadline_ns);
   void PublishStats() noexcept;
@@ -94,7 +115,8 @@ class Producer {
   Segment* segment_ = nullptr;
   ProducerSlot* slot_ = nullptr;
   std::uint32_t slot_index_ = 0;
-  std::int32_t pid_ = 0;  // stored as each claim's claimant
+  std::int32_t pid_ = 0;               // stored as each claim's claimant
+  std::uint64_t restartable_bit_ = 0;  // kClaimantRestartable or 0
   std::string name_;
   LivenessLock lock_;
   std::uint64_t capacity_ = 0;

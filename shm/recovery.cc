@@ -14,6 +14,18 @@ bool LiveClaimantMayExist(const Segment& segment, std::uint64_t id) noexcept {
     // Unknown (probe failed) counts as alive: wait for the timeout instead.
     if (ProbeLock(segment.fd(), ProducerLockByte(i)) != LockState::kFree) return true;
   }
+  // A restartable producer's claim waits for its restarted process (or the
+  // timeout), dead owner or not. SYNC POINT READ: claimant -- acquire pairs
+  // with the claimant store (release) after the claim.
+  const std::uint64_t claimant = segment.index_entry(id)->claimant.load(std::memory_order_acquire);
+  return ClaimantRestartable(claimant, id);
+}
+
+bool ProducerPidLive(const Segment& segment, std::int32_t pid) noexcept {
+  for (std::uint32_t i = 0; i < kProducerSlots; ++i) {
+    if (segment.producer_slot(i)->owner_pid.load(std::memory_order_relaxed) != pid) continue;
+    if (ProbeLock(segment.fd(), ProducerLockByte(i)) != LockState::kFree) return true;
+  }
   return false;
 }
 

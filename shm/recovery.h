@@ -9,8 +9,9 @@
 //      before the decision; a commit CAS from the same value competes, so
 //      exactly one of commit and abandon wins.
 //   2. A record is abandoned early (before the timeout) only when no live
-//      producer slot could own it: none is CLAIMING or CLAIMED|id with its
-//      liveness lock held.
+//      producer slot could own it (none is CLAIMING or CLAIMED|id with its
+//      liveness lock held) and its claimant is not restartable (a restarted
+//      producer may still finish it: Producer::TakeOverClaim).
 //   3. Before the abandon CAS the entry's claimant names the id's producer
 //      whenever its claim store or its slot (still CLAIMED|id) tells it, so
 //      every reader that acquires the abandoned value can say by whom.
@@ -26,8 +27,13 @@ namespace evbus::shm {
 // How often a stalled waiter re-runs the liveness scan.
 inline constexpr std::int64_t kAbandonCheckIntervalNs = 5'000'000;
 
-// True if some producer whose process lives may still commit `id`.
+// True if some producer whose process lives may still commit `id`, or the
+// claimant of `id` is restartable (its restarted process may).
 bool LiveClaimantMayExist(const Segment& segment, std::uint64_t id) noexcept;
+
+// True if a producer slot owned by `pid` has its liveness lock held (or the
+// probe failed: counted as live).
+bool ProducerPidLive(const Segment& segment, std::int32_t pid) noexcept;
 
 // The pid of the producer whose slot says CLAIMED|id, or 0.
 std::int32_t ClaimedBy(const Segment& segment, std::uint64_t id) noexcept;

@@ -122,10 +122,15 @@ class BridgeClusterTest : public ::testing::Test {
       const RingEntry& ea = ring_a[ring_a.size() - k + j];
       const RingEntry& eb = ring_b[ring_b.size() - k + j];
       const std::uint64_t i = ea.id;
+      // Only a bridge in killed between its claim CAS and its claimant store
+      // (a few instructions) may leave an id abandoned on B, and says so
+      // (docs/multi-host.md, open issues); one killed later in the record
+      // is finished by the next run.
       if (eb.status == shm::ReadStatus::kAbandoned &&
-          logs.find("id " + std::to_string(i) + " of 'evbus." + b_ +
-                    "' was being written when the previous bridge in died") != std::string::npos) {
-        continue;  // a bridge in killed mid-record: reported (docs/multi-host.md, open issues)
+          logs.find("id " + std::to_string(i) + " of segment 'evbus." + b_ +
+                    "' was claimed by a producer that died before it said who it was") !=
+              std::string::npos) {
+        continue;
       }
       ASSERT_EQ(ea, eb) << "id " << i << "; bridge logs:\n" << logs;
     }
@@ -140,6 +145,19 @@ class BridgeClusterTest : public ::testing::Test {
       }
     }
     return out;
+  }
+  // Waits (at most 30 s) until process `pid` is stopped (state T).
+  static bool WaitStopped(pid_t pid) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+      const std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+      const std::size_t paren = stat.rfind(')');
+      if (paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'T') {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
   }
   void PauseRandomly(int lo_ms, int hi_ms) {
     std::uniform_int_distribution<int> d(lo_ms, hi_ms);
@@ -196,6 +214,54 @@ TEST_F(BridgeClusterTest, KillNineOfBridgeInResumesWithoutGapOrDuplicate) {
   WaitExit(publisher.get());
   auto in = In("killin_in.log");
   ExpectExactlyOnce();
+}
+
+// Bridge in stopped (SIGSTOP, a test-only hook) right after it claimed
+// local id K and before it wrote it, then killed with -9 there: local
+// readers do not abandon K, and the next bridge in finishes K with the same
+// record, so B equals A with no abandoned id.
+TEST_F(BridgeClusterTest, KillNineOfBridgeInBetweenClaimAndCommitLeavesNoAbandonedId) {
+  auto out = Out("claim_out.log");
+  WaitExit(Publisher("c", 300).get());
+  const std::uint64_t k = 137;
+  testutil::ChildProcess in;
+  ASSERT_TRUE(in.Start(
+      {"/bin/sh", "-c",
+       "EVBUS_TEST_BRIDGE_IN_STOP_AFTER_CLAIM=" + std::to_string(k) + " exec " + EvbusPath() +
+           " bridge in " + b_ + " --nats " + cluster_->Urls() + " --from " + a_},
+      (cluster_->dir() + "/claim_in.log").c_str()));
+  ASSERT_TRUE(WaitStopped(in.pid())) << "bridge in did not stop at id " << k << "; its log:\n"
+                                     << ReadFile(cluster_->dir() + "/claim_in.log");
+  auto segment = shm::Segment::Open(b_, "");
+  ASSERT_TRUE(segment.ok()) << segment.status().message();
+  ASSERT_EQ(k + 1, SegmentHead(**segment));
+  const std::uint64_t commit = (*segment)->index_entry(k)->commit.load();
+  ASSERT_NE(shm::CommittedValue(k), commit);
+  ASSERT_NE(shm::AbandonedValue(k), commit);
+  ASSERT_TRUE(in.KillAndReap());
+  {
+    // A reader waiting on K (an ordinary dead claim is abandoned within 5 ms).
+    shm::SubscriberOptions so;
+    so.name = "claim-reader";
+    so.start = shm::StartAt::kAtId;
+    so.start_id = k;
+    auto sub = shm::Subscriber::Attach(segment->get(), so);
+    ASSERT_TRUE(sub.ok()) << sub.status().message();
+    shm::Record r;
+    for (int i = 0; i < 30; ++i) {
+      ASSERT_EQ(shm::ReadStatus::kEmpty, (*sub)->Read(&r, 10'000'000))
+          << "id " << k << " of the killed bridge in was not left for the next one";
+    }
+  }
+  auto restarted = In("claim_in.log");
+  ExpectExactlyOnce();
+  for (const RingEntry& e : ReadRing(b_)) {
+    ASSERT_EQ(shm::ReadStatus::kRecord, e.status) << "id " << e.id << " is not a record on B";
+  }
+  EXPECT_NE(ReadFile(cluster_->dir() + "/claim_in.log")
+                .find("id " + std::to_string(k) + " of 'evbus." + b_ +
+                      "' was left unfinished by the previous bridge in: finishing it"),
+            std::string::npos);
 }
 
 TEST_F(BridgeClusterTest, NodeKilledOrStalledWhileTrafficFlows) {

@@ -95,6 +95,14 @@ TEST(LayoutTest, ClaimantNamesAPidOnlyForTheIdItWasStoredFor) {
   EXPECT_EQ(0, ClaimantPid(ClaimantValue(7 + 64, 4242), 7)) << "a late store of a newer lap";
 }
 
+TEST(LayoutTest, RestartableClaimantKeepsItsPidAndSaysRestartable) {
+  const std::uint64_t v = ClaimantValue(7, 4242) | kClaimantRestartable;
+  EXPECT_EQ(4242, ClaimantPid(v, 7)) << "the restartable bit is not part of the pid";
+  EXPECT_TRUE(ClaimantRestartable(v, 7));
+  EXPECT_FALSE(ClaimantRestartable(ClaimantValue(7, 4242), 7));
+  EXPECT_FALSE(ClaimantRestartable(v, 7 + 64)) << "a value of an earlier lap";
+}
+
 TEST(LayoutTest, SlotLockBytesDoNotOverlap) {
   EXPECT_LT(ProducerLockByte(kProducerSlots - 1), SubscriberLockByte(0));
 }

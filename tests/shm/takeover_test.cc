@@ -1,0 +1,170 @@
+// A restartable producer killed between claim and commit: readers wait for
+// the abandon timeout instead of abandoning the id at once, and a restarted
+// producer finishes the claim with the same record (Producer::TakeOverClaim;
+// docs/shm_layout.md section 7, "Restartable producers"). Real processes: the
+// claimer is a forked child stopped in the pause hook and killed there.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "shm/layout.h"
+#include "tests/shm/ring_fixture.h"
+
+namespace evbus::shm {
+namespace {
+
+int g_claim_pipe = -1;
+
+void TellClaimAndHang(std::uint64_t id) {
+  if (::write(g_claim_pipe, &id, sizeof(id)) != sizeof(id)) ::_exit(3);
+  while (true) ::pause();
+}
+
+class TakeOverTest : public RingTest {
+ protected:
+  void TearDown() override {
+    if (child_ > 0) Kill();
+    RingTest::TearDown();
+  }
+  // Forks a producer that claims the next id for `body` and hangs there.
+  std::uint64_t ForkClaimer(bool restartable, const std::string& body) {
+    int fds[2];
+    EXPECT_EQ(0, ::pipe(fds));
+    child_ = ::fork();
+    if (child_ == 0) {
+      ::close(fds[0]);
+      auto seg = Segment::Open(stream_, "");
+      if (!seg.ok()) ::_exit(1);
+      auto p = Producer::Attach(seg->get(), "doomed", restartable);
+      if (!p.ok()) ::_exit(2);
+      g_claim_pipe = fds[1];
+      testing::SetPauseAfterClaimHook(&TellClaimAndHang);
+      std::uint64_t id;
+      (void)(*p)->TryPublish(Meta(), body, &id);
+      ::_exit(4);
+    }
+    ::close(fds[1]);
+    std::uint64_t claimed = ~0ull;
+    EXPECT_EQ(static_cast<ssize_t>(sizeof(claimed)), ::read(fds[0], &claimed, sizeof(claimed)));
+    ::close(fds[0]);
+    return claimed;
+  }
+  void Kill() {
+    ::kill(child_, SIGKILL);
+    int status = 0;
+    EXPECT_EQ(child_, ::waitpid(child_, &status, 0));
+    child_ = -1;
+  }
+  std::unique_ptr<Producer> Restarted() {
+    std::unique_ptr<Producer> p;
+    EXPECT_TRUE(
+        ::evbus::testutil::AssignTo(&p, Producer::Attach(seg_.get(), "restarted", true)).ok());
+    return p;
+  }
+  static RecordMeta Meta() {
+    RecordMeta m;
+    m.timestamp_ns = 1234;
+    m.cause = 7;
+    return m;
+  }
+  // Reads for `ms`; true if nothing (no record, no abandoned id) came.
+  static bool NothingFor(Subscriber* sub, int ms) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    Record r;
+    while (std::chrono::steady_clock::now() < until) {
+      if (sub->Read(&r, 10'000'000) != ReadStatus::kEmpty) return false;
+    }
+    return true;
+  }
+  pid_t child_ = -1;
+};
+
+TEST_F(TakeOverTest, DeadRestartableClaimWaitsAndIsFinishedWithTheSameRecord) {
+  Create(1 << 16, 64, 1024);
+  auto sub = NewSubscriber(Opts("reader"));
+  auto first = NewProducer();
+  EXPECT_EQ(0u, MustPublish(first.get(), "zero"));
+  const std::string body = BodyFor(1, 300);
+  ASSERT_EQ(1u, ForkClaimer(/*restartable=*/true, body));
+  Kill();
+  Record r;
+  ASSERT_EQ(ReadStatus::kRecord, sub->Read(&r, kSecond));
+  // An ordinary dead claim is abandoned within 5 ms; this one waits.
+  EXPECT_TRUE(NothingFor(sub.get(), 300)) << "a dead restartable claim was abandoned early";
+  auto restarted = Restarted();
+  Status st = restarted->TakeOverClaim(1, Meta(), body);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  ASSERT_EQ(ReadStatus::kRecord, sub->Read(&r, kSecond));
+  EXPECT_EQ(1u, r.id);
+  EXPECT_EQ(body, std::string(r.body));
+  EXPECT_EQ(1234, r.meta.timestamp_ns);
+  EXPECT_EQ(7, r.meta.cause);
+  EXPECT_EQ(2u, MustPublish(restarted.get(), "two"));
+  ASSERT_EQ(ReadStatus::kRecord, sub->Read(&r, kSecond));
+  EXPECT_EQ(2u, r.id);
+  EXPECT_TRUE(restarted->TakeOverClaim(2, Meta(), "two").ok()) << "a committed id stays as it is";
+}
+
+TEST_F(TakeOverTest, OrdinaryDeadClaimIsStillAbandonedAtOnce) {
+  Create(1 << 16, 64, 1024);
+  auto sub = NewSubscriber(Opts("reader"));
+  ASSERT_EQ(0u, ForkClaimer(/*restartable=*/false, "body"));
+  Kill();
+  Record r;
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_EQ(ReadStatus::kAbandoned, sub->Read(&r, 5 * kSecond));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1500));
+  Status st = Restarted()->TakeOverClaim(0, Meta(), "body");
+  EXPECT_EQ(Status::Code::kUnavailable, st.code()) << st.ToString();
+}
+
+TEST_F(TakeOverTest, LiveClaimantIsNotTakenOver) {
+  Create(1 << 16, 64, 1024);
+  ASSERT_EQ(0u, ForkClaimer(/*restartable=*/true, "body"));
+  auto restarted = Restarted();
+  Status st = restarted->TakeOverClaim(0, Meta(), "body");
+  EXPECT_EQ(Status::Code::kBusy, st.code()) << st.ToString();
+  EXPECT_NE(st.message().find("alive"), std::string::npos) << st.message();
+  Kill();
+  st = restarted->TakeOverClaim(0, Meta(), "body");
+  EXPECT_TRUE(st.ok()) << st.ToString();
+}
+
+TEST_F(TakeOverTest, RecordThatDoesNotFitTheReservationIsAbandoned) {
+  Create(1 << 16, 64, 1024);
+  auto sub = NewSubscriber(Opts("reader"));
+  ASSERT_EQ(0u, ForkClaimer(/*restartable=*/true, BodyFor(0, 100)));
+  Kill();
+  Status st = Restarted()->TakeOverClaim(0, Meta(), BodyFor(0, 200));
+  EXPECT_EQ(Status::Code::kUnavailable, st.code()) << st.ToString();
+  EXPECT_NE(st.message().find("does not fit"), std::string::npos) << st.message();
+  Record r;
+  EXPECT_EQ(ReadStatus::kAbandoned, sub->Read(&r, kSecond));
+}
+
+TEST_F(TakeOverTest, RestartAfterTheAbandonTimeoutFindsTheIdAbandoned) {
+  Create(1 << 16, 64, 1024, /*abandon_timeout_ns=*/50'000'000);
+  auto sub = NewSubscriber(Opts("reader"));
+  ASSERT_EQ(0u, ForkClaimer(/*restartable=*/true, "body"));
+  Kill();
+  Record r;
+  ASSERT_EQ(ReadStatus::kAbandoned, sub->Read(&r, 5 * kSecond));
+  Status st = Restarted()->TakeOverClaim(0, Meta(), "body");
+  EXPECT_EQ(Status::Code::kUnavailable, st.code()) << st.ToString();
+  EXPECT_NE(st.message().find("abandon timeout"), std::string::npos) << st.message();
+}
+
+TEST_F(TakeOverTest, OnlyTheLastClaimCanBeTakenOver) {
+  Create(1 << 16, 64, 1024);
+  auto p = NewProducer();
+  EXPECT_EQ(0u, MustPublish(p.get(), "zero"));
+  EXPECT_EQ(1u, MustPublish(p.get(), "one"));
+  Status st = Restarted()->TakeOverClaim(0, Meta(), "zero");
+  EXPECT_EQ(Status::Code::kInvalidArgument, st.code()) << st.ToString();
+}
+
+}  // namespace
+}  // namespace evbus::shm
