@@ -26,6 +26,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include "shm/crc32c.h"
@@ -230,11 +231,15 @@ inline constexpr std::size_t kChecksummedMetaOffset = 24;
 inline constexpr std::size_t kChecksummedMetaBytes = 24;
 inline std::uint32_t RecordChecksum(std::uint64_t id, const void* body, std::size_t length,
                                     const void* entry_bytes) noexcept {
+  // One Extend over the 44 bytes after the body: the same CRC as three
+  // (CRC32C of a concatenation), without paying the set-up three times.
   const auto* entry = static_cast<const char*>(entry_bytes);
-  std::uint32_t crc = crc32c::Value(body, length);
-  crc = crc32c::Extend(crc, &id, sizeof(id));
-  crc = crc32c::Extend(crc, entry + kChecksummedPlaceOffset, kChecksummedPlaceBytes);
-  return crc32c::Extend(crc, entry + kChecksummedMetaOffset, kChecksummedMetaBytes);
+  char tail[sizeof(id) + kChecksummedPlaceBytes + kChecksummedMetaBytes];
+  std::memcpy(tail, &id, sizeof(id));
+  std::memcpy(tail + sizeof(id), entry + kChecksummedPlaceOffset, kChecksummedPlaceBytes);
+  std::memcpy(tail + sizeof(id) + kChecksummedPlaceBytes, entry + kChecksummedMetaOffset,
+              kChecksummedMetaBytes);
+  return crc32c::Extend(crc32c::Value(body, length), tail, sizeof(tail));
 }
 
 // Region offsets for given sizes; creator and attach compute the same.

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "shm/layout.h"
+
 namespace evbus::shm {
 namespace {
 
@@ -96,6 +98,27 @@ TEST(Crc32cTest, DetectsASingleBitFlip) {
   std::uint32_t before = crc32c::Value(s.data(), s.size());
   s[500] ^= 0x10;
   EXPECT_NE(before, crc32c::Value(s.data(), s.size()));
+}
+
+// The record check (shm/layout.h) is the CRC32C of the body, the id and the
+// entry's place and metadata bytes, in that order, with nothing between: the
+// value a reader of any version computes, so it is a format, not a detail.
+TEST(Crc32cTest, RecordChecksumIsTheCrcOfBodyIdPlaceAndMetadataInOrder) {
+  std::mt19937_64 rng(7);
+  for (std::size_t length : {0u, 1u, 7u, 64u, 1000u}) {
+    std::string body(length, '\0');
+    for (char& c : body) c = static_cast<char>(rng());
+    char entry[sizeof(IndexEntry)];
+    for (char& c : entry) c = static_cast<char>(rng());
+    const std::uint64_t id = rng();
+    std::string whole = body;
+    whole.append(reinterpret_cast<const char*>(&id), sizeof(id));
+    whole.append(entry + kChecksummedPlaceOffset, kChecksummedPlaceBytes);
+    whole.append(entry + kChecksummedMetaOffset, kChecksummedMetaBytes);
+    EXPECT_EQ(RecordChecksum(id, body.data(), body.size(), entry),
+              crc32c::ExtendPortable(0, whole.data(), whole.size()))
+        << length;
+  }
 }
 
 }  // namespace
