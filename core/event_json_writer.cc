@@ -19,18 +19,21 @@
 // raw text and every secret in a decoded string value would show in the raw
 // text too, else through RedactJsonStrings (and through plain replacement
 // when it is malformed: fail closed). The raw text shows every secret when
-// it has no backslash (string values are substrings of it), or when it has
-// no \u escape and no secret holds a byte that a short escape (\n, \t,
-// \", ...) stands for: decoded, a secret then lies within one run of
-// unescaped bytes, which the raw text holds as it is. Secret patterns
-// (core/secret_scanner.h) are checked the same way on the raw text with
-// every escape decoded (SecretScanner::PatternsMayMatchInJson).
+// it has no backslash (string values are substrings of it), or when all its
+// escapes are short ones (no \u, none malformed: ScanJsonEscapes, 64 bytes
+// at a time) and no secret holds a byte that a short escape (\n, \t, \",
+// ...) stands for: decoded, a secret then lies within one run of unescaped
+// bytes, which the raw text holds as it is. Secret patterns
+// (core/secret_scanner.h) are checked on the raw text too, in one scan
+// (SecretScanner::ScreenJson), which also tells whether the text has a \u
+// escape or a backslash at all, so RawShowsSecrets need not search again.
 #include <string>
 #include <string_view>
 
 #include "core/event.h"
 #include "core/json_append.h"
 #include "core/json_redact.h"
+#include "core/json_redact_gate.h"
 #include "core/json_text_writer.h"
 #include "core/redactor.h"
 
@@ -69,8 +72,7 @@ class Writer {
   }
 
   void Json(std::string_view json) {
-    if (scanner_ == nullptr || (RawShowsSecrets(json) && !scanner_->literals().Contains(json) &&
-                                !scanner_->PatternsMayMatchInJson(json))) {
+    if (scanner_ == nullptr || CopiesAsIs(json)) {
       out_->append(json);
       return;
     }
@@ -102,10 +104,24 @@ class Writer {
     }
     return true;
   }
+  // True when neither a secret nor a pattern can match in a string of `json`.
+  bool CopiesAsIs(std::string_view json) const {
+    if (!scanner_->has_patterns()) {
+      return RawShowsSecrets(json) && !scanner_->literals().Contains(json);
+    }
+    using Screen = SecretScanner::JsonScreen;
+    const Screen screen = scanner_->ScreenJson(json);  // also learns of \u escapes
+    if (screen == Screen::kMayMatch) return false;
+    const bool raw_shows =
+        screen == Screen::kNoMatchNoBackslash ||
+        (screen == Screen::kNoMatchShortEscapes ? short_escapes_safe_ : RawShowsSecrets(json));
+    return raw_shows && !scanner_->literals().Contains(json);
+  }
+  // No backslash, or only short escapes that no secret can hold a byte of.
   bool RawShowsSecrets(std::string_view json) const {
     const std::size_t slash = json.find('\\');
     if (slash == std::string_view::npos) return true;
-    return short_escapes_safe_ && json.find("\\u", slash) == std::string_view::npos;
+    return short_escapes_safe_ && ScanJsonEscapes(json.substr(slash)) == JsonEscapes::kShortOnly;
   }
 
   const SecretScanner* const scanner_;

@@ -29,11 +29,12 @@ struct ThreadScratch {
 };
 
 hs_scratch_t* ScratchFor(const hs_database_t* detect, const hs_database_t* locate,
-                         std::uint64_t serial) {
+                         const hs_database_t* gate, std::uint64_t serial) {
   thread_local ThreadScratch mine;
   if (mine.fits_serial != serial) {
     if (hs_alloc_scratch(detect, &mine.scratch) != HS_SUCCESS) return nullptr;
     if (hs_alloc_scratch(locate, &mine.scratch) != HS_SUCCESS) return nullptr;
+    if (gate != nullptr && hs_alloc_scratch(gate, &mine.scratch) != HS_SUCCESS) return nullptr;
     mine.fits_serial = serial;
   }
   return mine.scratch;
@@ -112,6 +113,19 @@ Status CompileDatabase(const std::vector<PatternRule>& rules,
                                  "; use fewer or simpler patterns");
 }
 
+// The gate database (invariant 2): null when no rule has a gate.
+Status CompileGate(const std::vector<PatternRule>& rules, std::vector<std::string> expressions,
+                   hs_database_t** gate) {
+  bool any = false;
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    if (rules[i].gate.empty()) continue;
+    expressions[i] = rules[i].gate;
+    any = true;
+  }
+  if (!any) return Status::OK();
+  return CompileDatabase(rules, expressions, kDetectFlags, gate);
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const PatternMatcher>> PatternMatcher::Compile(
@@ -133,27 +147,32 @@ Result<std::shared_ptr<const PatternMatcher>> PatternMatcher::Compile(
   hs_database_t* detect = nullptr;
   EVBUS_RETURN_IF_ERROR(CompileDatabase(rules, expressions, kDetectFlags, &detect));
   hs_database_t* locate = nullptr;
-  if (Status st = CompileDatabase(rules, expressions, kLocateFlags, &locate); !st.ok()) {
+  hs_database_t* gate = nullptr;
+  Status st = CompileDatabase(rules, expressions, kLocateFlags, &locate);
+  if (st.ok()) st = CompileGate(rules, expressions, &gate);
+  if (!st.ok()) {
     hs_free_database(detect);
+    hs_free_database(locate);
     return st;
   }
   const std::uint64_t serial = next_serial.fetch_add(1, std::memory_order_relaxed);
   return std::shared_ptr<const PatternMatcher>(
-      new PatternMatcher(std::move(rules), detect, locate, serial));
+      new PatternMatcher(std::move(rules), detect, locate, gate, serial));
 }
 
 PatternMatcher::PatternMatcher(std::vector<PatternRule> rules, hs_database* detect,
-                               hs_database* locate, std::uint64_t serial)
-    : rules_(std::move(rules)), detect_(detect), locate_(locate), serial_(serial) {}
+                               hs_database* locate, hs_database* gate, std::uint64_t serial)
+    : rules_(std::move(rules)), detect_(detect), locate_(locate), gate_(gate), serial_(serial) {}
 
 PatternMatcher::~PatternMatcher() {
   hs_free_database(detect_);
   hs_free_database(locate_);
+  hs_free_database(gate_);
 }
 
 bool PatternMatcher::RunScan(const hs_database* db, std::string_view text, void* context,
                              MatchCallback on_match) const {
-  hs_scratch_t* scratch = ScratchFor(detect_, locate_, serial_);
+  hs_scratch_t* scratch = ScratchFor(detect_, locate_, gate_, serial_);
   if (scratch == nullptr) return false;
   const hs_error_t rc =
       hs_scan(db, text.data(), static_cast<unsigned>(text.size()), 0, scratch, on_match, context);
@@ -190,6 +209,13 @@ int PatternMatcher::StopAtFirst(unsigned, unsigned long long, unsigned long long
 bool PatternMatcher::Contains(std::string_view text) const {
   bool found = false;
   if (!RunScan(detect_, text, &found, StopAtFirst)) return true;  // fail closed
+  return found;
+}
+
+bool PatternMatcher::GateContains(std::string_view text) const {
+  if (gate_ == nullptr) return Contains(text);
+  bool found = false;
+  if (!RunScan(gate_, text, &found, StopAtFirst)) return true;  // fail closed
   return found;
 }
 

@@ -20,7 +20,9 @@
 //   1. detect_ and locate_ are valid block-mode databases of the same
 //      rules_.size() expressions, rule i having Hyperscan id i. A text has a
 //      match in one iff it has one in the other.
-//   2. serial_ is unique among all PatternMatchers of the process, so a
+//   2. gate_ is null when no rule has a gate; else a database like detect_
+//      with each rule's gate in place of its expression.
+//   3. serial_ is unique among all PatternMatchers of the process, so a
 //      thread's scratch space is checked once per database, not once per scan.
 #ifndef EVBUS_CORE_PATTERN_MATCHER_H_
 #define EVBUS_CORE_PATTERN_MATCHER_H_
@@ -39,11 +41,14 @@ struct hs_database;
 namespace evbus {
 
 // One rule of a PatternMatcher. `literal`: `expression` is matched byte for
-// byte; otherwise it is a Hyperscan (PCRE-subset) regular expression.
+// byte; otherwise it is a Hyperscan (PCRE-subset) regular expression. `gate`,
+// when not empty: an expression that matches within every match of the rule
+// (a necessary part of it), scanned by GateContains in its place.
 struct PatternRule {
   std::string name;
   std::string expression;
   bool literal = false;
+  std::string gate;
 };
 
 // A match of rule `rule`: text[begin, end).
@@ -76,12 +81,15 @@ class PatternMatcher {
   // True when some rule matches in `text` (stops at the first match). A
   // Hyperscan failure also answers true (fail closed).
   bool Contains(std::string_view text) const;
+  // Contains, with each rule's gate (when it has one) in place of the rule:
+  // true whenever Contains is, and maybe more often.
+  bool GateContains(std::string_view text) const;
 
  private:
   using MatchCallback = int (*)(unsigned id, unsigned long long from, unsigned long long to,
                                 unsigned flags, void* context);
   PatternMatcher(std::vector<PatternRule> rules, hs_database* detect, hs_database* locate,
-                 std::uint64_t serial);
+                 hs_database* gate, std::uint64_t serial);
   bool RunScan(const hs_database* db, std::string_view text, void* context,
                MatchCallback on_match) const;
   static int StopAtFirst(unsigned id, unsigned long long from, unsigned long long to,
@@ -90,6 +98,7 @@ class PatternMatcher {
   std::vector<PatternRule> rules_;
   hs_database* detect_;  // HS_FLAG_SINGLEMATCH: does any rule match?
   hs_database* locate_;  // HS_FLAG_SOM_LEFTMOST: where each match begins
+  hs_database* gate_;    // HS_FLAG_SINGLEMATCH over the gates, or null
   std::uint64_t serial_;
 };
 

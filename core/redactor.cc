@@ -35,7 +35,7 @@ class PatternCache {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i) {
       if (a[i].name != b[i].name || a[i].expression != b[i].expression ||
-          a[i].literal != b[i].literal) {
+          a[i].literal != b[i].literal || a[i].gate != b[i].gate) {
         return false;
       }
     }
@@ -51,7 +51,8 @@ Status CompilePatterns(const SecretPatterns& patterns, std::shared_ptr<const Pat
   std::vector<PatternRule> rules;
   for (NamedExpression& e : EnabledSecretPatterns(patterns)) {
     placeholders->push_back(patterns.PlaceholderFor(e.name));
-    rules.push_back(PatternRule{std::move(e.name), std::move(e.expression), false});
+    rules.push_back(
+        PatternRule{std::move(e.name), std::move(e.expression), false, std::move(e.gate)});
   }
   if (rules.empty()) return Status::OK();
   static PatternCache* cache = new PatternCache();  // never destroyed: used at exit

@@ -23,6 +23,10 @@ struct BuiltinSecretPattern {
   std::string_view name;
   std::string_view expression;  // Hyperscan syntax
   std::string_view description;
+  // For a rule that can match a byte a JSON short escape stands for (\n in a
+  // key block): a part of every match that cannot, for the publish path's
+  // JSON gate (core/json_redact_gate.h). Empty: the expression itself.
+  std::string_view gate;
 };
 
 // The built-in formats, in priority order: when two rules match the same
@@ -69,6 +73,7 @@ struct SecretPatterns {
 struct NamedExpression {
   std::string name;
   std::string expression;
+  std::string gate;  // BuiltinSecretPattern::gate; empty for user patterns
 };
 std::vector<NamedExpression> EnabledSecretPatterns(const SecretPatterns& patterns);
 

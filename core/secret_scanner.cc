@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/json_redact_gate.h"
 #include "core/json_string_codec.h"
 
 namespace evbus {
@@ -35,16 +36,42 @@ SecretScanner::SecretScanner(SecretMatcher literals, std::string literal_placeho
       literal_placeholder_(std::move(literal_placeholder)),
       patterns_(std::move(patterns)),
       placeholders_(std::move(placeholders)) {
-  json_gate_exact_ = patterns_ != nullptr;
   if (patterns_ == nullptr) return;
+  json_gate_ = JsonGate::kBlanked;
   for (const PatternRule& rule : patterns_->rules()) {
-    if (!rule.literal && MayAnchor(rule.expression)) json_gate_exact_ = false;
+    if (!rule.literal && MayAnchor(rule.expression)) {
+      json_gate_ = JsonGate::kAlwaysWalk;
+      return;
+    }
+    const bool gate_free = rule.gate.empty() ? EscapeFree(rule.expression, rule.literal)
+                                             : EscapeFree(rule.gate, false);
+    if (!gate_free) json_gate_ = JsonGate::kDecoded;
   }
 }
 
-bool SecretScanner::PatternsMayMatchInJson(std::string_view json) const {
+SecretScanner::JsonScreen SecretScanner::ScreenJson(std::string_view json) const {
+  if (patterns_ == nullptr) return JsonScreen::kNoMatch;
+  if (json_gate_ == JsonGate::kAlwaysWalk) return JsonScreen::kMayMatch;
+  if (json_gate_ == JsonGate::kDecoded) {
+    return PatternsMayMatchInDecodedJson(json) ? JsonScreen::kMayMatch : JsonScreen::kNoMatch;
+  }
+  thread_local std::string scratch;
+  std::string_view blanked;
+  const JsonEscapes escapes = BlankJsonEscapes(json, &scratch, &blanked);
+  JsonScreen screen = JsonScreen::kMayMatch;
+  if (escapes == JsonEscapes::kUnblankable) {  // a \u escape (rare): decode
+    if (!PatternsMayMatchInDecodedJson(json)) screen = JsonScreen::kNoMatch;
+  } else if (!patterns_->GateContains(blanked)) {
+    screen = escapes == JsonEscapes::kNone ? JsonScreen::kNoMatchNoBackslash
+                                           : JsonScreen::kNoMatchShortEscapes;
+  }
+  if (scratch.size() > (1u << 20)) std::string().swap(scratch);
+  return screen;
+}
+
+bool SecretScanner::PatternsMayMatchInDecodedJson(std::string_view json) const {
   if (patterns_ == nullptr) return false;
-  if (!json_gate_exact_) return true;
+  if (json_gate_ == JsonGate::kAlwaysWalk) return true;
   if (json.find('\\') == std::string_view::npos) return patterns_->Contains(json);
   thread_local std::string decoded;
   decoded.clear();

@@ -16,7 +16,9 @@
 // Invariants:
 //   1. placeholders_[i] is the placeholder of patterns_->rules()[i].
 //   2. patterns_ is null when no pattern is enabled.
-//   3. json_gate_exact_ is true only when no rule of patterns_ may anchor.
+//   3. json_gate_ is kAlwaysWalk when patterns_ is null or some rule may
+//      anchor; kBlanked only when every rule's gate (or expression) is
+//      EscapeFree (core/json_redact_gate.h).
 #ifndef EVBUS_CORE_SECRET_SCANNER_H_
 #define EVBUS_CORE_SECRET_SCANNER_H_
 
@@ -51,13 +53,26 @@ class SecretScanner {
   // returns the number of replacements; otherwise returns 0 and leaves *out.
   std::size_t Redact(std::string_view text, std::string* out) const;
 
-  // False only when no pattern can match in any string value of the JSON
-  // text `json` (its raw bytes with every escape decoded are scanned once:
-  // each decoded string lies whole in them, between quotes, which a word
-  // boundary treats like the string's ends). True when patterns are on and
-  // some rule has an anchor (^, $, \A, \z, \Z), which that scan cannot
-  // check. Lets a writer skip the walk of a JSON field (event_json_writer.cc).
-  bool PatternsMayMatchInJson(std::string_view json) const;
+  // What ScreenJson learnt of a JSON text.
+  enum class JsonScreen {
+    kMayMatch,             // a pattern may match in a string value: walk it
+    kNoMatchNoBackslash,   // none can; the text has no backslash
+    kNoMatchShortEscapes,  // none can; its escapes are all short (no \u)
+    kNoMatch,              // none can (nothing learnt of its escapes)
+  };
+  // Whether a pattern can match in some string value of the JSON text
+  // `json`, in one Hyperscan scan of the whole text: when every rule (or its
+  // gate) is escape-free, of a copy with the short escapes blanked
+  // (core/json_redact_gate.h); otherwise of its raw bytes with every escape
+  // decoded (each decoded string lies whole in them, between quotes, which a
+  // word boundary treats like the string's ends). kMayMatch whenever some
+  // rule has an anchor (^, $, \A, \z, \Z), which neither scan can check, and
+  // for a \u or malformed escape in the blanked form. Lets a writer skip
+  // the walk of a JSON field (event_json_writer.cc). No pattern: kNoMatch.
+  JsonScreen ScreenJson(std::string_view json) const;
+  // The same answer by decoding every escape (the general form; tests and
+  // the benchmark compare the two).
+  bool PatternsMayMatchInDecodedJson(std::string_view json) const;
 
  private:
   std::size_t Merge(std::string_view text, SecretMatch literal, const std::vector<PatternHit>& hits,
@@ -67,7 +82,8 @@ class SecretScanner {
   std::string literal_placeholder_;
   std::shared_ptr<const PatternMatcher> patterns_;
   std::vector<std::string> placeholders_;
-  bool json_gate_exact_ = false;  // no rule has an anchor
+  enum class JsonGate { kAlwaysWalk, kDecoded, kBlanked };
+  JsonGate json_gate_ = JsonGate::kAlwaysWalk;
 };
 
 }  // namespace evbus
