@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,6 +35,20 @@ std::int64_t WallNs() {
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
+// CPU time of this process (all its threads: the publisher's, nats.c's).
+double ProcessCpuSeconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+// A publishing phase: events per second, and client CPU microseconds per
+// event (less sensitive than the rate to other load on the machine).
+struct Rate {
+  double per_s = 0;
+  double cpu_us = 0;
+};
 
 std::string Payload(std::uint64_t i) {
   std::string body = "{\"action\":\"run\",\"args\":{\"command\":\"echo " + std::to_string(i) + " ";
@@ -65,15 +80,16 @@ void Fill(const std::string& stream, std::uint64_t n, bool paced) {
   }
 }
 
-double BareRate(const NatsConfig& nats, std::uint64_t n) {
+Rate BareRate(const NatsConfig& nats, std::uint64_t n) {
   jsOptions jo;
   jsOptions_Init(&jo);
   jo.PublishAsync.MaxPending = 256;
   auto link = NatsLink::Connect(nats, &jo);
-  if (!link.ok()) return 0;
+  if (!link.ok()) return {};
   jsPubOptions po;
   jsPubOptions_Init(&po);
   const auto start = Clock::now();
+  const double cpu = ProcessCpuSeconds();
   for (std::uint64_t i = 0; i < n; ++i) {
     const std::string body = Payload(i), id = "bare:" + std::to_string(i);
     po.MsgId = id.c_str();
@@ -83,7 +99,9 @@ double BareRate(const NatsConfig& nats, std::uint64_t n) {
   jsPubOptions_Init(&done);
   done.MaxWait = 60000;
   js_PublishAsyncComplete((*link)->js(), &done);
-  return static_cast<double>(n) / std::chrono::duration<double>(Clock::now() - start).count();
+  const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  return {static_cast<double>(n) / secs,
+          (ProcessCpuSeconds() - cpu) * 1e6 / static_cast<double>(n)};
 }
 
 BridgeOutOptions OutOptions(const NatsConfig& nats, const std::string& stream,
@@ -98,22 +116,24 @@ BridgeOutOptions OutOptions(const NatsConfig& nats, const std::string& stream,
   return o;
 }
 
-double BridgeRate(const NatsConfig& nats, const std::string& stream, std::uint64_t n) {
+Rate BridgeRate(const NatsConfig& nats, const std::string& stream, std::uint64_t n) {
   std::atomic<bool> stop{false};
   auto out = BridgeOut::Start(OutOptions(nats, stream, &stop));
   if (!out.ok()) {
     std::fprintf(stderr, "bridge out: %s\n", out.status().message().c_str());
-    return 0;
+    return {};
   }
   const auto start = Clock::now();  // as for the bare publisher: after connecting
+  const double cpu = ProcessCpuSeconds();
   std::thread runner([&] { (void)(*out)->Run(); });
   while ((*out)->acknowledged_id() + 1 < static_cast<std::int64_t>(n)) {
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
   const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  const double cpu_us = (ProcessCpuSeconds() - cpu) * 1e6 / static_cast<double>(n);
   stop = true;
   runner.join();
-  return static_cast<double>(n) / secs;
+  return {static_cast<double>(n) / secs, cpu_us};
 }
 
 // Publishes n paced events into `a` while bridge out and bridge in run;
@@ -198,8 +218,8 @@ int Main(int argc, char** argv) {
   (void)shm::Segment::Create(a, "", shm::SegmentOptions{});
   (void)shm::Segment::Create(a + "L", "", shm::SegmentOptions{});
   Fill(a, n, false);
-  const double bare = ready ? BareRate(nats, n) : 0;
-  const double bridged = ready ? BridgeRate(nats, a, n) : 0;
+  const Rate bare = ready ? BareRate(nats, n) : Rate{};
+  const Rate bridged = ready ? BridgeRate(nats, a, n) : Rate{};
   auto lat = ready ? Latencies(nats, a + "L", a + "B", std::min<std::uint64_t>(n, 10000))
                    : std::vector<std::int64_t>{};
   std::sort(lat.begin(), lat.end());
@@ -212,15 +232,18 @@ int Main(int argc, char** argv) {
   };
   std::printf("bridge_bench: %llu events of 512 B, nats-server single node, file storage\n",
               static_cast<unsigned long long>(n));
-  std::printf("bare libnats async publisher : %10.0f events/s\n", bare);
-  std::printf("evbus bridge out             : %10.0f events/s  (%.0f%% of bare)\n", bridged,
-              bare > 0 ? 100.0 * bridged / bare : 0.0);
+  std::printf("bare libnats async publisher : %10.0f events/s  client CPU %.2f us/event\n",
+              bare.per_s, bare.cpu_us);
+  std::printf(
+      "evbus bridge out             : %10.0f events/s  client CPU %.2f us/event  "
+      "(%.0f%% of bare's rate)\n",
+      bridged.per_s, bridged.cpu_us, bare.per_s > 0 ? 100.0 * bridged.per_s / bare.per_s : 0.0);
   std::printf("A -> B latency (%zu events at 5k/s): p50 %.0f us  p99 %.0f us\n", lat.size(),
               pct(0.50), pct(0.99));
   for (const std::string& s : {a, a + "L", a + "B"}) (void)shm::Segment::Remove(s, "");
   ::kill(pid, SIGTERM);
   ::waitpid(pid, nullptr, 0);
-  return ready && bare > 0 ? 0 : 1;
+  return ready && bare.per_s > 0 ? 0 : 1;
 }
 
 }  // namespace
