@@ -7,6 +7,10 @@
 // (1 + b % 12) and that many bytes; the rest is the text. Bytes 'T', 'O', 'K'
 // and digits are common in fuzzed input, so pattern matches, secrets that
 // overlap them and secrets inside them all occur.
+//
+// The text is also taken as JSON (valid often enough once the corpus has
+// some): when the publish path's gate (SecretScanner::ScreenJson) passes it,
+// the walk must replace nothing in it.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -14,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "core/json_redact.h"
 #include "core/redactor.h"
 #include "tests/core/naive_pattern_replace.h"
 
@@ -28,6 +33,19 @@ const evbus::Redactor& PatternsOnly() {
     return redactor;
   }();
   return *r;
+}
+
+// Aborts when the gate passes JSON text whose walk replaces something.
+void CheckJsonGate(const evbus::Redactor& redactor, const std::string& json) {
+  using Screen = evbus::SecretScanner::JsonScreen;
+  if (redactor.scanner().ScreenJson(json) == Screen::kMayMatch) return;
+  std::string out;
+  auto count = evbus::RedactJsonStrings(redactor.scanner(), json, false, &out);
+  if (count.ok() && *count != 0) {
+    std::fprintf(stderr, "the JSON gate passed text that the walk redacts\n json: %s\n",
+                 json.c_str());
+    std::abort();
+  }
 }
 
 }  // namespace
@@ -51,6 +69,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   redactor.RedactText(&got);
   const std::string want =
       evbus::testing::NaivePatternReplace(text, secrets, "<secret_hidden>", "<secret_hidden:tok>");
+  CheckJsonGate(PatternsOnly(), text);  // the gate is about patterns only
   if (got != want) {
     std::fprintf(stderr, "SecretScanner disagrees with the naive reference\n got: %s\nwant: %s\n",
                  got.c_str(), want.c_str());

@@ -74,6 +74,15 @@ FILTER_ARGS = {
 }
 
 
+# secret_scanner_fuzz: byte 0 = number of secrets, each a length byte and its
+# bytes, then text that is also read as JSON (the publish path's gate).
+SECRET_SCANNER = {
+    "json_escapes": b'\x00{"a":"x\\nTOK1234\\t","b":["TOK\\u0031234","\\/TOK9876\\/"],"TOK5555":1}',
+    "json_secrets": b'\x02\x03ab\x04TOK1{"k":"abTOK1234\\\\\\"","l":["\\\\\\\\TOK0000"]}',
+    "json_no_match": b'\x00{"m":"no match here\\n\\"quoted\\" \\\\ and \\/ slashes"}',
+}
+
+
 def crc32c(data):
     crc = 0xFFFFFFFF
     for byte in data:
@@ -124,6 +133,8 @@ def main():
             write(target, name, data)
     for name, text in REDACT.items():
         write("redact_fuzz", name + ".json", text)
+    for name, data in SECRET_SCANNER.items():
+        write("secret_scanner_fuzz", name, data)
     for name, argv in FILTER_ARGS.items():
         write("filter_args_fuzz", name, "\0".join(argv))
     run = b'{"source":"agent","message":"","action":"run","args":{"command":"ls"}}'
