@@ -184,8 +184,14 @@ Status BridgeIn::Accept(natsMsg* msg) {
   ReceivedEvent ev = *parsed;
   if (ev.id + 1 > seen_next_) seen_next_ = ev.id + 1;
   if (!started_) {
-    EVBUS_RETURN_IF_ERROR(StartSegmentAt(segment_.get(), ev.id));
-    next_id_ = ev.id;
+    // At the origin's first id, not at the first id stored: JetStream may
+    // hold a later id first (resends after a node fault). Older bridges out
+    // did not send it: then the first id received.
+    const std::uint64_t first = ev.first_id >= 0 && static_cast<std::uint64_t>(ev.first_id) <= ev.id
+                                    ? static_cast<std::uint64_t>(ev.first_id)
+                                    : ev.id;
+    EVBUS_RETURN_IF_ERROR(StartSegmentAt(segment_.get(), first));
+    next_id_ = first;
     started_ = true;
   }
   if (ev.id < next_id_) return Status::OK();  // already written

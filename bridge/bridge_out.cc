@@ -76,6 +76,7 @@ Result<std::unique_ptr<BridgeOut>> BridgeOut::Start(const BridgeOutOptions& opti
 Status BridgeOut::Resume() {
   const std::uint64_t head = shm::LoadHalfAcquire(&segment_->claim()->next_id);
   const std::uint64_t first = segment_->header().first_id.load(std::memory_order_acquire);
+  first_id_ = first;
   if (!server_.empty && server_.max_id >= head) {
     return Status::InvalidArgument("JetStream subject " + subject_ + " already holds ids up to " +
                                    std::to_string(server_.max_id) +
@@ -157,7 +158,7 @@ Status BridgeOut::Publish(std::uint64_t id, const shm::Record* record) {
     ReportStatus(false);
     if (options_.stop && options_.stop()) return Status::OK();
   }
-  EVBUS_ASSIGN_OR_RETURN(natsMsg * msg, MakeEventMessage(subject_, id, record));
+  EVBUS_ASSIGN_OR_RETURN(natsMsg * msg, MakeEventMessage(subject_, id, record, first_id_));
   const std::string msg_id = MessageIdFor(options_.user, options_.session_id, id);
   natsMsgHeader_Set(msg, "Nats-Msg-Id", msg_id.c_str());
   window_->Add(id);

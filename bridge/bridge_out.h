@@ -76,6 +76,7 @@ class BridgeOut {
   BridgeOutOptions options_;
   std::string subject_;
   std::unique_ptr<shm::Segment> segment_;
+  std::uint64_t first_id_ = 0;             // the ring's first id, sent with every message
   std::unique_ptr<PublishWindow> window_;  // outlives link_: its ack handler
   std::unique_ptr<NatsLink> link_;
   std::unique_ptr<shm::Subscriber> sub_;

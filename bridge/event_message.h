@@ -7,8 +7,12 @@
 //   Evbus-Source    agent | user | environment; absent when none
 //   Evbus-Cause     decimal, -1 = none
 //   Evbus-Timestamp decimal ns since the epoch
-//   Evbus-Meta      "<timestamp_ns> <cause> <type> <source> <flags>": the
-//                   record header's numbers, so bridge in restores it exactly
+//   Evbus-Meta      "<timestamp_ns> <cause> <type> <source> <flags> <first>":
+//                   the record header's numbers, so bridge in restores it
+//                   exactly, and the origin segment's first id, where bridge
+//                   in starts a new segment (JetStream may store a later id
+//                   first: resends after a node fault). Markers carry it too.
+//                   Older bridges sent the first five only.
 //   Evbus-Missing   "abandoned": the origin has no event at this id (no body)
 #ifndef EVBUS_BRIDGE_EVENT_MESSAGE_H_
 #define EVBUS_BRIDGE_EVENT_MESSAGE_H_
@@ -26,12 +30,14 @@ namespace evbus::bridge {
 
 // A message built for publishing; the caller owns it (natsMsg_Destroy, or
 // hands it to js_PublishMsgAsync). `record == nullptr`: a missing-id marker.
+// `first_id`: the origin segment's first id.
 Result<natsMsg*> MakeEventMessage(const std::string& subject, std::uint64_t id,
-                                  const shm::Record* record);
+                                  const shm::Record* record, std::uint64_t first_id);
 
 struct ReceivedEvent {
   std::uint64_t id = 0;
-  bool missing = false;  // an Evbus-Missing marker
+  bool missing = false;        // an Evbus-Missing marker
+  std::int64_t first_id = -1;  // the origin's first id; -1: not sent (older bridge)
   shm::RecordMeta meta;
   std::string_view body;  // valid while the message lives
 };
