@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "bench/bench_util.h"
+#include "core/secret_patterns.h"
 #include "shm/event_record.h"
 #include "shm/producer.h"
 #include "shm/segment.h"
@@ -122,7 +123,10 @@ constexpr std::size_t kRingBytes = 64u << 20;  // EventStreamOptions::capacity d
 void BM_AddEvent(benchmark::State& state) {
   PinTo(0);
   BenchStream bs("add");
-  if (!bs.stream->SetSecrets(TwentySecrets(state.range(0) != 0)).ok()) std::abort();
+  if (!bs.stream->SetSecrets(TwentySecrets(state.range(0) == 1)).ok()) std::abort();
+  if (state.range(0) == 2 && !bs.stream->SetSecretPatterns(SecretPatterns::None()).ok()) {
+    std::abort();
+  }
   std::vector<Event> events = Events();
   std::size_t i = 0, bytes = 0;
   for (std::size_t warm = 0; warm < kRingBytes;) {
@@ -142,8 +146,10 @@ void BM_AddEvent(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
   state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
 }
-// Arg 0: token secrets ("ghp_", "sk-proj-"); 1: random prefixes.
-BENCHMARK(BM_AddEvent)->Arg(0)->Arg(1);
+// Arg 0: token secrets ("ghp_", "sk-proj-"); 1: random prefixes; 2: token
+// secrets with the built-in secret patterns switched off (their cost is
+// Arg 0 beside Arg 2).
+BENCHMARK(BM_AddEvent)->Arg(0)->Arg(1)->Arg(2);
 
 // Baseline: the same bodies, serialized once up front, published raw.
 void BM_AddEventBaselineRawRingPublish(benchmark::State& state) {
