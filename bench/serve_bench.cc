@@ -18,15 +18,18 @@
 // delivered. --producer-cpu pins this process (the producer) to one core and
 // --server-cpu the server and this program's client reader to another, so
 // that the server's effect on the producer is measured rather than programs
-// sharing a core. Quote only the ratios.
+// sharing a core. The server and the client reader run in sessions of their
+// own (bench/serve_bench_clients.h says why). Under `nice -n -10` the
+// producer also keeps its core from the machine's other programs (the server
+// and the reader go back to nice 0). Quote only the ratios.
 // Ignores --benchmark_* flags (`make bench` passes them to every bench).
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 
 #include <cstdio>
 #include <cstring>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "bench/serve_bench_clients.h"
@@ -53,7 +56,7 @@ double ThreadCpuSeconds() {
 struct Run {
   double producer_rate = 0;  // events/s of wall time in the timed window
   double producer_cpu = 0;   // the producer thread's CPU seconds per wall second there
-  double client_rate = 0;    // events/s received, mean per client
+  double client_rate = 0;    // events/s received in the window, mean per client
   std::int64_t missed = 0, lost = 0;
   int complete = 0;
 };
@@ -93,31 +96,27 @@ void TimedPublish(EventStream* stream, int clients, RunControl* control, const A
 
 Run OneRun(EventStream* stream, std::uint16_t port, const std::string& sid, int clients,
            const Args& args) {
-  std::vector<SseCounter> counters(static_cast<std::size_t>(clients));
-  for (SseCounter& c : counters) c.fd = OpenLive(port, sid);
-  RunControl control;
-  std::thread reader;
-  if (clients > 0) {
-    reader = std::thread([&] {
-      PinTo(args.server_cpu);
-      ReadClients(&counters, &control);
-    });
-  }
+  std::vector<int> fds;
+  for (int i = 0; i < clients; ++i) fds.push_back(OpenLive(port, sid));
+  const SharedRun shared = MapSharedRun(fds.size());
+  const pid_t reader = clients > 0 ? StartReader(fds, shared, args.server_cpu) : 0;
   Run run;
   Clock::time_point start;
-  TimedPublish(stream, clients, &control, args, &start, &run);
-  if (reader.joinable()) reader.join();
-  for (SseCounter& c : counters) {
-    if (c.done_at != Clock::time_point{}) {
-      ++run.complete;
-      run.client_rate +=
-          static_cast<double>(c.events) / std::chrono::duration<double>(c.done_at - start).count();
-    }
-    run.missed += c.missed;
-    run.lost += c.lost;
-    if (c.fd >= 0) ::close(c.fd);
+  TimedPublish(stream, clients, shared.control, args, &start, &run);
+  int status = 0;
+  if (reader > 0) ::waitpid(reader, &status, 0);
+  const std::int64_t start_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch()).count();
+  for (int i = 0; i < clients; ++i) {
+    const ClientTally& t = shared.tallies[i];
+    run.complete += t.complete ? 1 : 0;
+    run.client_rate +=
+        static_cast<double>(t.events) * 1e9 / static_cast<double>(t.end_ns - start_ns) / clients;
+    run.missed += t.missed;
+    run.lost += t.lost;
+    if (fds[i] >= 0) ::close(fds[i]);
   }
-  if (run.complete > 0) run.client_rate /= run.complete;
+  ::munmap(shared.base, shared.bytes);
   return run;
 }
 
