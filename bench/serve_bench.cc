@@ -19,9 +19,10 @@
 // --server-cpu the server and this program's client reader to another, so
 // that the server's effect on the producer is measured rather than programs
 // sharing a core. The server and the client reader run in sessions of their
-// own (bench/serve_bench_clients.h says why). Under `nice -n -10` the
-// producer also keeps its core from the machine's other programs (the server
-// and the reader go back to nice 0). Quote only the ratios.
+// own (bench/serve_bench_clients.h says why); both go back to nice 0 when
+// the bench runs under `nice` (which, with autogroup, weighs the producer
+// only against its own session's threads, not against other programs).
+// Quote only the ratios.
 // Ignores --benchmark_* flags (`make bench` passes them to every bench).
 #include <sys/mman.h>
 #include <sys/wait.h>
