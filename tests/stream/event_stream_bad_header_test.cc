@@ -83,9 +83,9 @@ TEST_P(EventStreamBadHeaderTest, CallbacksSkipARecordWhoseHeaderNoEventHasAndThe
   EXPECT_EQ(Ids(), (std::vector<std::int64_t>{0, 2}));  // in id order: 1 would come first
   // Shared dispatch: the worker may have read 0..2 itself (catch-up from its
   // start id) before the dispatcher, which logs the skip, got to record 1.
-  EXPECT_TRUE(testing::WaitFor(
-      [&] { return Log().find("ring record 1 has event type 977") != std::string::npos; }))
-      << Log();
+  EXPECT_TRUE(testing::WaitFor([&] {
+    return Log().find("ring record 1 has event type 977") != std::string::npos;
+  })) << Log();
   producer.reset();
   segment.reset();
 }
