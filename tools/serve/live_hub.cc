@@ -10,32 +10,33 @@ namespace {
 
 // How long the hub sleeps when the ring has nothing new.
 constexpr std::chrono::milliseconds kIdlePoll{1};
+// The most records the hub reads before it wakes the clients waiting for
+// them: one wake (a futex call and a context switch) per client per batch
+// rather than per event while producers outrun the clients.
+constexpr int kWakeBatch = 256;
 
 std::size_t ItemBytes(const LiveItem& item) { return item.json ? item.json->size() + 64 : 64; }
 
 }  // namespace
 
-void LiveClientQueue::Offer(LiveItem item) {
-  bool was_empty = false;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    was_empty = items_.empty();
-    const bool room = bytes_ < max_bytes_ && (!gap_ || bytes_ < max_bytes_ / 2);
-    if (!room) {  // the client is behind: drop, and remember what
-      if (!gap_) gap_ = LiveItem{LiveItem::Kind::kGap, item.first, item.last, nullptr};
-      gap_->last = item.last;
-      return;
-    }
-    if (gap_) {
-      items_.push_back(*gap_);
-      bytes_ += ItemBytes(*gap_);
-      gap_.reset();
-    }
-    bytes_ += ItemBytes(item);
-    items_.push_back(std::move(item));
+bool LiveClientQueue::Offer(LiveItem item) {
+  std::lock_guard<std::mutex> lock(mu_);
+  // The client waits only on an empty queue (with no gap pending).
+  const bool was_empty = items_.empty() && !gap_;
+  const bool room = bytes_ < max_bytes_ && (!gap_ || bytes_ < max_bytes_ / 2);
+  if (!room) {  // the client is behind: drop, and remember what
+    if (!gap_) gap_ = LiveItem{LiveItem::Kind::kGap, item.first, item.last, nullptr};
+    gap_->last = item.last;
+    return was_empty;
   }
-  // The client waits only on an empty queue: one wake per batch, not per event.
-  if (was_empty) ready_.notify_one();
+  if (gap_) {
+    items_.push_back(*gap_);
+    bytes_ += ItemBytes(*gap_);
+    gap_.reset();
+  }
+  bytes_ += ItemBytes(item);
+  items_.push_back(std::move(item));
+  return was_empty;
 }
 
 bool LiveClientQueue::Take(std::vector<LiveItem>* out, std::chrono::milliseconds timeout) {
@@ -80,7 +81,14 @@ void LiveHub::Detach(const std::shared_ptr<LiveClientQueue>& queue) {
 
 void LiveHub::Offer(const LiveItem& item) {
   std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& client : clients_) client->Offer(item);
+  for (const auto& client : clients_) {
+    if (client->Offer(item)) to_wake_.push_back(client);
+  }
+}
+
+void LiveHub::WakeWaiting() {
+  for (const auto& client : to_wake_) client->Wake();
+  to_wake_.clear();
 }
 
 void LiveHub::OfferStored(const persist::StoredEvent& event) {
@@ -102,7 +110,41 @@ void LiveHub::RunOverView(std::int64_t next) {
           Offer(LiveItem{LiveItem::Kind::kLost, first, last, nullptr});
         },
         &next);
+    WakeWaiting();
     if (!s.ok() || next == before) std::this_thread::sleep_for(kIdlePoll);
+  }
+}
+
+// One read of the ring, not empty: its event, or its lost ids (from the
+// store where it has them).
+void LiveHub::HandleRead(shm::ReadStatus status, const shm::Record& record,
+                         persist::StoredEvent* event) {
+  switch (status) {
+    case shm::ReadStatus::kEmpty:
+      break;
+    case shm::ReadStatus::kRecord:
+      if (persist::StoredEventFromRecord(record, event).ok()) OfferStored(*event);
+      break;
+    case shm::ReadStatus::kGap: {
+      std::int64_t after = 0;
+      (void)view_->ForEach(
+          static_cast<std::int64_t>(record.gap_first), static_cast<std::int64_t>(record.gap_last),
+          [&](const persist::StoredEvent& e) {
+            OfferStored(e);
+            return true;
+          },
+          [&](std::int64_t first, std::int64_t last) {
+            Offer(LiveItem{LiveItem::Kind::kLost, first, last, nullptr});
+          },
+          &after);
+      break;
+    }
+    case shm::ReadStatus::kAbandoned:
+    case shm::ReadStatus::kCorrupt: {
+      const auto id = static_cast<std::int64_t>(record.id);
+      Offer(LiveItem{LiveItem::Kind::kLost, id, id, nullptr});
+      break;
+    }
   }
 }
 
@@ -121,34 +163,17 @@ void LiveHub::Run() {
   if (!sub.ok()) return RunOverView(next);
   shm::Record record;
   persist::StoredEvent event;
+  int unwoken = 0;  // records read since the last WakeWaiting
   while (!stop_.load(std::memory_order_relaxed)) {
-    switch ((*sub)->TryRead(&record)) {
-      case shm::ReadStatus::kEmpty:
-        std::this_thread::sleep_for(kIdlePoll);
-        break;
-      case shm::ReadStatus::kRecord:
-        if (persist::StoredEventFromRecord(record, &event).ok()) OfferStored(event);
-        break;
-      case shm::ReadStatus::kGap: {
-        std::int64_t after = 0;
-        (void)view_->ForEach(
-            static_cast<std::int64_t>(record.gap_first), static_cast<std::int64_t>(record.gap_last),
-            [&](const persist::StoredEvent& e) {
-              OfferStored(e);
-              return true;
-            },
-            [&](std::int64_t first, std::int64_t last) {
-              Offer(LiveItem{LiveItem::Kind::kLost, first, last, nullptr});
-            },
-            &after);
-        break;
-      }
-      case shm::ReadStatus::kAbandoned:
-      case shm::ReadStatus::kCorrupt: {
-        const auto id = static_cast<std::int64_t>(record.id);
-        Offer(LiveItem{LiveItem::Kind::kLost, id, id, nullptr});
-        break;
-      }
+    const shm::ReadStatus status = (*sub)->TryRead(&record);
+    if (status == shm::ReadStatus::kEmpty || ++unwoken >= kWakeBatch) {
+      WakeWaiting();
+      unwoken = 0;
+    }
+    if (status == shm::ReadStatus::kEmpty) {
+      std::this_thread::sleep_for(kIdlePoll);
+    } else {
+      HandleRead(status, record, &event);
     }
   }
 }

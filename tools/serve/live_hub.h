@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "persist/unified_view.h"
+#include "shm/record.h"
 
 namespace evbus::serve {
 
@@ -47,8 +48,10 @@ class LiveClientQueue {
  public:
   explicit LiveClientQueue(std::size_t max_bytes) : max_bytes_(max_bytes) {}
 
-  // Hub thread only; never blocks on the client.
-  void Offer(LiveItem item);
+  // Hub thread only; never blocks on the client. True when the client may
+  // be waiting for this item: the hub then calls Wake, once per batch.
+  bool Offer(LiveItem item);
+  void Wake() { ready_.notify_one(); }
   // Client thread: moves what is queued into *out (a pending gap last),
   // waiting up to `timeout` for something. False when nothing came.
   bool Take(std::vector<LiveItem>* out, std::chrono::milliseconds timeout);
@@ -76,14 +79,17 @@ class LiveHub {
 
  private:
   void Run();
+  void HandleRead(shm::ReadStatus status, const shm::Record& record, persist::StoredEvent* event);
   void RunOverView(std::int64_t next);
   void Offer(const LiveItem& item);
   void OfferStored(const persist::StoredEvent& event);
+  void WakeWaiting();  // the clients that Offer found waiting since the last call
 
   std::shared_ptr<persist::UnifiedView> view_;
   const std::int64_t first_id_;  // the first id the hub reads (the head when made)
   std::mutex mu_;                // guards clients_
   std::vector<std::shared_ptr<LiveClientQueue>> clients_;
+  std::vector<std::shared_ptr<LiveClientQueue>> to_wake_;  // hub thread only
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
