@@ -1,7 +1,7 @@
 // evbus serve's live fan-out beside its same-run baseline:
 //
 //   build/serve_bench [--seconds S] [--clients 1,10,100] [--bytes B]
-//                     [--producer-cpu C] [--server-cpu C]
+//                     [--producer-cpu C] [--server-cpu C] [--rounds N]
 //
 // A producer (an EventStream in this process) publishes events of about B
 // bytes as fast as it can for S seconds (default 1) with 1, 10 and 100 SSE
@@ -22,12 +22,15 @@
 // own (bench/serve_bench_clients.h says why); both go back to nice 0 when
 // the bench runs under `nice` (which, with autogroup, weighs the producer
 // only against its own session's threads, not against other programs).
-// Quote only the ratios.
+// The sequence of runs is repeated --rounds times (default 3), and the last
+// lines give each client count's median ratio over the rounds: a shared
+// machine's bursts move single runs by tens of percent. Quote only the ratios.
 // Ignores --benchmark_* flags (`make bench` passes them to every bench).
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -44,6 +47,7 @@ struct Args {
   int producer_cpu = -1;  // -1: wherever the scheduler likes
   int server_cpu = -1;    // the server and the clients' reader
   double seconds = 1.0;   // the timed window of each run
+  int rounds = 3;         // repeats of the whole sequence of runs
   std::size_t bytes = 300;
   std::vector<int> clients = {1, 10, 100};
 };
@@ -133,6 +137,8 @@ Args ParseArgs(int argc, char** argv) {
       args.producer_cpu = std::atoi(argv[++i]);
     } else if (std::strcmp(flag, "--server-cpu") == 0) {
       args.server_cpu = std::atoi(argv[++i]);
+    } else if (std::strcmp(flag, "--rounds") == 0) {
+      args.rounds = std::max(1, std::atoi(argv[++i]));
     } else if (std::strcmp(flag, "--clients") == 0) {
       args.clients.clear();
       for (char* p = std::strtok(argv[++i], ","); p != nullptr; p = std::strtok(nullptr, ","))
@@ -147,7 +153,8 @@ Args ParseArgs(int argc, char** argv) {
 // thread's own CPU time, which leaves out the time other programs of the
 // machine take from its core (a shared machine) and keeps what the server
 // costs it (shared cache lines, the memory bus).
-void PrintRun(int clients, const Run& run, const Run& before, const Run& after) {
+// Returns the producer's ratio to its baseline.
+double PrintRun(int clients, const Run& run, const Run& before, const Run& after) {
   const double base = (before.producer_rate + after.producer_rate) / 2;
   const double base_per_cpu =
       (before.producer_rate / before.producer_cpu + after.producer_rate / after.producer_cpu) / 2;
@@ -156,6 +163,20 @@ void PrintRun(int clients, const Run& run, const Run& before, const Run& after) 
               run.producer_cpu, run.producer_rate / run.producer_cpu / base_per_cpu,
               run.client_rate, run.complete, clients, static_cast<long long>(run.missed),
               static_cast<long long>(run.lost));
+  return run.producer_rate / base;
+}
+
+// Each client count's median producer ratio over the rounds.
+void PrintMedians(const std::vector<int>& clients, std::vector<std::vector<double>> ratios) {
+  std::printf("median producer ratio over %zu rounds:", ratios.empty() ? 0 : ratios[0].size());
+  for (std::size_t i = 0; i < clients.size(); ++i) {
+    std::vector<double>& r = ratios[i];
+    std::sort(r.begin(), r.end());
+    const double median =
+        r.size() % 2 == 1 ? r[r.size() / 2] : (r[r.size() / 2 - 1] + r[r.size() / 2]) / 2;
+    std::printf("  %d clients %.2f", clients[i], median);
+  }
+  std::printf("\n");
 }
 
 int Main(int argc, char** argv) {
@@ -185,12 +206,16 @@ int Main(int argc, char** argv) {
               "in gaps", "lost");
   (void)OneRun(stream->get(), port, sid, 0, args);  // warm-up: the ring's pages, the server
   Run before = OneRun(stream->get(), port, sid, 0, args);
-  for (int clients : args.clients) {
-    const Run run = OneRun(stream->get(), port, sid, clients, args);
-    const Run after = OneRun(stream->get(), port, sid, 0, args);
-    PrintRun(clients, run, before, after);
-    before = after;
+  std::vector<std::vector<double>> ratios(args.clients.size());
+  for (int round = 0; round < args.rounds; ++round) {
+    for (std::size_t i = 0; i < args.clients.size(); ++i) {
+      const Run run = OneRun(stream->get(), port, sid, args.clients[i], args);
+      const Run after = OneRun(stream->get(), port, sid, 0, args);
+      ratios[i].push_back(PrintRun(args.clients[i], run, before, after));
+      before = after;
+    }
   }
+  PrintMedians(args.clients, std::move(ratios));
   ::kill(server, SIGTERM);
   int status = 0;
   ::waitpid(server, &status, 0);
