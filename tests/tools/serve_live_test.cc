@@ -177,6 +177,29 @@ TEST_F(ServeLiveTest, AStalledClientSlowsNoPublisherNorOtherClientsAndGetsAGap) 
   EXPECT_EQ(after->id, kEvents + 2);
 }
 
+TEST_F(ServeLiveTest, AHubThatProducersOutrunJumpsToTheHeadWithOneGapAndStaysLive) {
+  // The server's hub (one per stream) reads at most 5,000 records/s here, so
+  // the producer gets more than its allowed lag (16,384 ids) ahead of it.
+  ::setenv("EVBUS_TEST_SERVE_HUB_DELAY_US", "200", 1);
+  StartServer();
+  ::unsetenv("EVBUS_TEST_SERVE_HUB_DELAY_US");
+  LiveClient client;
+  ASSERT_EQ(client.Open(server_.port(), Path("/live?start_id=0")), 200);
+  constexpr int kEvents = 40000;
+  Publish(kEvents);
+  // Every id once and in order, events or gaps; the ids the hub jumped over
+  // are a gap whose resume_from is its first id (fetched over REST).
+  Account account = AccountFor(&client, 0, kEvents - 1);
+  EXPECT_TRUE(account.complete) << account.error;
+  EXPECT_GE(account.gaps, 1);
+  EXPECT_LT(account.events, kEvents - 16384);
+  Publish(1);  // and the client is live again
+  auto live = client.Next(seconds(20));
+  ASSERT_TRUE(live.has_value());
+  EXPECT_EQ(live->id, kEvents);
+  EXPECT_EQ(Get(Path("/events?start_id=100&limit=1")).status, 200);
+}
+
 TEST_F(ServeLiveTest, AClientBehindOnHistoryGetsAllOfItRatherThanAGap) {
   // 6000 events of about 1.5 KiB (9 MB, more than the client's budget and
   // the sockets' buffers together): its session is still reading history

@@ -1,8 +1,10 @@
 #include "tools/serve/live_hub.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <limits>
 
+#include "shm/atomic128.h"
 #include "shm/subscriber.h"
 
 namespace evbus::serve {
@@ -14,6 +16,20 @@ constexpr std::chrono::milliseconds kIdlePoll{1};
 // them: one wake (a futex call and a context switch) per client per batch
 // rather than per event while producers outrun the clients.
 constexpr int kWakeBatch = 256;
+// The most ids the ring's head may be ahead of the hub (checked once per
+// batch). Beyond it the hub jumps to the head and gives every client one gap
+// item for the ids it skipped, which the clients fetch over REST: when
+// producers outrun the fan-out, clients stay live and are told where they
+// stand, as a slow client is, rather than falling ever further behind.
+constexpr std::uint64_t kMaxHubLag = 1u << 14;
+
+// Test-only (tests/tools/serve_live_test.cc): EVBUS_TEST_SERVE_HUB_DELAY_US=N
+// makes the hub sleep N microseconds after each record it reads, so that a
+// test's producer outruns it.
+std::chrono::microseconds TestDelayPerRecord() {
+  const char* v = std::getenv("EVBUS_TEST_SERVE_HUB_DELAY_US");
+  return std::chrono::microseconds(v == nullptr ? 0 : std::strtoll(v, nullptr, 10));
+}
 
 std::size_t ItemBytes(const LiveItem& item) { return item.json ? item.json->size() + 64 : 64; }
 
@@ -148,6 +164,21 @@ void LiveHub::HandleRead(shm::ReadStatus status, const shm::Record& record,
   }
 }
 
+// Moves *sub to the ring's head, with a gap item for the ids passed over,
+// when the head is more than kMaxHubLag ids ahead of it.
+void LiveHub::JumpIfFarBehind(shm::SubscriberOptions options,
+                              std::unique_ptr<shm::Subscriber>* sub) {
+  const std::uint64_t head = shm::LoadHalfAcquire(&view_->segment()->claim()->next_id);
+  const std::uint64_t next = (*sub)->next_id();
+  if (head <= next + kMaxHubLag) return;
+  options.start_id = head;
+  auto moved = shm::Subscriber::Attach(view_->segment(), options);
+  if (!moved.ok()) return;  // no reader slot now: go on reading every id
+  *sub = std::move(*moved);
+  Offer(LiveItem{LiveItem::Kind::kGap, static_cast<std::int64_t>(next),
+                 static_cast<std::int64_t>(head) - 1, nullptr});
+}
+
 // One long-lived non-durable reader that never sleeps in the segment: it
 // polls (TryRead), so producers never have a sleeper of ours to wake, and it
 // attaches once rather than per read. Ids the ring lapped come from the store.
@@ -164,16 +195,21 @@ void LiveHub::Run() {
   shm::Record record;
   persist::StoredEvent event;
   int unwoken = 0;  // records read since the last WakeWaiting
+  const std::chrono::microseconds delay = TestDelayPerRecord();
   while (!stop_.load(std::memory_order_relaxed)) {
     const shm::ReadStatus status = (*sub)->TryRead(&record);
-    if (status == shm::ReadStatus::kEmpty || ++unwoken >= kWakeBatch) {
+    if (status == shm::ReadStatus::kEmpty) {
       WakeWaiting();
       unwoken = 0;
-    }
-    if (status == shm::ReadStatus::kEmpty) {
       std::this_thread::sleep_for(kIdlePoll);
-    } else {
-      HandleRead(status, record, &event);
+      continue;
+    }
+    HandleRead(status, record, &event);
+    if (delay.count() > 0) std::this_thread::sleep_for(delay);
+    if (++unwoken >= kWakeBatch) {
+      JumpIfFarBehind(options, &*sub);
+      WakeWaiting();
+      unwoken = 0;
     }
   }
 }

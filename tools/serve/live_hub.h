@@ -16,7 +16,8 @@
 //      or covered by exactly one gap item.
 //   3. A queue never holds more than its byte budget (one item beyond it at most).
 //   4. The hub reads every id from the stream's head at its construction on,
-//      however late its thread first runs.
+//      however late its thread first runs, except ids it jumps over when the
+//      head gets too far ahead of it: those reach every client as one gap item.
 #ifndef EVBUS_TOOLS_SERVE_LIVE_HUB_H_
 #define EVBUS_TOOLS_SERVE_LIVE_HUB_H_
 
@@ -34,6 +35,7 @@
 
 #include "persist/unified_view.h"
 #include "shm/record.h"
+#include "shm/subscriber.h"
 
 namespace evbus::serve {
 
@@ -79,6 +81,7 @@ class LiveHub {
 
  private:
   void Run();
+  void JumpIfFarBehind(shm::SubscriberOptions options, std::unique_ptr<shm::Subscriber>* sub);
   void HandleRead(shm::ReadStatus status, const shm::Record& record, persist::StoredEvent* event);
   void RunOverView(std::int64_t next);
   void Offer(const LiveItem& item);
