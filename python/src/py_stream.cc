@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/timestamp.h"
+#include "python/src/py_event.h"
 #include "python/src/py_gil.h"
 #include "python/src/py_json.h"
 #include "python/src/py_options.h"
@@ -73,7 +74,9 @@ void StreamHandle::ForgetAfterFork() {
 }
 
 py::object StreamHandle::AddDict(const py::dict& event, const std::string& source) {
-  std::string text;
+  Event filled;
+  if (EventFromPyDict(event.ptr(), &filled)) return AddEvent(&filled, source);
+  std::string text;  // the slow path: the dict's JSON, then ParseEvent
   if (!AppendPyJson(event.ptr(), &text)) return py::none();
   return AddText(text, source);
 }
@@ -96,6 +99,19 @@ py::tuple StreamHandle::AddText(std::string_view text, const std::string& source
       id = target.AddEvent(&event.value(), parsed_source);
       if (id.ok() && event->timestamp_ns) timestamp = FormatTimestamp(*event->timestamp_ns);
     }
+  }
+  return py::make_tuple(ValueOrThrow(std::move(id)), timestamp);
+}
+
+py::tuple StreamHandle::AddEvent(Event* event, const std::string& source) {
+  const Source parsed_source = ValueOrThrow(ParseSource(source));
+  EventStream& target = stream();
+  Result<std::int64_t> id = Status::Unavailable("not added");
+  std::string timestamp;
+  {
+    ReleasedGil release;
+    id = target.AddEvent(event, parsed_source);
+    if (id.ok() && event->timestamp_ns) timestamp = FormatTimestamp(*event->timestamp_ns);
   }
   return py::make_tuple(ValueOrThrow(std::move(id)), timestamp);
 }

@@ -41,8 +41,10 @@ class StreamHandle {
 
   // Adds one event given as JSON text (str or bytes); (id, timestamp text).
   pybind11::tuple AddJson(const pybind11::handle& json, const std::string& source);
-  // add_event(dict): the dict's JSON written in C++ (py_json.h), then as
-  // AddJson. None when the dict needs json.dumps (the caller falls back).
+  // add_event(dict): the Event filled straight from the dict (py_event.h);
+  // where that path declines, the dict's JSON written in C++ (py_json.h),
+  // then as AddJson. None when the dict needs json.dumps (the caller falls
+  // back).
   pybind11::object AddDict(const pybind11::dict& event, const std::string& source);
   void SetSecrets(const pybind11::dict& secrets, bool replace);
   // The stream's secret patterns (core/secret_patterns.h): built-in name ->
@@ -79,6 +81,7 @@ class StreamHandle {
 
  private:
   pybind11::tuple AddText(std::string_view text, const std::string& source);
+  pybind11::tuple AddEvent(Event* event, const std::string& source);
   EventStream& stream();  // RuntimeError after the handle was released
 
   std::string session_id_;

@@ -1,0 +1,316 @@
+#include "python/src/py_event.h"
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "core/json_text_writer.h"
+#include "core/timestamp.h"
+#include "python/src/py_json.h"
+
+namespace evbus::python {
+namespace {
+
+enum class Member : std::uint8_t {
+  kId,
+  kTimestamp,
+  kSource,
+  kMessage,
+  kCause,
+  kAction,
+  kObservation,
+  kToolCallMetadata,
+  kLlmMetrics,
+  kArgs,
+  kTimeout,
+  kContent,
+  kExtras,
+  kSuccess,
+  kUnknown,
+};
+
+// The members ParseEvent knows (EventParseHandler::FieldFromKey); any other
+// key, a top-level "hidden" included, is kept as an unknown field.
+Member MemberOf(std::string_view key) {
+  static constexpr std::array<std::pair<std::string_view, Member>, 14> kMembers = {{
+      {"id", Member::kId},
+      {"timestamp", Member::kTimestamp},
+      {"source", Member::kSource},
+      {"message", Member::kMessage},
+      {"cause", Member::kCause},
+      {"action", Member::kAction},
+      {"observation", Member::kObservation},
+      {"tool_call_metadata", Member::kToolCallMetadata},
+      {"llm_metrics", Member::kLlmMetrics},
+      {"args", Member::kArgs},
+      {"timeout", Member::kTimeout},
+      {"content", Member::kContent},
+      {"extras", Member::kExtras},
+      {"success", Member::kSuccess},
+  }};
+  for (const auto& [name, member] : kMembers) {
+    if (name == key) return member;
+  }
+  return Member::kUnknown;
+}
+
+// The UTF-8 of an exact str (what ParseEvent decodes from json.dumps's text
+// of it); false for a str with surrogates, which has none.
+bool Utf8Of(PyObject* value, std::string_view* out) {
+  if (!PyUnicode_CheckExact(value)) return false;
+  Py_ssize_t size = 0;
+  const char* data = PyUnicode_AsUTF8AndSize(value, &size);
+  if (data == nullptr) {
+    PyErr_Clear();
+    return false;
+  }
+  *out = std::string_view(data, static_cast<std::size_t>(size));
+  return true;
+}
+
+// An exact int (never a bool) within int64: ParseEvent reads json.dumps's
+// text of it as that integer.
+bool Int64Of(PyObject* value, std::int64_t* out) {
+  if (!PyLong_CheckExact(value)) return false;
+  int overflow = 0;
+  const long long v = PyLong_AsLongLongAndOverflow(value, &overflow);
+  if (overflow != 0) return false;
+  if (v == -1 && PyErr_Occurred()) {
+    PyErr_Clear();
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+// Writes nested values as ParseEvent's capture writes them (SAX events of
+// EventParseHandler), into one target string at a time.
+class NestedWriter {
+ public:
+  NestedWriter() : stream_(nullptr), writer_(stream_, &stack_.allocator) {}
+
+  // *out = the JSON of `value`, a member of the event (depth 1). With
+  // `hidden`, `value` must be a dict and its own "hidden" key (a bool or
+  // None) is stored there, as ParseEvent reads args.hidden/extras.hidden.
+  bool Capture(PyObject* value, std::string* out, bool* hidden) {
+    out->clear();
+    stream_ = StringAppendStream(out);
+    writer_.Reset(stream_);
+    if (hidden != nullptr) {
+      *hidden = false;
+      return PyDict_CheckExact(value) && WriteDict(value, 1, hidden);
+    }
+    return Write(value, 1);
+  }
+
+ private:
+  bool Write(PyObject* value, int depth) {
+    if (depth > kMaxPyJsonDepth) return false;  // where py_json.h gives up too
+    std::string_view text;
+    std::int64_t integer = 0;
+    if (PyUnicode_CheckExact(value)) {
+      return Utf8Of(value, &text) &&
+             writer_.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+    }
+    if (value == Py_None) return writer_.Null();
+    if (value == Py_True || value == Py_False) return writer_.Bool(value == Py_True);
+    if (PyLong_CheckExact(value)) return Int64Of(value, &integer) && writer_.Int64(integer);
+    if (PyFloat_CheckExact(value)) {
+      const double d = PyFloat_AS_DOUBLE(value);
+      return std::isfinite(d) && WritePythonFloat(writer_, d);
+    }
+    if (PyDict_CheckExact(value)) return WriteDict(value, depth, nullptr);
+    if (PyList_CheckExact(value) || PyTuple_CheckExact(value)) return WriteSequence(value, depth);
+    return false;
+  }
+
+  bool WriteDict(PyObject* dict, int depth, bool* hidden) {
+    if (!writer_.StartObject()) return false;
+    Py_ssize_t pos = 0;
+    PyObject* key = nullptr;
+    PyObject* item = nullptr;
+    std::string_view name;
+    while (PyDict_Next(dict, &pos, &key, &item)) {
+      if (!Utf8Of(key, &name)) return false;
+      if (!writer_.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()))) return false;
+      if (hidden != nullptr && name == "hidden") {
+        if (item != Py_True && item != Py_False && item != Py_None) return false;  // an error there
+        *hidden = item == Py_True;
+      }
+      if (!Write(item, depth + 1)) return false;
+    }
+    return writer_.EndObject();
+  }
+
+  bool WriteSequence(PyObject* seq, int depth) {
+    const Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject** items = PySequence_Fast_ITEMS(seq);
+    if (!writer_.StartArray()) return false;
+    for (Py_ssize_t i = 0; i < n; ++i) {
+      if (!Write(items[i], depth + 1)) return false;
+    }
+    return writer_.EndArray();
+  }
+
+  StringAppendStream stream_;
+  WriterStackBuffer stack_;
+  JsonTextWriter writer_;
+};
+
+// Members whose meaning depends on the kind, set aside until it is known.
+struct KindMembers {
+  PyObject* action = nullptr;
+  PyObject* observation = nullptr;
+  PyObject* args = nullptr;
+  PyObject* timeout = nullptr;  // None counts as absent, as in ParseEvent
+  PyObject* content = nullptr;
+  PyObject* extras = nullptr;
+  PyObject* success = nullptr;  // None counts as absent
+};
+
+// The members that need no kind. False: the slow path decides.
+bool FillMember(Member member, PyObject* value, NestedWriter& nested, Event* event) {
+  std::string_view text;
+  std::int64_t integer = 0;
+  switch (member) {
+    case Member::kId:
+      return value == Py_None;  // an id is AddEvent's error: the slow path raises it
+    case Member::kTimestamp: {
+      if (value == Py_None) return true;
+      if (!Utf8Of(value, &text)) return false;
+      Result<std::int64_t> ns = ParseTimestamp(text);
+      if (!ns.ok()) return false;
+      event->timestamp_ns = *ns;
+      return true;
+    }
+    case Member::kSource: {
+      if (value == Py_None) return true;
+      if (!Utf8Of(value, &text)) return false;
+      Result<Source> source = ParseSource(text);
+      if (!source.ok()) return false;
+      event->source = *source;
+      return true;
+    }
+    case Member::kMessage:
+      if (!Utf8Of(value, &text)) return false;
+      event->message.assign(text);
+      return true;
+    case Member::kCause:
+      if (value == Py_None) return true;
+      if (!Int64Of(value, &integer)) return false;
+      event->cause = integer;
+      return true;
+    case Member::kToolCallMetadata:
+    case Member::kLlmMetrics: {
+      std::string& json =
+          member == Member::kLlmMetrics ? event->llm_metrics_json : event->tool_call_metadata_json;
+      if (value == Py_None) return true;
+      return PyDict_CheckExact(value) && nested.Capture(value, &json, nullptr);
+    }
+    default:
+      return false;  // the kind's members and unknown keys are the caller's
+  }
+}
+
+// args/timeout for an action, content/extras/success for an observation;
+// a member of the other kind (kept as an unknown field by ParseEvent) declines.
+bool FillKindMembers(const KindMembers& m, NestedWriter& nested, Event* event) {
+  bool hidden = false;
+  if (event->is_action()) {
+    if (m.content != nullptr || m.extras != nullptr || m.success != nullptr) return false;
+    if (m.args != nullptr && !nested.Capture(m.args, &event->args_json, &hidden)) return false;
+    if (m.timeout != nullptr) {
+      std::int64_t integer = 0;
+      if (PyFloat_CheckExact(m.timeout) && std::isfinite(PyFloat_AS_DOUBLE(m.timeout))) {
+        event->timeout = PyFloat_AS_DOUBLE(m.timeout);
+      } else if (Int64Of(m.timeout, &integer)) {
+        event->timeout = static_cast<double>(integer);
+      } else {
+        return false;
+      }
+    }
+  } else {
+    if (m.args != nullptr || m.timeout != nullptr) return false;
+    std::string_view text;
+    if (m.content != nullptr) {
+      if (!Utf8Of(m.content, &text)) return false;
+      event->content.assign(text);
+    }
+    if (m.extras != nullptr && !nested.Capture(m.extras, &event->extras_json, &hidden)) {
+      return false;
+    }
+    if (m.success != nullptr) {
+      if (m.success != Py_True && m.success != Py_False) return false;
+      event->success = m.success == Py_True;
+    }
+  }
+  event->hidden = hidden;
+  return true;
+}
+
+// Sets the type from the one tag present; false for none, both or an unknown one.
+bool FillType(const KindMembers& m, Event* event) {
+  if ((m.action == nullptr) == (m.observation == nullptr)) return false;
+  const bool is_action = m.action != nullptr;
+  std::string_view tag;
+  if (!Utf8Of(is_action ? m.action : m.observation, &tag)) return false;
+  Result<EventTypeId> type =
+      EventTypeFromTag(is_action ? EventKind::kAction : EventKind::kObservation, tag);
+  if (!type.ok()) return false;
+  event->type = *type;
+  return true;
+}
+
+PyObject** KindSlot(Member member, KindMembers& m) {
+  switch (member) {
+    case Member::kAction:
+      return &m.action;
+    case Member::kObservation:
+      return &m.observation;
+    case Member::kArgs:
+      return &m.args;
+    case Member::kTimeout:
+      return &m.timeout;
+    case Member::kContent:
+      return &m.content;
+    case Member::kExtras:
+      return &m.extras;
+    case Member::kSuccess:
+      return &m.success;
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
+bool EventFromPyDict(PyObject* dict, Event* event) {
+  if (!PyDict_CheckExact(dict)) return false;
+  NestedWriter nested;
+  KindMembers kind;
+  Py_ssize_t pos = 0;
+  PyObject* key = nullptr;
+  PyObject* value = nullptr;
+  std::string_view name;
+  while (PyDict_Next(dict, &pos, &key, &value)) {
+    if (!Utf8Of(key, &name)) return false;
+    const Member member = MemberOf(name);
+    if (member == Member::kUnknown) {
+      auto& [unknown_key, json] = event->unknown_fields.emplace_back(std::string(name), "");
+      (void)unknown_key;
+      if (!nested.Capture(value, &json, nullptr)) return false;
+    } else if (PyObject** slot = KindSlot(member, kind)) {
+      const bool none_is_absent = member == Member::kTimeout || member == Member::kSuccess;
+      if (!(none_is_absent && value == Py_None)) *slot = value;
+    } else if (!FillMember(member, value, nested, event)) {
+      return false;
+    }
+  }
+  return FillType(kind, event) && FillKindMembers(kind, nested, event);
+}
+
+}  // namespace evbus::python
