@@ -109,6 +109,12 @@ class Writer {
     if (!scanner_->has_patterns()) {
       return RawShowsSecrets(json) && !scanner_->literals().Contains(json);
     }
+    // One scan for the secrets and the patterns' anchors together, where the
+    // raw text shows both (SecretScanner::AnchorScreenClear).
+    if (scanner_->has_anchor_screen() && RawShowsSecrets(json) &&
+        scanner_->AnchorScreenClear(json)) {
+      return true;
+    }
     using Screen = SecretScanner::JsonScreen;
     const Screen screen = scanner_->ScreenJson(json);  // also learns of \u escapes
     if (screen == Screen::kMayMatch) return false;

@@ -1,5 +1,6 @@
 #include "core/redactor.h"
 
+#include <algorithm>
 #include <mutex>
 #include <set>
 #include <utility>
@@ -45,15 +46,25 @@ class PatternCache {
   std::vector<std::shared_ptr<const PatternMatcher>> entries_;
 };
 
+// *anchors: every enabled rule's anchors (BuiltinSecretPattern::anchors), or
+// none when some rule has none.
 Status CompilePatterns(const SecretPatterns& patterns, std::shared_ptr<const PatternMatcher>* out,
-                       std::vector<std::string>* placeholders) {
+                       std::vector<std::string>* placeholders, std::vector<std::string>* anchors) {
   EVBUS_RETURN_IF_ERROR(patterns.Validate());
   std::vector<PatternRule> rules;
+  bool anchored = true;
   for (NamedExpression& e : EnabledSecretPatterns(patterns)) {
+    anchored = anchored && !e.anchors.empty();
+    for (std::size_t at = 0; anchored && at < e.anchors.size();) {
+      const std::size_t space = std::min(e.anchors.find(' ', at), e.anchors.size());
+      anchors->push_back(e.anchors.substr(at, space - at));
+      at = space + 1;
+    }
     placeholders->push_back(patterns.PlaceholderFor(e.name));
     rules.push_back(
         PatternRule{std::move(e.name), std::move(e.expression), false, std::move(e.gate)});
   }
+  if (!anchored) anchors->clear();
   if (rules.empty()) return Status::OK();
   static PatternCache* cache = new PatternCache();  // never destroyed: used at exit
   auto compiled = cache->Get(rules);
@@ -84,12 +95,19 @@ Result<std::shared_ptr<const Redactor::Snapshot>> Redactor::Compile(SecretMap se
         "secrets first");
   }
   std::shared_ptr<const PatternMatcher> matcher;
-  std::vector<std::string> placeholders;
-  EVBUS_RETURN_IF_ERROR(CompilePatterns(patterns, &matcher, &placeholders));
+  std::vector<std::string> placeholders, anchors;
+  EVBUS_RETURN_IF_ERROR(CompilePatterns(patterns, &matcher, &placeholders, &anchors));
   std::vector<std::string> values(distinct.begin(), distinct.end());
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->scanner = SecretScanner(SecretMatcher(values), std::string(kPlaceholder),
                                     std::move(matcher), std::move(placeholders));
+  // The screen pays only with a SIMD prefilter, which takes at most
+  // TeddyFilter::kMaxPrefixes distinct prefixes: no point building it beyond.
+  if (!anchors.empty() && snapshot->scanner.has_patterns() &&
+      values.size() + anchors.size() <= 2 * TeddyFilter::kMaxPrefixes) {
+    values.insert(values.end(), anchors.begin(), anchors.end());
+    snapshot->scanner.SetAnchorScreen(SecretMatcher(values));
+  }
   snapshot->secrets = std::move(secrets);
   snapshot->patterns = std::move(patterns);
   return std::shared_ptr<const Snapshot>(std::move(snapshot));

@@ -27,6 +27,11 @@ struct BuiltinSecretPattern {
   // key block): a part of every match that cannot, for the publish path's
   // JSON gate (core/json_redact_gate.h). Empty: the expression itself.
   std::string_view gate;
+  // Literals, separated by spaces, one of which every match holds, none
+  // holding a byte a JSON short escape stands for: the publish path skips
+  // the pattern scan of a text in which neither these nor a registered
+  // secret occur (SecretScanner, "anchor screen"). Empty: not anchored.
+  std::string_view anchors;
 };
 
 // The built-in formats, in priority order: when two rules match the same
@@ -73,7 +78,8 @@ struct SecretPatterns {
 struct NamedExpression {
   std::string name;
   std::string expression;
-  std::string gate;  // BuiltinSecretPattern::gate; empty for user patterns
+  std::string gate;     // BuiltinSecretPattern::gate; empty for user patterns
+  std::string anchors;  // BuiltinSecretPattern::anchors; empty for user patterns
 };
 std::vector<NamedExpression> EnabledSecretPatterns(const SecretPatterns& patterns);
 

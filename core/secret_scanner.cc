@@ -49,6 +49,19 @@ SecretScanner::SecretScanner(SecretMatcher literals, std::string literal_placeho
   }
 }
 
+void SecretScanner::SetAnchorScreen(SecretMatcher screen) {
+  screen_ = SecretMatcher();
+  if (patterns_ == nullptr || screen.prefilter() == SecretMatcher::Prefilter::kNone) return;
+  // The raw JSON text shows an anchor of a decoded string only when no
+  // escape falls inside it: refuse anchors holding a byte that a short
+  // escape stands for (the screen holds it and the secrets do not).
+  for (char c : {'"', '\\', '/', '\b', '\f', '\n', '\r', '\t'}) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (screen.UsesByte(byte) && !literals_.UsesByte(byte)) return;
+  }
+  screen_ = std::move(screen);
+}
+
 SecretScanner::JsonScreen SecretScanner::ScreenJson(std::string_view json) const {
   if (patterns_ == nullptr) return JsonScreen::kNoMatch;
   if (json_gate_ == JsonGate::kAlwaysWalk) return JsonScreen::kMayMatch;
@@ -90,6 +103,7 @@ bool SecretScanner::Contains(std::string_view text) const {
 }
 
 std::size_t SecretScanner::Redact(std::string_view text, std::string* out) const {
+  if (AnchorScreenClear(text)) return 0;  // neither a secret nor an anchor: nothing can match
   const SecretMatch first = literals_.Find(text);
   if (patterns_ == nullptr) {
     if (!first.found()) return 0;

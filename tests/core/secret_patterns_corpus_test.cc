@@ -209,6 +209,50 @@ TEST(SecretPatternsCorpusTest, NoTokenSurvivesThePublishPath) {
   for (const std::string& rule : c.rules_placed) EXPECT_GT(fired[rule], 0) << rule;
 }
 
+// The anchor screen (SecretScanner::AnchorScreenClear) only skips work: the
+// publish path writes every corpus event byte for byte as a redactor whose
+// screen is off (an extra user pattern, which has no anchors, turns it off;
+// it never matches here), with registered secrets beside the patterns, one
+// set free of escape bytes and one holding '/' and a newline.
+TEST(SecretPatternsCorpusTest, TheAnchorScreenChangesNothingOnThePublishPath) {
+  const Corpus c = MakeCorpus();
+  SecretPatterns unanchored;
+  unanchored.custom["never"] = "QQZZQQ[0-9]{40}";
+  for (const Redactor::SecretMap& secrets :
+       {Redactor::SecretMap{{"a", "2048"}, {"b", "toolu_"}, {"c", "game"}, {"d", c.tokens[3]}},
+        Redactor::SecretMap{{"a", "board/"}, {"b", "x\ny"}, {"c", c.tokens[0]}}}) {
+    Redactor screened, plain;
+    ASSERT_TRUE(screened.Set(secrets, SecretPatterns{}).ok());
+    ASSERT_TRUE(plain.Set(secrets, unanchored).ok());
+    ASSERT_TRUE(screened.scanner().has_anchor_screen());
+    ASSERT_FALSE(plain.scanner().has_anchor_screen());
+    // Parsed events, and each token alone in args held as raw JSON text (as
+    // a producer may hand it over), its anchor split by a \u escape.
+    std::vector<Event> events;
+    for (const std::string& json : c.events) {
+      auto event = ParseEvent(json);
+      ASSERT_TRUE(event.ok()) << event.status().ToString();
+      events.push_back(std::move(*event));
+    }
+    auto run = ParseEvent(R"({"action":"run","args":{}})");
+    ASSERT_TRUE(run.ok());
+    for (const std::string& token : c.tokens) {
+      events.push_back(*run);
+      events.back().args_json = R"({"command":"echo )" + JsonBody(token, true) + R"(\n"})";
+    }
+    for (const Event& event : events) {
+      std::string got, want;
+      ASSERT_TRUE(AppendRedactedEventJson(event, screened, &got).ok());
+      ASSERT_TRUE(AppendRedactedEventJson(event, plain, &want).ok());
+      ASSERT_EQ(got, want);
+      std::string text = event.args_json, text_want = event.args_json;
+      screened.RedactText(&text);
+      plain.RedactText(&text_want);
+      ASSERT_EQ(text, text_want);
+    }
+  }
+}
+
 // Without the patterns the same corpus leaks: the checks above can fail.
 TEST(SecretPatternsCorpusTest, WithoutPatternsTheTokensWouldLeak) {
   const Corpus c = MakeCorpus();
