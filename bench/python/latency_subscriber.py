@@ -1,11 +1,15 @@
 """The other process of the latency run: subscribes to an evbus stream and
 records, per event id, when its callback started (time.monotonic_ns, the
-same clock across processes). Prints 'ready' once subscribed, then, after
-`count` events or `timeout` seconds, one JSON line {id: ns}.
+same clock across processes), and for the split of that time the wall clock
+then (time.time_ns) and the event's own timestamp (set by the producer's
+add_event, before the event is written to the ring) in microseconds since
+the epoch. Prints 'ready' once subscribed, then, after `count` events or
+`timeout` seconds, one JSON line {id: [monotonic ns, wall ns, timestamp us]}.
 
     latency_subscriber.py SID ROOT COUNT CPU WAIT_STRATEGY DISPATCH
 """
 
+import datetime
 import json
 import os
 import sys
@@ -21,10 +25,10 @@ def main():
 
     received = {}
     done = threading.Event()
-    clock = time.monotonic_ns
+    clock, wall = time.monotonic_ns, time.time_ns
 
     def on_event(event):
-        received[event['id']] = clock()
+        received[event['id']] = (clock(), wall(), event['timestamp'])
         if len(received) >= count:
             done.set()
 
@@ -33,7 +37,8 @@ def main():
     print('ready', flush=True)
     done.wait(60)
     stream.close()
-    print(json.dumps(received), flush=True)
+    stamp_us = lambda text: round(datetime.datetime.fromisoformat(text).timestamp() * 1e6)  # local time
+    print(json.dumps({i: [m, w, stamp_us(t)] for i, (m, w, t) in received.items()}), flush=True)
 
 
 if __name__ == '__main__':
