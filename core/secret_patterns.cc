@@ -1,5 +1,7 @@
 #include "core/secret_patterns.h"
 
+#include <iterator>
+
 namespace evbus {
 namespace {
 
@@ -34,61 +36,66 @@ std::string BuiltinNames() {
 
 }  // namespace
 
-// The formats and their false-positive guards are documented in
+// The built-in formats and their false-positive guards are documented in
 // docs/redaction.md ("Built-in patterns"); keep the two in step.
+namespace {
+constexpr BuiltinSecretPattern kBuiltinPatterns[] = {
+    {"private_key",
+     R"(-----BEGIN[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----(?:[^-]|-[^-])+-----END[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----)",
+     "PEM private key block, BEGIN line through END line",
+     R"(-----BEGIN[A-Z0-9 ]{0,40} PRIVATE KEY)", "-----BEGIN"},
+    {"github_token",
+     R"(gh[pousr]_[A-Za-z0-9]{36,})",
+     "GitHub personal, OAuth, user, server and refresh tokens (ghp_, gho_, ghu_, ghs_, ghr_)",
+     {},
+     "ghp_ gho_ ghu_ ghs_ ghr_"},
+    {"github_fine_grained_token",
+     R"(github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})",
+     "GitHub fine-grained personal access token (github_pat_)",
+     {},
+     "github_pat_"},
+    {"gitlab_token",
+     R"(glpat-[A-Za-z0-9_\-]{20,})",
+     "GitLab personal access token (glpat-)",
+     {},
+     "glpat-"},
+    {"aws_access_key_id",
+     R"(\b(?:AKIA|ASIA)[A-Z0-9]{16}\b)",
+     "AWS access key id (AKIA long-term, ASIA temporary)",
+     {},
+     "AKIA ASIA"},
+    {"slack_token",
+     R"(xox[abprs]-[A-Za-z0-9\-]{10,})",
+     "Slack bot, user, app-level and refresh tokens (xoxa-, xoxb-, xoxp-, xoxr-, xoxs-)",
+     {},
+     "xoxa- xoxb- xoxp- xoxr- xoxs-"},
+    {"anthropic_api_key",
+     R"(sk-ant-[A-Za-z0-9_\-]{32,})",
+     "Anthropic API key (sk-ant-)",
+     {},
+     "sk-ant-"},
+    {"openai_api_key",
+     R"(\bsk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{32,}|[A-Za-z0-9]{32,}))",
+     "OpenAI API key (sk-, sk-proj-, sk-svcacct-, sk-admin-)",
+     {},
+     "sk-"},
+    {"google_api_key", R"(AIza[0-9A-Za-z_\-]{35})", "Google API key (AIza)", {}, "AIza"},
+    {"stripe_secret_key",
+     R"([rs]k_live_[0-9A-Za-z]{24,})",
+     "Stripe live secret and restricted keys (sk_live_, rk_live_)",
+     {},
+     "sk_live_ rk_live_"},
+    {"jwt",
+     R"(\beyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,})",
+     "JSON Web Token (three base64url parts, header and payload starting eyJ)",
+     {},
+     "eyJ"},
+};
+}  // namespace
+
 const std::vector<BuiltinSecretPattern>& BuiltinSecretPatterns() {
-  static const std::vector<BuiltinSecretPattern> kPatterns = {
-      {"private_key",
-       R"(-----BEGIN[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----(?:[^-]|-[^-])+-----END[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----)",
-       "PEM private key block, BEGIN line through END line",
-       R"(-----BEGIN[A-Z0-9 ]{0,40} PRIVATE KEY)", "-----BEGIN"},
-      {"github_token",
-       R"(gh[pousr]_[A-Za-z0-9]{36,})",
-       "GitHub personal, OAuth, user, server and refresh tokens (ghp_, gho_, ghu_, ghs_, ghr_)",
-       {},
-       "ghp_ gho_ ghu_ ghs_ ghr_"},
-      {"github_fine_grained_token",
-       R"(github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})",
-       "GitHub fine-grained personal access token (github_pat_)",
-       {},
-       "github_pat_"},
-      {"gitlab_token",
-       R"(glpat-[A-Za-z0-9_\-]{20,})",
-       "GitLab personal access token (glpat-)",
-       {},
-       "glpat-"},
-      {"aws_access_key_id",
-       R"(\b(?:AKIA|ASIA)[A-Z0-9]{16}\b)",
-       "AWS access key id (AKIA long-term, ASIA temporary)",
-       {},
-       "AKIA ASIA"},
-      {"slack_token",
-       R"(xox[abprs]-[A-Za-z0-9\-]{10,})",
-       "Slack bot, user, app-level and refresh tokens (xoxa-, xoxb-, xoxp-, xoxr-, xoxs-)",
-       {},
-       "xoxa- xoxb- xoxp- xoxr- xoxs-"},
-      {"anthropic_api_key",
-       R"(sk-ant-[A-Za-z0-9_\-]{32,})",
-       "Anthropic API key (sk-ant-)",
-       {},
-       "sk-ant-"},
-      {"openai_api_key",
-       R"(\bsk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{32,}|[A-Za-z0-9]{32,}))",
-       "OpenAI API key (sk-, sk-proj-, sk-svcacct-, sk-admin-)",
-       {},
-       "sk-"},
-      {"google_api_key", R"(AIza[0-9A-Za-z_\-]{35})", "Google API key (AIza)", {}, "AIza"},
-      {"stripe_secret_key",
-       R"([rs]k_live_[0-9A-Za-z]{24,})",
-       "Stripe live secret and restricted keys (sk_live_, rk_live_)",
-       {},
-       "sk_live_ rk_live_"},
-      {"jwt",
-       R"(\beyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,})",
-       "JSON Web Token (three base64url parts, header and payload starting eyJ)",
-       {},
-       "eyJ"},
-  };
+  static const std::vector<BuiltinSecretPattern> kPatterns(std::begin(kBuiltinPatterns),
+                                                           std::end(kBuiltinPatterns));
   return kPatterns;
 }
 
