@@ -116,21 +116,30 @@ constexpr std::size_t kKeptInsituCapacity = 1 << 20;
 // are fine.
 constexpr std::size_t kMaxNumberDigits = 100;
 
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// True when `json` holds a run of more than kMaxNumberDigits digits. Such a
+// run covers kMaxNumberDigits + 1 consecutive offsets, so it holds an offset
+// that is one less than a multiple of that: only those are looked at, and a
+// digit there is measured both ways.
+bool HasLongDigitRun(std::string_view json) {
+  constexpr std::size_t kRun = kMaxNumberDigits + 1;
+  for (std::size_t j = kRun - 1; j < json.size(); j += kRun) {
+    if (!IsDigit(json[j])) continue;
+    std::size_t first = j, last = j;
+    while (first > 0 && IsDigit(json[first - 1])) --first;
+    while (last + 1 < json.size() && IsDigit(json[last + 1])) ++last;
+    if (last - first + 1 >= kRun) return true;
+  }
+  return false;
+}
+
 // Offset of a too-long number, or npos. The fast scan looks for any long
 // digit run; only when it finds one does a string-aware scan decide.
 std::size_t FindOverlongNumber(std::string_view json) {
-  std::size_t run = 0;
-  bool any = false;
-  for (char c : json) {
-    run = (c >= '0' && c <= '9') ? run + 1 : 0;
-    if (run > kMaxNumberDigits) {
-      any = true;
-      break;
-    }
-  }
-  if (!any) return std::string_view::npos;
+  if (!HasLongDigitRun(json)) return std::string_view::npos;
   bool in_string = false;
-  run = 0;
+  std::size_t run = 0;
   for (std::size_t i = 0; i < json.size(); ++i) {
     const char c = json[i];
     if (in_string) {
@@ -177,6 +186,19 @@ std::size_t FindLoneLowSurrogate(std::string_view json) {
   return std::string_view::npos;
 }
 
+// True when no byte of `text` is above 0x7F: eight bytes at a time.
+bool IsAscii(std::string_view text) {
+  std::uint64_t high = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, text.data() + i, sizeof word);
+    high |= word;
+  }
+  for (; i < text.size(); ++i) high |= static_cast<unsigned char>(text[i]);
+  return (high & 0x8080808080808080ull) == 0;
+}
+
 }  // namespace
 
 Result<Event> ParseEvent(std::string_view json) {
@@ -212,8 +234,12 @@ Result<Event> ParseEvent(std::string_view json) {
   EventParseHandler handler(json, insitu.data(), &event, &parts);
   rapidjson::InsituStringStream stream(insitu.data());
   rapidjson::Reader reader;
+  // Text that is all ASCII is valid UTF-8: the reader's check of every
+  // string, byte by byte, is then skipped (most events are ASCII).
   const rapidjson::ParseResult result =
-      reader.Parse<kFlags | rapidjson::kParseInsituFlag>(stream, handler);
+      IsAscii(json) ? reader.Parse<(kFlags & ~rapidjson::kParseValidateEncodingFlag) |
+                                   rapidjson::kParseInsituFlag>(stream, handler)
+                    : reader.Parse<kFlags | rapidjson::kParseInsituFlag>(stream, handler);
   if (handler.failed()) return Status::InvalidArgument(handler.TakeError());
   if (result.IsError()) {
     return Status::InvalidArgument(

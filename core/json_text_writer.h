@@ -17,6 +17,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/json_append.h"
+
 namespace evbus {
 
 // The output stream rapidjson's Writer needs (Put/Flush), appending to a
@@ -27,13 +29,34 @@ class StringAppendStream {
   explicit StringAppendStream(std::string* out) : out_(out) {}
   void Put(char c) { out_->push_back(c); }
   void Flush() {}
+  std::string* out() const { return out_; }
 
  private:
   std::string* out_;
 };
 
-using JsonTextWriter = rapidjson::Writer<StringAppendStream, rapidjson::UTF8<>, rapidjson::UTF8<>,
-                                         rapidjson::MemoryPoolAllocator<>>;
+// rapidjson's Writer, with strings and keys appended in runs
+// (AppendJsonQuoted, core/json_append.h): the same bytes as the base's
+// WriteString, which puts one character at a time.
+class JsonTextWriter
+    : public rapidjson::Writer<StringAppendStream, rapidjson::UTF8<>, rapidjson::UTF8<>,
+                               rapidjson::MemoryPoolAllocator<>> {
+ public:
+  using Base = rapidjson::Writer<StringAppendStream, rapidjson::UTF8<>, rapidjson::UTF8<>,
+                                 rapidjson::MemoryPoolAllocator<>>;
+  using Base::Base;
+  using Base::Key;
+  using Base::String;
+
+  bool String(const Ch* str, rapidjson::SizeType length, bool /*copy*/ = false) {
+    Prefix(rapidjson::kStringType);
+    AppendJsonQuoted(std::string_view(str, length), os_->out());
+    return EndValue(true);
+  }
+  bool Key(const Ch* str, rapidjson::SizeType length, bool copy = false) {
+    return String(str, length, copy);
+  }
+};
 
 // Backing store for a writer's nesting stack, so that writing JSON up to
 // about 45 levels deep allocates nothing but the output text itself:

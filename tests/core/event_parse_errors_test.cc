@@ -105,6 +105,20 @@ TEST(EventParseRegressionTest, RefusesANumberWithHundredsOfDigitsWithoutReadingO
       << event.status().message();
 }
 
+// The fast scan looks at every 101st byte only: a run of 101 digits is
+// found wherever it starts, and one of 100 is not refused.
+TEST(EventParseRegressionTest, FindsA101DigitNumberAtEveryAlignment) {
+  for (std::size_t shift = 0; shift < 205; ++shift) {
+    const std::string prefix = R"({"action":"run","args":{"n":)" + std::string(shift, ' ');
+    auto refused = ParseEvent(prefix + std::string(101, '9') + "}}");
+    ASSERT_FALSE(refused.ok()) << shift;
+    EXPECT_NE(refused.status().message().find("offset " + std::to_string(prefix.size()) + ":"),
+              std::string::npos)
+        << refused.status().message();
+    EXPECT_TRUE(ParseEvent(prefix + std::string(100, '9') + "}}").ok()) << shift;
+  }
+}
+
 TEST(EventParseRegressionTest, AcceptsALongDigitRunInsideAString) {
   std::string json = R"({"observation":"null","content":")" + std::string(500, '7') + R"("})";
   auto event = ParseEvent(json);
