@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <chrono>
 #include <cstdlib>
 #include <thread>
@@ -53,6 +54,7 @@ Result<std::unique_ptr<BridgeOut>> BridgeOut::Start(const BridgeOutOptions& opti
   b->options_ = options;
   if (options.window == 0) return Status::InvalidArgument("--window must be at least 1");
   b->subject_ = SubjectFor(options.stream.subject_prefix, options.user, options.session_id);
+  b->msg_id_prefix_ = MessageIdPrefix(options.user, options.session_id);
   EVBUS_ASSIGN_OR_RETURN(b->segment_, shm::Segment::Open(options.session_id, options.user));
   b->window_ = std::make_unique<PublishWindow>(options.window);
   jsOptions jo;
@@ -159,15 +161,21 @@ Status BridgeOut::Publish(std::uint64_t id, const shm::Record* record) {
     if (options_.stop && options_.stop()) return Status::OK();
   }
   EVBUS_ASSIGN_OR_RETURN(natsMsg * msg, MakeEventMessage(subject_, id, record, first_id_));
-  const std::string msg_id = MessageIdFor(options_.user, options_.session_id, id);
-  natsMsgHeader_Set(msg, "Nats-Msg-Id", msg_id.c_str());
-  window_->Add(id);
-  jsPubOptions po;
-  jsPubOptions_Init(&po);
-  po.MaxWait = options_.nats.api_wait_ms;
-  while (js_PublishMsgAsync(link_->js(), &msg, &po) != NATS_OK) {
+  // "<user|_>:<sid>:<id>", built in a buffer kept across calls (no allocation).
+  char digits[24];
+  char* digits_end = std::to_chars(digits, digits + sizeof(digits), id).ptr;
+  msg_id_.assign(msg_id_prefix_).append(digits, static_cast<std::size_t>(digits_end - digits));
+  natsMsgHeader_Set(msg, "Nats-Msg-Id", msg_id_.c_str());
+  window_->Add(id, msg, shm::MonotonicNanos());  // before publishing: the ack may come first
+  // No jsPubOptions.MaxWait: nats.c 3.4 would keep a timer entry per message
+  // and deliver a timeout message for each one, acknowledged or not, once its
+  // wait is over; ExpireAcks looks for overdue acknowledgements instead.
+  while (js_PublishMsgAsync(link_->js(), &msg, nullptr) != NATS_OK) {
     ReportStatus(true);
-    if (options_.stop && options_.stop()) break;
+    if (options_.stop && options_.stop()) {
+      window_->Rebind(msg, nullptr, 0);  // never sent: its address may be reused
+      break;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(options_.nats.reconnect_wait_ms));
   }
   natsMsg_Destroy(msg);  // no-op once the library took it
@@ -191,14 +199,12 @@ void BridgeOut::ResendFailed() {
     Log("bridge out: " + std::to_string(failed.size()) + " publishes not acknowledged (" +
         window_->last_error() + "): waiting for NATS at " + link_->server() + " and resending");
   }
-  jsPubOptions po;
-  jsPubOptions_Init(&po);
-  po.MaxWait = options_.nats.api_wait_ms;
   for (natsMsg* old : failed) {
     natsMsg* m = CopyMessage(old);
+    window_->Rebind(old, m, shm::MonotonicNanos());  // before publishing: the ack may come first
     natsMsg_Destroy(old);
     if (m == nullptr) continue;  // out of memory: its id stays unacknowledged
-    while (js_PublishMsgAsync(link_->js(), &m, &po) != NATS_OK) {
+    while (js_PublishMsgAsync(link_->js(), &m, nullptr) != NATS_OK) {
       std::this_thread::sleep_for(std::chrono::milliseconds(options_.nats.reconnect_wait_ms));
     }
     natsMsg_Destroy(m);
@@ -226,10 +232,28 @@ Status BridgeOut::Forward(shm::ReadStatus status, const shm::Record& record) {
   return Status::OK();
 }
 
+// Every message published before `now - api_wait_ms` and still without its
+// acknowledgement, and with it every other one nats.c still waits for, is
+// taken back from nats.c (whose late acknowledgements are then ignored) and
+// handed to ResendFailed; the server drops the duplicates by Nats-Msg-Id.
+void BridgeOut::ExpireAcks(std::int64_t now) {
+  if (!window_->OverdueBefore(now - options_.nats.api_wait_ms * 1'000'000)) return;
+  natsMsgList pending{};
+  if (js_PublishAsyncGetPendingList(&pending, link_->js()) != NATS_OK) return;
+  const std::string why =
+      "no acknowledgement within " + std::to_string(options_.nats.api_wait_ms) + " ms";
+  for (int i = 0; i < pending.Count; ++i) {
+    window_->Failed(pending.Msgs[i], why);  // the window owns it now
+    pending.Msgs[i] = nullptr;
+  }
+  natsMsgList_Destroy(&pending);
+}
+
 void BridgeOut::ReportStatus(bool force) {
   const std::int64_t now = shm::MonotonicNanos();
   if (!force && now - last_status_ns_ < kStatusEveryNs) return;
   last_status_ns_ = now;
+  ExpireAcks(now);
   status_.state = link_->connected() ? "running" : "waiting for NATS at " + link_->server();
   status_.acknowledged_id = window_->AckedThrough();
   status_.head = shm::LoadHalfAcquire(&segment_->claim()->next_id);
@@ -252,6 +276,7 @@ Status BridgeOut::Run() {
   const std::int64_t deadline = shm::MonotonicNanos() + kDrainMs * 1'000'000;
   while (window_->in_flight() > 0 && shm::MonotonicNanos() < deadline) {
     ResendFailed();
+    ReportStatus(false);
     window_->WaitDrained(50);
   }
   ReportStatus(true);

@@ -70,11 +70,16 @@ class BridgeOut {
   Status Publish(std::uint64_t id, const shm::Record* record);
   void PublishMarkers(std::uint64_t first, std::uint64_t last, const char* why);
   void ResendFailed();
+  void ExpireAcks(std::int64_t now);
+  // At most every 200 ms unless forced: looks for overdue acknowledgements
+  // (ExpireAcks) and writes the status file.
   void ReportStatus(bool force);
   void Log(const std::string& line) const;
 
   BridgeOutOptions options_;
   std::string subject_;
+  std::string msg_id_prefix_;  // "<user|_>:<sid>:", MessageIdPrefix
+  std::string msg_id_;         // Publish's Nats-Msg-Id buffer
   std::unique_ptr<shm::Segment> segment_;
   std::uint64_t first_id_ = 0;             // the ring's first id, sent with every message
   std::unique_ptr<PublishWindow> window_;  // outlives link_: its ack handler

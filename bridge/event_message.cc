@@ -1,5 +1,7 @@
 #include "bridge/event_message.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -15,35 +17,65 @@ struct MsgDeleter {
   void operator()(natsMsg* m) const { natsMsg_Destroy(m); }
 };
 
-std::string TypeTag(std::uint16_t type) {
-  if (!IsValidEventType(type)) return "";
-  return std::string(GetEventType(type).tag);
+// A header value built in place: the decimal numbers and tags of one message
+// without a heap allocation (natsMsgHeader_Set copies it).
+class HeaderText {
+ public:
+  const char* c_str() {
+    *end_ = '\0';
+    return buf_;
+  }
+  bool empty() const { return end_ == buf_; }
+  HeaderText& operator<<(std::int64_t v) { return Number(v); }
+  HeaderText& operator<<(std::uint64_t v) { return Number(v); }
+  HeaderText& operator<<(std::string_view text) {
+    const std::size_t n = std::min<std::size_t>(text.size(), Room());
+    end_ = std::copy_n(text.data(), n, end_);
+    return *this;
+  }
+
+ private:
+  template <typename T>
+  HeaderText& Number(T v) {
+    end_ = std::to_chars(end_, buf_ + sizeof(buf_) - 1, v).ptr;
+    return *this;
+  }
+  std::size_t Room() const { return static_cast<std::size_t>(buf_ + sizeof(buf_) - 1 - end_); }
+
+  char buf_[192];  // six numbers of Evbus-Meta: at most 6 * 21 characters
+  char* end_ = buf_;
+};
+
+// The event's tag ("run", ...), or empty when the type is not registered.
+std::string_view TypeTag(std::uint16_t type) {
+  if (!IsValidEventType(type)) return {};
+  return GetEventType(type).tag;
 }
 
-std::string SourceText(std::uint8_t source) {
+std::string_view SourceText(std::uint8_t source) {
   const auto s = static_cast<Source>(source);
-  if (!IsValidSource(s) || s == Source::kNone) return "";
-  return std::string(SourceName(s));
+  if (!IsValidSource(s) || s == Source::kNone) return {};
+  return SourceName(s);
 }
 
 Status SetHeaders(natsMsg* msg, std::uint64_t id, const shm::RecordMeta& m,
                   std::uint64_t first_id) {
-  const std::string meta = std::to_string(m.timestamp_ns) + " " + std::to_string(m.cause) + " " +
-                           std::to_string(m.type) + " " + std::to_string(m.source) + " " +
-                           std::to_string(m.flags) + " " + std::to_string(first_id);
-  const std::pair<const char*, std::string> headers[] = {
-      {"Evbus-Id", std::to_string(id)},
-      {"Evbus-Type", TypeTag(m.type)},
-      {"Evbus-Source", SourceText(m.source)},
-      {"Evbus-Cause", std::to_string(m.cause)},
-      {"Evbus-Timestamp", std::to_string(m.timestamp_ns)},
-      {"Evbus-Meta", meta},
-  };
-  for (const auto& [key, value] : headers) {
+  const auto num = [](auto v) { return static_cast<std::int64_t>(v); };
+  HeaderText values[6];
+  values[0] << id;
+  values[1] << TypeTag(m.type);
+  values[2] << SourceText(m.source);
+  values[3] << num(m.cause);
+  values[4] << num(m.timestamp_ns);
+  values[5] << num(m.timestamp_ns) << " " << num(m.cause) << " " << num(m.type) << " "
+            << num(m.source) << " " << num(m.flags) << " " << first_id;
+  static constexpr const char* kKeys[6] = {"Evbus-Id",    "Evbus-Type",      "Evbus-Source",
+                                           "Evbus-Cause", "Evbus-Timestamp", "Evbus-Meta"};
+  for (int i = 0; i < 6; ++i) {
     // An empty header value does not survive the wire: such a header is left out.
-    if (value.empty()) continue;
-    if (natsMsgHeader_Set(msg, key, value.c_str()) != NATS_OK) {
-      return Status::IOError(std::string("cannot set message header ") + key);
+    if (values[i].empty()) continue;
+    if (natsMsgHeader_Set(msg, kKeys[i], values[i].c_str()) != NATS_OK) {
+      return Status::IOError(std::string("cannot set message header ") + kKeys[i]);
     }
   }
   return Status::OK();

@@ -102,8 +102,8 @@ std::string SubjectFor(const std::string& prefix, const std::string& user,
   return prefix + "." + (user.empty() ? "_" : user) + "." + session_id;
 }
 
-std::string MessageIdFor(const std::string& user, const std::string& session_id, std::uint64_t id) {
-  return (user.empty() ? "_" : user) + ":" + session_id + ":" + std::to_string(id);
+std::string MessageIdPrefix(const std::string& user, const std::string& session_id) {
+  return (user.empty() ? "_" : user) + ":" + session_id + ":";
 }
 
 Status EnsureStream(NatsLink* link, const StreamSpec& spec, const std::string& subject) {

@@ -25,8 +25,9 @@ struct StreamSpec {
 // "<prefix>.<user or _>.<sid>".
 std::string SubjectFor(const std::string& prefix, const std::string& user,
                        const std::string& session_id);
-// "<user or _>:<sid>:<id>".
-std::string MessageIdFor(const std::string& user, const std::string& session_id, std::uint64_t id);
+// "<user or _>:<sid>:": event <id>'s JetStream message id (Nats-Msg-Id) is
+// this prefix followed by the id in decimal.
+std::string MessageIdPrefix(const std::string& user, const std::string& session_id);
 
 // Checks that stream `spec.name` exists and stores `subject`; creates it
 // (subjects "<prefix>.>") when missing and spec.create. One-line errors:
