@@ -3,8 +3,10 @@
 // on a loopback port (file storage in a temporary directory); then the
 // end-to-end latency A -> JetStream -> B (bridge out and bridge in running,
 // events published at a fixed pace). See docs/benchmarks.md.
-//   bridge_bench [--events N] [--server PATH] [--only bare|out|latency]
-//   (--only runs one phase, e.g. under perf record; other flags are ignored)
+//   bridge_bench [--events N] [--rounds R] [--server PATH] [--only bare|out|latency]
+//   --rounds: R rate rounds (a fresh ring each, the bare publisher then bridge
+//   out), each printed, then the medians (of the rates, CPU and per-round
+//   ratios); --only runs one phase, e.g. under perf record.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -81,7 +83,9 @@ void Fill(const std::string& stream, std::uint64_t n, bool paced) {
   }
 }
 
-Rate BareRate(const NatsConfig& nats, std::uint64_t n) {
+// `id_prefix` is new each round: the server would drop repeated ids as
+// duplicates, which costs it less than storing them.
+Rate BareRate(const NatsConfig& nats, std::uint64_t n, const std::string& id_prefix) {
   jsOptions jo;
   jsOptions_Init(&jo);
   jo.PublishAsync.MaxPending = 256;
@@ -92,7 +96,7 @@ Rate BareRate(const NatsConfig& nats, std::uint64_t n) {
   const auto start = Clock::now();
   const double cpu = ProcessCpuSeconds();
   for (std::uint64_t i = 0; i < n; ++i) {
-    const std::string body = Payload(i), id = "bare:" + std::to_string(i);
+    const std::string body = Payload(i), id = id_prefix + std::to_string(i);
     po.MsgId = id.c_str();
     js_PublishAsync((*link)->js(), "bench.bare", body.data(), static_cast<int>(body.size()), &po);
   }
@@ -201,7 +205,53 @@ bool WaitReady(const NatsConfig& nats) {
   return false;
 }
 
-void Print(std::uint64_t n, const Rate& bare, const Rate& bridged,
+struct Round {
+  Rate bare, out;
+};
+
+// One rate round on a fresh ring `a` of n events: the bare publisher, then
+// bridge out (each as `runs` says).
+Round RateRound(const NatsConfig& nats, const std::string& a, int round, std::uint64_t n, bool bare,
+                bool out) {
+  (void)shm::Segment::Remove(a, "");
+  (void)shm::Segment::Create(a, "", shm::SegmentOptions{});
+  Fill(a, n, false);
+  Round r;
+  if (bare) r.bare = BareRate(nats, n, "bare" + std::to_string(round) + ":");
+  if (out) r.out = BridgeRate(nats, a, n);
+  (void)shm::Segment::Remove(a, "");
+  return r;
+}
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[(v.size() - 1) / 2];
+}
+
+// Prints each round (when more than one) and returns the medians; *ratio:
+// the median of the rounds' bridge out / bare rate ratios.
+Round Medians(const std::vector<Round>& rounds, double* ratio) {
+  std::vector<double> bare_rate, bare_cpu, out_rate, out_cpu, ratios;
+  for (std::size_t i = 0; i < rounds.size(); ++i) {
+    const Round& r = rounds[i];
+    const double q = r.bare.per_s > 0 ? r.out.per_s / r.bare.per_s : 0.0;
+    if (rounds.size() > 1) {
+      std::printf(
+          "round %zu: bare %7.0f /s %5.2f us/event  bridge out %7.0f /s %5.2f us/event  %3.0f%%\n",
+          i + 1, r.bare.per_s, r.bare.cpu_us, r.out.per_s, r.out.cpu_us, 100.0 * q);
+    }
+    bare_rate.push_back(r.bare.per_s);
+    bare_cpu.push_back(r.bare.cpu_us);
+    out_rate.push_back(r.out.per_s);
+    out_cpu.push_back(r.out.cpu_us);
+    ratios.push_back(q);
+  }
+  *ratio = Median(ratios);
+  return {{Median(bare_rate), Median(bare_cpu)}, {Median(out_rate), Median(out_cpu)}};
+}
+
+void Print(std::uint64_t n, const Rate& bare, const Rate& bridged, double ratio,
            std::vector<std::int64_t>* latencies) {
   std::vector<std::int64_t>& lat = *latencies;
   std::sort(lat.begin(), lat.end());
@@ -219,7 +269,7 @@ void Print(std::uint64_t n, const Rate& bare, const Rate& bridged,
   std::printf(
       "evbus bridge out             : %10.0f events/s  client CPU %.2f us/event  "
       "(%.0f%% of bare's rate)\n",
-      bridged.per_s, bridged.cpu_us, bare.per_s > 0 ? 100.0 * bridged.per_s / bare.per_s : 0.0);
+      bridged.per_s, bridged.cpu_us, 100.0 * ratio);
   std::printf("A -> B latency (%zu events at 5k/s): p50 %.0f us  p99 %.0f us\n", lat.size(),
               pct(0.50), pct(0.99));
 }
@@ -227,10 +277,12 @@ void Print(std::uint64_t n, const Rate& bare, const Rate& bridged,
 int Main(int argc, char** argv) {
   std::uint64_t n = 50000;
   std::string server = "/usr/sbin/nats-server", only;
+  int rounds = 1;
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::string(argv[i]) == "--events") n = std::strtoull(argv[++i], nullptr, 10);
     if (std::string(argv[i]) == "--server") server = argv[++i];
     if (std::string(argv[i]) == "--only") only = argv[++i];
+    if (std::string(argv[i]) == "--rounds") rounds = std::max(1, std::atoi(argv[++i]));
   }
   TempDir dir("evbus_bridge_bench");
   const int port = 20000 + static_cast<int>(::getpid() % 20000);
@@ -240,21 +292,22 @@ int Main(int argc, char** argv) {
   const bool ready = WaitReady(nats);
   auto runs = [&](const char* phase) { return ready && (only.empty() || only == phase); };
   const std::string a = "bridgebench" + std::to_string(::getpid());
-  for (const std::string& s : {a, a + "L", a + "B"}) {
-    (void)shm::Segment::Remove(s, "");
-  }
-  (void)shm::Segment::Create(a, "", shm::SegmentOptions{});
+  for (const std::string& s : {a + "L", a + "B"}) (void)shm::Segment::Remove(s, "");
   (void)shm::Segment::Create(a + "L", "", shm::SegmentOptions{});
-  Fill(a, n, false);
-  const Rate bare = runs("bare") ? BareRate(nats, n) : Rate{};
-  const Rate bridged = runs("out") ? BridgeRate(nats, a, n) : Rate{};
+  std::vector<Round> results;
+  for (int r = 0; r < rounds && (runs("bare") || runs("out")); ++r) {
+    results.push_back(
+        RateRound(nats, a + "r" + std::to_string(r), r, n, runs("bare"), runs("out")));
+  }
+  double ratio = 0;
+  const Round median = Medians(results, &ratio);
   auto lat = runs("latency") ? Latencies(nats, a + "L", a + "B", std::min<std::uint64_t>(n, 10000))
                              : std::vector<std::int64_t>{};
-  Print(n, bare, bridged, &lat);
-  for (const std::string& s : {a, a + "L", a + "B"}) (void)shm::Segment::Remove(s, "");
+  Print(n, median.bare, median.out, ratio, &lat);
+  for (const std::string& s : {a + "L", a + "B"}) (void)shm::Segment::Remove(s, "");
   ::kill(pid, SIGTERM);
   ::waitpid(pid, nullptr, 0);
-  return ready && (bare.per_s > 0 || !only.empty()) ? 0 : 1;
+  return ready && (median.bare.per_s > 0 || !only.empty()) ? 0 : 1;
 }
 
 }  // namespace
