@@ -85,14 +85,7 @@ class EventStream:
         is published, never in the caller's dict."""
         source = enum_value(source, 'source')
         if isinstance(event, dict):
-            # The dict's JSON is written in C++ (byte for byte json.dumps's);
-            # None where only json.dumps can write it.
-            added = self._handle.add_dict(event, source)
-            if added is None:
-                added = self._handle.add_json(_dumps(event), source)
-            event_id, timestamp = added
-            if self.persister is not None:
-                self.persister.added(event_id)
+            event_id, timestamp = self._add_dict(event, source)
             event['id'] = event_id
             event['timestamp'] = timestamp
             event['source'] = source
@@ -105,6 +98,18 @@ class EventStream:
     def add_event_json(self, text, source):
         """The fast path: JSON text (str or bytes) in; returns the id."""
         return self._add_json(text, enum_value(source, 'source'))[0]
+
+    def _add_dict(self, event, source, dumps=None):
+        """(id, timestamp) of an event dict added from `source` (a string): the
+        Event is filled from the dict in C++ (docs/python.md, "add_event with
+        a dict"); where only `dumps` (json.dumps by default) can write the
+        dict, its text is added. The dict is left as it is."""
+        added = self._handle.add_dict(event, source)
+        if added is None:
+            added = self._handle.add_json((dumps or _dumps)(event), source)
+        if self.persister is not None:
+            self.persister.added(added[0])
+        return added
 
     def _add_json(self, text, source):
         """(id, timestamp) of JSON text added from `source` (a string)."""

@@ -124,8 +124,10 @@ class EventStream(EventStoreABC):
             raise ValueError(f'Event already has an ID:{event.id}. It was probably added back to '
                              f'the EventStream from inside a handler, triggering a loop.')
         source_value = enum_value(source, 'source')
-        text = _openhands_dumps(event_to_dict(event))
-        event_id, timestamp = self._stream._add_json(text, source_value)
+        # Filled straight from the dict (OpenHands' own dumps only for what it
+        # alone can write): the same stored event as adding dumps's text.
+        event_id, timestamp = self._stream._add_dict(event_to_dict(event), source_value,
+                                                     _openhands_dumps)
         event._id = event_id
         event._timestamp = timestamp
         event._source = EventSource(source_value)

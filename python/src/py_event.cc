@@ -58,10 +58,9 @@ Member MemberOf(std::string_view key) {
   return Member::kUnknown;
 }
 
-// The UTF-8 of an exact str (what ParseEvent decodes from json.dumps's text
-// of it); false for a str with surrogates, which has none.
-bool Utf8Of(PyObject* value, std::string_view* out) {
-  if (!PyUnicode_CheckExact(value)) return false;
+// The UTF-8 of a str (what ParseEvent decodes from json.dumps's text of it);
+// false for a str with surrogates, which has none.
+bool Utf8OfAnyStr(PyObject* value, std::string_view* out) {
   Py_ssize_t size = 0;
   const char* data = PyUnicode_AsUTF8AndSize(value, &size);
   if (data == nullptr) {
@@ -70,6 +69,11 @@ bool Utf8Of(PyObject* value, std::string_view* out) {
   }
   *out = std::string_view(data, static_cast<std::size_t>(size));
   return true;
+}
+
+// The same for an exact str only.
+bool Utf8Of(PyObject* value, std::string_view* out) {
+  return PyUnicode_CheckExact(value) && Utf8OfAnyStr(value, out);
 }
 
 // An exact int (never a bool) within int64: ParseEvent reads json.dumps's
@@ -256,8 +260,11 @@ bool FillKindMembers(const KindMembers& m, NestedWriter& nested, Event* event) {
 bool FillType(const KindMembers& m, Event* event) {
   if ((m.action == nullptr) == (m.observation == nullptr)) return false;
   const bool is_action = m.action != nullptr;
+  // A str subclass too: OpenHands' event_to_dict gives its str enums
+  // (ActionType.RUN), which json.dumps writes as their str ("run").
+  PyObject* value = is_action ? m.action : m.observation;
   std::string_view tag;
-  if (!Utf8Of(is_action ? m.action : m.observation, &tag)) return false;
+  if (!PyUnicode_Check(value) || !Utf8OfAnyStr(value, &tag)) return false;
   Result<EventTypeId> type =
       EventTypeFromTag(is_action ? EventKind::kAction : EventKind::kObservation, tag);
   if (!type.ok()) return false;

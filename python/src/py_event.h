@@ -13,8 +13,10 @@
 // floats as Python writes them. So the published JSON, redaction included,
 // is byte for byte the slow path's.
 //
-// Whatever this path is not sure to convert exactly as the slow path would
-// (types other than exact dict/list/tuple/str/int/float/bool/None, ints
+// The "action"/"observation" tag may be a str subclass (OpenHands'
+// event_to_dict gives its str enums there), read as json.dumps writes it: its
+// str. Whatever else this path is not sure to convert exactly as the slow
+// path would (types other than exact dict/list/tuple/str/int/float/bool/None, ints
 // beyond 64 bits, NaN, str with surrogates, members of the other kind, both
 // "action" and "observation", an "id", every case ParseEvent refuses, more
 // than kMaxPyJsonDepth levels), it declines, and the caller takes the slow

@@ -4,6 +4,7 @@ again: what it stores must be byte for byte what the JSON-text path stores,
 redaction included, and wherever it is not sure of that it must leave the
 dict to the text path (same result, same errors)."""
 
+import enum
 import json
 import random
 import re
@@ -12,7 +13,7 @@ import pytest
 
 import evbus
 from evbus import _evbus
-from conftest import TRAJECTORIES, trajectory_events
+from conftest import SMALL, TRAJECTORIES, trajectory_events
 
 
 def dumps(value):
@@ -150,3 +151,44 @@ def test_a_dict_with_an_id_is_refused_as_before(stream):
     with pytest.raises(ValueError, match='Event already has an ID'):
         stream.add_event({'id': 3, 'action': 'run', 'args': {'command': 'ls'}}, 'agent')
     assert stream.get_latest_event_id() == -1
+
+
+class Kind(str, enum.Enum):
+    RUN = 'run'
+    READ = 'read'
+
+
+def test_a_str_enum_tag_is_read_as_json_dumps_writes_it():
+    for event in ({'action': Kind.RUN, 'args': {'command': 'ls'}},
+                  {'observation': Kind.READ, 'content': 'x', 'extras': {'path': '/a'}}):
+        fast = _evbus.event_json_from_dict(event)
+        assert fast is not None
+        assert fast == text_path_json(event)
+    # Elsewhere a str subclass is still left to json.dumps.
+    assert _evbus.event_json_from_dict({'action': 'run', 'args': {'command': Kind.RUN}}) is None
+
+
+def test_openhands_drop_in_stores_what_adding_openhands_json_text_stores(openhands, sid, tmp_path):
+    from openhands.events.serialization.event import event_from_dict, event_to_dict
+    from openhands.io.json import dumps as openhands_dumps
+    from openhands.storage.local import LocalFileStore
+
+    import evbus.openhands
+
+    stream = evbus.openhands.EventStream(sid, LocalFileStore(str(tmp_path)), exit_when_idle=0.5,
+                                         **SMALL)
+    try:
+        stream.set_secrets({'word': 'hello'})
+        for data in every_trajectory_event():
+            data.pop('timestamp', None)
+            source = data.get('source') or 'agent'
+            as_dict = event_to_dict(event_from_dict(dict(data)))
+            assert _evbus.event_json_from_dict(as_dict) is not None  # the fast path
+            event = event_from_dict(dict(data))
+            stream.add_event(event, source)
+            by_text = stream._stream.add_event_json(openhands_dumps(as_dict), source)
+            stored = [without_id_and_time(next(iter(stream._stream.search_events_json(
+                start_id=i, end_id=i)))) for i in (event.id, by_text)]
+            assert stored[0] == stored[1]
+    finally:
+        stream.close()
