@@ -1,6 +1,5 @@
 #include "core/event_parse_handler.h"
 
-#include <array>
 #include <limits>
 #include <utility>
 
@@ -17,29 +16,6 @@ EventParseHandler::EventParseHandler(std::string_view json, const char* insitu, 
       parts_(parts),
       capture_stream_(&key_),  // retargeted by BeginCapture before any write
       writer_(capture_stream_, &writer_stack_.allocator) {}
-
-EventParseHandler::Field EventParseHandler::FieldFromKey(std::string_view key) {
-  static constexpr std::array<std::pair<std::string_view, Field>, 14> kFields = {{
-      {"id", Field::kId},
-      {"timestamp", Field::kTimestamp},
-      {"source", Field::kSource},
-      {"message", Field::kMessage},
-      {"cause", Field::kCause},
-      {"action", Field::kAction},
-      {"observation", Field::kObservation},
-      {"tool_call_metadata", Field::kToolCallMetadata},
-      {"llm_metrics", Field::kLlmMetrics},
-      {"args", Field::kArgs},
-      {"timeout", Field::kTimeout},
-      {"content", Field::kContent},
-      {"extras", Field::kExtras},
-      {"success", Field::kSuccess},
-  }};
-  for (const auto& [name, field] : kFields) {
-    if (name == key) return field;
-  }
-  return Field::kUnknown;  // includes a top-level "hidden", which OpenHands ignores
-}
 
 std::string EventParseHandler::Describe(const Value& value) {
   switch (value.type) {
@@ -168,7 +144,7 @@ bool EventParseHandler::Key(const char* str, rapidjson::SizeType length, bool /*
     return writer_.Key(str, length);
   }
   key_.assign(str, length);
-  field_ = FieldFromKey(key_);
+  field_ = EventMemberFromKey(key_);
   value_offset_ = ValueOffsetAfterKey(str);
   ++member_order_;
   return true;

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/event.h"
+#include "core/event_member.h"
 #include "core/json_text_writer.h"
 
 namespace evbus {
@@ -78,23 +79,7 @@ class EventParseHandler {
   std::string TakeError() { return std::move(error_); }
 
  private:
-  enum class Field : std::uint8_t {
-    kId,
-    kTimestamp,
-    kSource,
-    kMessage,
-    kCause,
-    kAction,
-    kObservation,
-    kToolCallMetadata,
-    kLlmMetrics,
-    kArgs,
-    kTimeout,
-    kContent,
-    kExtras,
-    kSuccess,
-    kUnknown,
-  };
+  using Field = EventMember;
   enum class JsonType : std::uint8_t { kNull, kBool, kInteger, kNumber, kString, kObject, kArray };
   // One scalar value as the SAX events give it.
   struct Value {
@@ -112,7 +97,6 @@ class EventParseHandler {
     }
   };
 
-  static Field FieldFromKey(std::string_view key);
   static std::string Describe(const Value& value);
   std::size_t ValueOffsetAfterKey(const char* key) const;
 

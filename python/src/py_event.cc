@@ -1,6 +1,5 @@
 #include "python/src/py_event.h"
 
-#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -8,6 +7,7 @@
 #include <string_view>
 #include <utility>
 
+#include "core/event_member.h"
 #include "core/json_text_writer.h"
 #include "core/timestamp.h"
 #include "python/src/py_json.h"
@@ -15,48 +15,7 @@
 namespace evbus::python {
 namespace {
 
-enum class Member : std::uint8_t {
-  kId,
-  kTimestamp,
-  kSource,
-  kMessage,
-  kCause,
-  kAction,
-  kObservation,
-  kToolCallMetadata,
-  kLlmMetrics,
-  kArgs,
-  kTimeout,
-  kContent,
-  kExtras,
-  kSuccess,
-  kUnknown,
-};
-
-// The members ParseEvent knows (EventParseHandler::FieldFromKey); any other
-// key, a top-level "hidden" included, is kept as an unknown field.
-Member MemberOf(std::string_view key) {
-  static constexpr std::array<std::pair<std::string_view, Member>, 14> kMembers = {{
-      {"id", Member::kId},
-      {"timestamp", Member::kTimestamp},
-      {"source", Member::kSource},
-      {"message", Member::kMessage},
-      {"cause", Member::kCause},
-      {"action", Member::kAction},
-      {"observation", Member::kObservation},
-      {"tool_call_metadata", Member::kToolCallMetadata},
-      {"llm_metrics", Member::kLlmMetrics},
-      {"args", Member::kArgs},
-      {"timeout", Member::kTimeout},
-      {"content", Member::kContent},
-      {"extras", Member::kExtras},
-      {"success", Member::kSuccess},
-  }};
-  for (const auto& [name, member] : kMembers) {
-    if (name == key) return member;
-  }
-  return Member::kUnknown;
-}
+using Member = EventMember;
 
 // The UTF-8 of a str (what ParseEvent decodes from json.dumps's text of it);
 // false for a str with surrogates, which has none.
@@ -305,7 +264,7 @@ bool EventFromPyDict(PyObject* dict, Event* event) {
   std::string_view name;
   while (PyDict_Next(dict, &pos, &key, &value)) {
     if (!Utf8Of(key, &name)) return false;
-    const Member member = MemberOf(name);
+    const Member member = EventMemberFromKey(name);
     if (member == Member::kUnknown) {
       auto& [unknown_key, json] = event->unknown_fields.emplace_back(std::string(name), "");
       (void)unknown_key;
