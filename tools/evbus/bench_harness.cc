@@ -38,7 +38,8 @@ double BenchFigure::ratio() const {
 const std::vector<BenchWorkloadEntry>& BenchWorkloads() {
   static const std::vector<BenchWorkloadEntry> workloads = {
       {"publish", "ring publish throughput, 512 B, vs mutex + std::deque", BenchPublish},
-      {"add_event", "EventStream add_event with 20 secrets vs serialize + mutex + std::deque",
+      {"add_event",
+       "EventStream add_event with 20 secrets vs redact + serialize + mutex + std::deque",
        BenchAddEvent},
       {"persist", "store append with group commit vs write(2) + fdatasync", BenchPersist},
       {"latency", "publish -> read across two pinned processes vs a pipe ping-pong", BenchLatency},

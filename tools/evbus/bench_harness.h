@@ -5,8 +5,9 @@
 //
 //   workload  metric      evbus                      baseline
 //   publish   events/s    ring TryPublish, 512 B     mutex + std::deque push, 512 B
-//   add_event events/s    EventStream::AddEvent,     serialize + mutex + std::deque
-//                         ~1 KiB events, 20 secrets  push/pop (no redaction)
+//   add_event events/s    EventStream::AddEvent,     redact (the same secrets and
+//                         ~1 KiB events, 20 secrets  patterns) + serialize + mutex +
+//                                                    std::deque push/pop
 //   persist   events/s    StoreWriter::Append 512 B, write(2) of the same bytes +
 //                         group commit (5 ms)        fdatasync every 5 ms
 //   latency   p50/p99 ns  ring publish -> busy-spin  pipe ping-pong
