@@ -1,8 +1,11 @@
 #include "core/json_text_writer.h"
 
 #include <gtest/gtest.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <string>
 
@@ -65,6 +68,47 @@ TEST(JsonTextWriterTest, WritesCompactUtf8JsonIntoTheGivenString) {
   writer.EndObject();
   EXPECT_TRUE(writer.IsComplete());
   EXPECT_EQ(out, "x{\"k\xC3\xA9\":[1,2.0,\"\xE6\x97\xA5\\\"\"]}");
+}
+
+// String and Key are written by JsonTextWriter itself (runs of bytes between
+// escapes): the bytes must stay rapidjson's Writer's, numbers beside them.
+TEST(JsonTextWriterTest, WritesStringsAndIntegersAsRapidjsonsWriterDoes) {
+  std::string every_byte;
+  for (int c = 1; c < 256; ++c) every_byte.push_back(static_cast<char>(c));
+  const std::string texts[] = {"", "plain", every_byte, "a\"b\\c\n\t\x01\x1f\x7f\xC3\xA9 /",
+                               std::string(100, 'x') + "\n" + std::string(33, 'y')};
+  std::string got;
+  StringAppendStream stream(&got);
+  WriterStackBuffer stack;
+  JsonTextWriter writer(stream, &stack.allocator);
+  rapidjson::StringBuffer want;
+  rapidjson::Writer<rapidjson::StringBuffer> reference(want);
+  writer.StartObject();
+  reference.StartObject();
+  for (const std::string& t : texts) {
+    writer.Key(t.data(), static_cast<rapidjson::SizeType>(t.size()));
+    reference.Key(t.data(), static_cast<rapidjson::SizeType>(t.size()));
+    writer.StartArray();
+    reference.StartArray();
+    writer.String(t.data(), static_cast<rapidjson::SizeType>(t.size()));
+    reference.String(t.data(), static_cast<rapidjson::SizeType>(t.size()));
+    for (std::int64_t i : {INT64_MIN, std::int64_t{-1}, std::int64_t{0}, INT64_MAX}) {
+      writer.Int64(i);
+      reference.Int64(i);
+    }
+    writer.Uint64(UINT64_MAX);
+    reference.Uint64(UINT64_MAX);
+    writer.Int(-7);
+    reference.Int(-7);
+    writer.Uint(7u);
+    reference.Uint(7u);
+    writer.EndArray();
+    reference.EndArray();
+  }
+  writer.EndObject();
+  reference.EndObject();
+  EXPECT_TRUE(writer.IsComplete());
+  EXPECT_EQ(got, std::string(want.GetString(), want.GetSize()));
 }
 
 }  // namespace
