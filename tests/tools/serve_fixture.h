@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "stream/metrics_reader.h"
 #include "tests/stream/stream_test_util.h"
 #include "tests/tools/serve_test_util.h"
 
@@ -26,9 +27,14 @@ class ServeFixture : public ::testing::Test {
     ASSERT_TRUE(stream.ok()) << stream.status().ToString();
     stream_ = std::move(*stream);
   }
+  // The server is stopped before the stream is destroyed: a server killed by
+  // its ChildProcess's destructor would leave its metrics file behind. A test
+  // that killed it on purpose leaves one too; the sweep removes those.
   void TearDown() override {
+    if (server_.child().running()) (void)server_.Stop();
     if (stream_) (void)stream_->Close();
     evbus::testing::DestroyStream(sid_);
+    (void)RemoveStaleStreamMetrics(sid_);
   }
 
   // Publishes `n` observations "content <i>" (sources alternate agent/user).
