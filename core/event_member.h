@@ -6,10 +6,8 @@
 #ifndef EVBUS_CORE_EVENT_MEMBER_H_
 #define EVBUS_CORE_EVENT_MEMBER_H_
 
-#include <array>
 #include <cstdint>
 #include <string_view>
-#include <utility>
 
 namespace evbus {
 
@@ -31,27 +29,45 @@ enum class EventMember : std::uint8_t {
   kUnknown,  // any other key, a top-level "hidden" included (OpenHands ignores it)
 };
 
+// One length test and at most three comparisons per key (a key is looked up
+// for every member of every event).
 inline EventMember EventMemberFromKey(std::string_view key) {
-  static constexpr std::array<std::pair<std::string_view, EventMember>, 14> kMembers = {{
-      {"id", EventMember::kId},
-      {"timestamp", EventMember::kTimestamp},
-      {"source", EventMember::kSource},
-      {"message", EventMember::kMessage},
-      {"cause", EventMember::kCause},
-      {"action", EventMember::kAction},
-      {"observation", EventMember::kObservation},
-      {"tool_call_metadata", EventMember::kToolCallMetadata},
-      {"llm_metrics", EventMember::kLlmMetrics},
-      {"args", EventMember::kArgs},
-      {"timeout", EventMember::kTimeout},
-      {"content", EventMember::kContent},
-      {"extras", EventMember::kExtras},
-      {"success", EventMember::kSuccess},
-  }};
-  for (const auto& [name, member] : kMembers) {
-    if (name == key) return member;
+  using M = EventMember;
+  const auto is = [&](std::string_view name, M member) {
+    return key == name ? member : M::kUnknown;
+  };
+  switch (key.size()) {
+    case 2:
+      return is("id", M::kId);
+    case 4:
+      return is("args", M::kArgs);
+    case 5:
+      return is("cause", M::kCause);
+    case 6:
+      if (key[0] == 's') return is("source", M::kSource);
+      return key[0] == 'a' ? is("action", M::kAction) : is("extras", M::kExtras);
+    case 7:
+      switch (key[0]) {
+        case 'm':
+          return is("message", M::kMessage);
+        case 't':
+          return is("timeout", M::kTimeout);
+        case 'c':
+          return is("content", M::kContent);
+        case 's':
+          return is("success", M::kSuccess);
+        default:
+          return M::kUnknown;
+      }
+    case 9:
+      return is("timestamp", M::kTimestamp);
+    case 11:
+      return key[0] == 'o' ? is("observation", M::kObservation) : is("llm_metrics", M::kLlmMetrics);
+    case 18:
+      return is("tool_call_metadata", M::kToolCallMetadata);
+    default:
+      return M::kUnknown;
   }
-  return EventMember::kUnknown;
 }
 
 }  // namespace evbus

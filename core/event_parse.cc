@@ -2,11 +2,13 @@
 //
 // Top-level metadata is type-checked and converted as it streams by; nested
 // values (args, extras, tool_call_metadata, llm_metrics, unknown keys) are
-// written straight back out as compact JSON text by a JsonTextWriter, so ints
-// stay ints and nothing is built in a DOM. Numbers reach the handler as text
+// written straight back out as compact JSON text by a CaptureText
+// (core/event_parse_capture.h), so ints stay ints and nothing is built in a
+// DOM. Numbers reach the handler as text
 // and are converted by core/json_number.h, not by rapidjson. The reader
 // parses a per-thread copy of the text in place (no copy of each string onto
-// the reader's stack). Type
+// the reader's stack); one pass makes that copy and notes on the way whether
+// the text holds a NUL byte, a byte above 0x7F or a \u escape. Type
 // errors name the field and the byte offset of its value: where the reader
 // decoded the key, past the key's closing quote, ':' and whitespace.
 //
@@ -19,6 +21,10 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "core/event.h"
 #include "core/event_parse_handler.h"
@@ -186,17 +192,75 @@ std::size_t FindLoneLowSurrogate(std::string_view json) {
   return std::string_view::npos;
 }
 
-// True when no byte of `text` is above 0x7F: eight bytes at a time.
-bool IsAscii(std::string_view text) {
-  std::uint64_t high = 0;
+// What one pass over the input finds while copying it for the in-place
+// reader (16 bytes per step with SSE2).
+struct InputScan {
+  bool has_nul = false;       // a NUL byte: the in-place reader would stop there
+  bool ascii = true;          // no byte above 0x7F
+  bool has_u_escape = false;  // a '\\' followed by 'u' (maybe an escaped backslash)
+};
+
+void ScanByte(const char* in, std::size_t i, std::size_t n, InputScan* scan) {
+  const char c = in[i];
+  scan->has_nul |= c == '\0';
+  scan->ascii &= static_cast<unsigned char>(c) < 0x80;
+  scan->has_u_escape |= c == '\\' && i + 1 < n && in[i + 1] == 'u';
+}
+
+// Copies json to `out` (json.size() bytes) and scans it on the way.
+InputScan CopyAndScan(std::string_view json, char* out) {
+  const char* in = json.data();
+  const std::size_t n = json.size();
+  InputScan scan;
   std::size_t i = 0;
-  for (; i + 8 <= text.size(); i += 8) {
-    std::uint64_t word;
-    std::memcpy(&word, text.data() + i, sizeof word);
-    high |= word;
+#if defined(__SSE2__)
+  const __m128i zero = _mm_setzero_si128();
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i u = _mm_set1_epi8('u');
+  __m128i high = zero, nul = zero, u_escape = zero;
+  for (; i + 17 <= n; i += 16) {  // +1: the byte after the block is read too
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i));
+    const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i + 1));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), v);
+    high = _mm_or_si128(high, v);
+    nul = _mm_or_si128(nul, _mm_cmpeq_epi8(v, zero));
+    u_escape = _mm_or_si128(u_escape,
+                            _mm_and_si128(_mm_cmpeq_epi8(v, backslash), _mm_cmpeq_epi8(next, u)));
   }
-  for (; i < text.size(); ++i) high |= static_cast<unsigned char>(text[i]);
-  return (high & 0x8080808080808080ull) == 0;
+  scan.ascii = _mm_movemask_epi8(high) == 0;
+  scan.has_nul = _mm_movemask_epi8(nul) != 0;
+  scan.has_u_escape = _mm_movemask_epi8(u_escape) != 0;
+#endif
+  for (; i < n; ++i) {
+    out[i] = in[i];
+    ScanByte(in, i, n, &scan);
+  }
+  return scan;
+}
+
+// Refuses what the in-place reader must not see.
+Status CheckInput(std::string_view json, const InputScan& scan) {
+  // The in-place reader stops at a NUL byte, which JSON never allows raw.
+  if (scan.has_nul) {
+    const auto offset =
+        static_cast<const char*>(std::memchr(json.data(), '\0', json.size())) - json.data();
+    return Status::InvalidArgument("invalid JSON at offset " + std::to_string(offset) +
+                                   ": a NUL byte (write it as \\u0000 inside a string)");
+  }
+  if (std::size_t at = FindOverlongNumber(json); at != std::string_view::npos) {
+    return Status::InvalidArgument("invalid JSON at offset " + std::to_string(at) +
+                                   ": a number with more than " + std::to_string(kMaxNumberDigits) +
+                                   " digits in a row; write it as a string");
+  }
+  // Only a text with a \u escape can hold a lone surrogate.
+  if (std::size_t at = scan.has_u_escape ? FindLoneLowSurrogate(json) : std::string_view::npos;
+      at != std::string_view::npos) {
+    return Status::InvalidArgument(
+        "invalid JSON at offset " + std::to_string(at) + ": " + std::string(json.substr(at, 6)) +
+        " is a lone UTF-16 surrogate (no high surrogate before it), which is not a character "
+        "and cannot be stored as UTF-8: write the character itself or its full surrogate pair");
+  }
+  return Status::OK();
 }
 
 }  // namespace
@@ -207,28 +271,13 @@ Result<Event> ParseEvent(std::string_view json) {
   constexpr unsigned kFlags = rapidjson::kParseNumbersAsStringsFlag |
                               rapidjson::kParseValidateEncodingFlag |
                               rapidjson::kParseNanAndInfFlag;
-  // The in-place reader stops at a NUL byte, which JSON never allows raw.
-  if (const void* nul = std::memchr(json.data(), '\0', json.size())) {
-    const auto offset = static_cast<const char*>(nul) - json.data();
-    return Status::InvalidArgument("invalid JSON at offset " + std::to_string(offset) +
-                                   ": a NUL byte (write it as \\u0000 inside a string)");
-  }
-  if (std::size_t at = FindOverlongNumber(json); at != std::string_view::npos) {
-    return Status::InvalidArgument("invalid JSON at offset " + std::to_string(at) +
-                                   ": a number with more than " + std::to_string(kMaxNumberDigits) +
-                                   " digits in a row; write it as a string");
-  }
-  if (std::size_t at = FindLoneLowSurrogate(json); at != std::string_view::npos) {
-    return Status::InvalidArgument(
-        "invalid JSON at offset " + std::to_string(at) + ": " + std::string(json.substr(at, 6)) +
-        " is a lone UTF-16 surrogate (no high surrogate before it), which is not a character "
-        "and cannot be stored as UTF-8: write the character itself or its full surrogate pair");
-  }
   thread_local std::string insitu;
-  insitu.assign(json);
   if (insitu.capacity() > kKeptInsituCapacity && json.size() < kKeptInsituCapacity) {
-    insitu.shrink_to_fit();  // do not keep one huge event's buffer per thread
+    std::string().swap(insitu);  // do not keep one huge event's buffer per thread
   }
+  insitu.resize(json.size());
+  const InputScan scan = CopyAndScan(json, insitu.data());
+  EVBUS_RETURN_IF_ERROR(CheckInput(json, scan));
   Event event;
   ParsedParts parts;
   EventParseHandler handler(json, insitu.data(), &event, &parts);
@@ -237,9 +286,9 @@ Result<Event> ParseEvent(std::string_view json) {
   // Text that is all ASCII is valid UTF-8: the reader's check of every
   // string, byte by byte, is then skipped (most events are ASCII).
   const rapidjson::ParseResult result =
-      IsAscii(json) ? reader.Parse<(kFlags & ~rapidjson::kParseValidateEncodingFlag) |
-                                   rapidjson::kParseInsituFlag>(stream, handler)
-                    : reader.Parse<kFlags | rapidjson::kParseInsituFlag>(stream, handler);
+      scan.ascii ? reader.Parse<(kFlags & ~rapidjson::kParseValidateEncodingFlag) |
+                                rapidjson::kParseInsituFlag>(stream, handler)
+                 : reader.Parse<kFlags | rapidjson::kParseInsituFlag>(stream, handler);
   if (handler.failed()) return Status::InvalidArgument(handler.TakeError());
   if (result.IsError()) {
     return Status::InvalidArgument(

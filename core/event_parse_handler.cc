@@ -10,12 +10,7 @@ namespace evbus {
 
 EventParseHandler::EventParseHandler(std::string_view json, const char* insitu, Event* event,
                                      ParsedParts* parts)
-    : json_(json),
-      insitu_(insitu),
-      event_(event),
-      parts_(parts),
-      capture_stream_(&key_),  // retargeted by BeginCapture before any write
-      writer_(capture_stream_, &writer_stack_.allocator) {}
+    : json_(json), insitu_(insitu), event_(event), parts_(parts) {}
 
 std::string EventParseHandler::Describe(const Value& value) {
   switch (value.type) {
@@ -63,21 +58,33 @@ std::size_t EventParseHandler::ValueOffsetAfterKey(const char* key) const {
 
 bool EventParseHandler::Null() {
   Value v;
-  if (CaptureNext()) return CheckHidden(v) && writer_.Null() && AfterCapturedScalar();
+  if (CaptureNext()) {
+    if (!CheckHidden(v)) return false;
+    writer_.Null();
+    return AfterCapturedScalar();
+  }
   return Top(v);
 }
 
 bool EventParseHandler::Bool(bool b) {
   Value v = Value::Of(JsonType::kBool);
   v.boolean = b;
-  if (CaptureNext()) return CheckHidden(v) && writer_.Bool(b) && AfterCapturedScalar();
+  if (CaptureNext()) {
+    if (!CheckHidden(v)) return false;
+    writer_.Bool(b);
+    return AfterCapturedScalar();
+  }
   return Top(v);
 }
 
 bool EventParseHandler::Int64(std::int64_t i) {
   Value v = Value::Of(JsonType::kInteger);
   v.integer = i;
-  if (CaptureNext()) return CheckHidden(v) && writer_.Int64(i) && AfterCapturedScalar();
+  if (CaptureNext()) {
+    if (!CheckHidden(v)) return false;
+    writer_.Int64(i);
+    return AfterCapturedScalar();
+  }
   return Top(v);
 }
 
@@ -87,14 +94,22 @@ bool EventParseHandler::Uint64(std::uint64_t u) {
   }
   Value v = Value::Of(JsonType::kInteger);
   v.too_big = true;
-  if (CaptureNext()) return CheckHidden(v) && writer_.Uint64(u) && AfterCapturedScalar();
+  if (CaptureNext()) {
+    if (!CheckHidden(v)) return false;
+    writer_.Uint64(u);
+    return AfterCapturedScalar();
+  }
   return Top(v);
 }
 
 bool EventParseHandler::Double(double d) {
   Value v = Value::Of(JsonType::kNumber);
   v.number = d;
-  if (CaptureNext()) return CheckHidden(v) && WritePythonFloat(writer_, d) && AfterCapturedScalar();
+  if (CaptureNext()) {
+    if (!CheckHidden(v)) return false;
+    writer_.Double(d);
+    return AfterCapturedScalar();
+  }
   return Top(v);
 }
 
@@ -115,7 +130,9 @@ bool EventParseHandler::String(const char* str, rapidjson::SizeType length, bool
   Value v = Value::Of(JsonType::kString);
   v.text = std::string_view(str, length);
   if (CaptureNext()) {
-    return CheckHidden(v) && writer_.String(str, length) && AfterCapturedScalar();
+    if (!CheckHidden(v)) return false;
+    writer_.String(v.text);
+    return AfterCapturedScalar();
   }
   return Top(v);
 }
@@ -129,7 +146,8 @@ bool EventParseHandler::StartObject() {
   if (CaptureNext()) {
     if (!CheckHidden(Value::Of(JsonType::kObject))) return false;
     ++capture_nesting_;
-    return writer_.StartObject();
+    writer_.Open('{');
+    return true;
   }
   return TopContainer(/*is_object=*/true);
 }
@@ -141,11 +159,11 @@ bool EventParseHandler::Key(const char* str, rapidjson::SizeType length, bool /*
       hidden_next_ = true;
       hidden_offset_ = ValueOffsetAfterKey(str);
     }
-    return writer_.Key(str, length);
+    writer_.Key(std::string_view(str, length));
+    return true;
   }
-  key_.assign(str, length);
+  key_ = std::string_view(str, length);
   field_ = EventMemberFromKey(key_);
-  value_offset_ = ValueOffsetAfterKey(str);
   ++member_order_;
   return true;
 }
@@ -155,9 +173,7 @@ bool EventParseHandler::EndObject(rapidjson::SizeType /*member_count*/) {
     depth_ = 2;
     return true;
   }
-  if (!writer_.EndObject()) return false;
-  if (--capture_nesting_ == 0) capturing_ = false;
-  return true;
+  return AfterCapturedClose('}');
 }
 
 bool EventParseHandler::StartArray() {
@@ -165,22 +181,21 @@ bool EventParseHandler::StartArray() {
   if (CaptureNext()) {
     if (!CheckHidden(Value::Of(JsonType::kArray))) return false;
     ++capture_nesting_;
-    return writer_.StartArray();
+    writer_.Open('[');
+    return true;
   }
   return TopContainer(/*is_object=*/false);
 }
 
 bool EventParseHandler::EndArray(rapidjson::SizeType /*element_count*/) {
-  if (!writer_.EndArray()) return false;
-  if (--capture_nesting_ == 0) capturing_ = false;
-  return true;
+  return AfterCapturedClose(']');
 }
 
 // ---- capturing -------------------------------------------------------------
 
 bool EventParseHandler::CaptureNext() {
   if (!capturing_ && depth_ == 1 && field_ == Field::kUnknown) {
-    event_->unknown_fields.emplace_back(key_, std::string());
+    event_->unknown_fields.emplace_back(std::string(key_), std::string());
     parts_->unknown_order.push_back(member_order_);
     BeginCapture(&event_->unknown_fields.back().second, nullptr, "");
   }
@@ -189,8 +204,7 @@ bool EventParseHandler::CaptureNext() {
 
 void EventParseHandler::BeginCapture(std::string* target, bool* hidden, const char* hidden_field) {
   target->clear();
-  capture_stream_ = StringAppendStream(target);
-  writer_.Reset(capture_stream_);
+  writer_.Begin(target);
   capturing_ = true;
   capture_nesting_ = 0;
   hidden_target_ = hidden;
@@ -212,7 +226,19 @@ bool EventParseHandler::CheckHidden(const Value& value) {
 }
 
 bool EventParseHandler::AfterCapturedScalar() {
-  if (capture_nesting_ == 0) capturing_ = false;  // the member was this one scalar
+  if (capture_nesting_ == 0) {  // the member was this one scalar
+    capturing_ = false;
+    writer_.End();
+  }
+  return true;
+}
+
+bool EventParseHandler::AfterCapturedClose(char bracket) {
+  writer_.Close(bracket);
+  if (--capture_nesting_ == 0) {
+    capturing_ = false;
+    writer_.End();
+  }
   return true;
 }
 
@@ -230,7 +256,7 @@ bool EventParseHandler::NotAnObject(std::string_view got) {
 }
 
 bool EventParseHandler::Expected(std::string_view expected, const Value& got) {
-  return FieldError(key_, value_offset_,
+  return FieldError(key_, ValueOffset(),
                     "expected " + std::string(expected) + ", got " + Describe(got));
 }
 

@@ -5,7 +5,7 @@
 // timestamp, source, message, cause, action, observation, timeout, content,
 // success) is type-checked and stored in the Event; an object member (args,
 // extras, tool_call_metadata, llm_metrics) and any unknown member is
-// "captured": its SAX events are forwarded to a JsonTextWriter that writes
+// "captured": its SAX events are forwarded to a CaptureText that writes
 // the value's compact JSON text into the Event. While capturing args/extras
 // it also reads their direct member "hidden".
 //
@@ -23,7 +23,7 @@
 
 #include "core/event.h"
 #include "core/event_member.h"
-#include "core/json_text_writer.h"
+#include "core/event_parse_capture.h"
 
 namespace evbus {
 
@@ -99,6 +99,9 @@ class EventParseHandler {
 
   static std::string Describe(const Value& value);
   std::size_t ValueOffsetAfterKey(const char* key) const;
+  // Offset of the current root member's value, found only when needed (an
+  // error, an action/observation tag): it costs a scan of the key.
+  std::size_t ValueOffset() const { return ValueOffsetAfterKey(key_.data()); }
 
   bool Top(const Value& value);
   // Top's members that take more than one JSON type (event_parse_members.cc).
@@ -112,6 +115,7 @@ class EventParseHandler {
   void BeginCapture(std::string* target, bool* hidden, const char* hidden_field);
   bool CheckHidden(const Value& value);
   bool AfterCapturedScalar();
+  bool AfterCapturedClose(char bracket);
 
   bool NotAnObject(std::string_view got);
   bool Expected(std::string_view expected, const Value& got);
@@ -124,8 +128,9 @@ class EventParseHandler {
 
   int depth_ = 0;  // 0: before the root object, 1: inside it, 2: after it
   Field field_ = Field::kUnknown;
-  std::string key_;  // the current root member's key
-  std::size_t value_offset_ = 0;
+  // The current root member's key, decoded in place in the reader's copy of
+  // the text (which nothing overwrites before the parse ends).
+  std::string_view key_;
   int member_order_ = -1;
 
   bool capturing_ = false;
@@ -135,9 +140,7 @@ class EventParseHandler {
   bool hidden_next_ = false;
   std::size_t hidden_offset_ = 0;
 
-  WriterStackBuffer writer_stack_;
-  StringAppendStream capture_stream_;
-  JsonTextWriter writer_;
+  CaptureText writer_;
 
   std::string error_;
 };

@@ -56,7 +56,7 @@ bool EventParseHandler::Top(const Value& v) {
     case Field::kUnknown:
       break;  // captured before Top is reached
   }
-  return FieldError(key_, value_offset_, "internal error: unknown member not captured");
+  return FieldError(key_, ValueOffset(), "internal error: unknown member not captured");
 }
 
 bool EventParseHandler::TopTimestamp(const Value& v) {
@@ -66,7 +66,7 @@ bool EventParseHandler::TopTimestamp(const Value& v) {
   }
   if (v.type != JsonType::kString) return Expected("an ISO 8601 date-time string", v);
   auto ns = ParseTimestamp(v.text);
-  if (!ns.ok()) return FieldError(key_, value_offset_, ns.status().message());
+  if (!ns.ok()) return FieldError(key_, ValueOffset(), ns.status().message());
   event_->timestamp_ns = ns.value();
   return true;
 }
@@ -78,7 +78,7 @@ bool EventParseHandler::TopSource(const Value& v) {
   }
   if (v.type != JsonType::kString) return Expected("\"agent\", \"user\" or \"environment\"", v);
   auto source = ParseSource(v.text);
-  if (!source.ok()) return FieldError(key_, value_offset_, source.status().message());
+  if (!source.ok()) return FieldError(key_, ValueOffset(), source.status().message());
   event_->source = source.value();
   return true;
 }
@@ -87,7 +87,7 @@ bool EventParseHandler::TopTag(const Value& v) {
   const bool action = field_ == Field::kAction;
   if (v.type != JsonType::kString) return Expected("a string (the tag, e.g. \"run\")", v);
   (action ? parts_->action_tag : parts_->observation_tag).assign(v.text);
-  (action ? parts_->action_offset : parts_->observation_offset) = value_offset_;
+  (action ? parts_->action_offset : parts_->observation_offset) = ValueOffset();
   (action ? parts_->action_order : parts_->observation_order) = member_order_;
   return true;
 }
@@ -146,7 +146,8 @@ bool EventParseHandler::TopContainer(bool is_object) {
   if (!is_object) return Expected("an object", got);
   BeginCapture(target, hidden, hidden_field);
   ++capture_nesting_;
-  return writer_.StartObject();
+  writer_.Open('{');
+  return true;
 }
 
 }  // namespace evbus
