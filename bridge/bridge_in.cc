@@ -23,7 +23,9 @@ constexpr std::int64_t kStartRetryMs = 30000;
 
 // Test-only (tests/bridge): EVBUS_TEST_BRIDGE_IN_STOP_AFTER_CLAIM=N makes
 // bridge in stop itself (SIGSTOP) right after it claims local id N, before
-// it writes the record, so that a test can kill -9 it exactly there.
+// it writes the record, so that a test can kill -9 it exactly there;
+// EVBUS_TEST_BRIDGE_IN_STOP_BEFORE_CLAIMANT=N stops it earlier, between its
+// claim CAS and its claimant store (only its claim intent marks N then).
 std::uint64_t g_stop_after_claim = ~std::uint64_t{0};
 
 void StopAfterClaim(std::uint64_t id) {
@@ -32,9 +34,15 @@ void StopAfterClaim(std::uint64_t id) {
 
 void InstallTestStopHook() {
   const char* v = std::getenv("EVBUS_TEST_BRIDGE_IN_STOP_AFTER_CLAIM");
-  if (v == nullptr || *v == '\0') return;
-  g_stop_after_claim = std::strtoull(v, nullptr, 10);
-  shm::testing::SetPauseAfterClaimHook(&StopAfterClaim);
+  if (v != nullptr && *v != '\0') {
+    g_stop_after_claim = std::strtoull(v, nullptr, 10);
+    shm::testing::SetPauseAfterClaimHook(&StopAfterClaim);
+  }
+  v = std::getenv("EVBUS_TEST_BRIDGE_IN_STOP_BEFORE_CLAIMANT");
+  if (v != nullptr && *v != '\0') {
+    g_stop_after_claim = std::strtoull(v, nullptr, 10);
+    shm::testing::SetPauseBeforeClaimantHook(&StopAfterClaim);
+  }
 }
 
 }  // namespace

@@ -73,10 +73,15 @@ inline constexpr bool ClaimantRestartable(std::uint64_t value, std::uint64_t id)
   return ClaimantPid(value, id) != 0 && (value & kClaimantRestartable) != 0;
 }
 
-// ProducerSlot::state: IDLE | CLAIMING | CLAIMED with the claimed id.
+// ProducerSlot::state: IDLE | CLAIMING | CLAIMED with the claimed id |
+// INTENT with the id a restartable producer's next claim CAS is for (stored
+// with ProducerSlot::intent_pos before that CAS; it stays until the claimant
+// is stored, so a claim with neither claimant nor intent is never a
+// restartable one; docs/shm_layout.md section 7).
 inline constexpr std::uint64_t kStateIdle = 0;
 inline constexpr std::uint64_t kStateClaiming = std::uint64_t{1} << 62;
 inline constexpr std::uint64_t kStateClaimed = std::uint64_t{2} << 62;
+inline constexpr std::uint64_t kStateIntent = std::uint64_t{3} << 62;
 inline constexpr std::uint64_t kStateIdMask = (std::uint64_t{1} << 62) - 1;
 
 // IndexEntry::flags bits.
@@ -178,7 +183,8 @@ struct alignas(64) ProducerSlot {
   std::atomic<std::uint64_t> backpressure_waits;     //  80
   std::atomic<std::uint64_t> abandoned;              //  88 own records lost
   std::atomic<std::int64_t> attached_ns;             //  96
-  char pad[24];
+  std::atomic<std::uint64_t> intent_pos;             // 104 start of the INTENT claim
+  char pad[16];
 };
 
 // One per attached subscriber. Line 1 is read by producers (durable gating)

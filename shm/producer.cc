@@ -17,11 +17,15 @@ namespace evbus::shm {
 namespace {
 
 std::atomic<testing::PauseHook> g_pause_hook{nullptr};
+std::atomic<testing::PauseHook> g_pause_before_claimant_hook{nullptr};
 
 }  // namespace
 
 namespace testing {
 void SetPauseAfterClaimHook(PauseHook hook) { g_pause_hook.store(hook, std::memory_order_relaxed); }
+void SetPauseBeforeClaimantHook(PauseHook hook) {
+  g_pause_before_claimant_hook.store(hook, std::memory_order_relaxed);
+}
 }  // namespace testing
 
 Producer::~Producer() {
@@ -42,18 +46,8 @@ Result<std::unique_ptr<Producer>> Producer::Attach(Segment* segment, std::string
   }
   EVBUS_RETURN_IF_ERROR(CheckCas128());
   auto p = std::unique_ptr<Producer>(new Producer());
-  for (std::uint32_t i = 0; i < kProducerSlots && !p->lock_.held(); ++i) {
-    auto lock = LivenessLock::Acquire(segment->shm_name(), ProducerLockByte(i));
-    if (!lock.ok() && lock.status().code() != Status::Code::kBusy) return lock.status();
-    if (lock.ok()) {
-      p->lock_ = std::move(*lock);
-      p->slot_index_ = i;
-    }
-  }
-  if (!p->lock_.held()) {
-    return Status::Busy("all " + std::to_string(kProducerSlots) + " producer slots of '" +
-                        segment->shm_name() + "' are held by live producers; detach some first");
-  }
+  bool keep_intent = false;
+  EVBUS_RETURN_IF_ERROR(p->AcquireSlot(*segment, restartable, &keep_intent));
   const SegmentHeader& h = segment->header();
   p->segment_ = segment;
   p->slot_ = segment->producer_slot(p->slot_index_);
@@ -64,8 +58,9 @@ Result<std::unique_ptr<Producer>> Producer::Attach(Segment* segment, std::string
   p->index_slots_ = h.index_slots;
   p->max_record_size_ = h.max_record_size;
   ProducerSlot* slot = p->slot_;
-  // A dead owner may have left CLAIMED|id: resetting it lets readers abandon id.
-  slot->state.store(kStateIdle, std::memory_order_relaxed);
+  // A dead owner may have left CLAIMED|id: resetting it lets readers abandon
+  // id. A dead restartable owner's pending intent stays (we are its restart).
+  if (!keep_intent) slot->state.store(kStateIdle, std::memory_order_relaxed);
   std::memset(slot->name, 0, kSlotNameCapacity);
   std::memcpy(slot->name, name.data(), name.size());
   slot->owner_pid.store(p->pid_, std::memory_order_relaxed);
@@ -78,6 +73,30 @@ Result<std::unique_ptr<Producer>> Producer::Attach(Segment* segment, std::string
   slot->attached_ns.store(MonotonicNanos(), std::memory_order_release);
   ForgetProducerSleeper(*segment, p->slot_index_);  // a dead owner may have slept here
   return p;
+}
+
+// Takes the first producer slot whose liveness lock is free. A slot whose
+// dead restartable owner left a pending intent (IntentPending: the only mark
+// of a claim killed before its claimant store) is taken only by a restartable
+// producer, which keeps the intent (*keep_intent) until it takes the claim
+// over or claims again; any other producer leaves it for the restart.
+Status Producer::AcquireSlot(const Segment& segment, bool restartable, bool* keep_intent) {
+  for (std::uint32_t i = 0; i < kProducerSlots; ++i) {
+    auto lock = LivenessLock::Acquire(segment.shm_name(), ProducerLockByte(i));
+    if (!lock.ok() && lock.status().code() != Status::Code::kBusy) return lock.status();
+    if (!lock.ok()) continue;
+    // SYNC POINT READ: producer.state -- the dead owner's last state.
+    const std::uint64_t left = segment.producer_slot(i)->state.load(std::memory_order_acquire);
+    *keep_intent = IntentPending(segment, left);
+    if (*keep_intent && !restartable) continue;  // the lock is released with `lock`
+    lock_ = std::move(*lock);
+    slot_index_ = i;
+    return Status::OK();
+  }
+  return Status::Busy("all " + std::to_string(kProducerSlots) + " producer slots of '" +
+                      segment.shm_name() +
+                      "' are held by live producers (or keep a dead restartable producer's "
+                      "unfinished claim for its restart); detach some first");
 }
 
 bool Producer::RefreshGate(std::uint64_t next_id, std::uint64_t tail) noexcept {
@@ -153,7 +172,11 @@ PublishResult Producer::ClaimNext(std::uint64_t size, Claim* claim) noexcept {
       cur = Pair64{LoadHalfAcquire(&claim_word->next_id), LoadHalfAcquire(&claim_word->tail)};
       continue;  // our view of next_id is old: the entry already moved on
     }
-    // SYNC POINT WRITE: claim -- full barrier; publishes state=CLAIMING.
+    // A restartable producer says which id and bytes it is about to claim:
+    // the only mark of its claim if it dies before its claimant store.
+    if (restartable_bit_ != 0) RecordIntent(x, start);
+    // SYNC POINT WRITE: claim -- full barrier; publishes state=CLAIMING (or
+    // the intent).
     if (Cas128(word, &cur, Pair64{x + 1, new_tail})) {
       *claim = Claim{x, start, stale, entry};
       return PublishResult::kOk;
@@ -161,11 +184,23 @@ PublishResult Producer::ClaimNext(std::uint64_t size, Claim* claim) noexcept {
   }
 }
 
+void Producer::RecordIntent(std::uint64_t id, std::uint64_t start) noexcept {
+  slot_->intent_pos.store(start, std::memory_order_relaxed);
+  // SYNC POINT WRITE: producer.state -- release: a taker that acquires
+  // INTENT|id (from a dead owner) sees its intent_pos; the claim CAS after
+  // it publishes both to anyone who saw `id` claimed.
+  slot_->state.store(kStateIntent | id, std::memory_order_release);
+}
+
 // Writes the claimed record and commits it; kAbandoned when a reader gave
 // the id up meanwhile (the commit CAS finds the abandoned word).
 PublishResult Producer::CommitClaim(const Claim& claim, const RecordMeta& meta,
                                     std::string_view body, std::uint64_t* id) noexcept {
   const std::uint64_t x = claim.id;
+  if (restartable_bit_ != 0) {
+    if (testing::PauseHook hook = g_pause_before_claimant_hook.load(std::memory_order_relaxed))
+      hook(x);
+  }
   // Where x's bytes start, then who claimed x: for a reader that has to
   // abandon it, and for a restarted producer taking a restartable claim over
   // (a claimant tagged x proves data_pos is x's). SYNC POINT WRITE: claimant

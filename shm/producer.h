@@ -11,8 +11,11 @@
 //      CommittedValue(id) exactly once, with release, after every byte of the
 //      body and every entry field is written; or to AbandonedValue(id) by a
 //      reader, in which case the commit CAS fails and nothing is delivered.
-//   3. The slot's state is CLAIMING or CLAIMED|id whenever this producer may
-//      own an uncommitted id (readers rely on this to decide abandonment).
+//   3. The slot's state is CLAIMING, CLAIMED|id or (restartable producers)
+//      INTENT|id whenever this producer may own an uncommitted id (readers
+//      rely on this to decide abandonment); a restartable producer's claim
+//      CAS for id is always preceded by INTENT|id, replaced only after its
+//      claimant store.
 //   4. The publish fast path makes no system call and no allocation: the
 //      futex wake happens only when a waiter is registered.
 //   5. No durable subscriber is ever overrun: a claim that would overwrite
@@ -88,6 +91,8 @@ class Producer {
     IndexEntry* entry = nullptr;
   };
   Producer() = default;
+  Status AcquireSlot(const Segment& segment, bool restartable, bool* keep_intent);
+  void RecordIntent(std::uint64_t id, std::uint64_t start) noexcept;
   PublishResult ClaimNext(std::uint64_t size, Claim* claim) noexcept;
   PublishResult CommitClaim(const Claim& claim, const RecordMeta& meta, std::string_view body,
                             std::uint64_t* id) noexcept;
@@ -102,12 +107,16 @@ class Producer {
   void WriteRecord(std::uint64_t id, std::uint64_t pos, const RecordMeta& meta,
                    std::string_view body) noexcept;
   // TakeOverClaim's steps (producer_takeover.cc).
-  Status CheckTakeOver(std::uint64_t id, std::uint64_t* seen_claimant) const;
-  bool FitsReservation(const IndexEntry& entry, std::size_t length,
+  Status CheckTakeOver(std::uint64_t id, std::uint64_t* seen_claimant, std::uint64_t* start,
+                       bool* known) const;
+  Status FindIntent(std::uint64_t id, std::uint64_t* start, bool* found) const;
+  bool FitsReservation(std::uint64_t start, std::size_t length,
                        std::uint64_t* reserved) const noexcept;
   Status AbandonForTakeOver(std::uint64_t id, std::uint64_t stale, const std::string& why);
-  bool CommitTakenOver(std::uint64_t id, std::uint64_t stale, const RecordMeta& meta,
-                       std::string_view body) noexcept;
+  Status FinishTakeOver(std::uint64_t id, std::uint64_t start, std::uint64_t stale,
+                        const RecordMeta& meta, std::string_view body);
+  bool CommitTakenOver(std::uint64_t id, std::uint64_t start, std::uint64_t stale,
+                       const RecordMeta& meta, std::string_view body) noexcept;
   std::string DescribeBlocker() const;
   bool WaitForProgress(std::int64_t deadline_ns);
   void PublishStats() noexcept;
@@ -141,6 +150,9 @@ namespace testing {
 // one relaxed load when unset. For crash tests (kill a producer mid-record).
 using PauseHook = void (*)(std::uint64_t id);
 void SetPauseAfterClaimHook(PauseHook hook);
+// Called by a restartable producer between its claim CAS and its claimant
+// store (the window the claim intent covers); null by default.
+void SetPauseBeforeClaimantHook(PauseHook hook);
 }  // namespace testing
 
 }  // namespace evbus::shm

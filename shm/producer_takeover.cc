@@ -6,6 +6,7 @@
 
 #include "shm/atomic128.h"
 #include "shm/fence.h"
+#include "shm/liveness.h"
 #include "shm/producer.h"
 #include "shm/recovery.h"
 #include "shm/sleepers.h"
@@ -20,8 +21,11 @@ std::string Where(const Segment& segment, std::uint64_t id) {
 }  // namespace
 
 // The owner must be dead before the commit word is read (takeover.pml,
-// takeover-stale-first): a dead owner can no longer commit.
-Status Producer::CheckTakeOver(std::uint64_t id, std::uint64_t* seen_claimant) const {
+// takeover-stale-first): a dead owner can no longer commit. Sets *start to
+// the claim's reservation start when it is known: from the entry (a claimant
+// tagged `id` proves data_pos) or from a dead restartable slot's intent.
+Status Producer::CheckTakeOver(std::uint64_t id, std::uint64_t* seen_claimant, std::uint64_t* start,
+                               bool* known) const {
   const std::string where = Where(*segment_, id);
   if (LoadHalfAcquire(&segment_->claim()->next_id) != id + 1) {
     return Status::InvalidArgument(where +
@@ -31,19 +35,50 @@ Status Producer::CheckTakeOver(std::uint64_t id, std::uint64_t* seen_claimant) c
   // SYNC POINT READ: claimant -- acquire pairs with the owner's release store
   // after data_pos, so a claimant tagged `id` makes data_pos this claim's.
   *seen_claimant = segment_->index_entry(id)->claimant.load(std::memory_order_acquire);
+  *known = false;
+  if (ClaimantPid(*seen_claimant, id) == 0) return FindIntent(id, start, known);
   if (!ClaimantRestartable(*seen_claimant, id)) return Status::OK();  // caller abandons
   const std::int32_t owner = ClaimantPid(*seen_claimant, id);
   if (owner != pid_ && ProducerPidLive(*segment_, owner)) {
     return Status::Busy(where + " is being written by pid " + std::to_string(owner) +
                         ", which is alive; stop it first (one bridge in per stream)");
   }
+  *start = segment_->index_entry(id)->data_pos;
+  *known = true;
+  return Status::OK();
+}
+
+// No claimant names `id`: its restartable owner may have died between its
+// claim CAS and its claimant store, leaving INTENT|id in its slot (or in
+// ours: Attach kept it). Busy while a live slot (not ours) may own `id`.
+Status Producer::FindIntent(std::uint64_t id, std::uint64_t* start, bool* found) const {
+  for (std::uint32_t i = 0; i < kProducerSlots; ++i) {
+    const ProducerSlot* slot = segment_->producer_slot(i);
+    const bool own = i == slot_index_;
+    // Probed first: a dead owner's state and intent_pos are final (a later
+    // attacher keeps a pending intent or leaves the slot alone).
+    const bool live = !own && ProbeLock(segment_->fd(), ProducerLockByte(i)) != LockState::kFree;
+    // SYNC POINT READ: producer.state -- acquire pairs with RecordIntent's
+    // release, so intent_pos is the one stored with INTENT|id.
+    const std::uint64_t state = slot->state.load(std::memory_order_acquire);
+    const bool may_own =
+        state == kStateClaiming || state == (kStateClaimed | id) || state == (kStateIntent | id);
+    if (may_own && live) {
+      return Status::Busy(Where(*segment_, id) + " may still be written by a live producer (pid " +
+                          std::to_string(slot->owner_pid.load(std::memory_order_relaxed)) +
+                          "); stop it first (one bridge in per stream)");
+    }
+    if (state == (kStateIntent | id) && !*found) {
+      *start = slot->intent_pos.load(std::memory_order_relaxed);
+      *found = true;
+    }
+  }
   return Status::OK();
 }
 
 // The dead claim is the last one, so the claim word's tail is its end.
-bool Producer::FitsReservation(const IndexEntry& entry, std::size_t length,
+bool Producer::FitsReservation(std::uint64_t start, std::size_t length,
                                std::uint64_t* reserved) const noexcept {
-  const std::uint64_t start = entry.data_pos;
   const std::uint64_t size = AlignUp(length, kRecordAlignment);
   *reserved = LoadHalfAcquire(&segment_->claim()->tail) - start;
   return length <= max_record_size_ && (start & (capacity_ - 1)) + size <= capacity_ &&
@@ -57,10 +92,10 @@ Status Producer::AbandonForTakeOver(std::uint64_t id, std::uint64_t stale, const
                              "; it is abandoned (local readers report it so)");
 }
 
-bool Producer::CommitTakenOver(std::uint64_t id, std::uint64_t stale, const RecordMeta& meta,
-                               std::string_view body) noexcept {
+bool Producer::CommitTakenOver(std::uint64_t id, std::uint64_t start, std::uint64_t stale,
+                               const RecordMeta& meta, std::string_view body) noexcept {
   IndexEntry* entry = segment_->index_entry(id);
-  WriteRecord(id, entry->data_pos, meta, body);
+  WriteRecord(id, start, meta, body);
   std::uint64_t expected = stale;
   // SYNC POINT WRITE: entry.commit -- as in CommitClaim; competes with a
   // timed-out reader's abandon CAS from the same stale value.
@@ -79,8 +114,9 @@ bool Producer::CommitTakenOver(std::uint64_t id, std::uint64_t stale, const Reco
 }
 
 Status Producer::TakeOverClaim(std::uint64_t id, const RecordMeta& meta, std::string_view body) {
-  std::uint64_t seen = 0;
-  EVBUS_RETURN_IF_ERROR(CheckTakeOver(id, &seen));
+  std::uint64_t seen = 0, start = 0;
+  bool known = false;
+  EVBUS_RETURN_IF_ERROR(CheckTakeOver(id, &seen, &start, &known));
   IndexEntry* entry = segment_->index_entry(id);
   // SYNC POINT READ: entry.commit -- after the owner is known dead.
   const std::uint64_t stale = entry->commit.load(std::memory_order_acquire);
@@ -93,7 +129,7 @@ Status Producer::TakeOverClaim(std::uint64_t id, const RecordMeta& meta, std::st
                                "restart (after the abandon timeout, " +
                                timeout + ")");
   }
-  if (!ClaimantRestartable(seen, id)) {
+  if (!known) {
     // TryAbandon asks again whether a live or restartable claimant may own it.
     if (TryAbandon(segment_, id, stale, 0)) {
       return Status::Unavailable(Where(*segment_, id) +
@@ -111,19 +147,25 @@ Status Producer::TakeOverClaim(std::uint64_t id, const RecordMeta& meta, std::st
   // SYNC POINT WRITE: producer.state -- a live owner of `id` for the scans.
   slot_->state.store(kStateClaimed | id, std::memory_order_release);
   ThreadFence(std::memory_order_release);  // seqlock writer side, as after a claim
+  return FinishTakeOver(id, start, stale, meta, body);
+}
+
+Status Producer::FinishTakeOver(std::uint64_t id, std::uint64_t start, std::uint64_t stale,
+                                const RecordMeta& meta, std::string_view body) {
   std::uint64_t reserved = 0;
-  if (!FitsReservation(*entry, body.size(), &reserved)) {
+  if (!FitsReservation(start, body.size(), &reserved)) {
     slot_->state.store(kStateIdle, std::memory_order_release);
     return AbandonForTakeOver(id, stale,
                               "does not fit the record given back (" + std::to_string(body.size()) +
                                   " bytes; the dead producer reserved " + std::to_string(reserved) +
                                   ")");
   }
-  if (!CommitTakenOver(id, stale, meta, body)) {
+  if (!CommitTakenOver(id, start, stale, meta, body)) {
     return Status::Unavailable(Where(*segment_, id) +
                                " was abandoned by a reader while it was "
                                "rewritten (the abandon timeout, " +
-                               timeout + ", passed first)");
+                               std::to_string(segment_->header().abandon_timeout_ns / 1'000'000) +
+                               " ms, passed first)");
   }
   return Status::OK();
 }

@@ -1,6 +1,7 @@
 // The abandon decision for a record stuck between claim and commit.
 #include "shm/recovery.h"
 
+#include "shm/atomic128.h"
 #include "shm/liveness.h"
 
 namespace evbus::shm {
@@ -10,6 +11,10 @@ bool LiveClaimantMayExist(const Segment& segment, std::uint64_t id) noexcept {
     // SYNC POINT READ: producer.state -- pairs with the claim CAS (release):
     // a reader that saw the claim of `id` sees CLAIMING, CLAIMED|id or later.
     std::uint64_t state = segment.producer_slot(i)->state.load(std::memory_order_acquire);
+    // A restartable producer's intent, dead owner or not (section 7): it was
+    // stored before its claim CAS, so a reader that saw `id` claimed sees it
+    // (or CLAIMED|id, after the claimant store that replaces it).
+    if (state == (kStateIntent | id)) return true;
     if (state != kStateClaiming && state != (kStateClaimed | id)) continue;
     // Unknown (probe failed) counts as alive: wait for the timeout instead.
     if (ProbeLock(segment.fd(), ProducerLockByte(i)) != LockState::kFree) return true;
@@ -19,6 +24,15 @@ bool LiveClaimantMayExist(const Segment& segment, std::uint64_t id) noexcept {
   // with the claimant store (release) after the claim.
   const std::uint64_t claimant = segment.index_entry(id)->claimant.load(std::memory_order_acquire);
   return ClaimantRestartable(claimant, id);
+}
+
+bool IntentPending(const Segment& segment, std::uint64_t state) noexcept {
+  if ((state & ~kStateIdMask) != kStateIntent) return false;
+  const std::uint64_t id = state & kStateIdMask;
+  if (id >= LoadHalfAcquire(&segment.claim()->next_id)) return false;  // never claimed
+  // SYNC POINT READ: entry.commit -- terminal for `id` (or a later lap's) = done.
+  const std::uint64_t commit = segment.index_entry(id)->commit.load(std::memory_order_acquire);
+  return (commit & ~kAbandonedBit) < CommittedValue(id);
 }
 
 bool ProducerPidLive(const Segment& segment, std::int32_t pid) noexcept {

@@ -10,8 +10,9 @@
 //      exactly one of commit and abandon wins.
 //   2. A record is abandoned early (before the timeout) only when no live
 //      producer slot could own it (none is CLAIMING or CLAIMED|id with its
-//      liveness lock held) and its claimant is not restartable (a restarted
-//      producer may still finish it: Producer::TakeOverClaim).
+//      liveness lock held), its claimant is not restartable and no slot,
+//      live or dead, says INTENT|id (a restarted producer may still finish
+//      it: Producer::TakeOverClaim).
 //   3. Before the abandon CAS the entry's claimant names the id's producer
 //      whenever its claim store or its slot (still CLAIMED|id) tells it, so
 //      every reader that acquires the abandoned value can say by whom.
@@ -28,8 +29,16 @@ namespace evbus::shm {
 inline constexpr std::int64_t kAbandonCheckIntervalNs = 5'000'000;
 
 // True if some producer whose process lives may still commit `id`, or the
-// claimant of `id` is restartable (its restarted process may).
+// claimant of `id` is restartable, or a slot says INTENT|id (live or dead:
+// its restarted process may commit it).
 bool LiveClaimantMayExist(const Segment& segment, std::uint64_t id) noexcept;
+
+// True if `state` (a producer slot's) is INTENT|id for an id that is
+// claimed (below the head) and neither committed nor abandoned: its
+// restartable producer may have died between that claim and its claimant
+// store, and only the intent says so. Producer::Attach keeps such a slot's
+// state (a restartable attacher) or leaves the slot alone (any other).
+bool IntentPending(const Segment& segment, std::uint64_t state) noexcept;
 
 // True if a producer slot owned by `pid` has its liveness lock held (or the
 // probe failed: counted as live).

@@ -87,11 +87,18 @@ run sleepers-probe-first     fail "" -- -DBROKEN_PROBE_FIRST
 
 # Takeover of a dead restartable producer's claim (docs/model/takeover.pml):
 # never a rewrite of a committed record, never an early abandon of a
-# restartable claim. Each broken variant must be caught.
+# restartable claim, and a claimer killed between its claim CAS and its
+# claimant store is finished by its restart (T4; "no-intent", the protocol
+# before the claim intent, loses it). Each broken variant must be caught.
 model="$root/docs/model/takeover.pml"
 echo "model check: $model"
 run takeover                 pass "" --
 run takeover-two-takers      pass "" -- -DTAKERS=2 -DMAXDEATHS=3
+run takeover-restart         pass "" -- -DRESTART_AFTER_DEATH
+run takeover-lost-cas        pass "" -- -DOTHER -DMAXDEATHS=2
+run takeover-restart-lost-cas pass "" -- -DRESTART_AFTER_DEATH -DOTHER -DMAXDEATHS=2
+run takeover-no-intent       fail "" -- -DRESTART_AFTER_DEATH -DNO_INTENT
+run takeover-intent-live-only fail "" -- -DRESTART_AFTER_DEATH -DBROKEN_INTENT_LIVE_ONLY
 run takeover-early-abandon   fail "" -- -DBROKEN_EARLY_ABANDON
 run takeover-live-owner      fail "" -- -DBROKEN_TAKE_LIVE
 run takeover-no-claimant-cas fail "" -- -DTAKERS=2 -DBROKEN_NO_CLAIMANT_CAS

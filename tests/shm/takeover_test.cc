@@ -29,8 +29,10 @@ class TakeOverTest : public RingTest {
     if (child_ > 0) Kill();
     RingTest::TearDown();
   }
-  // Forks a producer that claims the next id for `body` and hangs there.
-  std::uint64_t ForkClaimer(bool restartable, const std::string& body) {
+  // Forks a producer that claims the next id for `body` and hangs there:
+  // after its claimant store, or (before_claimant) right after its claim CAS.
+  std::uint64_t ForkClaimer(bool restartable, const std::string& body,
+                            bool before_claimant = false) {
     int fds[2];
     EXPECT_EQ(0, ::pipe(fds));
     child_ = ::fork();
@@ -41,7 +43,11 @@ class TakeOverTest : public RingTest {
       auto p = Producer::Attach(seg->get(), "doomed", restartable);
       if (!p.ok()) ::_exit(2);
       g_claim_pipe = fds[1];
-      testing::SetPauseAfterClaimHook(&TellClaimAndHang);
+      if (before_claimant) {
+        testing::SetPauseBeforeClaimantHook(&TellClaimAndHang);
+      } else {
+        testing::SetPauseAfterClaimHook(&TellClaimAndHang);
+      }
       std::uint64_t id;
       (void)(*p)->TryPublish(Meta(), body, &id);
       ::_exit(4);
@@ -106,6 +112,64 @@ TEST_F(TakeOverTest, DeadRestartableClaimWaitsAndIsFinishedWithTheSameRecord) {
   ASSERT_EQ(ReadStatus::kRecord, sub->Read(&r, kSecond));
   EXPECT_EQ(2u, r.id);
   EXPECT_TRUE(restarted->TakeOverClaim(2, Meta(), "two").ok()) << "a committed id stays as it is";
+}
+
+// Killed between its claim CAS and its claimant store, the claimer leaves
+// only its intent (INTENT|X in its slot, with the reservation's start). The
+// entry reused from the first lap still names id 0's producer, not X's.
+TEST_F(TakeOverTest, ClaimerKilledBeforeItsClaimantStoreIsFinishedByItsRestart) {
+  Create(1 << 16, 64, 1024);
+  auto sub = NewSubscriber(Opts("reader"));
+  auto first = NewProducer();
+  Record r;
+  for (std::uint64_t i = 0; i < 64; ++i) {
+    ASSERT_EQ(i, MustPublish(first.get(), BodyFor(i, 100)));
+    ASSERT_EQ(ReadStatus::kRecord, sub->Read(&r, kSecond));
+  }
+  const std::string body = BodyFor(64, 300);
+  ASSERT_EQ(64u, ForkClaimer(/*restartable=*/true, body, /*before_claimant=*/true));
+  Kill();
+  // An ordinary producer attaching now must not take the dead slot's intent.
+  auto bystander = NewProducer();
+  EXPECT_TRUE(NothingFor(sub.get(), 300)) << "a claim killed before its claimant store was "
+                                             "abandoned early";
+  auto restarted = Restarted();
+  EXPECT_TRUE(NothingFor(sub.get(), 50)) << "the restart's attach dropped the intent";
+  Status st = restarted->TakeOverClaim(64, Meta(), body);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  ASSERT_EQ(ReadStatus::kRecord, sub->Read(&r, kSecond));
+  EXPECT_EQ(64u, r.id);
+  EXPECT_EQ(body, std::string(r.body));
+  EXPECT_EQ(1234, r.meta.timestamp_ns);
+  EXPECT_EQ(65u, MustPublish(restarted.get(), "next"));
+  EXPECT_EQ(66u, MustPublish(bystander.get(), "after"));
+  ASSERT_EQ(ReadStatus::kRecord, sub->Read(&r, kSecond));
+  EXPECT_EQ(65u, r.id);
+  ASSERT_EQ(ReadStatus::kRecord, sub->Read(&r, kSecond));
+  EXPECT_EQ(66u, r.id);
+}
+
+TEST_F(TakeOverTest, IntentReservationThatDoesNotFitIsAbandoned) {
+  Create(1 << 16, 64, 1024);
+  auto sub = NewSubscriber(Opts("reader"));
+  ASSERT_EQ(0u, ForkClaimer(/*restartable=*/true, BodyFor(0, 100), /*before_claimant=*/true));
+  Kill();
+  Status st = Restarted()->TakeOverClaim(0, Meta(), BodyFor(0, 200));
+  EXPECT_EQ(Status::Code::kUnavailable, st.code()) << st.ToString();
+  EXPECT_NE(st.message().find("does not fit"), std::string::npos) << st.message();
+  Record r;
+  EXPECT_EQ(ReadStatus::kAbandoned, sub->Read(&r, kSecond));
+}
+
+TEST_F(TakeOverTest, LiveClaimerBeforeItsClaimantStoreIsNotTakenOver) {
+  Create(1 << 16, 64, 1024);
+  ASSERT_EQ(0u, ForkClaimer(/*restartable=*/true, "body", /*before_claimant=*/true));
+  auto restarted = Restarted();
+  Status st = restarted->TakeOverClaim(0, Meta(), "body");
+  EXPECT_EQ(Status::Code::kBusy, st.code()) << st.ToString();
+  Kill();
+  st = restarted->TakeOverClaim(0, Meta(), "body");
+  EXPECT_TRUE(st.ok()) << st.ToString();
 }
 
 TEST_F(TakeOverTest, OrdinaryDeadClaimIsStillAbandonedAtOnce) {
