@@ -69,7 +69,8 @@ Result<std::unique_ptr<BridgeIn>> BridgeIn::Start(const BridgeInOptions& options
   // Restartable: a claim this process leaves unfinished when killed waits
   // for the next bridge in, which finishes it (FindUnfinishedHead).
   EVBUS_ASSIGN_OR_RETURN(b->producer_, shm::Producer::Attach(b->segment_.get(), "bridge-in",
-                                                             /*restartable=*/true));
+                                                             /*restartable=*/true,
+                                                             /*hold_claims=*/true));
   InstallTestStopHook();
   b->next_id_ = SegmentHead(*b->segment_);
   b->started_ = b->next_id_ > 0;  // events are there: their ids are the origin's
@@ -127,7 +128,7 @@ Status BridgeIn::TakeOver(std::uint64_t id, const Held& event) {
   if (event.missing) {  // it died marking `id` abandoned: finish that
     shm::IndexEntry* entry = segment_->index_entry(id);
     const std::uint64_t stale = entry->commit.load(std::memory_order_acquire);
-    if (stale != shm::CommittedValue(id)) shm::TryAbandon(segment_.get(), id, stale, INT64_MAX);
+    if (stale != shm::CommittedValue(id)) shm::ForceAbandon(segment_.get(), id, stale);
     ++status_.lost;
     return Status::OK();
   }

@@ -61,16 +61,24 @@ inline constexpr std::uint64_t ClaimantValue(std::uint64_t id, std::int32_t pid)
 }
 // Bit 31 of the pid half: the claim's producer is restartable (its restarted
 // process may finish the claim; readers wait for the abandon timeout).
-// Pids are below 2^31. docs/shm_layout.md section 7.
+// Pids are below 2^22 (Linux's PID_MAX_LIMIT). docs/shm_layout.md section 7.
 inline constexpr std::uint64_t kClaimantRestartable = std::uint64_t{1} << 31;
+// Bit 30: the restartable claim is held: no abandon timeout applies to it
+// (docs/shm_layout.md section 7, "Held claims").
+inline constexpr std::uint64_t kClaimantHold = std::uint64_t{1} << 30;
 // The pid in `value` if it was stored for `id`, else 0 (not known).
 inline constexpr std::int32_t ClaimantPid(std::uint64_t value, std::uint64_t id) {
-  return (value >> 32) == ((id + 1) & 0xFFFFFFFFu) ? static_cast<std::int32_t>(value & 0x7FFFFFFFu)
+  return (value >> 32) == ((id + 1) & 0xFFFFFFFFu) ? static_cast<std::int32_t>(value & 0x3FFFFFFFu)
                                                    : 0;
 }
 // True if `value` was stored for `id` by a restartable producer.
 inline constexpr bool ClaimantRestartable(std::uint64_t value, std::uint64_t id) {
   return ClaimantPid(value, id) != 0 && (value & kClaimantRestartable) != 0;
+}
+// True if `value` was stored for `id` by a restartable producer that holds
+// its claims.
+inline constexpr bool ClaimantHeld(std::uint64_t value, std::uint64_t id) {
+  return ClaimantRestartable(value, id) && (value & kClaimantHold) != 0;
 }
 
 // ProducerSlot::state: IDLE | CLAIMING | CLAIMED with the claimed id |
@@ -184,7 +192,8 @@ struct alignas(64) ProducerSlot {
   std::atomic<std::uint64_t> abandoned;              //  88 own records lost
   std::atomic<std::int64_t> attached_ns;             //  96
   std::atomic<std::uint64_t> intent_pos;             // 104 start of the INTENT claim
-  char pad[16];
+  std::atomic<std::uint32_t> hold_claims;            // 112 1 = its claims are held
+  char pad[12];
 };
 
 // One per attached subscriber. Line 1 is read by producers (durable gating)

@@ -36,7 +36,11 @@ Producer::~Producer() {
 }
 
 Result<std::unique_ptr<Producer>> Producer::Attach(Segment* segment, std::string_view name,
-                                                   bool restartable) {
+                                                   bool restartable, bool hold_claims) {
+  if (hold_claims && !restartable) {
+    return Status::InvalidArgument("producer '" + std::string(name) +
+                                   "': only a restartable producer can hold its claims");
+  }
   if (segment->read_only()) {
     return Status::InvalidArgument("cannot publish through a read-only segment; use Segment::Open");
   }
@@ -53,7 +57,7 @@ Result<std::unique_ptr<Producer>> Producer::Attach(Segment* segment, std::string
   p->slot_ = segment->producer_slot(p->slot_index_);
   p->name_ = std::string(name);
   p->pid_ = static_cast<std::int32_t>(::getpid());
-  p->restartable_bit_ = restartable ? kClaimantRestartable : 0;
+  p->claimant_bits_ = (restartable ? kClaimantRestartable : 0) | (hold_claims ? kClaimantHold : 0);
   p->capacity_ = h.data_capacity;
   p->index_slots_ = h.index_slots;
   p->max_record_size_ = h.max_record_size;
@@ -64,6 +68,8 @@ Result<std::unique_ptr<Producer>> Producer::Attach(Segment* segment, std::string
   std::memset(slot->name, 0, kSlotNameCapacity);
   std::memcpy(slot->name, name.data(), name.size());
   slot->owner_pid.store(p->pid_, std::memory_order_relaxed);
+  // Before any intent of ours (its release store publishes this).
+  slot->hold_claims.store(hold_claims ? 1 : 0, std::memory_order_relaxed);
   slot->start_ticks.store(ProcessStartTicks(::getpid()), std::memory_order_relaxed);
   slot->generation.fetch_add(1, std::memory_order_relaxed);
   slot->published.store(0, std::memory_order_relaxed);
@@ -174,7 +180,7 @@ PublishResult Producer::ClaimNext(std::uint64_t size, Claim* claim) noexcept {
     }
     // A restartable producer says which id and bytes it is about to claim:
     // the only mark of its claim if it dies before its claimant store.
-    if (restartable_bit_ != 0) RecordIntent(x, start);
+    if (claimant_bits_ != 0) RecordIntent(x, start);
     // SYNC POINT WRITE: claim -- full barrier; publishes state=CLAIMING (or
     // the intent).
     if (Cas128(word, &cur, Pair64{x + 1, new_tail})) {
@@ -197,7 +203,7 @@ void Producer::RecordIntent(std::uint64_t id, std::uint64_t start) noexcept {
 PublishResult Producer::CommitClaim(const Claim& claim, const RecordMeta& meta,
                                     std::string_view body, std::uint64_t* id) noexcept {
   const std::uint64_t x = claim.id;
-  if (restartable_bit_ != 0) {
+  if (claimant_bits_ != 0) {
     if (testing::PauseHook hook = g_pause_before_claimant_hook.load(std::memory_order_relaxed))
       hook(x);
   }
@@ -206,7 +212,7 @@ PublishResult Producer::CommitClaim(const Claim& claim, const RecordMeta& meta,
   // (a claimant tagged x proves data_pos is x's). SYNC POINT WRITE: claimant
   // -- release: pairs with TakeOverClaim's and LiveClaimantMayExist's acquire.
   claim.entry->data_pos = claim.start;
-  claim.entry->claimant.store(ClaimantValue(x, pid_) | restartable_bit_, std::memory_order_release);
+  claim.entry->claimant.store(ClaimantValue(x, pid_) | claimant_bits_, std::memory_order_release);
   // SYNC POINT WRITE: producer.state -- a recovery scan that acquires
   // CLAIMED|x also sees the claimant stored above.
   slot_->state.store(kStateClaimed | x, std::memory_order_release);

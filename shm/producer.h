@@ -53,9 +53,13 @@ class Producer {
   // A `restartable` producer's claims are not abandoned before the segment's
   // abandon timeout even if it dies: its restarted process, which produces
   // the same records again, finishes them with TakeOverClaim
-  // (docs/shm_layout.md section 7, "Restartable producers").
+  // (docs/shm_layout.md section 7, "Restartable producers"). A restartable
+  // producer that `hold_claims` (a mirror's only producer: bridge in) has
+  // its claims never abandoned by the timeout either: readers wait for its
+  // restart however long it takes ("Held claims").
   static Result<std::unique_ptr<Producer>> Attach(Segment* segment, std::string_view name,
-                                                  bool restartable = false);
+                                                  bool restartable = false,
+                                                  bool hold_claims = false);
 
   // Finishes `id`, the segment's last claim, left unfinished by a dead
   // restartable producer, with the record it was writing (`meta`, `body`
@@ -124,8 +128,8 @@ class Producer {
   Segment* segment_ = nullptr;
   ProducerSlot* slot_ = nullptr;
   std::uint32_t slot_index_ = 0;
-  std::int32_t pid_ = 0;               // stored as each claim's claimant
-  std::uint64_t restartable_bit_ = 0;  // kClaimantRestartable or 0
+  std::int32_t pid_ = 0;             // stored as each claim's claimant
+  std::uint64_t claimant_bits_ = 0;  // kClaimantRestartable (| kClaimantHold) or 0
   std::string name_;
   LivenessLock lock_;
   std::uint64_t capacity_ = 0;

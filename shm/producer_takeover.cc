@@ -2,8 +2,6 @@
 // claim its dead predecessor left at the head (docs/shm_layout.md section 7,
 // "Restartable producers"; the protocol is model-checked in
 // docs/model/takeover.pml).
-#include <climits>
-
 #include "shm/atomic128.h"
 #include "shm/fence.h"
 #include "shm/liveness.h"
@@ -86,8 +84,8 @@ bool Producer::FitsReservation(std::uint64_t start, std::size_t length,
 }
 
 Status Producer::AbandonForTakeOver(std::uint64_t id, std::uint64_t stale, const std::string& why) {
-  // Forced (waited "forever"): the entry is ours or its owner is gone.
-  TryAbandon(segment_, id, stale, INT64_MAX);
+  // Forced, held or not: the entry is ours or its owner is gone.
+  ForceAbandon(segment_, id, stale);
   return Status::Unavailable(Where(*segment_, id) + " " + why +
                              "; it is abandoned (local readers report it so)");
 }
@@ -139,7 +137,7 @@ Status Producer::TakeOverClaim(std::uint64_t id, const RecordMeta& meta, std::st
     return Status::Busy(Where(*segment_, id) + " may still be written by a live producer");
   }
   // SYNC POINT WRITE: claimant -- one of two concurrent takers wins.
-  if (!entry->claimant.compare_exchange_strong(seen, ClaimantValue(id, pid_) | restartable_bit_,
+  if (!entry->claimant.compare_exchange_strong(seen, ClaimantValue(id, pid_) | claimant_bits_,
                                                std::memory_order_acq_rel,
                                                std::memory_order_acquire)) {
     return Status::Busy(Where(*segment_, id) + " was taken over by another process meanwhile");

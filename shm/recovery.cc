@@ -74,10 +74,31 @@ void RecordClaimant(const Segment& segment, IndexEntry* entry, std::uint64_t id)
 
 }  // namespace
 
+bool ClaimHeld(const Segment& segment, std::uint64_t id) noexcept {
+  // SYNC POINT READ: claimant -- as in LiveClaimantMayExist.
+  const std::uint64_t claimant = segment.index_entry(id)->claimant.load(std::memory_order_acquire);
+  if (ClaimantHeld(claimant, id)) return true;
+  for (std::uint32_t i = 0; i < kProducerSlots; ++i) {
+    const ProducerSlot* slot = segment.producer_slot(i);
+    // SYNC POINT READ: producer.state -- INTENT|id's release store comes
+    // after its owner's hold_claims store.
+    if (slot->state.load(std::memory_order_acquire) == (kStateIntent | id) &&
+        slot->hold_claims.load(std::memory_order_relaxed) != 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool TryAbandon(Segment* segment, std::uint64_t id, std::uint64_t stale,
                 std::int64_t waited_ns) noexcept {
-  bool timed_out = waited_ns >= segment->header().abandon_timeout_ns;
+  const bool timed_out =
+      waited_ns >= segment->header().abandon_timeout_ns && !ClaimHeld(*segment, id);
   if (!timed_out && LiveClaimantMayExist(*segment, id)) return false;
+  return ForceAbandon(segment, id, stale);
+}
+
+bool ForceAbandon(Segment* segment, std::uint64_t id, std::uint64_t stale) noexcept {
   IndexEntry* entry = segment->index_entry(id);
   RecordClaimant(*segment, entry, id);
   std::uint64_t expected = stale;

@@ -16,6 +16,9 @@
 //   3. Before the abandon CAS the entry's claimant names the id's producer
 //      whenever its claim store or its slot (still CLAIMED|id) tells it, so
 //      every reader that acquires the abandoned value can say by whom.
+//   4. A held claim (ClaimHeld) is abandoned only by ForceAbandon or early
+//      (no live slot, restartable claimant or intent may own it), never
+//      because of the timeout.
 #ifndef EVBUS_SHM_RECOVERY_H_
 #define EVBUS_SHM_RECOVERY_H_
 
@@ -51,11 +54,22 @@ std::int32_t ClaimedBy(const Segment& segment, std::uint64_t id) noexcept;
 // not known. Meaningful once the entry holds AbandonedValue(id) (acquire).
 std::int32_t AbandonedBy(const Segment& segment, std::uint64_t id) noexcept;
 
+// True if the claim of `id` is held (no abandon timeout applies): its
+// claimant says so (ClaimantHeld), or a slot that holds its claims says
+// INTENT|id.
+bool ClaimHeld(const Segment& segment, std::uint64_t id) noexcept;
+
 // Marks `id` abandoned if its entry still holds `stale` and either no live
-// claimant exists or waited_ns >= the segment's abandon timeout. Returns true
-// if the entry now holds AbandonedValue(id) (by us or someone else).
+// claimant exists or waited_ns >= the segment's abandon timeout and the
+// claim is not held. Returns true if the entry now holds AbandonedValue(id)
+// (by us or someone else).
 bool TryAbandon(Segment* segment, std::uint64_t id, std::uint64_t stale,
                 std::int64_t waited_ns) noexcept;
+
+// Marks `id` abandoned if its entry still holds `stale`, held or not: for
+// the claim's own producer or its restart (the record does not fit, or the
+// origin says the id is missing). Returns as TryAbandon.
+bool ForceAbandon(Segment* segment, std::uint64_t id, std::uint64_t stale) noexcept;
 
 }  // namespace evbus::shm
 

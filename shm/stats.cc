@@ -29,7 +29,9 @@ ProducerStats ReadProducer(const Segment& seg, std::uint32_t i) {
   p.abandoned = s->abandoned.load(std::memory_order_relaxed);
   std::uint64_t state = s->state.load(std::memory_order_relaxed);
   p.in_flight = state != kStateIdle;
-  if ((state & ~kStateIdMask) == kStateClaimed) p.in_flight_id = state & kStateIdMask;
+  // CLAIMED|id, or a restartable producer's INTENT|id (its claim may be made).
+  const std::uint64_t kind = state & ~kStateIdMask;
+  if (kind == kStateClaimed || kind == kStateIntent) p.in_flight_id = state & kStateIdMask;
   return p;
 }
 

@@ -97,7 +97,10 @@ run takeover-two-takers      pass "" -- -DTAKERS=2 -DMAXDEATHS=3
 run takeover-restart         pass "" -- -DRESTART_AFTER_DEATH
 run takeover-lost-cas        pass "" -- -DOTHER -DMAXDEATHS=2
 run takeover-restart-lost-cas pass "" -- -DRESTART_AFTER_DEATH -DOTHER -DMAXDEATHS=2
+run takeover-hold            pass "" -- -DHOLD -DRESTART_AFTER_DEATH
+run takeover-hold-lost-cas   pass "" -- -DHOLD -DRESTART_AFTER_DEATH -DOTHER -DMAXDEATHS=2
 run takeover-no-intent       fail "" -- -DRESTART_AFTER_DEATH -DNO_INTENT
+run takeover-hold-ignored    fail "" -- -DHOLD -DRESTART_AFTER_DEATH -DBROKEN_HOLD_IGNORED
 run takeover-intent-live-only fail "" -- -DRESTART_AFTER_DEATH -DBROKEN_INTENT_LIVE_ONLY
 run takeover-early-abandon   fail "" -- -DBROKEN_EARLY_ABANDON
 run takeover-live-owner      fail "" -- -DBROKEN_TAKE_LIVE

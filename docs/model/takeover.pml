@@ -35,6 +35,9 @@
  *    the timeout; a taker's commit fails only after it.
  *  - T4: a restarted taker that ran to its end while the timeout had not
  *    fired leaves process 0's claim committed: no abandoned id.
+ * With -DHOLD (claims held: docs/shm_layout.md section 7, "Held claims") the
+ * timeout abandons no claim that a restartable claimant or an intent marks,
+ * and T3 and T4 hold whether or not it fired.
  * Exactly one of commit and abandon holds by construction (one CAS each from
  * the stale value). Memory is sequentially consistent (SPIN interleaving).
  *
@@ -50,6 +53,8 @@
  *  - BROKEN_TAKE_LIVE: a taker does not check that the owner is dead (T1).
  *  - BROKEN_NO_CLAIMANT_CAS: takers store the claimant instead of a CAS (T1;
  *    two takers).
+ *  - BROKEN_HOLD_IGNORED (with HOLD): readers abandon a held claim after
+ *    the timeout all the same (T3, T4 with hold).
  *  - BROKEN_STALE_CHECK_FIRST: a taker checks that the commit word is stale
  *    before it checks that the owner is dead, not after: the owner commits
  *    and dies in between, and the taker rewrites a committed record (T1).
@@ -87,7 +92,9 @@ inline write_ok() {
 }
 
 inline early_abandon_ok() {
-#ifdef NO_INTENT
+#if defined(HOLD)
+  assert(!first_won)                  /* T3 with hold: never, timeout or not */
+#elif defined(NO_INTENT)
   assert(tmo || !first_won || claimant == NOBODY)  /* the old T3's exception */
 #else
   assert(tmo || !first_won)           /* T3 */
@@ -111,6 +118,15 @@ inline early_abandon_ok() {
 #define MAY_OWN (LIVE_SLOT || INTENT_MARK)
 #else
 #define MAY_OWN (LIVE_SLOT || RESTARTABLE_CLAIMANT || INTENT_MARK)
+#endif
+
+/* -DHOLD: every restartable producer holds its claims (a mirror's bridge
+ * in): the timeout does not abandon a claim that a restartable claimant or
+ * an intent marks. */
+#if defined(HOLD) && !defined(BROKEN_HOLD_IGNORED)
+#define TIMED_OUT (tmo && !(RESTARTABLE_CLAIMANT || intent0))
+#else
+#define TIMED_OUT (tmo)
 #endif
 
 proctype First() {
@@ -222,7 +238,9 @@ end9: atomic { alive[me] ->
         fi;
         claimed[me] = false }
 done:
-#ifdef RESTART_AFTER_DEATH
+#if defined(RESTART_AFTER_DEATH) && defined(HOLD)
+  assert(!first_won || commit == COMMITTED)  /* T4 with hold: timeout or not */
+#elif defined(RESTART_AFTER_DEATH)
   assert(tmo || !first_won || commit == COMMITTED)  /* T4 */
 #else
   skip
@@ -237,7 +255,7 @@ end:
   :: atomic { commit == ABANDONED -> break }
   :: atomic { cas_done && commit == STALE -> may = MAY_OWN }
      if
-     :: !may || tmo ->
+     :: !may || TIMED_OUT ->
         atomic {
           if
           :: commit == STALE -> early_abandon_ok(); commit = ABANDONED

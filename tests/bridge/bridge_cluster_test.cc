@@ -126,8 +126,9 @@ class BridgeClusterTest : public ::testing::Test {
       ASSERT_EQ(ea, eb) << "id " << ea.id << "; bridge logs:\n" << BridgeLogs();
     }
   }
-  // kill -9 of a bridge in stopped at local id 137 by the test-only variable.
-  void KillBridgeInStoppedAt(const std::string& stop_variable);
+  // kill -9 of a bridge in stopped at local id 137 by the test-only variable;
+  // a local reader then waits on 137 for `reader_ms` before the restart.
+  void KillBridgeInStoppedAt(const std::string& stop_variable, int reader_ms);
   std::string BridgeLogs() const {
     std::string out;
     for (const auto& e : std::filesystem::directory_iterator(cluster_->dir())) {
@@ -221,8 +222,9 @@ TEST_F(BridgeClusterTest, KillNineOfBridgeInResumesWithoutGapOrDuplicate) {
 // local id K and before it wrote it (or earlier: between its claim CAS and
 // its claimant store), then killed with -9 there: local readers do not
 // abandon K, and the next bridge in finishes K with the same record, so B
-// equals A with no abandoned id.
-void BridgeClusterTest::KillBridgeInStoppedAt(const std::string& stop_variable) {
+// equals A with no abandoned id. Bridge in holds its claims, so that holds
+// also when the restart comes after the abandon timeout (2 s by default).
+void BridgeClusterTest::KillBridgeInStoppedAt(const std::string& stop_variable, int reader_ms) {
   auto out = Out("claim_out.log");
   WaitExit(Publisher("c", 300).get());
   const std::uint64_t k = 137;
@@ -249,7 +251,7 @@ void BridgeClusterTest::KillBridgeInStoppedAt(const std::string& stop_variable) 
     auto sub = shm::Subscriber::Attach(segment->get(), so);
     ASSERT_TRUE(sub.ok()) << sub.status().message();
     shm::Record r;
-    for (int i = 0; i < 30; ++i) {
+    for (int i = 0; i < reader_ms / 10; ++i) {
       ASSERT_EQ(shm::ReadStatus::kEmpty, (*sub)->Read(&r, 10'000'000))
           << "id " << k << " of the killed bridge in was not left for the next one";
     }
@@ -266,11 +268,12 @@ void BridgeClusterTest::KillBridgeInStoppedAt(const std::string& stop_variable) 
 }
 
 TEST_F(BridgeClusterTest, KillNineOfBridgeInBetweenClaimAndCommitLeavesNoAbandonedId) {
-  KillBridgeInStoppedAt("EVBUS_TEST_BRIDGE_IN_STOP_AFTER_CLAIM");
+  KillBridgeInStoppedAt("EVBUS_TEST_BRIDGE_IN_STOP_AFTER_CLAIM", 300);
 }
 
 TEST_F(BridgeClusterTest, KillNineOfBridgeInBeforeItsClaimantStoreLeavesNoAbandonedId) {
-  KillBridgeInStoppedAt("EVBUS_TEST_BRIDGE_IN_STOP_BEFORE_CLAIMANT");
+  // The reader waits past the default abandon timeout (2 s): a held claim.
+  KillBridgeInStoppedAt("EVBUS_TEST_BRIDGE_IN_STOP_BEFORE_CLAIMANT", 2500);
 }
 
 TEST_F(BridgeClusterTest, NodeKilledOrStalledWhileTrafficFlows) {

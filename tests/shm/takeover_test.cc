@@ -31,8 +31,8 @@ class TakeOverTest : public RingTest {
   }
   // Forks a producer that claims the next id for `body` and hangs there:
   // after its claimant store, or (before_claimant) right after its claim CAS.
-  std::uint64_t ForkClaimer(bool restartable, const std::string& body,
-                            bool before_claimant = false) {
+  std::uint64_t ForkClaimer(bool restartable, const std::string& body, bool before_claimant = false,
+                            bool hold = false) {
     int fds[2];
     EXPECT_EQ(0, ::pipe(fds));
     child_ = ::fork();
@@ -40,7 +40,7 @@ class TakeOverTest : public RingTest {
       ::close(fds[0]);
       auto seg = Segment::Open(stream_, "");
       if (!seg.ok()) ::_exit(1);
-      auto p = Producer::Attach(seg->get(), "doomed", restartable);
+      auto p = Producer::Attach(seg->get(), "doomed", restartable, hold);
       if (!p.ok()) ::_exit(2);
       g_claim_pipe = fds[1];
       if (before_claimant) {
@@ -64,10 +64,11 @@ class TakeOverTest : public RingTest {
     EXPECT_EQ(child_, ::waitpid(child_, &status, 0));
     child_ = -1;
   }
-  std::unique_ptr<Producer> Restarted() {
+  std::unique_ptr<Producer> Restarted(bool hold = false) {
     std::unique_ptr<Producer> p;
     EXPECT_TRUE(
-        ::evbus::testutil::AssignTo(&p, Producer::Attach(seg_.get(), "restarted", true)).ok());
+        ::evbus::testutil::AssignTo(&p, Producer::Attach(seg_.get(), "restarted", true, hold))
+            .ok());
     return p;
   }
   static RecordMeta Meta() {
@@ -219,6 +220,46 @@ TEST_F(TakeOverTest, RestartAfterTheAbandonTimeoutFindsTheIdAbandoned) {
   Status st = Restarted()->TakeOverClaim(0, Meta(), "body");
   EXPECT_EQ(Status::Code::kUnavailable, st.code()) << st.ToString();
   EXPECT_NE(st.message().find("abandon timeout"), std::string::npos) << st.message();
+}
+
+// A producer that holds its claims (bridge in): no abandon timeout applies
+// to them, so a restart later than the timeout still finishes the claim,
+// wherever the claimer was killed.
+TEST_F(TakeOverTest, HeldClaimWaitsPastTheTimeoutForItsRestart) {
+  Create(1 << 16, 64, 1024, /*abandon_timeout_ns=*/50'000'000);
+  auto sub = NewSubscriber(Opts("reader"));
+  std::uint64_t id = 0;
+  for (const bool before_claimant : {true, false}) {
+    SCOPED_TRACE(before_claimant ? "killed before its claimant store" : "killed after it");
+    const std::string body = BodyFor(id, 200);
+    ASSERT_EQ(id, ForkClaimer(/*restartable=*/true, body, before_claimant, /*hold=*/true));
+    Kill();
+    EXPECT_TRUE(NothingFor(sub.get(), 300)) << "a held claim was abandoned after the timeout";
+    Status st = Restarted(/*hold=*/true)->TakeOverClaim(id, Meta(), body);
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    Record r;
+    ASSERT_EQ(ReadStatus::kRecord, sub->Read(&r, kSecond));
+    EXPECT_EQ(id, r.id);
+    EXPECT_EQ(body, std::string(r.body));
+    ++id;
+  }
+}
+
+TEST_F(TakeOverTest, HeldRecordThatDoesNotFitIsStillAbandonedByItsRestart) {
+  Create(1 << 16, 64, 1024, /*abandon_timeout_ns=*/50'000'000);
+  auto sub = NewSubscriber(Opts("reader"));
+  ASSERT_EQ(0u, ForkClaimer(/*restartable=*/true, BodyFor(0, 100), true, /*hold=*/true));
+  Kill();
+  Status st = Restarted(/*hold=*/true)->TakeOverClaim(0, Meta(), BodyFor(0, 200));
+  EXPECT_EQ(Status::Code::kUnavailable, st.code()) << st.ToString();
+  Record r;
+  EXPECT_EQ(ReadStatus::kAbandoned, sub->Read(&r, kSecond));
+}
+
+TEST_F(TakeOverTest, OnlyARestartableProducerHoldsItsClaims) {
+  Create(1 << 16, 64, 1024);
+  auto p = Producer::Attach(seg_.get(), "p", /*restartable=*/false, /*hold_claims=*/true);
+  EXPECT_EQ(Status::Code::kInvalidArgument, p.status().code());
 }
 
 TEST_F(TakeOverTest, OnlyTheLastClaimCanBeTakenOver) {
