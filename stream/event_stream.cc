@@ -20,6 +20,7 @@
 #include "stream/metrics_reader.h"
 #include "stream/metrics_region.h"
 #include "stream/producer_pool.h"
+#include "stream/ring_prefaulter.h"
 #include "stream/shared_secrets.h"
 #include "stream/stream_history.h"
 #include "stream/stream_segment.h"
@@ -44,6 +45,7 @@ struct EventStream::Impl {
   std::unique_ptr<SharedSecrets> secrets_;
   std::unique_ptr<StreamHistory> history_;
   std::unique_ptr<ProducerPool> producers_;
+  std::unique_ptr<RingPrefaulter> prefaulter_;  // null: options_.prefault_ring is false
   std::unique_ptr<Dispatcher> dispatcher_;
   mutable CallGate gate_;
   std::mutex mu_;  // subscriptions: the duplicate check and Add; retired_
@@ -90,6 +92,10 @@ Result<std::unique_ptr<EventStream>> EventStream::Open(std::string_view session_
   stream->impl_->history_ = std::make_unique<StreamHistory>(seg, std::move(ho));
   stream->impl_->producers_ = std::make_unique<ProducerPool>(seg);
   EventStream* self = stream.get();
+  if (options.prefault_ring) {
+    stream->impl_->prefaulter_ = std::make_unique<RingPrefaulter>(
+        seg, options.thread_factory, [self](const std::string& line) { self->Log(line); });
+  }
   stream->impl_->dispatcher_ = std::make_unique<Dispatcher>(
       seg, options, [self](const std::string& line) { self->Log(line); },
       stream->impl_->metrics_->stream());
@@ -150,6 +156,7 @@ Result<std::int64_t> EventStream::AddEvent(Event* event, Source source) {
   if (id.ok()) {
     ++l.added;
     impl_->metrics_->stream()->events_added.fetch_add(1, std::memory_order_relaxed);
+    if (impl_->prefaulter_) impl_->prefaulter_->Note();  // under the lease: Close stops it after
   }
   impl_->producers_->Release(std::move(*lease));
   if (!id.ok()) return id.status();
@@ -350,6 +357,7 @@ Status EventStream::Close() {
   impl_->gate_.CloseAndWait();  // from here on no call is inside, and none enters
   if (impl_->dispatcher_ == nullptr) return Status::OK();  // Open failed half-way: nothing runs
   impl_->producers_->Close();                              // no add_event in flight from here on
+  if (impl_->prefaulter_) impl_->prefaulter_->Stop();      // before the segment is unmapped
   const std::uint64_t until = impl_->history_->RingHead();
   const std::int64_t deadline = shm::MonotonicNanos() + impl_->options_.close_timeout_ns;
   auto workers = impl_->dispatcher_->Workers();

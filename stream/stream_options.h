@@ -95,11 +95,19 @@ struct EventStreamOptions {
   // Where log lines go (callback failures, unknown unsubscribe, lost ids);
   // unset: stderr.
   std::function<void(const std::string&)> log;
-  // How the stream makes its threads (the dispatcher, one per callback);
-  // unset: std::thread. When it throws, the Subscribe that needed the thread
-  // returns Busy and nothing of that subscription remains. For embedders
-  // that account for their threads, and for tests of thread exhaustion.
+  // How the stream makes its threads (the dispatcher, one per callback,
+  // the ring prefaulter); unset: std::thread. When it throws, the Subscribe
+  // that needed the thread returns Busy and nothing of that subscription
+  // remains; the prefaulter logs one line and publishes fault as they go.
+  // For embedders that account for their threads, and for tests of thread
+  // exhaustion.
   ThreadFactory thread_factory;
+  // Populate the data ring in this process's page tables ahead of the
+  // producers' tail on a thread of its own, started by the first AddEvent,
+  // ended after one lap (stream/ring_prefaulter.h): the first lap's page
+  // faults then stay off add_event. Pages are allocated at most 2 MiB before
+  // a publish would allocate them. false: publishes take their faults.
+  bool prefault_ring = true;
   // The file layer the stream's own files go through (its metrics file,
   // secrets file, and its segment when this stream creates it); it must
   // outlive the stream. Unset: the real file system.

@@ -14,7 +14,7 @@ namespace py = pybind11;
 constexpr const char* kOptionNames =
     "capacity, max_event_size, index_slots, wait_strategy, callback_queue_size, "
     "full_queue_policy, callback_dispatch, backpressure_timeout, close_timeout, "
-    "history_wait, page_cache_pages, create_if_missing";
+    "history_wait, page_cache_pages, create_if_missing, prefault_ring";
 
 [[noreturn]] void Raise(PyObject* type, const std::string& text) {
   PyErr_SetString(type, text.c_str());
@@ -45,6 +45,13 @@ std::int64_t ReadSeconds(const std::string& name, const py::handle& value) {
                                 std::to_string(seconds));
   }
   return static_cast<std::int64_t>(seconds * 1e9);
+}
+
+bool ReadBool(const std::string& name, const py::handle& value) {
+  if (!PyBool_Check(value.ptr())) {
+    Raise(PyExc_TypeError, "EventStream option " + name + " expects True or False");
+  }
+  return value.cast<bool>();
 }
 
 template <typename E>
@@ -97,9 +104,9 @@ void ReadOption(const std::string& name, const py::handle& value, EventStreamOpt
   } else if (name == "history_wait") {
     o->history_wait_ns = ReadSeconds(name, value);
   } else if (name == "create_if_missing") {
-    if (!PyBool_Check(value.ptr()))
-      Raise(PyExc_TypeError, "EventStream option " + name + " expects True or False");
-    o->create_if_missing = value.cast<bool>();
+    o->create_if_missing = ReadBool(name, value);
+  } else if (name == "prefault_ring") {
+    o->prefault_ring = ReadBool(name, value);
   } else {
     Raise(PyExc_TypeError, "EventStream() got an unexpected keyword argument '" + name +
                                "'; the options are: " + kOptionNames);

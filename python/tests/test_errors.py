@@ -74,6 +74,21 @@ def test_options_unknown_mistyped_or_out_of_range(sid, tmp_path):
         evbus.EventStream(sid, tmp_path, close_timeout=-1)
     with pytest.raises(ValueError):
         evbus.EventStream(sid, tmp_path, capacity=1000)  # not a power of two
+    with pytest.raises(TypeError, match='prefault_ring expects True or False'):
+        evbus.EventStream(sid, tmp_path, prefault_ring=1)
+
+
+def test_prefault_ring_off_and_on_add_the_same_events(sid, tmp_path):
+    for on in (False, True):
+        stream = evbus.EventStream(f'{sid}-{on}', tmp_path, prefault_ring=on)
+        try:
+            ids = [stream.add_event({'action': 'message', 'args': {'content': str(i)}}, 'user')
+                   for i in range(50)]
+            assert ids == list(range(50))
+            assert stream.get_event(49)['args']['content'] == '49'
+        finally:
+            stream.close()
+            evbus.destroy_stream(f'{sid}-{on}')
 
 
 def test_an_event_larger_than_the_bound(open_stream):

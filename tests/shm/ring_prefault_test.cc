@@ -1,0 +1,81 @@
+// PopulateDataRing: populated pages are mapped in this process (writing
+// them takes no page fault), across the ring's end too; a read-only
+// segment is refused.
+#include "shm/ring_prefault.h"
+
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <cstring>
+
+#include "tests/shm/ring_fixture.h"
+
+namespace evbus::shm {
+namespace {
+
+constexpr std::uint64_t kPage = 4096;
+constexpr std::uint64_t kCapacity = 4u << 20;
+
+// Page faults this thread took while writing one byte to each page of the
+// ring's bytes [from, to) (unwrapped, so they may cross the ring's end).
+long FaultsWriting(const Segment& segment, std::uint64_t from, std::uint64_t to) {
+  rusage before{}, after{};
+  ::getrusage(RUSAGE_THREAD, &before);
+  for (std::uint64_t pos = from; pos < to; pos += kPage) {
+    segment.data()[pos % kCapacity] = 'x';
+  }
+  ::getrusage(RUSAGE_THREAD, &after);
+  return (after.ru_minflt - before.ru_minflt) + (after.ru_majflt - before.ru_majflt);
+}
+
+class RingPrefaultTest : public RingTest {
+ protected:
+  void SetUp() override {
+    RingTest::SetUp();
+    Create(kCapacity, 1024, 64u << 10);
+  }
+};
+
+TEST_F(RingPrefaultTest, PopulatedPagesAreWrittenWithoutAFault) {
+  // Unpopulated, a fresh ring faults on (nearly) every page it writes: the
+  // check below would pass for nothing otherwise.
+  const long fresh = FaultsWriting(*seg_, 0, 128 * kPage);
+  EXPECT_GE(fresh, 64) << "a fresh ring's pages should fault when first written";
+  ASSERT_TRUE(PopulateDataRing(*seg_, 128 * kPage, 384 * kPage).ok());
+  EXPECT_LE(FaultsWriting(*seg_, 128 * kPage, 384 * kPage), 4);
+  // Beyond what was populated, faults again.
+  EXPECT_GE(FaultsWriting(*seg_, 384 * kPage, 512 * kPage), 64);
+}
+
+TEST_F(RingPrefaultTest, APopulatedRangeThatCrossesTheRingsEndMapsBothPieces) {
+  const std::uint64_t from = kCapacity - 64 * kPage;  // the last 64 pages, then the first 64
+  const std::uint64_t to = kCapacity + 64 * kPage;
+  ASSERT_TRUE(PopulateDataRing(*seg_, from + 100, to - 100).ok()) << "widened to whole pages";
+  EXPECT_LE(FaultsWriting(*seg_, from, to), 4);
+}
+
+TEST_F(RingPrefaultTest, MoreThanOneLapPopulatesTheLastLapOnly) {
+  ASSERT_TRUE(PopulateDataRing(*seg_, 0, 3 * kCapacity).ok());
+  EXPECT_LE(FaultsWriting(*seg_, 0, kCapacity), 16);
+  EXPECT_TRUE(PopulateDataRing(*seg_, 10, 10).ok()) << "an empty range is nothing to do";
+}
+
+TEST_F(RingPrefaultTest, TheTailHintFollowsClaims) {
+  std::unique_ptr<Producer> producer;
+  ASSERT_TRUE(testutil::AssignTo(&producer, Producer::Attach(seg_.get(), "p")).ok());
+  EXPECT_EQ(DataTailHint(*seg_), 0u);
+  std::uint64_t id = 0;
+  ASSERT_EQ(producer->TryPublish({}, BodyFor(1, 1000), &id), PublishResult::kOk);
+  EXPECT_EQ(DataTailHint(*seg_), 1024u) << "one 64-aligned record";
+}
+
+TEST_F(RingPrefaultTest, AReadOnlySegmentIsRefused) {
+  std::unique_ptr<Segment> ro;
+  ASSERT_TRUE(testutil::AssignTo(&ro, Segment::OpenReadOnly(stream_, "")).ok());
+  const Status s = PopulateDataRing(*ro, 0, kPage);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.message().find("read-write"), std::string::npos) << s.message();
+}
+
+}  // namespace
+}  // namespace evbus::shm
