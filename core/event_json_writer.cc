@@ -110,10 +110,16 @@ class Writer {
       return RawShowsSecrets(json) && !scanner_->literals().Contains(json);
     }
     // One scan for the secrets and the patterns' anchors together, where the
-    // raw text shows both (SecretScanner::AnchorScreenClear).
-    if (scanner_->has_anchor_screen() && RawShowsSecrets(json) &&
-        scanner_->AnchorScreenClear(json)) {
-      return true;
+    // raw text shows both (SecretScanner::AnchorScreenClear). The screen
+    // goes first: when it finds something, ScreenJson below scans the
+    // escapes itself, and the secrets are looked for only from its hit on.
+    std::size_t from = 0;
+    if (scanner_->has_anchor_screen()) {
+      from = scanner_->AnchorScreenFrom(json);
+      if (from == std::string_view::npos) {
+        if (RawShowsSecrets(json)) return true;
+        from = json.size();  // no secret in the raw text; a \u escape may hide one
+      }
     }
     using Screen = SecretScanner::JsonScreen;
     const Screen screen = scanner_->ScreenJson(json);  // also learns of \u escapes
@@ -121,7 +127,7 @@ class Writer {
     const bool raw_shows =
         screen == Screen::kNoMatchNoBackslash ||
         (screen == Screen::kNoMatchShortEscapes ? short_escapes_safe_ : RawShowsSecrets(json));
-    return raw_shows && !scanner_->literals().Contains(json);
+    return raw_shows && !scanner_->literals().Contains(json.substr(from));
   }
   // No backslash, or only short escapes that no secret can hold a byte of.
   bool RawShowsSecrets(std::string_view json) const {

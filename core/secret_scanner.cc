@@ -103,8 +103,11 @@ bool SecretScanner::Contains(std::string_view text) const {
 }
 
 std::size_t SecretScanner::Redact(std::string_view text, std::string* out) const {
-  if (AnchorScreenClear(text)) return 0;  // neither a secret nor an anchor: nothing can match
-  const SecretMatch first = literals_.Find(text);
+  // Neither a secret nor an anchor: nothing can match. Else no secret
+  // begins before the screen's first hit.
+  const std::size_t from = AnchorScreenFrom(text);
+  if (from == std::string_view::npos) return 0;
+  const SecretMatch first = literals_.Find(text, from);
   if (patterns_ == nullptr) {
     if (!first.found()) return 0;
     return literals_.ReplaceFrom(text, first, literal_placeholder_, out);

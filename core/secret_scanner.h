@@ -86,7 +86,16 @@ class SecretScanner {
   // True when neither a secret nor an anchor occurs in `text` (false
   // without a screen).
   bool AnchorScreenClear(std::string_view text) const noexcept {
-    return has_anchor_screen() && !screen_.Contains(text);
+    return AnchorScreenFrom(text) == std::string_view::npos;
+  }
+  // Where the screen first finds a secret or an anchor in `text`: no
+  // secret begins before it (the screen holds them all), so a search for
+  // the secrets may start there. npos when it finds none; 0 without a
+  // screen. One scan answers both AnchorScreenClear and where to look.
+  std::size_t AnchorScreenFrom(std::string_view text) const noexcept {
+    if (!has_anchor_screen()) return 0;
+    const SecretMatch hit = screen_.Find(text);
+    return hit.found() ? hit.begin : std::string_view::npos;
   }
 
  private:

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "core/event.h"
+#include "core/json_append.h"
 #include "core/redactor.h"
 #include "tests/core/naive_pattern_replace.h"
 
@@ -44,6 +46,55 @@ TEST(SecretScannerTest, AgreesWithTheNaiveReferenceOnRandomSecretsAndTexts) {
               testing::NaivePatternReplace(text, secrets, "<secret_hidden>", "<secret_hidden:tok>"))
         << "text " << text << " secrets " << ::testing::PrintToString(secrets);
   }
+}
+
+// The anchor screen (built-in patterns, every rule anchored) only skips
+// work: where it finds its first secret or anchor, the search for the
+// secrets starts, in Redact and in the publish path's check of a JSON field.
+// Random secrets and texts over bytes of the anchors "ghp_" and "AKIA", so
+// that secrets begin before, at, inside and after anchors, against a
+// redactor whose screen is off (an extra pattern without anchors, which
+// never matches here).
+TEST(SecretScannerTest, TheAnchorScreenFindsWhatTheUnscreenedScanFinds) {
+  SecretPatterns unanchored;
+  unanchored.custom["never"] = "QQZZQQ[0-9]{40}";
+  std::mt19937 rng(18);
+  static constexpr std::string_view kAlphabet = "ghp_AKIA01x\\n\"\n";
+  auto random_text = [&](std::size_t n) {
+    std::string s;
+    for (std::size_t i = 0; i < n; ++i) s.push_back(kAlphabet[rng() % kAlphabet.size()]);
+    if (rng() % 4 == 0) s.insert(rng() % (s.size() + 1), "ghp_" + std::string(36, 'Z'));
+    return s;
+  };
+  auto run = ParseEvent(R"({"action":"run","args":{}})");
+  ASSERT_TRUE(run.ok());
+  int screened_rounds = 0;
+  for (int round = 0; round < 3000; ++round) {
+    Redactor::SecretMap map;
+    for (std::size_t i = 0, n = 1 + rng() % 4; i < n; ++i) {
+      map["s" + std::to_string(i)] = random_text(2 + rng() % 6).substr(0, 8);
+    }
+    Redactor screened, plain;
+    ASSERT_TRUE(screened.Set(map, SecretPatterns{}).ok());
+    ASSERT_TRUE(plain.Set(map, unanchored).ok());
+    ASSERT_FALSE(plain.scanner().has_anchor_screen());
+    screened_rounds += screened.scanner().has_anchor_screen();  // not with an escape byte
+    const std::string text = random_text(rng() % 80);
+    std::string got = text, want = text;
+    screened.RedactText(&got);
+    plain.RedactText(&want);
+    ASSERT_EQ(got, want) << "text " << text << " secrets " << ::testing::PrintToString(map);
+    Event event = *run;
+    event.message = text;
+    event.args_json = "{\"command\":";
+    AppendJsonQuoted(text, &event.args_json);
+    event.args_json += "}";
+    std::string got_json, want_json;
+    ASSERT_TRUE(AppendRedactedEventJson(event, screened, &got_json).ok());
+    ASSERT_TRUE(AppendRedactedEventJson(event, plain, &want_json).ok());
+    ASSERT_EQ(got_json, want_json) << "text " << text;
+  }
+  EXPECT_GT(screened_rounds, 1000);
 }
 
 TEST(SecretScannerTest, ContainsAndEmptyReflectBothMatchers) {
