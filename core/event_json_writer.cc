@@ -110,7 +110,7 @@ class Writer {
       return RawShowsSecrets(json) && !scanner_->literals().Contains(json);
     }
     // One scan for the secrets and the patterns' anchors together, where the
-    // raw text shows both (SecretScanner::AnchorScreenClear). The screen
+    // raw text shows both (SecretScanner::AnchorScreenFrom). The screen
     // goes first: when it finds something, ScreenJson below scans the
     // escapes itself, and the secrets are looked for only from its hit on.
     std::size_t from = 0;

@@ -102,11 +102,14 @@ Result<std::shared_ptr<const Redactor::Snapshot>> Redactor::Compile(SecretMap se
   snapshot->scanner = SecretScanner(SecretMatcher(values), std::string(kPlaceholder),
                                     std::move(matcher), std::move(placeholders));
   // The screen pays only with a SIMD prefilter, which takes at most
-  // TeddyFilter::kMaxPrefixes distinct prefixes: no point building it beyond.
+  // TeddyFilter::kMaxPrefixes distinct prefixes: no point building it beyond,
+  // nor when SetAnchorScreen would surely refuse it.
   if (!anchors.empty() && snapshot->scanner.has_patterns() &&
       values.size() + anchors.size() <= 2 * TeddyFilter::kMaxPrefixes) {
     values.insert(values.end(), anchors.begin(), anchors.end());
-    snapshot->scanner.SetAnchorScreen(SecretMatcher(values));
+    if (snapshot->scanner.AnchorScreenMayKeep(values)) {
+      snapshot->scanner.SetAnchorScreen(SecretMatcher(values));
+    }
   }
   snapshot->secrets = std::move(secrets);
   snapshot->patterns = std::move(patterns);

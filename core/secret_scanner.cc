@@ -27,6 +27,12 @@ bool MayAnchor(std::string_view expression) {
   return false;
 }
 
+// A byte a JSON short escape stands for: " \\ / and \b \f \n \r \t.
+bool IsShortEscapeByte(unsigned char c) {
+  return c == '"' || c == '\\' || c == '/' || c == '\b' || c == '\f' || c == '\n' || c == '\r' ||
+         c == '\t';
+}
+
 }  // namespace
 
 SecretScanner::SecretScanner(SecretMatcher literals, std::string literal_placeholder,
@@ -60,6 +66,19 @@ void SecretScanner::SetAnchorScreen(SecretMatcher screen) {
     if (screen.UsesByte(byte) && !literals_.UsesByte(byte)) return;
   }
   screen_ = std::move(screen);
+}
+
+bool SecretScanner::AnchorScreenMayKeep(const std::vector<std::string>& values) const {
+  if (patterns_ == nullptr) return false;
+  for (const std::string& value : values) {
+    if (value.empty()) continue;         // SecretMatcher ignores it
+    if (value.size() < 2) return false;  // neither Teddy nor the prefix pairs
+    for (char c : value) {
+      const auto byte = static_cast<unsigned char>(c);
+      if (IsShortEscapeByte(byte) && !literals_.UsesByte(byte)) return false;
+    }
+  }
+  return true;
 }
 
 SecretScanner::JsonScreen SecretScanner::ScreenJson(std::string_view json) const {

@@ -82,16 +82,17 @@ class SecretScanner {
   // Kept only when it has a fast prefilter and no anchor holds a byte a
   // JSON short escape stands for.
   void SetAnchorScreen(SecretMatcher screen);
+  // False when SetAnchorScreen would surely refuse a screen of `values` (the
+  // secrets and the anchors), asked before its matcher is built: a value
+  // shorter than 2 bytes (no prefilter takes it), or one holding a byte a
+  // short escape stands for that no secret holds. True: build it and let
+  // SetAnchorScreen decide.
+  bool AnchorScreenMayKeep(const std::vector<std::string>& values) const;
   bool has_anchor_screen() const noexcept { return !screen_.empty(); }
-  // True when neither a secret nor an anchor occurs in `text` (false
-  // without a screen).
-  bool AnchorScreenClear(std::string_view text) const noexcept {
-    return AnchorScreenFrom(text) == std::string_view::npos;
-  }
   // Where the screen first finds a secret or an anchor in `text`: no
   // secret begins before it (the screen holds them all), so a search for
   // the secrets may start there. npos when it finds none; 0 without a
-  // screen. One scan answers both AnchorScreenClear and where to look.
+  // screen. One scan says whether the text is clear and where to look.
   std::size_t AnchorScreenFrom(std::string_view text) const noexcept {
     if (!has_anchor_screen()) return 0;
     const SecretMatch hit = screen_.Find(text);

@@ -209,7 +209,7 @@ TEST(SecretPatternsCorpusTest, NoTokenSurvivesThePublishPath) {
   for (const std::string& rule : c.rules_placed) EXPECT_GT(fired[rule], 0) << rule;
 }
 
-// The anchor screen (SecretScanner::AnchorScreenClear) only skips work: the
+// The anchor screen (SecretScanner::AnchorScreenFrom) only skips work: the
 // publish path writes every corpus event byte for byte as a redactor whose
 // screen is off (an extra user pattern, which has no anchors, turns it off;
 // it never matches here), with registered secrets beside the patterns, one

@@ -97,6 +97,45 @@ TEST(SecretScannerTest, TheAnchorScreenFindsWhatTheUnscreenedScanFinds) {
   EXPECT_GT(screened_rounds, 1000);
 }
 
+// Redactor::Compile asks AnchorScreenMayKeep before it builds the screen's
+// matcher: a "no" must be a screen that SetAnchorScreen refuses.
+TEST(SecretScannerTest, AnchorScreenMayKeepSaysNoOnlyToScreensThatAreRefused) {
+  std::mt19937 rng(7);
+  static constexpr std::string_view kAlphabet = "ghp_x/\n\"";
+  int refused = 0, kept = 0;
+  for (int round = 0; round < 500; ++round) {
+    Redactor::SecretMap map;
+    std::vector<std::string> values;
+    for (std::size_t i = 0, n = 1 + rng() % 3; i < n; ++i) {
+      std::string value;
+      for (std::size_t k = 0, len = 1 + rng() % 5; k < len; ++k) {
+        value.push_back(kAlphabet[rng() % kAlphabet.size()]);
+      }
+      map["s" + std::to_string(i)] = value;
+      values.push_back(value);
+    }
+    Redactor r;
+    ASSERT_TRUE(r.Set(map, SecretPatterns{}).ok());
+    for (std::size_t i = 0, n = 1 + rng() % 3; i < n; ++i) {  // anchors
+      std::string anchor = "A";
+      for (std::size_t k = 0, len = rng() % 4; k < len; ++k) {
+        anchor.push_back(kAlphabet[rng() % kAlphabet.size()]);
+      }
+      values.push_back(anchor);
+    }
+    SecretScanner scanner = r.scanner();
+    scanner.SetAnchorScreen(SecretMatcher(values));
+    if (!r.scanner().AnchorScreenMayKeep(values)) {
+      EXPECT_FALSE(scanner.has_anchor_screen()) << ::testing::PrintToString(values);
+      ++refused;
+    } else {
+      kept += scanner.has_anchor_screen();
+    }
+  }
+  EXPECT_GT(refused, 100);
+  EXPECT_GT(kept, 50);
+}
+
 TEST(SecretScannerTest, ContainsAndEmptyReflectBothMatchers) {
   const SecretScanner none;
   EXPECT_TRUE(none.empty());
