@@ -63,7 +63,9 @@ class Producer {
 
   // Finishes `id`, the segment's last claim, left unfinished by a dead
   // restartable producer, with the record it was writing (`meta`, `body`
-  // must be that record: the body must fill the reserved bytes exactly).
+  // must be that record: the body must fill the reserved bytes exactly; a
+  // big event's body, above max_record_size, is written to its body file
+  // again and its reference fills them).
   // OK: committed (or it already was). Busy: the claimant lives (nothing
   // written). Unavailable: `id` is abandoned (by a reader after the abandon
   // timeout, or here because the claimant is not known or the body does not
@@ -119,6 +121,8 @@ class Producer {
   Status AbandonForTakeOver(std::uint64_t id, std::uint64_t stale, const std::string& why);
   Status FinishTakeOver(std::uint64_t id, std::uint64_t start, std::uint64_t stale,
                         const RecordMeta& meta, std::string_view body);
+  Status FinishBigTakeOver(std::uint64_t id, std::uint64_t start, std::uint64_t stale,
+                           const RecordMeta& meta, std::string_view body);
   bool CommitTakenOver(std::uint64_t id, std::uint64_t start, std::uint64_t stale,
                        const RecordMeta& meta, std::string_view body) noexcept;
   std::string DescribeBlocker() const;

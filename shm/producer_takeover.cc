@@ -3,6 +3,8 @@
 // "Restartable producers"; the protocol is model-checked in
 // docs/model/takeover.pml).
 #include "shm/atomic128.h"
+#include "shm/body_file.h"
+#include "shm/crc32c.h"
 #include "shm/fence.h"
 #include "shm/liveness.h"
 #include "shm/producer.h"
@@ -150,6 +152,9 @@ Status Producer::TakeOverClaim(std::uint64_t id, const RecordMeta& meta, std::st
 
 Status Producer::FinishTakeOver(std::uint64_t id, std::uint64_t start, std::uint64_t stale,
                                 const RecordMeta& meta, std::string_view body) {
+  if (body.size() > max_record_size_ && body.size() <= kMaxEventBytes) {
+    return FinishBigTakeOver(id, start, stale, meta, body);
+  }
   std::uint64_t reserved = 0;
   if (!FitsReservation(start, body.size(), &reserved)) {
     slot_->state.store(kStateIdle, std::memory_order_release);
@@ -164,6 +169,41 @@ Status Producer::FinishTakeOver(std::uint64_t id, std::uint64_t start, std::uint
                                "rewritten (the abandon timeout, " +
                                std::to_string(segment_->header().abandon_timeout_ns / 1'000'000) +
                                " ms, passed first)");
+  }
+  return Status::OK();
+}
+
+// A big event's claim (docs/shm_layout.md section 13): its reservation
+// holds the reference; the body file, absent, partial or whole, is written
+// again from the start before the reference is committed. No body-budget
+// wait: the new file replaces the dead producer's, which held its room.
+Status Producer::FinishBigTakeOver(std::uint64_t id, std::uint64_t start, std::uint64_t stale,
+                                   const RecordMeta& meta, std::string_view body) {
+  const BodyRef ref = MakeBodyRef(body.size(), crc32c::Value(body.data(), body.size()));
+  const std::string_view ref_bytes(reinterpret_cast<const char*>(&ref), sizeof ref);
+  std::uint64_t reserved = 0;
+  if (!FitsReservation(start, ref_bytes.size(), &reserved)) {
+    slot_->state.store(kStateIdle, std::memory_order_release);
+    return AbandonForTakeOver(id, stale,
+                              "does not fit the big event given back (its reference needs " +
+                                  std::to_string(AlignUp(sizeof ref, kRecordAlignment)) +
+                                  " bytes; the dead producer reserved " + std::to_string(reserved) +
+                                  ")");
+  }
+  RemoveBodyFile(*segment_, id);  // nobody reads it before our commit
+  Status written = WriteBodyFile(*segment_, id, body);
+  if (!written.ok()) {
+    slot_->state.store(kStateIdle, std::memory_order_release);
+    return AbandonForTakeOver(id, stale, "lost its body file: " + written.message());
+  }
+  big_body_ = &body;  // WriteRecord marks the entry as a body-file reference
+  const bool committed = CommitTakenOver(id, start, stale, meta, ref_bytes);
+  big_body_ = nullptr;
+  if (!committed) {
+    RemoveBodyFile(*segment_, id);  // nobody reads an abandoned id
+    return Status::Unavailable(Where(*segment_, id) +
+                               " was abandoned by a reader while its body file was rewritten "
+                               "(the abandon timeout passed first)");
   }
   return Status::OK();
 }

@@ -10,6 +10,7 @@
 
 #include <chrono>
 
+#include "shm/body_file.h"
 #include "shm/layout.h"
 #include "tests/shm/ring_fixture.h"
 
@@ -30,9 +31,10 @@ class TakeOverTest : public RingTest {
     RingTest::TearDown();
   }
   // Forks a producer that claims the next id for `body` and hangs there:
-  // after its claimant store, or (before_claimant) right after its claim CAS.
+  // after its claimant store, or (before_claimant) right after its claim CAS,
+  // or (mid_body, a big event) with its body file half written.
   std::uint64_t ForkClaimer(bool restartable, const std::string& body, bool before_claimant = false,
-                            bool hold = false) {
+                            bool hold = false, bool mid_body = false) {
     int fds[2];
     EXPECT_EQ(0, ::pipe(fds));
     child_ = ::fork();
@@ -43,13 +45,15 @@ class TakeOverTest : public RingTest {
       auto p = Producer::Attach(seg->get(), "doomed", restartable, hold);
       if (!p.ok()) ::_exit(2);
       g_claim_pipe = fds[1];
-      if (before_claimant) {
+      if (mid_body) {
+        testing::SetMidBodyHook(&TellClaimAndHang);
+      } else if (before_claimant) {
         testing::SetPauseBeforeClaimantHook(&TellClaimAndHang);
       } else {
         testing::SetPauseAfterClaimHook(&TellClaimAndHang);
       }
       std::uint64_t id;
-      (void)(*p)->TryPublish(Meta(), body, &id);
+      (void)(*p)->Publish(Meta(), body, kSecond, &id);
       ::_exit(4);
     }
     ::close(fds[1]);
@@ -254,6 +258,29 @@ TEST_F(TakeOverTest, HeldRecordThatDoesNotFitIsStillAbandonedByItsRestart) {
   EXPECT_EQ(Status::Code::kUnavailable, st.code()) << st.ToString();
   Record r;
   EXPECT_EQ(ReadStatus::kAbandoned, sub->Read(&r, kSecond));
+}
+
+// A big event (body file, docs/shm_layout.md section 13): the restart
+// writes the body file again, whether the claimer died before it created it
+// or with it half written, and commits the reference.
+TEST_F(TakeOverTest, BigEventClaimIsFinishedWithItsBodyFileWrittenAgain) {
+  Create(1 << 16, 64, 1024);
+  auto sub = NewSubscriber(Opts("reader"));
+  std::uint64_t id = 0;
+  for (const bool mid_body : {false, true}) {
+    SCOPED_TRACE(mid_body ? "killed with its body file half written" : "killed before it");
+    const std::string body = BodyFor(id, 5000);
+    ASSERT_EQ(id, ForkClaimer(/*restartable=*/true, body, false, /*hold=*/true, mid_body));
+    Kill();
+    EXPECT_TRUE(NothingFor(sub.get(), 100)) << "a dead big claim was abandoned early";
+    Status st = Restarted(/*hold=*/true)->TakeOverClaim(id, Meta(), body);
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    Record r;
+    ASSERT_EQ(ReadStatus::kRecord, sub->Read(&r, kSecond));
+    EXPECT_EQ(id, r.id);
+    EXPECT_EQ(body, std::string(r.body));
+    ++id;
+  }
 }
 
 TEST_F(TakeOverTest, OnlyARestartableProducerHoldsItsClaims) {
