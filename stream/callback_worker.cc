@@ -26,12 +26,14 @@ thread_local const CallbackWorker* tls_worker = nullptr;
 }  // namespace
 
 CallbackWorker::CallbackWorker(SubscriberId subscriber_id, std::string callback_id,
-                               EventCallback callback, std::uint64_t start_id,
-                               const EventStreamOptions& options, Context context,
-                               CallbackSlot metrics, std::unique_ptr<shm::Subscriber> reader)
+                               EventCallback callback, EventJsonCallback json_callback,
+                               std::uint64_t start_id, const EventStreamOptions& options,
+                               Context context, CallbackSlot metrics,
+                               std::unique_ptr<shm::Subscriber> reader)
     : subscriber_id_(subscriber_id),
       callback_id_(std::move(callback_id)),
       callback_(std::move(callback)),
+      json_callback_(std::move(json_callback)),
       queue_size_(options.callback_queue_size == 0 ? 1 : options.callback_queue_size),
       policy_(options.full_queue_policy),
       wait_(options.wait_strategy),
@@ -209,7 +211,7 @@ bool CallbackWorker::CatchUp(std::uint64_t from) {
     }
     cur = id + 1;
     progressed = true;
-    DeliverJson(id, ev.json, /*from_history=*/true);
+    DeliverJson(ev.meta, ev.json, /*from_history=*/true);
     return true;
   };
   auto lost = [&](std::int64_t first, std::int64_t last) {
@@ -229,7 +231,14 @@ bool CallbackWorker::CatchUp(std::uint64_t from) {
   return progressed;
 }
 
-void CallbackWorker::DeliverJson(std::uint64_t id, std::string_view json, bool from_history) {
+void CallbackWorker::DeliverJson(const EventMeta& meta, std::string_view json, bool from_history) {
+  const auto id = static_cast<std::uint64_t>(meta.id);
+  if (json_callback_) {
+    if (!Take(id, meta.timestamp_ns)) return;
+    if (from_history) counters_->caught_up.fetch_add(1, std::memory_order_relaxed);
+    Invoke([&] { json_callback_(json); });
+    return;
+  }
   auto event = ParseEvent(json);
   if (!event.ok()) {
     counters_->lost.fetch_add(1, std::memory_order_relaxed);
@@ -251,12 +260,26 @@ void CallbackWorker::ReportLost(std::uint64_t first, std::uint64_t last) {
 }
 
 void CallbackWorker::Deliver(const Event& event) {
-  const auto id = static_cast<std::uint64_t>(event.id);
-  if (id < next_id_) return;  // already delivered (invariant 1); not expected
+  if (!Take(static_cast<std::uint64_t>(event.id), event.timestamp_ns)) return;
+  if (json_callback_) {
+    const std::string json = EventToJson(event);  // the dispatcher parsed it for every callback
+    Invoke([&] { json_callback_(json); });
+  } else {
+    Invoke([&] { callback_(event); });
+  }
+}
+
+bool CallbackWorker::Take(std::uint64_t id, const std::optional<std::int64_t>& timestamp_ns) {
+  if (id < next_id_) return false;  // already delivered (invariant 1); not expected
   next_id_ = id + 1;
-  if (event.timestamp_ns) counters_->latency.Record(NowNanos() - *event.timestamp_ns);
+  if (timestamp_ns) counters_->latency.Record(NowNanos() - *timestamp_ns);
+  return true;
+}
+
+template <typename Call>
+void CallbackWorker::Invoke(const Call& call) {
   try {
-    callback_(event);
+    call();
   } catch (const std::exception& e) {
     counters_->failures.fetch_add(1, std::memory_order_relaxed);
     log_("Error in event callback " + callback_id_ + " for subscriber " +

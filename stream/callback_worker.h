@@ -53,6 +53,7 @@
 namespace evbus {
 
 using EventCallback = std::function<void(const Event&)>;
+using EventJsonCallback = std::function<void(std::string_view json)>;
 using LogFunction = std::function<void(const std::string&)>;
 
 class CallbackWorker {
@@ -68,9 +69,13 @@ class CallbackWorker {
 
   // `reader` null: fed by the dispatcher (Offer). Otherwise direct dispatch:
   // a non-durable reader of the stream's ring positioned at `start_id`.
+  // Exactly one of `callback` and `json_callback` is set; the JSON one gets
+  // the ring's or the store's text as it is (no parse, no rewrite) where the
+  // worker reads it, and the event written out where the dispatcher parsed it.
   CallbackWorker(SubscriberId subscriber_id, std::string callback_id, EventCallback callback,
-                 std::uint64_t start_id, const EventStreamOptions& options, Context context,
-                 CallbackSlot metrics, std::unique_ptr<shm::Subscriber> reader = nullptr);
+                 EventJsonCallback json_callback, std::uint64_t start_id,
+                 const EventStreamOptions& options, Context context, CallbackSlot metrics,
+                 std::unique_ptr<shm::Subscriber> reader = nullptr);
   ~CallbackWorker();  // joins
   CallbackWorker(const CallbackWorker&) = delete;
   CallbackWorker& operator=(const CallbackWorker&) = delete;
@@ -109,9 +114,15 @@ class CallbackWorker {
   bool WaitTake(Item* item, std::int64_t timeout_ns);
   bool CatchUp(std::uint64_t from);
   void Deliver(const Event& event);
-  // Parses `json` (event `id`) and delivers it (counted as caught up when
-  // `from_history`); counts and logs it as lost when it does not parse.
-  void DeliverJson(std::uint64_t id, std::string_view json, bool from_history);
+  // Delivers `json` (the event `meta` describes; counted as caught up when
+  // `from_history`): as it is to a JSON callback, else parsed (counted and
+  // logged as lost when it does not parse).
+  void DeliverJson(const EventMeta& meta, std::string_view json, bool from_history);
+  // Takes `id` (false: already delivered) and records its latency.
+  bool Take(std::uint64_t id, const std::optional<std::int64_t>& timestamp_ns);
+  // Calls `call`; a throw is counted and logged as the callback's failure.
+  template <typename Call>
+  void Invoke(const Call& call);
   void ReportLost(std::uint64_t first, std::uint64_t last);
   bool ShouldExit(std::uint64_t handoff) const noexcept;
   bool StopDeadlinePassed() const noexcept;
@@ -127,6 +138,7 @@ class CallbackWorker {
   const SubscriberId subscriber_id_;
   const std::string callback_id_;
   const EventCallback callback_;
+  const EventJsonCallback json_callback_;
   const std::size_t queue_size_;
   const FullQueuePolicy policy_;
   const shm::WaitStrategy wait_;

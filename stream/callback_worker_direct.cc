@@ -60,7 +60,8 @@ void CallbackWorker::DirectRecord(const shm::Record& record, std::string* json) 
     next_id_ = record.id + 1;
     return;
   }
-  if (Result<EventMeta> meta = EventMetaFromRecord(record.id, record.meta); !meta.ok()) {
+  Result<EventMeta> meta = EventMetaFromRecord(record.id, record.meta);
+  if (!meta.ok()) {
     counters_->lost.fetch_add(1, std::memory_order_relaxed);  // skipped as corrupt
     log_("callback " + callback_id_ + ": " + meta.status().message());
     next_id_ = record.id + 1;
@@ -68,7 +69,7 @@ void CallbackWorker::DirectRecord(const shm::Record& record, std::string* json) 
   }
   json->clear();
   AppendEventJsonWithId(record.id, record.body, json);
-  DeliverJson(record.id, *json, /*from_history=*/false);
+  DeliverJson(*meta, *json, /*from_history=*/false);
 }
 
 void CallbackWorker::DirectGap(std::uint64_t first, std::uint64_t last) {
@@ -85,7 +86,7 @@ void CallbackWorker::DirectGap(std::uint64_t first, std::uint64_t last) {
       aborted = true;
       return false;
     }
-    DeliverJson(static_cast<std::uint64_t>(ev.meta.id), ev.json, /*from_history=*/true);
+    DeliverJson(ev.meta, ev.json, /*from_history=*/true);
     return true;
   };
   auto lost = [&](std::int64_t lost_first, std::int64_t lost_last) {

@@ -189,14 +189,21 @@ Status EventStream::UpdateSecretPatterns(const SecretPatterns& patterns) {
 
 Status EventStream::Subscribe(SubscriberId subscriber_id, EventCallback callback,
                               std::string callback_id) {
-  return AddWorker(subscriber_id, std::move(callback), std::move(callback_id), kFromHead);
+  return AddWorker(subscriber_id, std::move(callback), {}, std::move(callback_id), kFromHead);
 }
 
 Status EventStream::SubscribeFrom(SubscriberId subscriber_id, EventCallback callback,
                                   std::string callback_id, std::int64_t start_id) {
   if (start_id < 0) return Status::InvalidArgument("start_id must be >= 0");
-  return AddWorker(subscriber_id, std::move(callback), std::move(callback_id),
+  return AddWorker(subscriber_id, std::move(callback), {}, std::move(callback_id),
                    static_cast<std::uint64_t>(start_id));
+}
+
+Status EventStream::SubscribeJson(SubscriberId subscriber_id, EventJsonCallback callback,
+                                  std::string callback_id, std::optional<std::int64_t> start_id) {
+  if (start_id && *start_id < 0) return Status::InvalidArgument("start_id must be >= 0");
+  return AddWorker(subscriber_id, {}, std::move(callback), std::move(callback_id),
+                   start_id ? static_cast<std::uint64_t>(*start_id) : kFromHead);
 }
 
 Result<std::unique_ptr<shm::Subscriber>> EventStream::Impl::AttachDirectReader(
@@ -222,8 +229,9 @@ Result<std::unique_ptr<shm::Subscriber>> EventStream::Impl::AttachDirectReader(
 }
 
 Status EventStream::AddWorker(SubscriberId subscriber_id, EventCallback callback,
-                              std::string callback_id, std::uint64_t start_id) {
-  if (!callback) {
+                              EventJsonCallback json_callback, std::string callback_id,
+                              std::uint64_t start_id) {
+  if (!callback && !json_callback) {
     return Status::InvalidArgument("callback " + callback_id +
                                    " is empty; pass a function to call with each event");
   }
@@ -254,8 +262,8 @@ Status EventStream::AddWorker(SubscriberId subscriber_id, EventCallback callback
   context.log = [self](const std::string& line) { self->Log(line); };
   CallbackSlot slot = impl_->metrics_->Acquire(subscriber_id, callback_id);
   auto worker = std::make_shared<CallbackWorker>(
-      subscriber_id, std::move(callback_id), std::move(callback), start_id, impl_->options_,
-      std::move(context), std::move(slot), std::move(reader));
+      subscriber_id, std::move(callback_id), std::move(callback), std::move(json_callback),
+      start_id, impl_->options_, std::move(context), std::move(slot), std::move(reader));
   // On failure the worker (its reader, its metrics record) goes with this scope.
   return impl_->dispatcher_->Add(std::move(worker), impl_->history_->RingHead());
 }

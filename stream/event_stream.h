@@ -6,7 +6,8 @@
 //   OpenHands                          evbus::EventStream
 //   EventStream(sid, file_store, uid)  Open(sid, options)  (attach or create)
 //   add_event(event, source)           AddEvent(&event, source) -> id
-//   subscribe(sub_id, cb, cb_id)       Subscribe(sub_id, cb, cb_id)  [+ SubscribeFrom]
+//   subscribe(sub_id, cb, cb_id)       Subscribe(sub_id, cb, cb_id)  [+ SubscribeFrom,
+//                                      SubscribeJson: the event as JSON text]
 //   unsubscribe(sub_id, cb_id)         Unsubscribe(sub_id, cb_id)
 //   set_secrets / update_secrets       SetSecrets / UpdateSecrets (every process)
 //   search_events(...)                 SearchEvents(query) / SearchEventsJson
@@ -34,6 +35,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +59,9 @@ struct StreamPaths;  // stream/stream_segment.h (internal)
 // Called on the callback's own worker thread with each event (the same
 // alias as stream/callback_worker.h's).
 using EventCallback = std::function<void(const Event&)>;
+// The event as JSON text with its id: what ParseEvent reads and EventToJson
+// writes, and OpenHands' event_to_dict as JSON.
+using EventJsonCallback = std::function<void(std::string_view json)>;
 
 // Installed with the library (docs/install.md): this header and what it
 // includes are the public API; the private state is behind Impl.
@@ -96,6 +101,13 @@ class EventStream {
   // events, with no gap and no duplicate.
   Status SubscribeFrom(SubscriberId subscriber_id, EventCallback callback, std::string callback_id,
                        std::int64_t start_id);
+  // Subscribe (no start_id) or SubscribeFrom, with each event handed over as
+  // JSON text: for bindings that convert JSON into their own objects
+  // (python/). A reader of the ring or the store hands over the text it
+  // read, unparsed; a callback fed by the shared dispatcher gets the parsed
+  // event written out again. Same errors and guarantees.
+  Status SubscribeJson(SubscriberId subscriber_id, EventJsonCallback callback,
+                       std::string callback_id, std::optional<std::int64_t> start_id = {});
   // The callback still gets every event committed before this call (queued,
   // or still to be caught up on), within close_timeout_ns, and none
   // committed after; waits for that, except from inside the callback itself,
@@ -141,7 +153,8 @@ class EventStream {
 
  private:
   EventStream(std::string session_id, EventStreamOptions options, StreamPaths paths);
-  Status AddWorker(SubscriberId subscriber_id, EventCallback callback, std::string callback_id,
+  Status AddWorker(SubscriberId subscriber_id, EventCallback callback,
+                   EventJsonCallback json_callback, std::string callback_id,
                    std::uint64_t start_id);
   void Log(const std::string& line) const noexcept;
   Status ClosedError() const;

@@ -154,12 +154,13 @@ void StreamHandle::Subscribe(const std::string& subscriber_id, py::object delive
   const SubscriberId id = ValueOrThrow(ParseSubscriberId(subscriber_id));
   if (start_id && *start_id < 0) throw py::value_error("start_id must be 0 or more");
   std::shared_ptr<py::object> held = ShareAcrossThreads(std::move(deliver));
-  EventCallback callback = [held](const Event& event) {
-    const std::string json = EventToJson(event);
+  // The JSON as the worker read it from the ring or the store: no parse
+  // into an Event and no rewrite before Python's own json.loads.
+  EventJsonCallback callback = [held](std::string_view json) {
     if (!InterpreterAlive()) return;  // only after evbus's atexit hook: nobody listens
     ScopedGil gil;
     try {
-      (*held)(py::str(json));
+      (*held)(py::str(json.data(), json.size()));
     } catch (py::error_already_set& e) {
       throw std::runtime_error(e.what());  // logged and counted by the worker
     }
@@ -168,8 +169,7 @@ void StreamHandle::Subscribe(const std::string& subscriber_id, py::object delive
   Status status;
   {
     ReleasedGil release;
-    status = start_id ? target.SubscribeFrom(id, std::move(callback), callback_id, *start_id)
-                      : target.Subscribe(id, std::move(callback), callback_id);
+    status = target.SubscribeJson(id, std::move(callback), callback_id, start_id);
   }
   ThrowIfError(status);
 }
