@@ -9,10 +9,16 @@
 //   crc(init, A || B) = Shift_|B|(crc(init, A)) ^ crc(0, B)
 // where Shift_L(c) is the register after feeding L zero bytes from state c.
 // Shift_L is linear in c, so it is four table lookups, one per byte of c.
+//
+// Buffers of 256 bytes and more go to the carry-less folding path
+// (shm/crc32c_fold.cc) on CPUs with AVX-512 VPCLMULQDQ; its tail of under 64
+// bytes comes back here.
 #include "shm/crc32c.h"
 
 #include <array>
 #include <cstring>
+
+#include "shm/crc32c_fold.h"
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -144,6 +150,13 @@ bool DetectSse42() noexcept {
 }
 
 const bool kHaveSse42 = DetectSse42();
+const bool kHaveFold = kHaveSse42 && fold::Supported();
+
+std::uint32_t ExtendFolded(std::uint32_t init_crc, const void* data, std::size_t n) noexcept {
+  const auto* p = static_cast<const unsigned char*>(data);
+  const std::uint32_t raw = fold::FoldPrefix(~init_crc, p, n);
+  return n == 0 ? ~raw : ExtendHardware(~raw, p, n);
+}
 #endif
 
 }  // namespace
@@ -169,7 +182,33 @@ std::uint32_t ExtendPortable(std::uint32_t init_crc, const void* data, std::size
 
 std::uint32_t Extend(std::uint32_t init_crc, const void* data, std::size_t n) noexcept {
 #if defined(__x86_64__)
+  if (kHaveFold && n >= fold::kMinBytes) return ExtendFolded(init_crc, data, n);
   if (kHaveSse42) return ExtendHardware(init_crc, data, n);
+#endif
+  return ExtendPortable(init_crc, data, n);
+}
+
+bool Supports(Path path) noexcept {
+  switch (path) {
+    case Path::kPortable:
+      return true;
+#if defined(__x86_64__)
+    case Path::kCrc32Instruction:
+      return kHaveSse42;
+    case Path::kCarrylessFold:
+      return kHaveFold;
+#endif
+    default:
+      return false;
+  }
+}
+
+std::uint32_t ExtendWith(Path path, std::uint32_t init_crc, const void* data,
+                         std::size_t n) noexcept {
+#if defined(__x86_64__)
+  if (path == Path::kCarrylessFold && kHaveFold && n >= fold::kMinBytes)
+    return ExtendFolded(init_crc, data, n);
+  if (path != Path::kPortable && kHaveSse42) return ExtendHardware(init_crc, data, n);
 #endif
   return ExtendPortable(init_crc, data, n);
 }

@@ -223,9 +223,11 @@ PublishResult Producer::CommitClaim(const Claim& claim, const RecordMeta& meta,
   WriteRecord(x, claim.start, meta, body);
   std::uint64_t expected = claim.stale;
   // SYNC POINT WRITE: entry.commit -- body bytes and entry fields are visible
-  // to any reader that acquire-loads CommittedValue(x).
+  // to any reader that acquire-loads CommittedValue(x). seq_cst (the same
+  // locked instruction as release on x86-64): it stands in for the wake's
+  // fence (WakeReadersAfterSeqCstCommit); a failed CAS wakes no one.
   const bool committed = claim.entry->commit.compare_exchange_strong(
-      expected, CommittedValue(x), std::memory_order_release, std::memory_order_relaxed);
+      expected, CommittedValue(x), std::memory_order_seq_cst, std::memory_order_relaxed);
   slot_->state.store(kStateIdle, std::memory_order_release);
   if (!committed) {
     if (big_body_ != nullptr) RemoveBodyFile(*segment_, x);  // nobody reads an abandoned id
@@ -237,7 +239,7 @@ PublishResult Producer::CommitClaim(const Claim& claim, const RecordMeta& meta,
   bytes_ += body.size();
   slot_->published.store(published_, std::memory_order_relaxed);
   slot_->bytes.store(bytes_, std::memory_order_relaxed);
-  WakeReaders(*segment_);
+  WakeReadersAfterSeqCstCommit(*segment_);
   *id = x;
   return PublishResult::kOk;
 }

@@ -43,6 +43,21 @@ void Forget(const Segment& segment, Sleeper sleeper) noexcept {
   }
 }
 
+// The wake half of WakeReaders: `order` is seq_cst where no fence came before.
+void WakeReadersIfAsleep(const Segment& segment, std::memory_order order) noexcept {
+  WaitWord* w = segment.wait_word();
+  // SYNC POINT READ: sleepers.join -- a reader that joined before our fence
+  // (or before our seq_cst commit, for WakeReadersAfterSeqCstCommit).
+  const std::uint64_t readers = w->waiters.load(order);
+  const std::uint64_t producers = w->inflight_waiters.load(order);
+  if ((readers | producers) == 0) return;
+  const int woken = Wake(&w->published_seq, w);
+  if (woken < Count(readers) + Count(producers) && ScanAllowed()) {
+    ClearDeadSleepers(segment, &w->waiters, SleeperSlots::kSubscribers);
+    ClearDeadSleepers(segment, &w->inflight_waiters, SleeperSlots::kProducers);
+  }
+}
+
 }  // namespace
 
 int ClearDeadSleepers(const Segment& segment, std::atomic<std::uint64_t>* set,
@@ -71,18 +86,17 @@ int ClearDeadSleepers(const Segment& segment, std::atomic<std::uint64_t>* set,
 }
 
 void WakeReaders(const Segment& segment) noexcept {
-  WaitWord* w = segment.wait_word();
   // Pairs with the sleeper's join and fence (wait.h invariant 1).
   ThreadFence(std::memory_order_seq_cst);
-  // SYNC POINT READ: sleepers.join -- a reader that joined before our fence.
-  const std::uint64_t readers = w->waiters.load(std::memory_order_relaxed);
-  const std::uint64_t producers = w->inflight_waiters.load(std::memory_order_relaxed);
-  if ((readers | producers) == 0) return;
-  const int woken = Wake(&w->published_seq, w);
-  if (woken < Count(readers) + Count(producers) && ScanAllowed()) {
-    ClearDeadSleepers(segment, &w->waiters, SleeperSlots::kSubscribers);
-    ClearDeadSleepers(segment, &w->inflight_waiters, SleeperSlots::kProducers);
-  }
+  WakeReadersIfAsleep(segment, std::memory_order_relaxed);
+}
+
+void WakeReadersAfterSeqCstCommit(const Segment& segment) noexcept {
+  // The sleeper joins, fences (seq_cst), then reads the commit word; we
+  // modified that word with a seq_cst RMW and now load the set seq_cst. If the
+  // sleeper's fence precedes our RMW in the total order, our load follows it
+  // and sees the join; otherwise its read after the fence sees our commit.
+  WakeReadersIfAsleep(segment, std::memory_order_seq_cst);
 }
 
 void WakeBackPressuredProducers(const Segment& segment) noexcept {

@@ -50,6 +50,12 @@ inline Sleeper InFlightSleeper(const Segment& segment, std::uint32_t slot) {
 // an unfinished record, if any sleep. No system call when none does.
 void WakeReaders(const Segment& segment) noexcept;
 
+// The same, for a producer whose commit was a seq_cst read-modify-write of
+// the commit word a sleeping reader re-checks (CommitClaim): that RMW's place
+// in the single total order does the fence's work (wait.h invariant 1), so
+// the wake check is a seq_cst load and no fence.
+void WakeReadersAfterSeqCstCommit(const Segment& segment) noexcept;
+
 // After a durable cursor moved (durable subscriber): wakes the producers
 // back-pressured by it, if any sleep. No system call when none does.
 void WakeBackPressuredProducers(const Segment& segment) noexcept;
