@@ -9,7 +9,9 @@
 //      waker publishes its change, issues a seq_cst fence, and wakes only if
 //      it then sees a non-empty set. One of the two always sees the other
 //      (store-buffering with seq_cst fences on both sides), so no wake-up is
-//      lost.
+//      lost. A waker whose change was itself a seq_cst read-modify-write of
+//      the word the waiter re-checks may load the set seq_cst instead of
+//      fencing (WakeReadersAfterSeqCstCommit).
 //   2. A waker with no registered waiter makes no system call.
 //   3. Joining and leaving are single atomic steps, each adding 1 to the
 //      set's version: a waiter killed at any point is either in the set with
