@@ -9,20 +9,13 @@
 #include <cstring>
 
 #include "tests/shm/ring_fixture.h"
+#include "tests/testutil/sanitizers.h"
 
 namespace evbus::shm {
 namespace {
 
 constexpr std::uint64_t kPage = 4096;
 constexpr std::uint64_t kCapacity = 4u << 20;
-
-#if defined(__SANITIZE_ADDRESS__)
-#define EVBUS_UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define EVBUS_UNDER_ASAN 1
-#endif
-#endif
 
 // Faults allowed while writing `pages` populated pages: none of the ring's
 // own, but AddressSanitizer's shadow memory (one byte per eight) faults in

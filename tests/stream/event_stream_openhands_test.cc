@@ -14,14 +14,7 @@
 #include "persist/store.h"
 #include "stream/event_stream.h"
 #include "tests/stream/stream_test_util.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define EVBUS_UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define EVBUS_UNDER_ASAN 1
-#endif
-#endif
+#include "tests/testutil/sanitizers.h"
 
 namespace evbus {
 namespace {
