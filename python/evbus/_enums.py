@@ -26,6 +26,8 @@ class EventStreamSubscriber(str, Enum):
 
 def enum_value(value, what):
     """The string behind an enum member or a plain str; TypeError otherwise."""
+    if type(value) is str:
+        return value  # the common case, without getattr's AttributeError
     value = getattr(value, 'value', value)
     if not isinstance(value, str):
         raise TypeError(f'{what} must be a str or a str enum member, got {type(value).__name__}')

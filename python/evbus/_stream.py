@@ -85,6 +85,13 @@ class EventStream:
         is published, never in the caller's dict."""
         source = enum_value(source, 'source')
         if isinstance(event, dict):
+            # One C++ call fills the Event, adds it and sets the three keys;
+            # None: the dict needs the general way below.
+            event_id = self._handle.add_dict_in_place(event, source)
+            if event_id is not None:
+                if self.persister is not None:
+                    self.persister.added(event_id)
+                return event_id
             event_id, timestamp = self._add_dict(event, source)
             event['id'] = event_id
             event['timestamp'] = timestamp

@@ -105,6 +105,7 @@ PYBIND11_MODULE(_evbus, m) {
            py::arg("sid"), py::arg("root"), py::arg("user_id"), py::arg("options"))
       .def("add_json", &StreamHandle::AddJson, py::arg("json"), py::arg("source"))
       .def("add_dict", &StreamHandle::AddDict, py::arg("event"), py::arg("source"))
+      .def("add_dict_in_place", &StreamHandle::AddDictInPlace, py::arg("event"), py::arg("source"))
       .def("set_secrets", &StreamHandle::SetSecrets, py::arg("secrets"), py::arg("replace"))
       .def("set_secret_patterns", &StreamHandle::SetSecretPatterns, py::arg("builtins"),
            py::arg("custom"), py::arg("placeholder"), py::arg("replace"))

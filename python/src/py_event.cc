@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/event_member.h"
+#include "core/json_append.h"
 #include "core/json_text_writer.h"
 #include "core/timestamp.h"
 #include "python/src/py_json.h"
@@ -20,6 +21,11 @@ using Member = EventMember;
 // The UTF-8 of a str (what ParseEvent decodes from json.dumps's text of it);
 // false for a str with surrogates, which has none.
 bool Utf8OfAnyStr(PyObject* value, std::string_view* out) {
+  if (PyUnicode_IS_COMPACT_ASCII(value)) {  // most keys and values: no call
+    *out = std::string_view(static_cast<const char*>(PyUnicode_DATA(value)),
+                            static_cast<std::size_t>(PyUnicode_GET_LENGTH(value)));
+    return true;
+  }
   Py_ssize_t size = 0;
   const char* data = PyUnicode_AsUTF8AndSize(value, &size);
   if (data == nullptr) {
@@ -50,19 +56,18 @@ bool Int64Of(PyObject* value, std::int64_t* out) {
   return true;
 }
 
-// Writes nested values as ParseEvent's capture writes them (SAX events of
-// EventParseHandler), into one target string at a time.
+// Writes nested values as ParseEvent's capture writes them (the compact JSON
+// of JsonTextWriter, core/json_text_writer.h: strings by AppendJsonQuoted,
+// integers in decimal, floats by FormatPythonFloat, no whitespace), appending
+// straight to the target string.
 class NestedWriter {
  public:
-  NestedWriter() : stream_(nullptr), writer_(stream_, &stack_.allocator) {}
-
   // *out = the JSON of `value`, a member of the event (depth 1). With
   // `hidden`, `value` must be a dict and its own "hidden" key (a bool or
   // None) is stored there, as ParseEvent reads args.hidden/extras.hidden.
   bool Capture(PyObject* value, std::string* out, bool* hidden) {
     out->clear();
-    stream_ = StringAppendStream(out);
-    writer_.Reset(stream_);
+    out_ = out;
     if (hidden != nullptr) {
       *hidden = false;
       return PyDict_CheckExact(value) && WriteDict(value, 1, hidden);
@@ -74,54 +79,78 @@ class NestedWriter {
   bool Write(PyObject* value, int depth) {
     if (depth > kMaxPyJsonDepth) return false;  // where py_json.h gives up too
     std::string_view text;
-    std::int64_t integer = 0;
     if (PyUnicode_CheckExact(value)) {
-      return Utf8Of(value, &text) &&
-             writer_.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+      if (!Utf8OfAnyStr(value, &text)) return false;
+      AppendJsonQuoted(text, out_);
+      return true;
     }
-    if (value == Py_None) return writer_.Null();
-    if (value == Py_True || value == Py_False) return writer_.Bool(value == Py_True);
-    if (PyLong_CheckExact(value)) return Int64Of(value, &integer) && writer_.Int64(integer);
-    if (PyFloat_CheckExact(value)) {
-      const double d = PyFloat_AS_DOUBLE(value);
-      return std::isfinite(d) && WritePythonFloat(writer_, d);
+    if (value == Py_None) {
+      out_->append("null", 4);
+      return true;
     }
+    if (value == Py_True || value == Py_False) {
+      if (value == Py_True) {
+        out_->append("true", 4);
+      } else {
+        out_->append("false", 5);
+      }
+      return true;
+    }
+    if (PyLong_CheckExact(value)) {
+      std::int64_t integer = 0;
+      if (!Int64Of(value, &integer)) return false;
+      AppendJsonInt(integer, out_);
+      return true;
+    }
+    if (PyFloat_CheckExact(value)) return WriteFloat(PyFloat_AS_DOUBLE(value));
     if (PyDict_CheckExact(value)) return WriteDict(value, depth, nullptr);
     if (PyList_CheckExact(value) || PyTuple_CheckExact(value)) return WriteSequence(value, depth);
     return false;
   }
 
+  bool WriteFloat(double d) {
+    if (!std::isfinite(d)) return false;
+    char buf[kPythonFloatMaxChars];
+    out_->append(buf, FormatPythonFloat(d, buf));
+    return true;
+  }
+
   bool WriteDict(PyObject* dict, int depth, bool* hidden) {
-    if (!writer_.StartObject()) return false;
+    out_->push_back('{');
     Py_ssize_t pos = 0;
     PyObject* key = nullptr;
     PyObject* item = nullptr;
     std::string_view name;
+    bool first = true;
     while (PyDict_Next(dict, &pos, &key, &item)) {
       if (!Utf8Of(key, &name)) return false;
-      if (!writer_.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()))) return false;
+      if (!first) out_->push_back(',');
+      first = false;
+      AppendJsonQuoted(name, out_);
+      out_->push_back(':');
       if (hidden != nullptr && name == "hidden") {
         if (item != Py_True && item != Py_False && item != Py_None) return false;  // an error there
         *hidden = item == Py_True;
       }
       if (!Write(item, depth + 1)) return false;
     }
-    return writer_.EndObject();
+    out_->push_back('}');
+    return true;
   }
 
   bool WriteSequence(PyObject* seq, int depth) {
     const Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
     PyObject** items = PySequence_Fast_ITEMS(seq);
-    if (!writer_.StartArray()) return false;
+    out_->push_back('[');
     for (Py_ssize_t i = 0; i < n; ++i) {
+      if (i > 0) out_->push_back(',');
       if (!Write(items[i], depth + 1)) return false;
     }
-    return writer_.EndArray();
+    out_->push_back(']');
+    return true;
   }
 
-  StringAppendStream stream_;
-  WriterStackBuffer stack_;
-  JsonTextWriter writer_;
+  std::string* out_ = nullptr;
 };
 
 // Members whose meaning depends on the kind, set aside until it is known.

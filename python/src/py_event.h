@@ -7,10 +7,11 @@
 // Event that path gives, field for field: top-level members are converted as
 // ParseEvent's rules convert them (core/event_parse_members.cc), and the
 // nested objects that Event keeps as JSON text (args, extras,
-// tool_call_metadata, llm_metrics, unknown keys) are written by
-// JsonTextWriter, whose bytes are those ParseEvent's own capture writes
-// (core/event_parse_capture.h; a test holds them equal), fed with what its
-// reader would have decoded from json.dumps's text: the UTF-8 of each str,
+// tool_call_metadata, llm_metrics, unknown keys) are written in the bytes of
+// JsonTextWriter (appended straight to the field, with AppendJsonQuoted and
+// FormatPythonFloat as that writer does), which are those ParseEvent's own
+// capture writes (core/event_parse_capture.h; a test holds them equal), from
+// what its reader would have decoded from json.dumps's text: the UTF-8 of each str,
 // int64 ints, floats as Python writes them. So the published JSON, redaction included,
 // is byte for byte the slow path's.
 //

@@ -1,10 +1,11 @@
 #include "python/src/py_stream.h"
 
+#include <cstring>
 #include <stdexcept>
 #include <utility>
 #include <vector>
 
-#include "core/timestamp.h"
+#include "core/json_append.h"
 #include "python/src/py_event.h"
 #include "python/src/py_gil.h"
 #include "python/src/py_json.h"
@@ -73,6 +74,56 @@ void StreamHandle::ForgetAfterFork() {
   forgotten_after_fork_ = true;
 }
 
+namespace {
+
+// The keys add_event sets in an event dict, made once (never freed: the
+// module is never unloaded).
+struct SetKeys {
+  PyObject* id;
+  PyObject* timestamp;
+  PyObject* source;
+};
+
+const SetKeys& Keys() {
+  static const SetKeys keys = {PyUnicode_InternFromString("id"),
+                               PyUnicode_InternFromString("timestamp"),
+                               PyUnicode_InternFromString("source")};
+  return keys;
+}
+
+// A str of ASCII `text` (a timestamp), copied without a UTF-8 decode.
+py::str AsciiStr(std::string_view text) {
+  PyObject* str = PyUnicode_New(static_cast<Py_ssize_t>(text.size()), 127);
+  if (str == nullptr) throw py::error_already_set();
+  std::memcpy(PyUnicode_DATA(str), text.data(), text.size());
+  return py::reinterpret_steal<py::str>(str);
+}
+
+}  // namespace
+
+py::object StreamHandle::AddDictInPlace(const py::dict& event, const py::str& source) {
+  if (Keys().id == nullptr || Keys().timestamp == nullptr || Keys().source == nullptr) {
+    throw py::error_already_set();  // MemoryError at the first call
+  }
+  Event filled;
+  if (!EventFromPyDict(event.ptr(), &filled)) return py::none();
+  Py_ssize_t size = 0;
+  const char* text = PyUnicode_AsUTF8AndSize(source.ptr(), &size);
+  if (text == nullptr) throw py::error_already_set();
+  const Source parsed_source =
+      ValueOrThrow(ParseSource(std::string_view(text, static_cast<std::size_t>(size))));
+  std::string timestamp;
+  const py::int_ id(Publish(&filled, parsed_source, &timestamp));
+  const py::str stamp = AsciiStr(timestamp);
+  PyObject* dict = event.ptr();
+  if (PyDict_SetItem(dict, Keys().id, id.ptr()) != 0 ||
+      PyDict_SetItem(dict, Keys().timestamp, stamp.ptr()) != 0 ||
+      PyDict_SetItem(dict, Keys().source, source.ptr()) != 0) {
+    throw py::error_already_set();
+  }
+  return id;
+}
+
 py::object StreamHandle::AddDict(const py::dict& event, const std::string& source) {
   Event filled;
   if (EventFromPyDict(event.ptr(), &filled)) return AddEvent(&filled, source);
@@ -97,23 +148,29 @@ py::tuple StreamHandle::AddText(std::string_view text, const std::string& source
       id = event.status();
     } else {
       id = target.AddEvent(&event.value(), parsed_source);
-      if (id.ok() && event->timestamp_ns) timestamp = FormatTimestamp(*event->timestamp_ns);
+      if (id.ok() && event->timestamp_ns) AppendTimestampText(*event->timestamp_ns, &timestamp);
     }
   }
   return py::make_tuple(ValueOrThrow(std::move(id)), timestamp);
 }
 
-py::tuple StreamHandle::AddEvent(Event* event, const std::string& source) {
-  const Source parsed_source = ValueOrThrow(ParseSource(source));
+std::int64_t StreamHandle::Publish(Event* event, Source source, std::string* timestamp) {
   EventStream& target = stream();
   Result<std::int64_t> id = Status::Unavailable("not added");
-  std::string timestamp;
   {
-    ReleasedGil release;
-    id = target.AddEvent(event, parsed_source);
-    if (id.ok() && event->timestamp_ns) timestamp = FormatTimestamp(*event->timestamp_ns);
+    ReleasedGil release;  // AddEvent may wait (back-pressure)
+    id = target.AddEvent(event, source);
+    // FormatTimestamp's text, with the second's local time cached per thread.
+    if (id.ok() && event->timestamp_ns) AppendTimestampText(*event->timestamp_ns, timestamp);
   }
-  return py::make_tuple(ValueOrThrow(std::move(id)), timestamp);
+  return ValueOrThrow(std::move(id));
+}
+
+py::tuple StreamHandle::AddEvent(Event* event, const std::string& source) {
+  const Source parsed_source = ValueOrThrow(ParseSource(source));
+  std::string timestamp;
+  const std::int64_t id = Publish(event, parsed_source, &timestamp);
+  return py::make_tuple(id, timestamp);
 }
 
 void StreamHandle::SetSecrets(const py::dict& secrets, bool replace) {

@@ -46,6 +46,12 @@ class StreamHandle {
   // then as AddJson. None when the dict needs json.dumps (the caller falls
   // back).
   pybind11::object AddDict(const pybind11::dict& event, const std::string& source);
+  // add_event(dict) whole, for `source` a str: AddDict's fast path, then the
+  // id, timestamp text and source set in `event` (in that order, as the
+  // package sets them), all in one call. Returns the id, or None, with
+  // nothing added and `event` unchanged, where the fast path declines (the
+  // caller takes AddDict's way).
+  pybind11::object AddDictInPlace(const pybind11::dict& event, const pybind11::str& source);
   void SetSecrets(const pybind11::dict& secrets, bool replace);
   // The stream's secret patterns (core/secret_patterns.h): built-in name ->
   // on, user pattern name -> regex (empty removes, when merging), the
@@ -82,6 +88,8 @@ class StreamHandle {
  private:
   pybind11::tuple AddText(std::string_view text, const std::string& source);
   pybind11::tuple AddEvent(Event* event, const std::string& source);
+  // The C++ add of a filled Event (GIL released); *timestamp its text.
+  std::int64_t Publish(Event* event, Source source, std::string* timestamp);
   EventStream& stream();  // RuntimeError after the handle was released
 
   std::string session_id_;

@@ -192,3 +192,30 @@ def test_openhands_drop_in_stores_what_adding_openhands_json_text_stores(openhan
             assert stored[0] == stored[1]
     finally:
         stream.close()
+
+
+def test_add_event_sets_what_the_general_path_sets_in_one_call(stream):
+    """add_event(dict) adds and sets id, timestamp and source in one C++ call
+    (add_dict_in_place): the dict ends as the general path leaves it (the
+    same keys in the same order, the stored timestamp's text, the caller's
+    source object), and a dict that call declines is left untouched."""
+    stream.set_secrets({'cmd': 'ls -la'})
+    source = ''.join(['ag', 'ent'])  # a str object of the caller's own
+    for event in every_trajectory_event():
+        by_call, general = dict(event), dict(event)
+        event_id = stream.add_event(by_call, source)
+        general_id, timestamp = stream._add_dict(general, source)
+        general.update(id=general_id, timestamp=timestamp, source=source)
+        assert list(by_call) == list(general)
+        assert by_call['timestamp'] == stream.get_event(event_id)['timestamp']
+        assert {**by_call, 'id': 0, 'timestamp': ''} == {**general, 'id': 0, 'timestamp': ''}
+        assert by_call['id'] == event_id and by_call['source'] is source
+    declined = {'action': 'run', 'args': {'n': 2**64}}
+    assert stream._handle.add_dict_in_place(declined, 'agent') is None
+    assert declined == {'action': 'run', 'args': {'n': 2**64}}
+    latest = stream.get_latest_event_id()
+    refused = {'action': 'run', 'args': {'command': 'ls'}}
+    with pytest.raises(ValueError):
+        stream._handle.add_dict_in_place(refused, 'nobody')  # not a source
+    assert refused == {'action': 'run', 'args': {'command': 'ls'}}
+    assert stream.get_latest_event_id() == latest
