@@ -158,13 +158,12 @@ class EventStream:
         if not callable(callback):
             raise TypeError(f'callback must be callable, got {type(callback).__name__}')
         subscriber = enum_value(subscriber_id, 'subscriber_id')
-        loads = json.loads
         local = _in_callback
 
-        def deliver(text):
+        def deliver(event):  # the extension gives json.loads's dict of the event's JSON
             local.stream = self
             try:
-                callback(loads(text))
+                callback(event)
             finally:
                 local.stream = None
 

@@ -13,6 +13,7 @@
 #include "python/src/py_event.h"
 #include "python/src/py_gil.h"
 #include "python/src/py_json.h"
+#include "python/src/py_loads.h"
 #include "python/src/py_persister.h"
 #include "python/src/py_status.h"
 #include "python/src/py_stream.h"
@@ -88,6 +89,15 @@ py::object EventJsonFromDict(const py::handle& value) {
   return py::str(EventToJson(event));
 }
 
+// (True, value) when LoadsJson builds the value of the JSON text (str or
+// bytes), (False, None) where it leaves it to json.loads (tests compare the
+// two).
+py::tuple LoadsJsonOrNone(const py::handle& json) {
+  PyObject* value = LoadsJson(TextOf(json));
+  if (value == nullptr) return py::make_tuple(false, py::none());
+  return py::make_tuple(true, py::reinterpret_steal<py::object>(value));
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_evbus, m) {
@@ -138,6 +148,7 @@ PYBIND11_MODULE(_evbus, m) {
   m.def("normalize_event_json", &NormalizeEventJson, py::arg("json"));
   m.def("compact_json", &CompactJson, py::arg("value"));
   m.def("event_json_from_dict", &EventJsonFromDict, py::arg("value"));
+  m.def("loads_json", &LoadsJsonOrNone, py::arg("json"));
 }
 
 }  // namespace evbus::python

@@ -1,6 +1,5 @@
 #include "python/src/py_stream.h"
 
-#include <cstring>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -9,6 +8,7 @@
 #include "python/src/py_event.h"
 #include "python/src/py_gil.h"
 #include "python/src/py_json.h"
+#include "python/src/py_loads.h"
 #include "python/src/py_options.h"
 #include "python/src/py_status.h"
 #include "stream/stream_metrics.h"
@@ -91,14 +91,6 @@ const SetKeys& Keys() {
   return keys;
 }
 
-// A str of ASCII `text` (a timestamp), copied without a UTF-8 decode.
-py::str AsciiStr(std::string_view text) {
-  PyObject* str = PyUnicode_New(static_cast<Py_ssize_t>(text.size()), 127);
-  if (str == nullptr) throw py::error_already_set();
-  std::memcpy(PyUnicode_DATA(str), text.data(), text.size());
-  return py::reinterpret_steal<py::str>(str);
-}
-
 }  // namespace
 
 py::object StreamHandle::AddDictInPlace(const py::dict& event, const py::str& source) {
@@ -114,7 +106,8 @@ py::object StreamHandle::AddDictInPlace(const py::dict& event, const py::str& so
       ValueOrThrow(ParseSource(std::string_view(text, static_cast<std::size_t>(size))));
   std::string timestamp;
   const py::int_ id(Publish(&filled, parsed_source, &timestamp));
-  const py::str stamp = AsciiStr(timestamp);
+  const auto stamp = py::reinterpret_steal<py::str>(NewAsciiStr(timestamp));
+  if (!stamp) throw py::error_already_set();
   PyObject* dict = event.ptr();
   if (PyDict_SetItem(dict, Keys().id, id.ptr()) != 0 ||
       PyDict_SetItem(dict, Keys().timestamp, stamp.ptr()) != 0 ||
@@ -206,18 +199,29 @@ void StreamHandle::SetSecretPatterns(const std::map<std::string, bool>& builtins
   ThrowIfError(status);
 }
 
+namespace {
+
+// What json.loads gives for the text, built by LoadsJson where it can.
+py::object LoadsEvent(std::string_view json, const py::object& loads) {
+  if (PyObject* value = LoadsJson(json)) return py::reinterpret_steal<py::object>(value);
+  return loads(py::str(json.data(), json.size()));
+}
+
+}  // namespace
+
 void StreamHandle::Subscribe(const std::string& subscriber_id, py::object deliver,
                              const std::string& callback_id, std::optional<std::int64_t> start_id) {
   const SubscriberId id = ValueOrThrow(ParseSubscriberId(subscriber_id));
   if (start_id && *start_id < 0) throw py::value_error("start_id must be 0 or more");
   std::shared_ptr<py::object> held = ShareAcrossThreads(std::move(deliver));
+  std::shared_ptr<py::object> loads = ShareAcrossThreads(py::module_::import("json").attr("loads"));
   // The JSON as the worker read it from the ring or the store: no parse
-  // into an Event and no rewrite before Python's own json.loads.
-  EventJsonCallback callback = [held](std::string_view json) {
+  // into an Event and no rewrite; its dict is built straight from the bytes.
+  EventJsonCallback callback = [held, loads](std::string_view json) {
     if (!InterpreterAlive()) return;  // only after evbus's atexit hook: nobody listens
     ScopedGil gil;
     try {
-      (*held)(py::str(json.data(), json.size()));
+      (*held)(LoadsEvent(json, *loads));
     } catch (py::error_already_set& e) {
       throw std::runtime_error(e.what());  // logged and counted by the worker
     }

@@ -1,7 +1,7 @@
 // StreamHandle: the extension's view of one evbus::EventStream, in the shape
 // the pure-Python package (python/evbus/_stream.py) builds OpenHands' API on.
 // Events cross as JSON text in OpenHands' shape; the package turns it into
-// dicts with json.loads.
+// dicts with json.loads (callbacks get the dict, built in C++: py_loads.h).
 //
 // Thread safety: every method is called with the GIL held and releases it
 // for the whole of the C++ call (reading strings the caller keeps alive), so
@@ -59,8 +59,9 @@ class StreamHandle {
   void SetSecretPatterns(const std::map<std::string, bool>& builtins,
                          const std::map<std::string, std::string>& custom,
                          const std::string& placeholder, bool replace);
-  // `deliver(json_text)` is called on an evbus thread for every event from
-  // `start_id` (unset: from now on). Its exceptions are logged and counted.
+  // `deliver(event)` is called on an evbus thread for every event from
+  // `start_id` (unset: from now on), with what json.loads gives for the
+  // event's JSON (py_loads.h). Its exceptions are logged and counted.
   void Subscribe(const std::string& subscriber_id, pybind11::object deliver,
                  const std::string& callback_id, std::optional<std::int64_t> start_id);
   void Unsubscribe(const std::string& subscriber_id, const std::string& callback_id);
