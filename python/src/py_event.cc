@@ -66,13 +66,20 @@ class NestedWriter {
   // `hidden`, `value` must be a dict and its own "hidden" key (a bool or
   // None) is stored there, as ParseEvent reads args.hidden/extras.hidden.
   bool Capture(PyObject* value, std::string* out, bool* hidden) {
-    out->clear();
-    out_ = out;
+    // Written into this thread's buffer, whose capacity stays from event to
+    // event, then copied once: no regrowth of *out on the way.
+    thread_local std::string buffer;
+    buffer.clear();
+    out_ = &buffer;
+    bool ok = false;
     if (hidden != nullptr) {
       *hidden = false;
-      return PyDict_CheckExact(value) && WriteDict(value, 1, hidden);
+      ok = PyDict_CheckExact(value) && WriteDict(value, 1, hidden);
+    } else {
+      ok = Write(value, 1);
     }
-    return Write(value, 1);
+    if (ok) out->assign(buffer);
+    return ok;
   }
 
  private:
