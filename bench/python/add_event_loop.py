@@ -1,6 +1,7 @@
 """CPU per event of evbus's add_event in a tight loop: dicts beside JSON text, in one run.
 
     python3 bench/python/add_event_loop.py [--build build] [--events 3000] [--laps 4]
+        [--api handle|package] [--persister]
 
 The benchmark's 3,000 OpenHands event dicts (bench_events.py: 0.5-2 KiB,
 median 1.4 KB, 20 secrets set) are added `--laps` times over, as dicts
@@ -12,11 +13,16 @@ adding thread's CPU time per event (time.thread_time) and the wall time per
 event, which counts the prefaulter's work too. The first lap writes a fresh
 ring, whose pages are touched for the first time (page faults); once the
 ring has been written all over, later laps show add_event on warm pages.
-The dicts are added through the extension's own call, which leaves them
-unchanged, so every lap adds the same dicts.
+With `--api handle` (the default) the dicts are added through the extension's
+own call, which leaves them unchanged, so every lap adds the same dicts; with
+`--api package` through `EventStream.add_event`, as an application does (it
+sets id, timestamp and source in each dict), on dicts made again before each
+lap, then `gc.collect()`. `--persister` starts the stream's persister pinned to
+the other CPU, as openhands_bench.py does for its rates.
 """
 
 import argparse
+import gc
 import json
 import os
 import pathlib
@@ -29,16 +35,30 @@ HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 
 
-def _laps(add, items, laps):
-    """(CPU, wall) microseconds per event of each lap of add(item, source) over items."""
+def _laps(add, make_items, laps):
+    """(CPU, wall) microseconds per event of each lap of add(item, source) over make_items()."""
     per_lap = []
-    for _ in range(laps):
+    items = make_items()
+    for lap in range(laps):
+        if lap > 0 and make_items.fresh:
+            items = make_items()
+        gc.collect()
         start, wall = time.thread_time(), time.perf_counter()
         for source, item in items:
             add(item, source)
         per_lap.append(((time.thread_time() - start) / len(items) * 1e6,
                         (time.perf_counter() - wall) / len(items) * 1e6))
     return per_lap
+
+
+def _persister(stream, cpu):
+    """The stream's persister, started now and pinned to the CPU other than `cpu`."""
+    from evbus import _evbus
+    from evbus._persister import find_persister
+    handle = _evbus.ensure_persister(stream.sid, stream.root, '', find_persister(), False, 0.5,
+                                     10.0)
+    os.sched_setaffinity(handle.pid, {1 - cpu})
+    return handle
 
 
 def main():
@@ -50,6 +70,10 @@ def main():
     parser.add_argument('--cpu', type=int, default=0)
     parser.add_argument('--prefault', choices=('on', 'off'), default='on',
                         help="the stream option prefault_ring (docs/event_stream.md, 'The first lap')")
+    parser.add_argument('--api', choices=('handle', 'package'), default='handle',
+                        help='the extension\'s add_dict/add_json, or EventStream.add_event')
+    parser.add_argument('--persister', action='store_true',
+                        help='start the stream\'s persister, pinned to the other CPU')
     args = parser.parse_args()
     sys.path.insert(0, str(pathlib.Path(args.build).resolve() / 'python'))
     import evbus
@@ -61,19 +85,27 @@ def main():
     print(f'{len(events)} events, ring {args.ring_mib} MiB, CPU {args.cpu}, '
           f'prefault {args.prefault}, load average {os.getloadavg()[0]:.2f}')
     results = {}
-    with tempfile.TemporaryDirectory(prefix='evbus-loop-') as root:
+    with tempfile.TemporaryDirectory(prefix='evbus-loop-', ignore_cleanup_errors=True) as root:
         for kind in ('dict', 'json'):
             sid = f'loop-{kind}-{os.getpid()}'
             stream = evbus.EventStream(sid, root, capacity=ring, index_slots=ring >> 10,
                                        prefault_ring=args.prefault == 'on')
+            persister = _persister(stream, args.cpu) if args.persister else None
             stream.set_secrets(make_secrets())
+            texts = [(s, json.dumps(e)) for s, e in events]
             if kind == 'dict':
-                items = [(s, json.loads(json.dumps(e))) for s, e in events]
-                add = stream._handle.add_dict
+                def make_items():
+                    return [(s, json.loads(t)) for s, t in texts]
+                add = stream._handle.add_dict if args.api == 'handle' else stream.add_event
             else:
-                items = [(s, json.dumps(e)) for s, e in events]
-                add = stream._handle.add_json
-            results[kind] = _laps(add, items, args.laps)
+                def make_items():
+                    return texts
+                add = stream._handle.add_json if args.api == 'handle' else stream.add_event
+            make_items.fresh = kind == 'dict' and args.api == 'package'
+            results[kind] = _laps(add, make_items, args.laps)
+            if persister is not None:
+                persister.wait_durable(stream.get_latest_event_id(), 30.0)
+                persister.release()
             stream.close()
             evbus.destroy_stream(sid)
     for lap in range(args.laps):
