@@ -14,13 +14,32 @@ namespace {
 
 constexpr std::uint64_t kPage = 4096;  // the data ring starts on a page (layout.h)
 
-Status Populate(char* start, std::uint64_t bytes) {
+// Loads one byte of each page of [start, start + bytes) and discards it.
+// The load is an instruction the compiler does not see, so it is no access
+// in the language's sense and cannot race with a producer's write of the
+// same byte; it changes nothing.
+void TouchPages(const char* start, std::uint64_t bytes) {
+  for (std::uint64_t offset = 0; offset < bytes; offset += kPage) {
+#if defined(__x86_64__)
+    unsigned char byte;
+    asm volatile("movb (%1), %0" : "=q"(byte) : "r"(start + offset) : "memory");
+#else
+    (void)__atomic_load_n(start + offset, __ATOMIC_RELAXED);
+#endif
+  }
+}
+
+Status Populate(char* start, std::uint64_t bytes, bool for_writing) {
   if (bytes == 0) return Status::OK();
-  if (::madvise(start, bytes, MADV_POPULATE_WRITE) == 0) return Status::OK();
+  if (::madvise(start, bytes, for_writing ? MADV_POPULATE_WRITE : MADV_POPULATE_READ) == 0) {
+    TouchPages(start, bytes);
+    return Status::OK();
+  }
   const int err = errno;
   if (err == EINVAL) {
     return Status::Unavailable(
-        "this kernel cannot populate mappings ahead (MADV_POPULATE_WRITE needs Linux 5.14); "
+        "this kernel cannot populate mappings ahead (MADV_POPULATE_READ and _WRITE need "
+        "Linux 5.14); "
         "publishes take their page faults as they go");
   }
   return Status::IOError("cannot populate the data ring: " + std::string(std::strerror(err)));
@@ -35,10 +54,6 @@ std::uint64_t DataTailHint(const Segment& segment) {
 }
 
 Status PopulateDataRing(const Segment& segment, std::uint64_t from, std::uint64_t to) {
-  if (segment.read_only()) {
-    return Status::InvalidArgument(
-        "a read-only segment's ring cannot be populated for writing; open it read-write");
-  }
   const std::uint64_t capacity = segment.header().data_capacity;
   if (to <= from) return Status::OK();
   if (to - from > capacity) from = to - capacity;
@@ -47,7 +62,7 @@ Status PopulateDataRing(const Segment& segment, std::uint64_t from, std::uint64_
   while (begin < end) {  // at most two pieces: up to the ring's end, then from its start
     const std::uint64_t offset = begin % capacity;
     const std::uint64_t piece = std::min(end - begin, capacity - offset);
-    EVBUS_RETURN_IF_ERROR(Populate(segment.data() + offset, piece));
+    EVBUS_RETURN_IF_ERROR(Populate(segment.data() + offset, piece, !segment.read_only()));
     begin += piece;
   }
   return Status::OK();
