@@ -39,6 +39,7 @@ CallbackWorker::CallbackWorker(SubscriberId subscriber_id, std::string callback_
       wait_(options.wait_strategy),
       owner_(context.owner),
       history_(context.history),
+      prefaulter_(context.prefaulter),
       log_(std::move(context.log)),
       start_id_(start_id),
       direct_(reader != nullptr),

@@ -45,6 +45,7 @@
 #include "core/event.h"
 #include "shm/subscriber.h"
 #include "stream/metrics_region.h"
+#include "stream/ring_prefaulter.h"
 #include "stream/stream_history.h"
 #include "stream/stream_metrics.h"
 #include "stream/stream_options.h"
@@ -62,8 +63,9 @@ class CallbackWorker {
 
   // What the workers of one stream share with it.
   struct Context {
-    const void* owner = nullptr;       // the stream (CallingThreadOwner)
-    StreamHistory* history = nullptr;  // catch-up reads
+    const void* owner = nullptr;           // the stream (CallingThreadOwner)
+    StreamHistory* history = nullptr;      // catch-up reads
+    RingPrefaulter* prefaulter = nullptr;  // noted after each ring read; may be null
     LogFunction log;
   };
 
@@ -144,6 +146,7 @@ class CallbackWorker {
   const shm::WaitStrategy wait_;
   const void* const owner_;
   StreamHistory* const history_;
+  RingPrefaulter* const prefaulter_;  // may be null
   const LogFunction log_;
   const std::uint64_t start_id_;
   const bool direct_;

@@ -28,6 +28,7 @@ void CallbackWorker::RunDirect() {
         break;
       case shm::ReadStatus::kRecord:
         reader_started_ = true;
+        if (prefaulter_) prefaulter_->Note();
         DirectRecord(record, &json);
         break;
       case shm::ReadStatus::kGap:

@@ -18,13 +18,14 @@ constexpr std::int64_t kReadSliceNs = 20'000'000;  // re-check stop requests thi
 }  // namespace
 
 Dispatcher::Dispatcher(shm::Segment* segment, const EventStreamOptions& options, LogFunction log,
-                       metrics_layout::StreamCounters* counters)
+                       metrics_layout::StreamCounters* counters, RingPrefaulter* prefaulter)
     : segment_(segment),
       wait_(options.wait_strategy),
       thread_factory_(options.thread_factory),
       log_(std::move(log)),
       workers_(std::make_shared<const WorkerList>()),
-      counters_(counters) {}
+      counters_(counters),
+      prefaulter_(prefaulter) {}
 
 Dispatcher::~Dispatcher() { Stop(0, shm::MonotonicNanos()); }
 
@@ -126,6 +127,7 @@ void Dispatcher::Run() {
       continue;
     }
     if (r != shm::ReadStatus::kRecord) continue;  // abandoned or corrupt: no event
+    if (prefaulter_) prefaulter_->Note();
     if (Result<EventMeta> meta = EventMetaFromRecord(rec.id, rec.meta); !meta.ok()) {
       log_(meta.status().message());  // a header no publisher writes: skipped as corrupt
       continue;

@@ -30,6 +30,7 @@
 #include "shm/subscriber.h"
 #include "stream/callback_worker.h"
 #include "stream/metrics_layout.h"
+#include "stream/ring_prefaulter.h"
 #include "stream/stream_options.h"
 
 namespace evbus {
@@ -38,9 +39,10 @@ class Dispatcher {
  public:
   using WorkerList = std::vector<std::shared_ptr<CallbackWorker>>;
 
-  // `counters` (the stream's, in its metrics file) must outlive this object.
+  // `counters` (the stream's, in its metrics file) and `prefaulter` (noted
+  // after each read; may be null) must outlive this object.
   Dispatcher(shm::Segment* segment, const EventStreamOptions& options, LogFunction log,
-             metrics_layout::StreamCounters* counters);
+             metrics_layout::StreamCounters* counters, RingPrefaulter* prefaulter = nullptr);
   ~Dispatcher();  // Stop(0, now)
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
@@ -83,6 +85,7 @@ class Dispatcher {
   std::atomic<std::uint64_t> stop_until_{0};
   std::atomic<std::int64_t> stop_deadline_ns_{0};
   metrics_layout::StreamCounters* const counters_;
+  RingPrefaulter* const prefaulter_;  // may be null
 };
 
 }  // namespace evbus

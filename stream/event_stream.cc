@@ -98,7 +98,7 @@ Result<std::unique_ptr<EventStream>> EventStream::Open(std::string_view session_
   }
   stream->impl_->dispatcher_ = std::make_unique<Dispatcher>(
       seg, options, [self](const std::string& line) { self->Log(line); },
-      stream->impl_->metrics_->stream());
+      stream->impl_->metrics_->stream(), stream->impl_->prefaulter_.get());
   return stream;
 }
 
@@ -259,6 +259,7 @@ Status EventStream::AddWorker(SubscriberId subscriber_id, EventCallback callback
   CallbackWorker::Context context;
   context.owner = this;
   context.history = impl_->history_.get();
+  context.prefaulter = impl_->prefaulter_.get();
   context.log = [self](const std::string& line) { self->Log(line); };
   CallbackSlot slot = impl_->metrics_->Acquire(subscriber_id, callback_id);
   auto worker = std::make_shared<CallbackWorker>(

@@ -46,7 +46,8 @@ void RingPrefaulter::Stop() noexcept {
 
 void RingPrefaulter::Run() {
   ::pthread_setname_np(::pthread_self(), "evbus-prefault");  // ps/top/bench pinning
-  start_ = TailHint();
+  const std::uint64_t tail = TailHint();
+  start_ = tail > lap_ ? tail - lap_ : 0;  // what readers may still read, then ahead
   frontier_.store(start_, std::memory_order_release);
   while (!stop_.load(std::memory_order_relaxed)) {
     pending_.store(false, std::memory_order_release);  // before the tail is read

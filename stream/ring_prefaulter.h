@@ -1,18 +1,23 @@
 // RingPrefaulter: keeps an EventStream's data ring populated in this
-// process's page tables a little ahead of the producers' tail
-// (shm/ring_prefault.h says why), on a thread of its own, so that
-// add_event does not take the first-touch page faults of a fresh ring.
+// process's page tables (shm/ring_prefault.h says why), from the oldest
+// byte the ring still holds to a little ahead of the producers' tail, on a
+// thread of its own, so that neither add_event nor a callback's read takes
+// the first-touch page faults of a ring this process has not touched yet.
 //
-// The thread starts at the first add_event (a process that only subscribes
-// never has one), populates up to kAhead bytes beyond the tail, sleeps
-// until the tail comes within kLowWater of what it populated, and ends for
-// good once it has populated one whole lap (every page is then mapped here)
-// or when populating fails (an old kernel: publishes then fault as before).
-// Memory: pages are allocated at most kAhead bytes before a producer would
-// have allocated them anyway.
+// The thread starts at the first Note: after a publish (add_event), or
+// after a read (the dispatcher, a direct callback worker), so a process
+// that neither adds nor subscribes never has one. It populates the ring's
+// written part (the last lap before the tail: what readers may still read)
+// and kAhead bytes beyond the tail, sleeps until the tail comes within
+// kLowWater of what it populated, and ends for good once it has populated
+// one whole lap (every page is then mapped here) or when populating fails
+// (an old kernel: publishes and reads then fault as before). Memory: pages
+// are allocated at most kAhead bytes before a producer would have
+// allocated them anyway; the written part's pages exist already.
 //
-// Thread safety: Note from any thread (add_event calls it under its
-// producer lease); Stop from one thread, after the last Note has returned.
+// Thread safety: Note from any thread, also while or after Stop runs (it
+// then does nothing); Stop from one thread at a time; the object must
+// outlive every Note.
 // Invariants:
 //   1. After Stop returns, the thread has ended and touches nothing.
 //   2. frontier() only grows, and never passes the start + one lap.
@@ -44,8 +49,9 @@ class RingPrefaulter {
   RingPrefaulter(const RingPrefaulter&) = delete;
   RingPrefaulter& operator=(const RingPrefaulter&) = delete;
 
-  // After a publish. Lock-free and cheap while the tail is far from the
-  // frontier or the work is done; otherwise wakes (or starts) the thread.
+  // After a publish or a read. Lock-free and cheap while the tail is far
+  // from the frontier or the work is done; otherwise wakes (or starts) the
+  // thread.
   void Note() noexcept {
     if (done_.load(std::memory_order_relaxed)) return;
     if (TailHint() + kLowWater < frontier_.load(std::memory_order_relaxed)) return;
@@ -70,7 +76,7 @@ class RingPrefaulter {
   const ThreadFactory factory_;
   const std::function<void(const std::string&)> log_;
   const std::uint64_t lap_;  // the data ring's capacity
-  std::uint64_t start_ = 0;  // the tail when the thread started; thread only
+  std::uint64_t start_ = 0;  // one lap before the tail when the thread started (or 0); thread only
   std::atomic<std::uint64_t> frontier_{0};
   std::atomic<bool> done_{false};
   std::atomic<bool> pending_{false};  // a Note asked; the thread clears it

@@ -1,9 +1,11 @@
-// RingPrefaulter: starts at the first Note, keeps the populated frontier
-// kAhead beyond the producers' tail, ends after one lap; a thread that
-// cannot start, and Stop at any time, leave publishing as it was.
+// RingPrefaulter: starts at the first Note, populates what the ring holds
+// and keeps the populated frontier kAhead beyond the producers' tail, ends
+// after one lap; a read-only mapping (a subscriber's) is populated too; a
+// thread that cannot start, and Stop at any time, leave publishing as it was.
 #include "stream/ring_prefaulter.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -86,17 +88,56 @@ TEST_F(RingPrefaulterTest, TheFrontierStaysAheadOfTheTailAndStopsAfterOneLap) {
     p.Note();
     const std::uint64_t tail = Tail();
     ASSERT_TRUE(WaitFor([&] {
-      return p.done() || p.frontier() >= std::min(tail + RingPrefaulter::kLowWater, start + kLap);
+      return p.done() || p.frontier() >= std::min(tail + RingPrefaulter::kLowWater, kLap);
     })) << "tail "
         << tail << " frontier " << p.frontier();
-    ASSERT_LE(p.frontier(), start + kLap) << "never more than one lap";
+    ASSERT_LE(p.frontier(), kLap) << "never more than one lap";
   }
-  EXPECT_EQ(p.frontier(), start + kLap) << "done after exactly one lap";
+  EXPECT_EQ(p.frontier(), kLap) << "done after exactly one lap, from the ring's start";
   EXPECT_TRUE(log_.empty()) << log_.front();
   const std::uint64_t before = p.frontier();
   Publish(4);
   p.Note();  // done: nothing more happens
   EXPECT_EQ(p.frontier(), before);
+}
+
+// Page faults this thread took while reading one byte of each page of the
+// mapping's ring bytes [from, to) (less than a lap, unwrapped).
+long FaultsReading(const shm::Segment& segment, std::uint64_t from, std::uint64_t to) {
+  rusage before{}, after{};
+  ::getrusage(RUSAGE_THREAD, &before);
+  unsigned sum = 0;
+  for (std::uint64_t pos = from; pos < to; pos += 4096) {
+    sum += static_cast<unsigned char>(
+        reinterpret_cast<const volatile char*>(segment.data())[pos % kLap]);
+  }
+  ::getrusage(RUSAGE_THREAD, &after);
+  EXPECT_GT(sum, 0u) << "the records' bytes are there";
+  return (after.ru_minflt - before.ru_minflt) + (after.ru_majflt - before.ru_majflt);
+}
+
+TEST_F(RingPrefaulterTest, ASubscribersMappingGetsWhatTheRingHoldsAndWhatComesNext) {
+  Publish(50);  // about 3 MiB of history, never mapped in the read-only view below
+  std::unique_ptr<shm::Segment> ro;
+  ASSERT_TRUE(testutil::AssignTo(&ro, shm::Segment::OpenReadOnly(stream_, "")).ok());
+  const std::uint64_t tail = Tail();
+  RingPrefaulter p(ro.get(), {}, [this](const std::string& line) { log_.push_back(line); });
+  p.Note();  // as a reader does after a read
+  ASSERT_TRUE(WaitFor([&] { return p.frontier() >= tail + RingPrefaulter::kAhead; }))
+      << p.frontier();
+  EXPECT_LE(FaultsReading(*ro, 0, tail), 4) << "the history's pages are mapped";
+  p.Stop();
+  EXPECT_TRUE(log_.empty()) << log_.front();
+}
+
+TEST_F(RingPrefaulterTest, OnALappedRingOneLapBeforeTheTailIsEveryPage) {
+  Publish(200);  // more than one lap of kLap
+  const std::uint64_t tail = Tail();
+  ASSERT_GT(tail, kLap);
+  RingPrefaulter p(seg_.get(), {}, [](const std::string&) {});
+  p.Note();
+  ASSERT_TRUE(WaitFor([&] { return p.done(); }));
+  EXPECT_EQ(p.frontier(), tail) << "the lap before the tail, and done";
 }
 
 TEST_F(RingPrefaulterTest, AThreadThatCannotStartIsLoggedOnceAndPublishingGoesOn) {
