@@ -102,11 +102,13 @@ struct EventStreamOptions {
   // For embedders that account for their threads, and for tests of thread
   // exhaustion.
   ThreadFactory thread_factory;
-  // Populate the data ring in this process's page tables ahead of the
-  // producers' tail on a thread of its own, started by the first AddEvent,
-  // ended after one lap (stream/ring_prefaulter.h): the first lap's page
-  // faults then stay off add_event. Pages are allocated at most 2 MiB before
-  // a publish would allocate them. false: publishes take their faults.
+  // Populate the data ring in this process's page tables (what it holds,
+  // then ahead of the producers' tail) on a thread of its own, started by
+  // the first AddEvent or the first ring read of a callback, ended after one
+  // lap (stream/ring_prefaulter.h): the first lap's page faults then stay
+  // off add_event and the callbacks' reads. Pages are allocated at most
+  // 2 MiB before a publish would allocate them. false: publishes and reads
+  // take their faults.
   bool prefault_ring = true;
   // The file layer the stream's own files go through (its metrics file,
   // secrets file, and its segment when this stream creates it); it must
