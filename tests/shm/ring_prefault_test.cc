@@ -4,11 +4,11 @@
 #include "shm/ring_prefault.h"
 
 #include <gtest/gtest.h>
-#include <sys/resource.h>
 
 #include <cstring>
 
 #include "tests/shm/ring_fixture.h"
+#include "tests/testutil/page_faults.h"
 #include "tests/testutil/sanitizers.h"
 
 namespace evbus::shm {
@@ -32,13 +32,9 @@ long Allowed(std::uint64_t pages) {
 // Page faults this thread took while writing one byte to each page of the
 // ring's bytes [from, to) (unwrapped, so they may cross the ring's end).
 long FaultsWriting(const Segment& segment, std::uint64_t from, std::uint64_t to) {
-  rusage before{}, after{};
-  ::getrusage(RUSAGE_THREAD, &before);
-  for (std::uint64_t pos = from; pos < to; pos += kPage) {
-    segment.data()[pos % kCapacity] = 'x';
-  }
-  ::getrusage(RUSAGE_THREAD, &after);
-  return (after.ru_minflt - before.ru_minflt) + (after.ru_majflt - before.ru_majflt);
+  return testutil::ThreadFaultsDuring([&] {
+    for (std::uint64_t pos = from; pos < to; pos += kPage) segment.data()[pos % kCapacity] = 'x';
+  });
 }
 
 class RingPrefaultTest : public RingTest {
@@ -85,16 +81,11 @@ TEST_F(RingPrefaultTest, TheTailHintFollowsClaims) {
 // Page faults this thread took while reading one byte of each page of the
 // read-only mapping's bytes [from, to).
 long FaultsReading(const Segment& segment, std::uint64_t from, std::uint64_t to) {
-  rusage before{}, after{};
-  ::getrusage(RUSAGE_THREAD, &before);
   unsigned sum = 0;
-  for (std::uint64_t pos = from; pos < to; pos += kPage) {
-    sum += static_cast<unsigned char>(
-        reinterpret_cast<const volatile char*>(segment.data())[pos % kCapacity]);
-  }
-  ::getrusage(RUSAGE_THREAD, &after);
+  const long faults = testutil::ThreadFaultsDuring(
+      [&] { sum = testutil::SumOfOneBytePerPage(segment.data(), kCapacity, from, to); });
   EXPECT_EQ(sum, 0u) << "a fresh ring reads as zeros";
-  return (after.ru_minflt - before.ru_minflt) + (after.ru_majflt - before.ru_majflt);
+  return faults;
 }
 
 TEST_F(RingPrefaultTest, AReadOnlySegmentIsPopulatedForReading) {

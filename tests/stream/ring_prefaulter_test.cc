@@ -5,7 +5,6 @@
 #include "stream/ring_prefaulter.h"
 
 #include <gtest/gtest.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -17,6 +16,7 @@
 #include "shm/ring_prefault.h"
 #include "tests/stream/stream_test_util.h"
 #include "tests/testutil/assign_to.h"
+#include "tests/testutil/page_faults.h"
 
 namespace evbus {
 namespace {
@@ -104,16 +104,11 @@ TEST_F(RingPrefaulterTest, TheFrontierStaysAheadOfTheTailAndStopsAfterOneLap) {
 // Page faults this thread took while reading one byte of each page of the
 // mapping's ring bytes [from, to) (less than a lap, unwrapped).
 long FaultsReading(const shm::Segment& segment, std::uint64_t from, std::uint64_t to) {
-  rusage before{}, after{};
-  ::getrusage(RUSAGE_THREAD, &before);
   unsigned sum = 0;
-  for (std::uint64_t pos = from; pos < to; pos += 4096) {
-    sum += static_cast<unsigned char>(
-        reinterpret_cast<const volatile char*>(segment.data())[pos % kLap]);
-  }
-  ::getrusage(RUSAGE_THREAD, &after);
+  const long faults = testutil::ThreadFaultsDuring(
+      [&] { sum = testutil::SumOfOneBytePerPage(segment.data(), kLap, from, to); });
   EXPECT_GT(sum, 0u) << "the records' bytes are there";
-  return (after.ru_minflt - before.ru_minflt) + (after.ru_majflt - before.ru_majflt);
+  return faults;
 }
 
 TEST_F(RingPrefaulterTest, ASubscribersMappingGetsWhatTheRingHoldsAndWhatComesNext) {
