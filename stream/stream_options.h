@@ -107,7 +107,7 @@ struct EventStreamOptions {
   // the first AddEvent or the first ring read of a callback, ended after one
   // lap (stream/ring_prefaulter.h): the first lap's page faults then stay
   // off add_event and the callbacks' reads. Pages are allocated at most
-  // 2 MiB before a publish would allocate them. false: publishes and reads
+  // 1 MiB before a publish would allocate them. false: publishes and reads
   // take their faults.
   bool prefault_ring = true;
   // The file layer the stream's own files go through (its metrics file,
