@@ -47,7 +47,10 @@ void InstallTestStopHook() {
 
 }  // namespace
 
-BridgeIn::~BridgeIn() { Unsubscribe(); }
+BridgeIn::~BridgeIn() {
+  Unsubscribe();
+  if (prefaulter_) prefaulter_->Stop();  // before the segment is unmapped (member order too)
+}
 
 void BridgeIn::Log(const std::string& line) const {
   if (options_.log) options_.log(line);
@@ -66,6 +69,9 @@ Result<std::unique_ptr<BridgeIn>> BridgeIn::Start(const BridgeInOptions& options
       kStartRetryMs, options.log));
   EVBUS_ASSIGN_OR_RETURN(b->segment_,
                          OpenOrCreateSegment(options.session_id, options.user, options.segment));
+  b->prefaulter_ = std::make_unique<RingPrefaulter>(b->segment_.get(), ThreadFactory{},
+                                                    [raw](const std::string& l) { raw->Log(l); });
+  b->prefaulter_->Note();  // starts it: the first writes find their pages mapped
   // Restartable: a claim this process leaves unfinished when killed waits
   // for the next bridge in, which finishes it (FindUnfinishedHead).
   EVBUS_ASSIGN_OR_RETURN(b->producer_, shm::Producer::Attach(b->segment_.get(), "bridge-in",
@@ -177,6 +183,7 @@ Status BridgeIn::Write(std::uint64_t id, const Held& event) {
                                 ": another producer writes to it; only bridge in may");
     }
   }
+  prefaulter_->Note();  // lock-free and cheap unless the tail nears the populated bytes
   ++status_.forwarded;
   next_id_ = id + 1;
   return Status::OK();

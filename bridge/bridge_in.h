@@ -14,6 +14,9 @@
 //   4. The previous run's unfinished claim at the head (it was killed between
 //      claim and commit) is finished with the same record, read again from
 //      the subject (shm::Producer::TakeOverClaim), not abandoned.
+//   5. The local ring's first lap is populated in this process ahead of the
+//      writes (a RingPrefaulter, noted after each write), and its thread has
+//      ended before the segment is unmapped.
 #ifndef EVBUS_BRIDGE_BRIDGE_IN_H_
 #define EVBUS_BRIDGE_BRIDGE_IN_H_
 
@@ -29,6 +32,7 @@
 #include "bridge/nats_connect.h"
 #include "shm/producer.h"
 #include "shm/segment.h"
+#include "stream/ring_prefaulter.h"
 
 namespace evbus::bridge {
 
@@ -53,6 +57,9 @@ class BridgeIn {
   // Mirrors until options.stop() returns true.
   Status Run();
   std::uint64_t next_id() const { return next_id_; }
+  // As BridgeOut's: the local ring's bytes populated in this process.
+  std::uint64_t prefaulted_through() const { return prefaulter_->frontier(); }
+  bool prefault_done() const { return prefaulter_->done(); }
 
  private:
   struct Held {
@@ -75,6 +82,7 @@ class BridgeIn {
   BridgeInOptions options_;
   std::string subject_;
   std::unique_ptr<shm::Segment> segment_;
+  std::unique_ptr<RingPrefaulter> prefaulter_;  // after segment_: stopped before it is unmapped
   std::unique_ptr<shm::Producer> producer_;
   std::unique_ptr<NatsLink> link_;
   natsSubscription* sub_ = nullptr;

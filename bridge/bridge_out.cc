@@ -43,7 +43,9 @@ natsMsg* CopyMessage(natsMsg* msg) {
 
 }  // namespace
 
-BridgeOut::~BridgeOut() = default;
+BridgeOut::~BridgeOut() {
+  if (prefaulter_) prefaulter_->Stop();  // before the segment is unmapped (member order too)
+}
 
 void BridgeOut::Log(const std::string& line) const {
   if (options_.log) options_.log(line);
@@ -56,6 +58,10 @@ Result<std::unique_ptr<BridgeOut>> BridgeOut::Start(const BridgeOutOptions& opti
   b->subject_ = SubjectFor(options.stream.subject_prefix, options.user, options.session_id);
   b->msg_id_prefix_ = MessageIdPrefix(options.user, options.session_id);
   EVBUS_ASSIGN_OR_RETURN(b->segment_, shm::Segment::Open(options.session_id, options.user));
+  BridgeOut* raw = b.get();
+  b->prefaulter_ = std::make_unique<RingPrefaulter>(b->segment_.get(), ThreadFactory{},
+                                                    [raw](const std::string& l) { raw->Log(l); });
+  b->prefaulter_->Note();  // starts it: the ring's pages are mapped here while NATS connects
   b->window_ = std::make_unique<PublishWindow>(options.window);
   jsOptions jo;
   jsOptions_Init(&jo);
@@ -134,6 +140,7 @@ Status BridgeOut::CatchUp(std::uint64_t from, std::uint64_t end, std::uint64_t s
   shm::Record rec;
   while (reader->next_id() < end) {
     const shm::ReadStatus r = reader->Read(&rec, kReadWaitNs);
+    prefaulter_->Note();
     if (r == shm::ReadStatus::kEmpty) continue;
     if (r == shm::ReadStatus::kGap) {
       const std::uint64_t last = std::min(rec.gap_last, end - 1);
@@ -270,7 +277,9 @@ Status BridgeOut::Run() {
       ReportStatus(false);
       continue;
     }
-    EVBUS_RETURN_IF_ERROR(Forward(sub_->Read(&rec, kReadWaitNs), rec));
+    const shm::ReadStatus r = sub_->Read(&rec, kReadWaitNs);
+    prefaulter_->Note();  // lock-free and cheap unless the tail nears the populated bytes
+    EVBUS_RETURN_IF_ERROR(Forward(r, rec));
     ReportStatus(false);
   }
   const std::int64_t deadline = shm::MonotonicNanos() + kDrainMs * 1'000'000;

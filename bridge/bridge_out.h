@@ -13,6 +13,9 @@
 //   3. Every id from the resume point on is published once per run: as the
 //      event, or as an Evbus-Missing marker (abandoned, corrupt, or no longer
 //      in the ring, which is also logged as lost).
+//   4. The ring's first lap is populated in this process ahead of the reads
+//      (a RingPrefaulter, noted after each read), and its thread has ended
+//      before the segment is unmapped.
 #ifndef EVBUS_BRIDGE_BRIDGE_OUT_H_
 #define EVBUS_BRIDGE_BRIDGE_OUT_H_
 
@@ -29,6 +32,7 @@
 #include "bridge/publish_window.h"
 #include "shm/segment.h"
 #include "shm/subscriber.h"
+#include "stream/ring_prefaulter.h"
 
 namespace evbus::bridge {
 
@@ -60,6 +64,10 @@ class BridgeOut {
   Status Run();
 
   std::int64_t acknowledged_id() const { return window_->AckedThrough(); }
+  // The unwrapped end of the ring bytes populated in this process, and
+  // whether the prefaulter is done (one lap populated, or populating failed).
+  std::uint64_t prefaulted_through() const { return prefaulter_->frontier(); }
+  bool prefault_done() const { return prefaulter_->done(); }
 
  private:
   BridgeOut() = default;
@@ -81,8 +89,9 @@ class BridgeOut {
   std::string msg_id_prefix_;  // "<user|_>:<sid>:", MessageIdPrefix
   std::string msg_id_;         // Publish's Nats-Msg-Id buffer
   std::unique_ptr<shm::Segment> segment_;
-  std::uint64_t first_id_ = 0;             // the ring's first id, sent with every message
-  std::unique_ptr<PublishWindow> window_;  // outlives link_: its ack handler
+  std::unique_ptr<RingPrefaulter> prefaulter_;  // after segment_: stopped before it is unmapped
+  std::uint64_t first_id_ = 0;                  // the ring's first id, sent with every message
+  std::unique_ptr<PublishWindow> window_;       // outlives link_: its ack handler
   std::unique_ptr<NatsLink> link_;
   std::unique_ptr<shm::Subscriber> sub_;
   SubjectIds server_;
