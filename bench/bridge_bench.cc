@@ -4,9 +4,14 @@
 // end-to-end latency A -> JetStream -> B (bridge out and bridge in running,
 // events published at a fixed pace). See docs/benchmarks.md.
 //   bridge_bench [--events N] [--rounds R] [--server PATH] [--only bare|out|latency]
+//                [--bare-headers]
 //   --rounds: R rate rounds (a fresh ring each, the bare publisher then bridge
 //   out), each printed, then the medians (of the rates, CPU and per-round
-//   ratios); --only runs one phase, e.g. under perf record.
+//   ratios); --only runs one phase, e.g. under perf record. --bare-headers:
+//   the bare publisher sends bridge out's messages (its seven headers, built
+//   by MakeEventMessage from the payload in memory), so that the ratio shows
+//   what bridge out costs beyond its message format: the ring read, the
+//   window, its loop.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +29,7 @@
 #include "base/temp_dir.h"
 #include "bridge/bridge_in.h"
 #include "bridge/bridge_out.h"
+#include "bridge/event_message.h"
 #include "bridge/local_segment.h"
 #include "shm/producer.h"
 #include "shm/subscriber.h"
@@ -99,6 +105,38 @@ Rate BareRate(const NatsConfig& nats, std::uint64_t n, const std::string& id_pre
     const std::string body = Payload(i), id = id_prefix + std::to_string(i);
     po.MsgId = id.c_str();
     js_PublishAsync((*link)->js(), "bench.bare", body.data(), static_cast<int>(body.size()), &po);
+  }
+  jsPubOptions done;
+  jsPubOptions_Init(&done);
+  done.MaxWait = 60000;
+  js_PublishAsyncComplete((*link)->js(), &done);
+  const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  return {static_cast<double>(n) / secs,
+          (ProcessCpuSeconds() - cpu) * 1e6 / static_cast<double>(n)};
+}
+
+// As BareRate, with bridge out's message format: MakeEventMessage's headers
+// and Nats-Msg-Id, published with js_PublishMsgAsync; no ring is read.
+Rate BareHeadersRate(const NatsConfig& nats, std::uint64_t n, const std::string& id_prefix) {
+  jsOptions jo;
+  jsOptions_Init(&jo);
+  jo.PublishAsync.MaxPending = 256;
+  auto link = NatsLink::Connect(nats, &jo);
+  if (!link.ok()) return {};
+  const auto start = Clock::now();
+  const double cpu = ProcessCpuSeconds();
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const std::string body = Payload(i), id = id_prefix + std::to_string(i);
+    shm::Record rec;
+    rec.id = i;
+    rec.meta.timestamp_ns = WallNs();
+    rec.body = body;
+    auto msg = MakeEventMessage("bench.bare", i, &rec, 0);
+    if (!msg.ok()) return {};
+    natsMsg* m = *msg;
+    natsMsgHeader_Set(m, "Nats-Msg-Id", id.c_str());
+    js_PublishMsgAsync((*link)->js(), &m, nullptr);
+    natsMsg_Destroy(m);  // no-op once the library took it
   }
   jsPubOptions done;
   jsPubOptions_Init(&done);
@@ -212,12 +250,14 @@ struct Round {
 // One rate round on a fresh ring `a` of n events: the bare publisher, then
 // bridge out (each as `runs` says).
 Round RateRound(const NatsConfig& nats, const std::string& a, int round, std::uint64_t n, bool bare,
-                bool out) {
+                bool out, bool bare_headers) {
   (void)shm::Segment::Remove(a, "");
   (void)shm::Segment::Create(a, "", shm::SegmentOptions{});
   Fill(a, n, false);
   Round r;
-  if (bare) r.bare = BareRate(nats, n, "bare" + std::to_string(round) + ":");
+  const std::string id_prefix = "bare" + std::to_string(round) + ":";
+  if (bare)
+    r.bare = bare_headers ? BareHeadersRate(nats, n, id_prefix) : BareRate(nats, n, id_prefix);
   if (out) r.out = BridgeRate(nats, a, n);
   (void)shm::Segment::Remove(a, "");
   return r;
@@ -278,7 +318,10 @@ int Main(int argc, char** argv) {
   std::uint64_t n = 50000;
   std::string server = "/usr/sbin/nats-server", only;
   int rounds = 1;
-  for (int i = 1; i + 1 < argc; ++i) {
+  bool bare_headers = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--bare-headers") bare_headers = true;
+    if (i + 1 == argc) break;
     if (std::string(argv[i]) == "--events") n = std::strtoull(argv[++i], nullptr, 10);
     if (std::string(argv[i]) == "--server") server = argv[++i];
     if (std::string(argv[i]) == "--only") only = argv[++i];
@@ -296,13 +339,14 @@ int Main(int argc, char** argv) {
   (void)shm::Segment::Create(a + "L", "", shm::SegmentOptions{});
   std::vector<Round> results;
   for (int r = 0; r < rounds && (runs("bare") || runs("out")); ++r) {
-    results.push_back(
-        RateRound(nats, a + "r" + std::to_string(r), r, n, runs("bare"), runs("out")));
+    results.push_back(RateRound(nats, a + "r" + std::to_string(r), r, n, runs("bare"), runs("out"),
+                                bare_headers));
   }
   double ratio = 0;
   const Round median = Medians(results, &ratio);
   auto lat = runs("latency") ? Latencies(nats, a + "L", a + "B", std::min<std::uint64_t>(n, 10000))
                              : std::vector<std::int64_t>{};
+  if (bare_headers) std::printf("(the bare publisher sends bridge out's headers)\n");
   Print(n, median.bare, median.out, ratio, &lat);
   for (const std::string& s : {a + "L", a + "B"}) (void)shm::Segment::Remove(s, "");
   ::kill(pid, SIGTERM);
