@@ -44,7 +44,7 @@ struct BridgeInOptions {
   shm::SegmentOptions segment;                 // when the local segment is created
   std::uint64_t max_held = 4096;               // out-of-order messages held
   std::function<bool()> stop;
-  std::function<void(const std::string&)> log;
+  std::function<void(const std::string&)> log;  // as BridgeOutOptions::log
 };
 
 class BridgeIn {

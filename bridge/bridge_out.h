@@ -44,8 +44,10 @@ struct BridgeOutOptions {
   std::string session_id;
   std::string user;
   std::uint64_t window = 256;
-  std::function<bool()> stop;                   // polled; true ends Run
-  std::function<void(const std::string&)> log;  // one line per call
+  std::function<bool()> stop;  // polled; true ends Run
+  // One line per call; also called from the ring prefaulter's thread (only
+  // when populating fails), so it must be safe to call from any thread.
+  std::function<void(const std::string&)> log;
 };
 
 class BridgeOut {
