@@ -39,9 +39,9 @@ namespace evbus {
 
 class RingPrefaulter {
  public:
-  static constexpr std::uint64_t kAhead = 1u << 20;     // populated beyond the tail
+  static constexpr std::uint64_t kAhead = 1u << 20;       // populated beyond the tail
   static constexpr std::uint64_t kLowWater = 512u << 10;  // wake when the tail is this close
-  static constexpr std::uint64_t kStep = 128u << 10;    // one madvise; Stop waits for one
+  static constexpr std::uint64_t kStep = 128u << 10;      // one madvise; Stop waits for one
 
   RingPrefaulter(const shm::Segment* segment, ThreadFactory factory,
                  std::function<void(const std::string&)> log);
