@@ -13,6 +13,11 @@
 // machine with nested paging Populated and PopulatedAndRead write alike; where
 // the hypervisor shadows the guest's page tables, Populated still traps on
 // each page's first access.
+// BM_FirstReadOfWrittenPages: the same for a reader (a subscriber, the
+// persister, bridge out): the object is written through one mapping, then
+// mapped again (this process's second mapping stands for another process's
+// first) and read through it, prepared Lazy, Populated (MADV_POPULATE_READ)
+// or PopulatedAndRead; Warm is a read through the first mapping.
 //   build/first_touch_bench
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
@@ -32,8 +37,9 @@ constexpr std::size_t kRecord = 1400;
 
 enum Prepare { kLazy, kPopulated, kPopulatedAndRead, kWarm };
 
-// A fresh shared mapping of kBytes (its name unlinked at once), or null.
-char* MapFresh() {
+// A fresh shared mapping of kBytes (its name unlinked at once), or null;
+// with `second`, the same object mapped once more (read-only) into *second.
+char* MapFresh(char** second = nullptr) {
   const std::string name = "/evbus-first-touch-" + std::to_string(::getpid());
   const int fd = ::shm_open(name.c_str(), O_CREAT | O_EXCL | O_RDWR, 0600);
   if (fd < 0) return nullptr;
@@ -41,8 +47,20 @@ char* MapFresh() {
   void* p = ::ftruncate(fd, kBytes) == 0
                 ? ::mmap(nullptr, kBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
                 : MAP_FAILED;
+  if (second != nullptr && p != MAP_FAILED) {
+    void* q = ::mmap(nullptr, kBytes, PROT_READ, MAP_SHARED, fd, 0);
+    *second = q == MAP_FAILED ? nullptr : static_cast<char*>(q);
+  }
   ::close(fd);
   return p == MAP_FAILED ? nullptr : static_cast<char*>(p);
+}
+
+// Reads one byte of each page of a mapping of kBytes; returns their sum.
+unsigned ReadOneBytePerPage(const char* p) {
+  unsigned sum = 0;
+  for (std::size_t i = 0; i < kBytes; i += kPage)
+    sum += reinterpret_cast<const volatile char*>(p)[i];
+  return sum;
 }
 
 bool PrepareMapping(char* p, Prepare how) {
@@ -52,11 +70,15 @@ bool PrepareMapping(char* p, Prepare how) {
   }
   if (how == kLazy) return true;
   if (::madvise(p, kBytes, MADV_POPULATE_WRITE) != 0) return false;
-  if (how == kPopulatedAndRead) {
-    unsigned sum = 0;
-    for (std::size_t i = 0; i < kBytes; i += kPage) sum += reinterpret_cast<volatile char*>(p)[i];
-    benchmark::DoNotOptimize(sum);
-  }
+  if (how == kPopulatedAndRead) benchmark::DoNotOptimize(ReadOneBytePerPage(p));
+  return true;
+}
+
+// Prepares the read-only second mapping `q` of pages that exist.
+bool PrepareReading(const char* q, Prepare how) {
+  if (how == kLazy || how == kWarm) return true;
+  if (::madvise(const_cast<char*>(q), kBytes, MADV_POPULATE_READ) != 0) return false;
+  if (how == kPopulatedAndRead) benchmark::DoNotOptimize(ReadOneBytePerPage(q));
   return true;
 }
 
@@ -87,6 +109,48 @@ void BM_FirstWrite(benchmark::State& state) {
       benchmark::Counter(pages, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_FirstWrite)
+    ->ArgName("prepare")
+    ->Arg(kLazy)
+    ->Arg(kPopulated)
+    ->Arg(kPopulatedAndRead)
+    ->Arg(kWarm)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+
+void BM_FirstReadOfWrittenPages(benchmark::State& state) {
+  const auto how = static_cast<Prepare>(state.range(0));
+  std::string record(kRecord, 0);
+  double prepare_ns = 0;
+  for (auto _ : state) {
+    char* second = nullptr;
+    char* p = MapFresh(&second);
+    if (p == nullptr || second == nullptr || !PrepareMapping(p, kWarm)) {
+      state.SkipWithError("cannot map a shm object twice");
+      break;
+    }
+    const char* q = how == kWarm ? p : second;
+    const auto t0 = std::chrono::steady_clock::now();
+    if (!PrepareReading(q, how)) {
+      state.SkipWithError("cannot populate for reading (needs Linux 5.14)");
+      break;
+    }
+    const auto t1 = std::chrono::steady_clock::now();
+    for (std::size_t off = 0; off + kRecord <= kBytes; off += kRecord) {
+      std::memcpy(record.data(), q + off, kRecord);
+      benchmark::DoNotOptimize(record.data());
+    }
+    const auto t2 = std::chrono::steady_clock::now();
+    state.SetIterationTime(std::chrono::duration<double>(t2 - t1).count());
+    prepare_ns += std::chrono::duration<double, std::nano>(t1 - t0).count();
+    ::munmap(second, kBytes);
+    ::munmap(p, kBytes);
+  }
+  const double pages = static_cast<double>(state.iterations()) * (kBytes / kPage);
+  state.counters["prepare_ns_per_page"] = prepare_ns / pages;
+  state.counters["read_per_page"] =
+      benchmark::Counter(pages, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_FirstReadOfWrittenPages)
     ->ArgName("prepare")
     ->Arg(kLazy)
     ->Arg(kPopulated)
