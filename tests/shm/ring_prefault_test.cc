@@ -9,25 +9,12 @@
 
 #include "tests/shm/ring_fixture.h"
 #include "tests/testutil/page_faults.h"
-#include "tests/testutil/sanitizers.h"
 
 namespace evbus::shm {
 namespace {
 
 constexpr std::uint64_t kPage = 4096;
 constexpr std::uint64_t kCapacity = 4u << 20;
-
-// Faults allowed while writing `pages` populated pages: none of the ring's
-// own, but AddressSanitizer's shadow memory (one byte per eight) faults in
-// one page per eight written, populated or not.
-long Allowed(std::uint64_t pages) {
-#if defined(EVBUS_UNDER_ASAN)
-  return static_cast<long>(pages / 8) + 4;
-#else
-  (void)pages;
-  return 4;
-#endif
-}
 
 // Page faults this thread took while writing one byte to each page of the
 // ring's bytes [from, to) (unwrapped, so they may cross the ring's end).
@@ -51,7 +38,7 @@ TEST_F(RingPrefaultTest, PopulatedPagesAreWrittenWithoutAFault) {
   const long fresh = FaultsWriting(*seg_, 0, 128 * kPage);
   EXPECT_GE(fresh, 64) << "a fresh ring's pages should fault when first written";
   ASSERT_TRUE(PopulateDataRing(*seg_, 128 * kPage, 384 * kPage).ok());
-  EXPECT_LE(FaultsWriting(*seg_, 128 * kPage, 384 * kPage), Allowed(256));
+  EXPECT_LE(FaultsWriting(*seg_, 128 * kPage, 384 * kPage), testutil::AllowedFaults(256));
   // Beyond what was populated, faults again.
   EXPECT_GE(FaultsWriting(*seg_, 384 * kPage, 512 * kPage), 64);
 }
@@ -60,12 +47,12 @@ TEST_F(RingPrefaultTest, APopulatedRangeThatCrossesTheRingsEndMapsBothPieces) {
   const std::uint64_t from = kCapacity - 64 * kPage;  // the last 64 pages, then the first 64
   const std::uint64_t to = kCapacity + 64 * kPage;
   ASSERT_TRUE(PopulateDataRing(*seg_, from + 100, to - 100).ok()) << "widened to whole pages";
-  EXPECT_LE(FaultsWriting(*seg_, from, to), Allowed(128));
+  EXPECT_LE(FaultsWriting(*seg_, from, to), testutil::AllowedFaults(128));
 }
 
 TEST_F(RingPrefaultTest, MoreThanOneLapPopulatesTheLastLapOnly) {
   ASSERT_TRUE(PopulateDataRing(*seg_, 0, 3 * kCapacity).ok());
-  EXPECT_LE(FaultsWriting(*seg_, 0, kCapacity), Allowed(kCapacity / kPage) + 12);
+  EXPECT_LE(FaultsWriting(*seg_, 0, kCapacity), testutil::AllowedFaults(kCapacity / kPage) + 12);
   EXPECT_TRUE(PopulateDataRing(*seg_, 10, 10).ok()) << "an empty range is nothing to do";
 }
 
@@ -93,7 +80,7 @@ TEST_F(RingPrefaultTest, AReadOnlySegmentIsPopulatedForReading) {
   ASSERT_TRUE(testutil::AssignTo(&ro, Segment::OpenReadOnly(stream_, "")).ok());
   EXPECT_GE(FaultsReading(*ro, 0, 128 * kPage), 64) << "unpopulated pages fault when first read";
   ASSERT_TRUE(PopulateDataRing(*ro, 128 * kPage, 384 * kPage).ok());
-  EXPECT_LE(FaultsReading(*ro, 128 * kPage, 384 * kPage), Allowed(256));
+  EXPECT_LE(FaultsReading(*ro, 128 * kPage, 384 * kPage), testutil::AllowedFaults(256));
 }
 
 TEST_F(RingPrefaultTest, PopulatingChangesNoByte) {
