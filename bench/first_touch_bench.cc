@@ -82,40 +82,59 @@ bool PrepareReading(const char* q, Prepare how) {
   return true;
 }
 
+using Clock = std::chrono::steady_clock;
+
+// Ends an iteration prepared over [t0, t1) whose pages were touched from t1
+// to now: the touch is the iteration's manual time; the preparation adds to
+// *prepare_ns.
+void EndIteration(benchmark::State& state, Clock::time_point t0, Clock::time_point t1,
+                  double* prepare_ns) {
+  const auto t2 = Clock::now();
+  state.SetIterationTime(std::chrono::duration<double>(t2 - t1).count());
+  *prepare_ns += std::chrono::duration<double, std::nano>(t1 - t0).count();
+}
+
+// The counters prepare_ns_per_page and `per_page` (time per page touched).
+void SetPageCounters(benchmark::State& state, double prepare_ns, const char* per_page) {
+  const double pages = static_cast<double>(state.iterations()) * (kBytes / kPage);
+  state.counters["prepare_ns_per_page"] = prepare_ns / pages;
+  state.counters[per_page] =
+      benchmark::Counter(pages, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+// Both benchmarks' runs: one per Prepare, timed manually, in milliseconds.
+void EachPrepare(benchmark::internal::Benchmark* b) {
+  b->ArgName("prepare")
+      ->Arg(kLazy)
+      ->Arg(kPopulated)
+      ->Arg(kPopulatedAndRead)
+      ->Arg(kWarm)
+      ->UseManualTime()
+      ->Unit(benchmark::kMillisecond);
+}
+
 void BM_FirstWrite(benchmark::State& state) {
   const auto how = static_cast<Prepare>(state.range(0));
   const std::string record(kRecord, 'r');
   double prepare_ns = 0;
   for (auto _ : state) {
     char* p = MapFresh();
-    const auto t0 = std::chrono::steady_clock::now();
+    const auto t0 = Clock::now();
     if (p == nullptr || !PrepareMapping(p, how)) {
       state.SkipWithError("cannot map or populate a shm object (needs Linux 5.14 for populate)");
       break;
     }
-    const auto t1 = std::chrono::steady_clock::now();
+    const auto t1 = Clock::now();
     for (std::size_t off = 0; off + kRecord <= kBytes; off += kRecord) {
       std::memcpy(p + off, record.data(), kRecord);
     }
     benchmark::ClobberMemory();
-    const auto t2 = std::chrono::steady_clock::now();
-    state.SetIterationTime(std::chrono::duration<double>(t2 - t1).count());
-    prepare_ns += std::chrono::duration<double, std::nano>(t1 - t0).count();
+    EndIteration(state, t0, t1, &prepare_ns);
     ::munmap(p, kBytes);
   }
-  const double pages = static_cast<double>(state.iterations()) * (kBytes / kPage);
-  state.counters["prepare_ns_per_page"] = prepare_ns / pages;
-  state.counters["write_per_page"] =
-      benchmark::Counter(pages, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  SetPageCounters(state, prepare_ns, "write_per_page");
 }
-BENCHMARK(BM_FirstWrite)
-    ->ArgName("prepare")
-    ->Arg(kLazy)
-    ->Arg(kPopulated)
-    ->Arg(kPopulatedAndRead)
-    ->Arg(kWarm)
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FirstWrite)->Apply(EachPrepare);
 
 void BM_FirstReadOfWrittenPages(benchmark::State& state) {
   const auto how = static_cast<Prepare>(state.range(0));
@@ -129,35 +148,23 @@ void BM_FirstReadOfWrittenPages(benchmark::State& state) {
       break;
     }
     const char* q = how == kWarm ? p : second;
-    const auto t0 = std::chrono::steady_clock::now();
+    const auto t0 = Clock::now();
     if (!PrepareReading(q, how)) {
       state.SkipWithError("cannot populate for reading (needs Linux 5.14)");
       break;
     }
-    const auto t1 = std::chrono::steady_clock::now();
+    const auto t1 = Clock::now();
     for (std::size_t off = 0; off + kRecord <= kBytes; off += kRecord) {
       std::memcpy(record.data(), q + off, kRecord);
       benchmark::DoNotOptimize(record.data());
     }
-    const auto t2 = std::chrono::steady_clock::now();
-    state.SetIterationTime(std::chrono::duration<double>(t2 - t1).count());
-    prepare_ns += std::chrono::duration<double, std::nano>(t1 - t0).count();
+    EndIteration(state, t0, t1, &prepare_ns);
     ::munmap(second, kBytes);
     ::munmap(p, kBytes);
   }
-  const double pages = static_cast<double>(state.iterations()) * (kBytes / kPage);
-  state.counters["prepare_ns_per_page"] = prepare_ns / pages;
-  state.counters["read_per_page"] =
-      benchmark::Counter(pages, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  SetPageCounters(state, prepare_ns, "read_per_page");
 }
-BENCHMARK(BM_FirstReadOfWrittenPages)
-    ->ArgName("prepare")
-    ->Arg(kLazy)
-    ->Arg(kPopulated)
-    ->Arg(kPopulatedAndRead)
-    ->Arg(kWarm)
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FirstReadOfWrittenPages)->Apply(EachPrepare);
 
 }  // namespace
 
