@@ -89,9 +89,35 @@ void Fill(const std::string& stream, std::uint64_t n, bool paced) {
   }
 }
 
+// Publishes event i with Nats-Msg-Id `id`: its payload alone, or, with
+// `headers`, in bridge out's message format (MakeEventMessage's headers,
+// published with js_PublishMsgAsync; no ring is read). False if the message
+// cannot be built.
+bool PublishBare(jsCtx* js, std::uint64_t i, const std::string& id, bool headers,
+                 jsPubOptions* po) {
+  const std::string body = Payload(i);
+  if (!headers) {
+    po->MsgId = id.c_str();
+    js_PublishAsync(js, "bench.bare", body.data(), static_cast<int>(body.size()), po);
+    return true;
+  }
+  shm::Record rec;
+  rec.id = i;
+  rec.meta.timestamp_ns = WallNs();
+  rec.body = body;
+  auto msg = MakeEventMessage("bench.bare", i, &rec, 0);
+  if (!msg.ok()) return false;
+  natsMsg* m = *msg;
+  natsMsgHeader_Set(m, "Nats-Msg-Id", id.c_str());
+  js_PublishMsgAsync(js, &m, nullptr);
+  natsMsg_Destroy(m);  // no-op once the library took it
+  return true;
+}
+
+// The bare publisher's rate (with `headers`, sending bridge out's messages).
 // `id_prefix` is new each round: the server would drop repeated ids as
 // duplicates, which costs it less than storing them.
-Rate BareRate(const NatsConfig& nats, std::uint64_t n, const std::string& id_prefix) {
+Rate BareRate(const NatsConfig& nats, std::uint64_t n, const std::string& id_prefix, bool headers) {
   jsOptions jo;
   jsOptions_Init(&jo);
   jo.PublishAsync.MaxPending = 256;
@@ -102,41 +128,7 @@ Rate BareRate(const NatsConfig& nats, std::uint64_t n, const std::string& id_pre
   const auto start = Clock::now();
   const double cpu = ProcessCpuSeconds();
   for (std::uint64_t i = 0; i < n; ++i) {
-    const std::string body = Payload(i), id = id_prefix + std::to_string(i);
-    po.MsgId = id.c_str();
-    js_PublishAsync((*link)->js(), "bench.bare", body.data(), static_cast<int>(body.size()), &po);
-  }
-  jsPubOptions done;
-  jsPubOptions_Init(&done);
-  done.MaxWait = 60000;
-  js_PublishAsyncComplete((*link)->js(), &done);
-  const double secs = std::chrono::duration<double>(Clock::now() - start).count();
-  return {static_cast<double>(n) / secs,
-          (ProcessCpuSeconds() - cpu) * 1e6 / static_cast<double>(n)};
-}
-
-// As BareRate, with bridge out's message format: MakeEventMessage's headers
-// and Nats-Msg-Id, published with js_PublishMsgAsync; no ring is read.
-Rate BareHeadersRate(const NatsConfig& nats, std::uint64_t n, const std::string& id_prefix) {
-  jsOptions jo;
-  jsOptions_Init(&jo);
-  jo.PublishAsync.MaxPending = 256;
-  auto link = NatsLink::Connect(nats, &jo);
-  if (!link.ok()) return {};
-  const auto start = Clock::now();
-  const double cpu = ProcessCpuSeconds();
-  for (std::uint64_t i = 0; i < n; ++i) {
-    const std::string body = Payload(i), id = id_prefix + std::to_string(i);
-    shm::Record rec;
-    rec.id = i;
-    rec.meta.timestamp_ns = WallNs();
-    rec.body = body;
-    auto msg = MakeEventMessage("bench.bare", i, &rec, 0);
-    if (!msg.ok()) return {};
-    natsMsg* m = *msg;
-    natsMsgHeader_Set(m, "Nats-Msg-Id", id.c_str());
-    js_PublishMsgAsync((*link)->js(), &m, nullptr);
-    natsMsg_Destroy(m);  // no-op once the library took it
+    if (!PublishBare((*link)->js(), i, id_prefix + std::to_string(i), headers, &po)) return {};
   }
   jsPubOptions done;
   jsPubOptions_Init(&done);
@@ -256,8 +248,7 @@ Round RateRound(const NatsConfig& nats, const std::string& a, int round, std::ui
   Fill(a, n, false);
   Round r;
   const std::string id_prefix = "bare" + std::to_string(round) + ":";
-  if (bare)
-    r.bare = bare_headers ? BareHeadersRate(nats, n, id_prefix) : BareRate(nats, n, id_prefix);
+  if (bare) r.bare = BareRate(nats, n, id_prefix, bare_headers);
   if (out) r.out = BridgeRate(nats, a, n);
   (void)shm::Segment::Remove(a, "");
   return r;
