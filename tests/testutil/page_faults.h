@@ -45,6 +45,20 @@ inline unsigned SumOfOneBytePerPage(const char* data, std::uint64_t capacity, st
   return sum;
 }
 
+// What reading one byte of each page of a ring's bytes [from, to) cost this
+// thread (see SumOfOneBytePerPage), and what it read.
+struct PageReads {
+  long faults = 0;
+  unsigned sum = 0;
+};
+
+inline PageReads ReadOneBytePerPage(const char* data, std::uint64_t capacity, std::uint64_t from,
+                                    std::uint64_t to) {
+  PageReads r;
+  r.faults = ThreadFaultsDuring([&] { r.sum = SumOfOneBytePerPage(data, capacity, from, to); });
+  return r;
+}
+
 }  // namespace evbus::testutil
 
 #endif  // EVBUS_TESTS_TESTUTIL_PAGE_FAULTS_H_
