@@ -39,8 +39,7 @@ Status Populate(char* start, std::uint64_t bytes, bool for_writing) {
   if (err == EINVAL) {
     return Status::Unavailable(
         "this kernel cannot populate mappings ahead (MADV_POPULATE_READ and _WRITE need "
-        "Linux 5.14); "
-        "publishes take their page faults as they go");
+        "Linux 5.14); publishes and reads take their page faults as they go");
   }
   return Status::IOError("cannot populate the data ring: " + std::string(std::strerror(err)));
 }
