@@ -2,6 +2,7 @@
 // word (seqlock style), report gaps, abandon dead producers' records.
 #include "shm/subscriber.h"
 
+#include <algorithm>
 #include <climits>
 #include <cstddef>
 #include <cstring>
@@ -91,9 +92,9 @@ ReadStatus Subscriber::ReadCommitted(const IndexEntry& entry, Record* record) no
   const std::uint64_t offset = f.data_pos & (capacity_ - 1);
   const bool in_bounds = f.length <= buffer_.size() && offset + f.length <= capacity_;
   if (in_bounds && f.length > 0) RacyCopy(buffer_.data(), segment_->data() + offset, f.length);
-  if (!durable_ && Lapped(id, f.data_pos)) return ReportLap(record);
-  // Not lapped (a durable reader cannot be: docs/shm_layout.md, section 5):
-  // the copy is exactly what the producer committed.
+  if ((!durable_ || id < protected_from_) && Lapped(id, f.data_pos)) return ReportLap(record);
+  // Not lapped (a durable reader cannot be from protected_from_ on:
+  // docs/shm_layout.md, section 5): the copy is what the producer committed.
   char entry_bytes[sizeof(IndexEntry)];
   std::memcpy(entry_bytes + offsetof(IndexEntry, data_pos), &f, sizeof(f));
   if (!in_bounds || RecordChecksum(id, buffer_.data(), f.length, entry_bytes) != f.crc32c) {
@@ -153,7 +154,9 @@ ReadStatus Subscriber::ReportLap(Record* record) noexcept {
   const std::uint64_t keep = index_slots_ - index_slots_ / 4;
   std::uint64_t lo = head > keep ? head - keep : 0;
   if (lo < next_id_ + 1) lo = next_id_ + 1;
-  const std::uint64_t resume = FirstIntact(lo, capacity_ / 4);
+  std::uint64_t resume = FirstIntact(lo, capacity_ / 4);
+  // A durable reader lapped below protected_from_ skips nothing from there on.
+  if (durable_ && resume > protected_from_) resume = std::max(next_id_ + 1, protected_from_);
   record->id = next_id_;
   record->body = {};
   record->gap_first = next_id_;

@@ -15,7 +15,11 @@
 //   3. A durable subscriber's cursor (next_id, byte_pos) only grows and is
 //      published with release after every read, so producers never overwrite
 //      what it has not read, and a durable subscriber restarted after a crash
-//      resumes right after the last record it read.
+//      resumes right after the last record it read. That holds from the head
+//      it loads when it attaches (protected_from_) on: a producer's gate cache
+//      may predate the registration, so older ids (kOldest, kAtId, a resumed
+//      cursor behind that head) get the seqlock re-check of invariant 2, and
+//      a lap among them never skips an id from protected_from_ on.
 //   4. A durable subscriber checks for producers sleeping on its cursor (a
 //      seq_cst fence, then the futex wake if one sleeps) once per wake_batch
 //      reads, on rare events, by FlushProgress, and before every kEmpty
@@ -123,6 +127,8 @@ class Subscriber {
   std::uint64_t index_slots_ = 0;
   std::uint64_t next_id_ = 0;
   std::uint64_t byte_pos_ = 0;
+  // Durable: the ids from here on are in every producer's gate (invariant 3).
+  std::uint64_t protected_from_ = 0;
   std::vector<char> buffer_;       // max_record_size bytes, allocated at attach
   std::vector<char> body_buffer_;  // the last big event's body (one copy)
   // Stall tracking for the abandon decision (id, first seen, last check).

@@ -124,6 +124,9 @@ void Subscriber::ChooseStart(const SubscriberOptions& options, bool resumed) {
     gaps_ = slot_->gaps.load(std::memory_order_relaxed);
     abandoned_ = slot_->abandoned_seen.load(std::memory_order_relaxed);
     corrupt_ = slot_->corrupt_seen.load(std::memory_order_relaxed);
+    // Every claim from this head on came after the registration (it stood
+    // all along): no gate cache lets a producer overwrite it (invariant 3).
+    protected_from_ = LoadHalfAcquire(&segment_->claim()->next_id);
     return;
   }
   std::memset(slot_->name, 0, kSubscriberNameCapacity);
@@ -155,6 +158,7 @@ void Subscriber::ChooseStart(const SubscriberOptions& options, bool resumed) {
     ThreadFence(std::memory_order_seq_cst);
     const std::uint64_t head_now = LoadHalfAcquire(&claim->next_id);
     if (options.start == StartAt::kLatest) next_id_ = head_now;
+    protected_from_ = head_now;
   }
 }
 
