@@ -239,7 +239,7 @@ PublishResult Producer::CommitClaim(const Claim& claim, const RecordMeta& meta,
   bytes_ += body.size();
   slot_->published.store(published_, std::memory_order_relaxed);
   slot_->bytes.store(bytes_, std::memory_order_relaxed);
-  WakeReadersAfterSeqCstCommit(*segment_);
+  WakeReadersAfterSeqCstCommit(*segment_, &wake_memo_);
   *id = x;
   return PublishResult::kOk;
 }

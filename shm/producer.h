@@ -32,6 +32,7 @@
 #include "shm/liveness.h"
 #include "shm/record.h"
 #include "shm/segment.h"
+#include "shm/sleepers.h"
 
 namespace evbus::shm {
 
@@ -147,6 +148,7 @@ class Producer {
   std::uint64_t blocked_stale_ = 0;  // the in-flight id's entry value
   int laggard_slot_ = -1;            // subscriber slot that set the limit
   std::uint64_t published_ = 0, bytes_ = 0, waits_ = 0, abandoned_ = 0;
+  WakeMemo wake_memo_;  // the sets this producer's last wake saw (shm/sleepers.h)
   // While PublishBig runs: the big body whose reference is being published,
   // and why writing its file failed.
   const std::string_view* big_body_ = nullptr;

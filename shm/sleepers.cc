@@ -43,19 +43,46 @@ void Forget(const Segment& segment, Sleeper sleeper) noexcept {
   }
 }
 
+void ScanPublishedSeqSleepers(const Segment& segment) noexcept {
+  WaitWord* w = segment.wait_word();
+  ClearDeadSleepers(segment, &w->waiters, SleeperSlots::kSubscribers);
+  ClearDeadSleepers(segment, &w->inflight_waiters, SleeperSlots::kProducers);
+}
+
+// Invariant 4: true when the sets are the ones `memo` last woke (then only a
+// scan for the dead, if that wake fell short); else records them in `memo`.
+bool WokeTheseBefore(const Segment& segment, WakeMemo* memo) noexcept {
+  if (memo == nullptr) return false;
+  WaitWord* w = segment.wait_word();
+  // Loaded after the bits (seq_cst): a join after our bits load either shows
+  // here or comes after our commit in the single total order (wait.h inv. 1).
+  const std::uint64_t rv = w->waiters_version.load(std::memory_order_seq_cst);
+  const std::uint64_t pv = w->inflight_waiters_version.load(std::memory_order_seq_cst);
+  if (rv == memo->readers_version && pv == memo->producers_version) {
+    if (memo->short_wake && ScanAllowed()) {
+      memo->short_wake = false;
+      ScanPublishedSeqSleepers(segment);
+    }
+    return true;
+  }
+  memo->readers_version = rv;
+  memo->producers_version = pv;
+  return false;
+}
+
 // The wake half of WakeReaders: `order` is seq_cst where no fence came before.
-void WakeReadersIfAsleep(const Segment& segment, std::memory_order order) noexcept {
+void WakeReadersIfAsleep(const Segment& segment, std::memory_order order, WakeMemo* memo) noexcept {
   WaitWord* w = segment.wait_word();
   // SYNC POINT READ: sleepers.join -- a reader that joined before our fence
   // (or before our seq_cst commit, for WakeReadersAfterSeqCstCommit).
   const std::uint64_t readers = w->waiters.load(order);
   const std::uint64_t producers = w->inflight_waiters.load(order);
   if ((readers | producers) == 0) return;
+  if (WokeTheseBefore(segment, memo)) return;
   const int woken = Wake(&w->published_seq, w);
-  if (woken < Count(readers) + Count(producers) && ScanAllowed()) {
-    ClearDeadSleepers(segment, &w->waiters, SleeperSlots::kSubscribers);
-    ClearDeadSleepers(segment, &w->inflight_waiters, SleeperSlots::kProducers);
-  }
+  const bool short_wake = woken < Count(readers) + Count(producers);
+  if (memo != nullptr) memo->short_wake = short_wake;
+  if (short_wake && ScanAllowed()) ScanPublishedSeqSleepers(segment);
 }
 
 }  // namespace
@@ -88,15 +115,15 @@ int ClearDeadSleepers(const Segment& segment, std::atomic<std::uint64_t>* set,
 void WakeReaders(const Segment& segment) noexcept {
   // Pairs with the sleeper's join and fence (wait.h invariant 1).
   ThreadFence(std::memory_order_seq_cst);
-  WakeReadersIfAsleep(segment, std::memory_order_relaxed);
+  WakeReadersIfAsleep(segment, std::memory_order_relaxed, nullptr);
 }
 
-void WakeReadersAfterSeqCstCommit(const Segment& segment) noexcept {
+void WakeReadersAfterSeqCstCommit(const Segment& segment, WakeMemo* memo) noexcept {
   // The sleeper joins, fences (seq_cst), then reads the commit word; we
   // modified that word with a seq_cst RMW and now load the set seq_cst. If the
   // sleeper's fence precedes our RMW in the total order, our load follows it
   // and sees the join; otherwise its read after the fence sees our commit.
-  WakeReadersIfAsleep(segment, std::memory_order_seq_cst);
+  WakeReadersIfAsleep(segment, std::memory_order_seq_cst, memo);
 }
 
 void WakeBackPressuredProducers(const Segment& segment) noexcept {

@@ -23,6 +23,12 @@
 //      sleeper's bit is never cleared, and no wake-up is lost.
 //   3. A waker makes no system call when the sets it wakes are empty
 //      (wait.h invariant 2); a scan costs one fcntl per bit.
+//   4. A producer that keeps a WakeMemo skips the wake while the versions of
+//      both sets are the ones it loaded before its last wake: every sleeper
+//      then in a set loaded the futex word before it joined (wait.h
+//      invariant 4), so that wake's bump released it, and it leaves and joins
+//      again (a new version) before it can sleep again. One wake per round
+//      of sleeps instead of one per commit until the woken run.
 #ifndef EVBUS_SHM_SLEEPERS_H_
 #define EVBUS_SHM_SLEEPERS_H_
 
@@ -46,6 +52,13 @@ inline Sleeper InFlightSleeper(const Segment& segment, std::uint32_t slot) {
   return Sleeper{&segment.wait_word()->inflight_waiters, std::uint64_t{1} << slot};
 }
 
+// What a producer remembers of its last wake (invariant 4); owner thread only.
+struct WakeMemo {
+  std::uint64_t readers_version = ~std::uint64_t{0};    // waiters' version then
+  std::uint64_t producers_version = ~std::uint64_t{0};  // inflight_waiters' version then
+  bool short_wake = false;  // it woke fewer threads than the bits it saw
+};
+
 // After a commit (producer): wakes the readers and the producers waiting for
 // an unfinished record, if any sleep. No system call when none does.
 void WakeReaders(const Segment& segment) noexcept;
@@ -54,7 +67,9 @@ void WakeReaders(const Segment& segment) noexcept;
 // the commit word a sleeping reader re-checks (CommitClaim): that RMW's place
 // in the single total order does the fence's work (wait.h invariant 1), so
 // the wake check is a seq_cst load and no fence.
-void WakeReadersAfterSeqCstCommit(const Segment& segment) noexcept;
+// `memo`: the producer's own (invariant 4): no wake while the sets are the
+// ones it last woke.
+void WakeReadersAfterSeqCstCommit(const Segment& segment, WakeMemo* memo) noexcept;
 
 // After a durable cursor moved (durable subscriber): wakes the producers
 // back-pressured by it, if any sleep. No system call when none does.

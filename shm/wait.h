@@ -17,6 +17,11 @@
 //      set's version: a waiter killed at any point is either in the set with
 //      its own bit or not in it; nothing half-done is left (shm/sleepers.h
 //      clears the bits of dead owners).
+//   4. A waiter loads the futex word before it joins: a wake whose bump
+//      follows the waker's load of the set that shows the join then always
+//      releases the sleep (the word changed, or FUTEX_WAKE finds it asleep),
+//      so a waker may skip later wakes while the set's version is unchanged
+//      (shm/sleepers.h invariant 4).
 #ifndef EVBUS_SHM_WAIT_H_
 #define EVBUS_SHM_WAIT_H_
 
@@ -84,9 +89,9 @@ bool WaitUntil(WaitStrategy strategy, std::atomic<std::uint32_t>* seq, Sleeper s
     }
     std::int64_t slice = deadline_ns - now;
     if (slice > max_sleep_ns) slice = max_sleep_ns;
+    const std::uint32_t observed = seq->load(std::memory_order_acquire);  // invariant 4
     JoinSleepers(sleeper);  // invariant 1: a full barrier, then the fence
     ThreadFence(std::memory_order_seq_cst);
-    std::uint32_t observed = seq->load(std::memory_order_acquire);
     if (!ready()) FutexWait(seq, observed, slice);
     LeaveSleepers(sleeper);
   }

@@ -84,6 +84,8 @@ run sleepers                 pass "" --
 run sleepers-no-recheck      fail "" -- -DBROKEN_NO_RECHECK
 run sleepers-no-version      fail "" -- -DBROKEN_NO_VERSION
 run sleepers-probe-first     fail "" -- -DBROKEN_PROBE_FIRST
+run sleepers-seen-after-join fail "" -- -DBROKEN_SEEN_AFTER_JOIN
+run sleepers-memo-bits       fail "" -- -DBROKEN_MEMO_BITS
 
 # Takeover of a dead restartable producer's claim (docs/model/takeover.pml):
 # never a rewrite of a committed record, never an early abandon of a

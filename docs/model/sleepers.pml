@@ -7,7 +7,7 @@
  * Subscriber::TakeSlot does). Slot 1's owner lives. Both owners wait, in the
  * blocking strategy, until COMMITS commits are published. The producer
  * commits COMMITS times; after each commit it wakes the set if it is not
- * empty, and may then scan it for dead sleepers (in the code it scans when
+ * empty and changed since its last wake, and may then scan it for dead sleepers (in the code it scans when
  * FUTEX_WAKE woke fewer threads than the bits; here it may scan after any
  * wake, which covers that and more).
  *
@@ -27,6 +27,13 @@
  *    the dead owner's bit, cleared by the next owner at attach and set again
  *    when it sleeps, looks unchanged (ABA) and the live sleeper's bit goes.
  *  - BROKEN_PROBE_FIRST (S1): the scan probes the locks before it loads the pair.
+ *  - BROKEN_SEEN_AFTER_JOIN (S2): the waiter loads the futex word after it
+ *    joined (the order before the producer skipped wakes): a wake between
+ *    its join and that load does not release it, and the producer, seeing
+ *    the same version, skips the wake it needs.
+ *  - BROKEN_MEMO_BITS (S2): the producer skips while the bits are the ones
+ *    it last woke, not the version: a sleeper that left and joined again
+ *    looks unchanged.
  */
 
 #define NSLOTS 2
@@ -63,8 +70,13 @@ inline wait_for_commits(s, seen) {
   do
   :: published >= COMMITS -> break
   :: else ->
+#ifdef BROKEN_SEEN_AFTER_JOIN
      join(s);                  /* one 16-byte CAS, then the seq_cst fence */
-     seen = seq;               /* load published_seq */
+     seen = seq;               /* load published_seq after joining */
+#else
+     seen = seq;               /* load published_seq, then join: */
+     join(s);                  /* one 16-byte CAS, then the seq_cst fence */
+#endif
      if
 #ifndef BROKEN_NO_RECHECK
      :: published >= COMMITS -> leave(s); break      /* the re-check */
@@ -164,15 +176,31 @@ inline scan(lb, lv, dead, j) {
   }
 }
 
+/* The producer's wake after a commit. It remembers the set's version at its
+ * last wake (woke_v; woke_b, the bits, for BROKEN_MEMO_BITS) and skips the
+ * wake while the version is unchanged: every sleeper then in the set loaded
+ * the futex word before it joined, so that wake released it, and it leaves
+ * and joins again (a new version) before it can sleep again. */
 proctype Producer() {
-  byte lb, lv, dead, j, b;
+  byte lb, lv, dead, j, b, v, woke_b, woke_v = 255;
   do
   :: published < COMMITS ->
      published++;                      /* commit */
      b = bits;                         /* seq_cst fence; load the set */
      if
      :: b != 0 ->
-        seq++;                         /* bump published_seq, FUTEX_WAKE */
+        v = version;                   /* the set's version, loaded after the bits */
+        if
+#ifdef BROKEN_MEMO_BITS
+        :: b == woke_b -> skip         /* the same bits: but a sleeper may have left and joined again */
+        :: b != woke_b ->
+#else
+        :: v == woke_v -> skip         /* nothing joined or left since the last wake */
+        :: v != woke_v ->
+#endif
+           woke_b = b; woke_v = v;
+           seq++                       /* bump published_seq, FUTEX_WAKE */
+        fi;
         if
         :: scan(lb, lv, dead, j)
         :: skip

@@ -53,6 +53,32 @@ TEST_F(SleepersTest, ACommitWakesOnceAndClearsAKilledSleeper) {
   EXPECT_EQ(0u, w()->waiters.load());
 }
 
+TEST_F(SleepersTest, AProducerWakesASetOncePerChangeOfItNotOncePerCommit) {
+  // A live sleeper (its slot's lock is held) that has not run since it was
+  // woken: it is still in the set, as a reader on a busy CPU is.
+  auto sub = NewSubscriber(Opts("reader"));
+  const Sleeper reader = SubscriberSleeper(*seg_, sub->slot_index());
+  JoinSleepers(reader);
+  auto producer = NewProducer();
+  for (int i = 0; i < 100; ++i) MustPublish(producer.get(), "x");
+  EXPECT_EQ(1u, w()->wake_calls.load()) << "the set did not change after the first wake";
+  EXPECT_EQ(Snapshot(*seg_).waiters, 1u) << "a live sleeper's bit was cleared";
+  // It ran, left and sleeps again: a new version, so the next commit wakes it.
+  ASSERT_TRUE(LeaveSleepers(reader));
+  JoinSleepers(reader);
+  MustPublish(producer.get(), "x");
+  EXPECT_EQ(2u, w()->wake_calls.load()) << "a sleeper that joined again was not woken";
+  // Another producer has its own memory of what it woke.
+  auto other = NewProducer();
+  MustPublish(other.get(), "x");
+  MustPublish(other.get(), "x");
+  EXPECT_EQ(3u, w()->wake_calls.load());
+  // A producer waiting for an unfinished record is in the other set.
+  JoinSleepers(InFlightSleeper(*seg_, other->slot_index()));
+  MustPublish(producer.get(), "x");
+  EXPECT_EQ(4u, w()->wake_calls.load()) << "a new in-flight sleeper was not woken";
+}
+
 TEST_F(SleepersTest, TheNextOwnerOfASlotForgetsWhatItsDeadOwnerLeft) {
   JoinSleepers(SubscriberSleeper(*seg_, 0));
   JoinSleepers(BackPressuredSleeper(*seg_, 0));
