@@ -29,7 +29,7 @@ class BridgeAckWaitTest : public ::testing::Test {
     spec.subject_prefix = "evbus";
     spec.create = true;
     ASSERT_TRUE(server_->WaitReady(spec, NatsConfig{}, std::chrono::seconds(30)))
-        << "nats-server did not start JetStream within 30 s";
+        << "nats-server did not start JetStream: " << server_->failure();
     stream_ = "baw" + std::to_string(::getpid());
     (void)shm::Segment::Remove(stream_, "");
     auto segment = shm::Segment::Create(stream_, "", shm::SegmentOptions{});

@@ -33,8 +33,9 @@ class BridgeClusterTest : public ::testing::Test {
     spec.create = true;
     spec.replicas = 3;
     ready_ = cluster_->WaitReady(spec, NatsConfig{}, std::chrono::seconds(60));
-    std::printf("3-node JetStream cluster ready in %.1f s\n",
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    std::printf("3-node JetStream cluster ready in %.1f s (%d start(s))\n",
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+                cluster_->attempts());
   }
   static void TearDownTestSuite() {
     delete cluster_;
@@ -42,8 +43,7 @@ class BridgeClusterTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    ASSERT_TRUE(ready_) << "the 3-node cluster had no JetStream leader within 60 s; logs in "
-                        << cluster_->dir();
+    ASSERT_TRUE(ready_) << "the 3-node cluster had no JetStream leader: " << cluster_->failure();
     const std::string base = "brt" + std::to_string(::getpid()) + "_" +
                              ::testing::UnitTest::GetInstance()->current_test_info()->name();
     a_ = base.substr(0, 50) + "_A";

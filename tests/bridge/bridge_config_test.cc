@@ -33,7 +33,7 @@ class BridgeConfigTest : public ::testing::Test {
     server_ = nullptr;
   }
   void SetUp() override {
-    ASSERT_TRUE(ready_) << "nats-server did not start JetStream within 30 s";
+    ASSERT_TRUE(ready_) << "nats-server did not start JetStream: " << server_->failure();
     stream_ = "brc" + std::to_string(::getpid()) + "_" + std::to_string(++tests_);
     (void)shm::Segment::Remove(stream_, "");
     ASSERT_TRUE(shm::Segment::Create(stream_, "", shm::SegmentOptions{}).ok());

@@ -44,7 +44,7 @@ class BridgePrefaultTest : public ::testing::Test {
     server_ = nullptr;
   }
   void SetUp() override {
-    ASSERT_TRUE(ready_) << "nats-server did not start JetStream within 30 s";
+    ASSERT_TRUE(ready_) << "nats-server did not start JetStream: " << server_->failure();
     // A stream name per test: JetStream keeps the subject of the last one.
     const std::string name = "bpf" + std::to_string(::getpid()) + "_" + std::to_string(++tests_);
     a_ = name + "_A";
