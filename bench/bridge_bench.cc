@@ -12,7 +12,9 @@
 //   by MakeEventMessage from the payload in memory), so that the ratio shows
 //   what bridge out costs beyond its message format: the ring read, the
 //   window, its loop.
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -69,7 +71,7 @@ pid_t StartServer(const std::string& path, int port, const std::string& dir) {
   const pid_t pid = ::fork();
   if (pid == 0) {
     const std::string p = std::to_string(port), sd = dir + "/js", log = dir + "/server.log";
-    std::freopen(log.c_str(), "w", stderr);
+    std::freopen(log.c_str(), "a", stderr);  // a restart's log follows the last
     ::execl(path.c_str(), path.c_str(), "-js", "-a", "127.0.0.1", "-p", p.c_str(), "-sd",
             sd.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
@@ -221,16 +223,57 @@ std::vector<std::int64_t> Latencies(const NatsConfig& nats, const std::string& a
   return lat;
 }
 
-// Waits (at most 10 s) until the server answers and stream BENCH exists.
-bool WaitReady(const NatsConfig& nats) {
+// A loopback port nothing listens on now (bound to port 0, then released;
+// -1 if a socket call failed).
+int FreeLoopbackPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  const bool ok = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+  if (fd >= 0) ::close(fd);
+  return ok ? ntohs(addr.sin_port) : -1;
+}
+
+enum class Ready { kYes, kTimeout, kExited };
+
+// Waits (at most 10 s) until the server `pid` answers and stream BENCH
+// exists; kExited as soon as the server has exited (reaped).
+Ready WaitReady(const NatsConfig& nats, pid_t pid) {
   StreamSpec spec;
   spec.name = "BENCH";
   spec.subject_prefix = "bench";
   spec.create = true;
   for (int tries = 0; tries < 100; ++tries) {
     auto link = NatsLink::Connect(nats, nullptr);
-    if (link.ok() && EnsureStream(link->get(), spec, "bench.bare").ok()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const bool answered = link.ok() && EnsureStream(link->get(), spec, "bench.bare").ok();
+    // Checked after the answer too: a server that lost its port to another
+    // server exits, and the answer may have come from that one.
+    if (::waitpid(pid, nullptr, WNOHANG) == pid) return Ready::kExited;
+    if (answered) return Ready::kYes;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // poll interval
+  }
+  return Ready::kTimeout;
+}
+
+// Starts nats-server on a free loopback port and waits until it answers. A
+// server that exits meanwhile (another process took the port between the
+// probe and its bind) is started again on a new port, 3 starts at most.
+// *pid: the server still running, or -1.
+bool StartReadyServer(const std::string& path, const std::string& dir, pid_t* pid,
+                      NatsConfig* nats) {
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    const int port = FreeLoopbackPort();
+    *pid = StartServer(path, port, dir);
+    nats->url = "nats://127.0.0.1:" + std::to_string(port);
+    const Ready ready = *pid > 0 ? WaitReady(*nats, *pid) : Ready::kExited;
+    if (ready == Ready::kYes) return true;
+    if (ready == Ready::kTimeout) return false;
+    std::fprintf(stderr, "nats-server on port %d exited (start %d of 3); log: %s/server.log\n",
+                 port, attempt, dir.c_str());
+    *pid = -1;
   }
   return false;
 }
@@ -319,11 +362,9 @@ int Main(int argc, char** argv) {
     if (std::string(argv[i]) == "--rounds") rounds = std::max(1, std::atoi(argv[++i]));
   }
   TempDir dir("evbus_bridge_bench");
-  const int port = 20000 + static_cast<int>(::getpid() % 20000);
-  const pid_t pid = StartServer(server, port, dir.path());
+  pid_t pid = -1;
   NatsConfig nats;
-  nats.url = "nats://127.0.0.1:" + std::to_string(port);
-  const bool ready = WaitReady(nats);
+  const bool ready = StartReadyServer(server, dir.path(), &pid, &nats);
   auto runs = [&](const char* phase) { return ready && (only.empty() || only == phase); };
   const std::string a = "bridgebench" + std::to_string(::getpid());
   for (const std::string& s : {a + "L", a + "B"}) (void)shm::Segment::Remove(s, "");
@@ -340,8 +381,10 @@ int Main(int argc, char** argv) {
   if (bare_headers) std::printf("(the bare publisher sends bridge out's headers)\n");
   Print(n, median.bare, median.out, ratio, &lat);
   for (const std::string& s : {a + "L", a + "B"}) (void)shm::Segment::Remove(s, "");
-  ::kill(pid, SIGTERM);
-  ::waitpid(pid, nullptr, 0);
+  if (pid > 0) {  // the server this program started, by its pid
+    ::kill(pid, SIGTERM);
+    ::waitpid(pid, nullptr, 0);
+  }
   return ready && (median.bare.per_s > 0 || !only.empty()) ? 0 : 1;
 }
 
