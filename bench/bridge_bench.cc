@@ -107,10 +107,9 @@ bool PublishBare(jsCtx* js, std::uint64_t i, const std::string& id, bool headers
   rec.id = i;
   rec.meta.timestamp_ns = WallNs();
   rec.body = body;
-  auto msg = MakeEventMessage("bench.bare", i, &rec, 0);
+  auto msg = MakeEventMessage("bench.bare", i, &rec, 0, id);
   if (!msg.ok()) return false;
   natsMsg* m = *msg;
-  natsMsgHeader_Set(m, "Nats-Msg-Id", id.c_str());
   js_PublishMsgAsync(js, &m, nullptr);
   natsMsg_Destroy(m);  // no-op once the library took it
   return true;

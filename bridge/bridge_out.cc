@@ -167,12 +167,11 @@ Status BridgeOut::Publish(std::uint64_t id, const shm::Record* record) {
     ReportStatus(false);
     if (options_.stop && options_.stop()) return Status::OK();
   }
-  EVBUS_ASSIGN_OR_RETURN(natsMsg * msg, MakeEventMessage(subject_, id, record, first_id_));
   // "<user|_>:<sid>:<id>", built in a buffer kept across calls (no allocation).
   char digits[24];
   char* digits_end = std::to_chars(digits, digits + sizeof(digits), id).ptr;
   msg_id_.assign(msg_id_prefix_).append(digits, static_cast<std::size_t>(digits_end - digits));
-  natsMsgHeader_Set(msg, "Nats-Msg-Id", msg_id_.c_str());
+  EVBUS_ASSIGN_OR_RETURN(natsMsg * msg, MakeEventMessage(subject_, id, record, first_id_, msg_id_));
   window_->Add(id, msg, shm::MonotonicNanos());  // before publishing: the ack may come first
   // No jsPubOptions.MaxWait: nats.c 3.4 would keep a timer entry per message
   // and deliver a timeout message for each one, acknowledged or not, once its

@@ -10,12 +10,21 @@
 #include "core/event.h"
 #include "core/event_types.h"
 
+#if EVBUS_NATS_RAW_HEADERS
+// nats.c makes every message it receives with this function: the first
+// `hdrLen` bytes of `buf` are the encoded headers, kept as bytes until a
+// header is read, and sent as they are when the message is published (the
+// path nats.c keeps for a received message published again). libnats exports
+// it but nats.h does not declare it; the signature is the same from nats.c 2.2
+// to 3.9, and CMakeLists.txt defines EVBUS_NATS_RAW_HEADERS only where this
+// declaration compiles and links.
+extern "C" natsStatus natsMsg_create(natsMsg** newMsg, const char* subject, int subjLen,
+                                     const char* reply, int replyLen, const char* buf, int bufLen,
+                                     int hdrLen);
+#endif
+
 namespace evbus::bridge {
 namespace {
-
-struct MsgDeleter {
-  void operator()(natsMsg* m) const { natsMsg_Destroy(m); }
-};
 
 // A header value built in place: the decimal numbers and tags of one message
 // without a heap allocation (natsMsgHeader_Set copies it).
@@ -58,26 +67,62 @@ std::string_view SourceText(std::uint8_t source) {
   return SourceName(s);
 }
 
-Status SetHeaders(natsMsg* msg, std::uint64_t id, const shm::RecordMeta& m,
-                  std::uint64_t first_id) {
-  const auto num = [](auto v) { return static_cast<std::int64_t>(v); };
-  HeaderText values[6];
-  values[0] << id;
-  values[1] << TypeTag(m.type);
-  values[2] << SourceText(m.source);
-  values[3] << num(m.cause);
-  values[4] << num(m.timestamp_ns);
-  values[5] << num(m.timestamp_ns) << " " << num(m.cause) << " " << num(m.type) << " "
-            << num(m.source) << " " << num(m.flags) << " " << first_id;
-  static constexpr const char* kKeys[6] = {"Evbus-Id",    "Evbus-Type",      "Evbus-Source",
-                                           "Evbus-Cause", "Evbus-Timestamp", "Evbus-Meta"};
-  for (int i = 0; i < 6; ++i) {
-    // An empty header value does not survive the wire: such a header is left out.
-    if (values[i].empty()) continue;
-    if (natsMsgHeader_Set(msg, kKeys[i], values[i].c_str()) != NATS_OK) {
-      return Status::IOError(std::string("cannot set message header ") + kKeys[i]);
+// One header of a message being built: an empty value is left out (it
+// does not survive the wire).
+struct Header {
+  const char* key;
+  std::string_view value;
+};
+
+#if EVBUS_NATS_RAW_HEADERS
+// Writes the headers as NATS encodes them ("NATS/1.0\r\n", "Key: value\r\n"
+// each, "\r\n"), with CR and LF in a value made spaces as nats.c does.
+void EncodeHeaders(const Header* headers, int count, std::string* out) {
+  out->append("NATS/1.0\r\n");
+  for (int i = 0; i < count; ++i) {
+    if (headers[i].value.empty()) continue;
+    out->append(headers[i].key).append(": ");
+    const std::size_t at = out->size();
+    out->append(headers[i].value);
+    std::replace_if(
+        out->begin() + static_cast<std::ptrdiff_t>(at), out->end(),
+        [](char c) { return c == '\r' || c == '\n'; }, ' ');
+    out->append("\r\n");
+  }
+  out->append("\r\n");
+}
+#endif
+
+// A message on `subject` with `headers` and `body`. With the encoded-bytes
+// constructor (see natsMsg_create above) one allocation and no header map;
+// otherwise nats.c's header API.
+Status BuildMessage(const std::string& subject, const Header* headers, int count,
+                    std::string_view body, natsMsg** out) {
+  if (subject.empty()) return Status::InvalidArgument("a NATS message needs a subject");
+#if EVBUS_NATS_RAW_HEADERS
+  thread_local std::string wire;  // kept across calls: no allocation once grown
+  wire.clear();
+  EncodeHeaders(headers, count, &wire);
+  const int header_len = static_cast<int>(wire.size());
+  wire.append(body);
+  if (natsMsg_create(out, subject.data(), static_cast<int>(subject.size()), nullptr, 0, wire.data(),
+                     static_cast<int>(wire.size()), header_len) != NATS_OK) {
+    return Status::IOError("cannot allocate a NATS message on " + subject);
+  }
+#else
+  if (natsMsg_Create(out, subject.c_str(), nullptr, body.data(), static_cast<int>(body.size())) !=
+      NATS_OK) {
+    return Status::IOError("cannot allocate a NATS message on " + subject);
+  }
+  for (int i = 0; i < count; ++i) {
+    if (headers[i].value.empty()) continue;
+    if (natsMsgHeader_Set(*out, headers[i].key, std::string(headers[i].value).c_str()) != NATS_OK) {
+      natsMsg_Destroy(*out);
+      *out = nullptr;
+      return Status::IOError(std::string("cannot set message header ") + headers[i].key);
     }
   }
+#endif
   return Status::OK();
 }
 
@@ -96,25 +141,38 @@ std::int64_t FirstIdOf(const char* meta) {
 }  // namespace
 
 Result<natsMsg*> MakeEventMessage(const std::string& subject, std::uint64_t id,
-                                  const shm::Record* record, std::uint64_t first_id) {
-  natsMsg* raw = nullptr;
-  const std::string_view body = record != nullptr ? record->body : std::string_view();
-  if (natsMsg_Create(&raw, subject.c_str(), nullptr, body.data(), static_cast<int>(body.size())) !=
-      NATS_OK) {
-    return Status::IOError("cannot allocate a NATS message for event " + std::to_string(id));
-  }
-  std::unique_ptr<natsMsg, MsgDeleter> msg(raw);
+                                  const shm::Record* record, std::uint64_t first_id,
+                                  std::string_view msg_id) {
+  const auto num = [](auto v) { return static_cast<std::int64_t>(v); };
+  HeaderText id_text, meta, cause, timestamp;
+  id_text << id;
+  Header headers[7];
+  int count = 0;
+  headers[count++] = {"Evbus-Id", std::string_view(id_text.c_str())};
   if (record != nullptr) {
-    EVBUS_RETURN_IF_ERROR(SetHeaders(msg.get(), id, record->meta, first_id));
+    const shm::RecordMeta& m = record->meta;
+    cause << num(m.cause);
+    timestamp << num(m.timestamp_ns);
+    meta << num(m.timestamp_ns) << " " << num(m.cause) << " " << num(m.type) << " " << num(m.source)
+         << " " << num(m.flags) << " " << first_id;
+    headers[count++] = {"Evbus-Type", TypeTag(m.type)};
+    headers[count++] = {"Evbus-Source", SourceText(m.source)};
+    headers[count++] = {"Evbus-Cause", std::string_view(cause.c_str())};
+    headers[count++] = {"Evbus-Timestamp", std::string_view(timestamp.c_str())};
   } else {
-    const std::string meta = "0 -1 0 0 0 " + std::to_string(first_id);
-    if (natsMsgHeader_Set(msg.get(), "Evbus-Id", std::to_string(id).c_str()) != NATS_OK ||
-        natsMsgHeader_Set(msg.get(), "Evbus-Missing", "abandoned") != NATS_OK ||
-        natsMsgHeader_Set(msg.get(), "Evbus-Meta", meta.c_str()) != NATS_OK) {
-      return Status::IOError("cannot set the headers of marker " + std::to_string(id));
-    }
+    meta << "0 -1 0 0 0 " << first_id;
+    headers[count++] = {"Evbus-Missing", "abandoned"};
   }
-  return msg.release();
+  headers[count++] = {"Evbus-Meta", std::string_view(meta.c_str())};
+  headers[count++] = {"Nats-Msg-Id", msg_id};
+  natsMsg* msg = nullptr;
+  const std::string_view body = record != nullptr ? record->body : std::string_view();
+  const Status built = BuildMessage(subject, headers, count, body, &msg);
+  if (!built.ok()) {
+    return Status::IOError("cannot build the NATS message of event " + std::to_string(id) + ": " +
+                           built.message());
+  }
+  return msg;
 }
 
 Result<ReceivedEvent> ParseEventMessage(natsMsg* msg) {

@@ -14,6 +14,7 @@
 //                   first: resends after a node fault). Markers carry it too.
 //                   Older bridges sent the first five only.
 //   Evbus-Missing   "abandoned": the origin has no event at this id (no body)
+//   Nats-Msg-Id     the JetStream message id, when given
 #ifndef EVBUS_BRIDGE_EVENT_MESSAGE_H_
 #define EVBUS_BRIDGE_EVENT_MESSAGE_H_
 
@@ -30,9 +31,13 @@ namespace evbus::bridge {
 
 // A message built for publishing; the caller owns it (natsMsg_Destroy, or
 // hands it to js_PublishMsgAsync). `record == nullptr`: a missing-id marker.
-// `first_id`: the origin segment's first id.
+// `first_id`: the origin segment's first id. `msg_id`: its Nats-Msg-Id
+// (empty: none). The headers are encoded here, once, where nats.c allows it
+// (docs/multi-host.md, "The message"): add none afterwards, which would make
+// nats.c parse them back into its header map.
 Result<natsMsg*> MakeEventMessage(const std::string& subject, std::uint64_t id,
-                                  const shm::Record* record, std::uint64_t first_id);
+                                  const shm::Record* record, std::uint64_t first_id,
+                                  std::string_view msg_id = {});
 
 struct ReceivedEvent {
   std::uint64_t id = 0;

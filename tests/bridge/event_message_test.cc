@@ -86,6 +86,36 @@ TEST_F(EventMessageTest, NoCauseUnregisteredTypeAndNoSourceLeaveTheirTagsOut) {
   EXPECT_EQ(parsed->meta.type, 0xFFFE);
 }
 
+TEST_F(EventMessageTest, CarriesTheJetStreamMessageIdOnlyWhenGivenAndMarkersTheirMeta) {
+  shm::Record r;
+  r.meta.cause = -1;
+  r.body = "{}";
+  auto with_id = MakeEventMessage("evbus._.s", 9, &r, 4, MessageIdPrefix("", "s") + "9");
+  ASSERT_TRUE(with_id.ok());
+  MsgPtr m(*with_id);
+  EXPECT_EQ(Header(m.get(), "Nats-Msg-Id"), "_:s:9");
+  auto without = MakeEventMessage("evbus._.s", 9, &r, 4);
+  ASSERT_TRUE(without.ok());
+  MsgPtr plain(*without);
+  EXPECT_EQ(Header(plain.get(), "Nats-Msg-Id"), "<absent>");
+  EXPECT_EQ(Header(plain.get(), "Evbus-Id"), "9");
+
+  auto marker = MakeEventMessage("evbus._.s", 10, nullptr, 4, "_:s:10");
+  ASSERT_TRUE(marker.ok());
+  MsgPtr mk(*marker);
+  EXPECT_EQ(natsMsg_GetDataLength(mk.get()), 0);
+  EXPECT_EQ(Header(mk.get(), "Evbus-Missing"), "abandoned");
+  EXPECT_EQ(Header(mk.get(), "Evbus-Meta"), "0 -1 0 0 0 4");
+  EXPECT_EQ(Header(mk.get(), "Nats-Msg-Id"), "_:s:10");
+  auto parsed = ParseEventMessage(mk.get());
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  EXPECT_TRUE(parsed->missing);
+  EXPECT_EQ(parsed->id, 10u);
+  EXPECT_EQ(parsed->first_id, 4);
+
+  EXPECT_FALSE(MakeEventMessage("", 1, &r, 0).ok());  // no subject: an error, not a message
+}
+
 TEST_F(EventMessageTest, MessageIdIsUserSessionAndId) {
   EXPECT_EQ(MessageIdPrefix("", "s1") + "17", "_:s1:17");
   EXPECT_EQ(MessageIdPrefix("alice", "s1") + "17", "alice:s1:17");
