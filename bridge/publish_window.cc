@@ -62,8 +62,13 @@ void PublishWindow::OnAck(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, 
   self->Failed(msg, why);  // kept for a resend; destroyed by the resend or the destructor
 }
 
+std::uint64_t PublishWindow::Span() const {
+  if (entries_.empty()) return 0;
+  return static_cast<std::uint64_t>(last_added_) - entries_.front().id + 1;
+}
+
 void PublishWindow::WakeIfDue() {
-  const bool room = room_waiter_ && (in_flight_ <= low_water_ || !failed_.empty());
+  const bool room = room_waiter_ && (Span() <= low_water_ || !failed_.empty());
   const bool drained = drain_waiter_ && (in_flight_ == 0 || !failed_.empty());
   if (room || drained) cv_.notify_all();
 }
@@ -91,12 +96,12 @@ void PublishWindow::Failed(natsMsg* msg, const std::string& why) {
 
 bool PublishWindow::WaitForRoom(std::int64_t timeout_ms) {
   std::unique_lock<std::mutex> lock(mu_);
-  if (in_flight_ < capacity_) return true;
+  if (Span() < capacity_) return true;
   room_waiter_ = true;
   cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
-               [&] { return in_flight_ <= low_water_ || !failed_.empty(); });
+               [&] { return Span() <= low_water_ || !failed_.empty(); });
   room_waiter_ = false;
-  return in_flight_ < capacity_;
+  return Span() < capacity_;
 }
 
 bool PublishWindow::WaitDrained(std::int64_t timeout_ms) {

@@ -15,11 +15,17 @@
 //      caller's deadline: see OverdueBefore) is kept, with its Nats-Msg-Id
 //      header, and handed back by TakeFailed for a resend; it stays
 //      unacknowledged until a resend is acknowledged.
-//   4. The publisher is woken only when there is something to do: WaitForRoom
-//      returns at once while fewer than `capacity` messages are in flight,
-//      and once it had to wait, only when in flight fell to the low-water
-//      mark (capacity - capacity/4) or a publish failed; one wake-up per
-//      quarter window rather than one per acknowledgement.
+//   4. The window bounds the span of ids, not the count in flight: WaitForRoom
+//      returns true only while the ids from the first unacknowledged one to
+//      the last added span fewer than `capacity`, so the next id stays within
+//      `capacity` of every unacknowledged id. One message stuck without its
+//      acknowledgement holds the bridge back (docs/multi-host.md, "Exactly
+//      once, out", point 1: a hole can only lie in the last window).
+//   5. The publisher is woken only when there is something to do: WaitForRoom
+//      returns at once while there is room, and once it had to wait, only
+//      when the span fell to the low-water mark (capacity - capacity/4) or a
+//      publish failed; one wake-up per quarter window rather than one per
+//      acknowledgement.
 #ifndef EVBUS_BRIDGE_PUBLISH_WINDOW_H_
 #define EVBUS_BRIDGE_PUBLISH_WINDOW_H_
 
@@ -54,7 +60,7 @@ class PublishWindow {
   // The nats.c ack handler (jsOptions.PublishAsync.AckHandler).
   static void OnAck(jsCtx* js, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* closure);
 
-  // Returns true at once while fewer than `capacity` messages are in flight;
+  // Returns true at once while the span (invariant 4) is below `capacity`;
   // else waits up to timeout_ms for the low-water mark or a failed publish.
   bool WaitForRoom(std::int64_t timeout_ms);
   // Waits up to timeout_ms until nothing is in flight.
@@ -82,6 +88,9 @@ class PublishWindow {
   bool Acked(natsMsg* msg);
   // The unacknowledged entry of `msg`, or nullptr. mu_ held.
   Entry* Find(natsMsg* msg);
+  // Ids from the first unacknowledged one through the last added; 0 when
+  // every added id is acknowledged. mu_ held.
+  std::uint64_t Span() const;
   // Wakes a waiter whose condition now holds. mu_ held.
   void WakeIfDue();
 

@@ -1,7 +1,7 @@
 // PublishWindow without a server: acknowledgements matched by the message's
 // address (the messages here carry no header at all), the acknowledged
 // prefix with acknowledgements out of order, a failed message acknowledged
-// through its resent copy, overdue detection, and the bounded window.
+// through its resent copy, overdue detection, and the window bounded in span.
 #include "bridge/publish_window.h"
 
 #include <gtest/gtest.h>
@@ -131,6 +131,26 @@ TEST_F(PublishWindowTest, WindowIsBoundedAndAWaiterGoesOnAtTheLowWaterMark) {
   EXPECT_TRUE(w.WaitForRoom(0));  // 3 in flight: room at once
   for (int i = 1; i < 4; ++i) Ack(&w, m[i]);
   EXPECT_TRUE(w.WaitDrained(0));
+}
+
+TEST_F(PublishWindowTest, OneUnacknowledgedMessageHoldsTheWindowWhateverComesAfterIt) {
+  PublishWindow w(4);
+  natsMsg* m[4];
+  for (int i = 0; i < 4; ++i) {
+    m[i] = NewMessage();
+    w.Add(static_cast<std::uint64_t>(10 + i), m[i], 0);
+  }
+  for (int i = 1; i < 4; ++i) Ack(&w, m[i]);
+  EXPECT_EQ(w.in_flight(), 1u);
+  // One in flight, but id 14 would lie a whole window past unacknowledged 10:
+  // a kill then could leave a hole below the last window, where the resume
+  // scan does not look.
+  EXPECT_FALSE(w.WaitForRoom(1));
+  auto waiter = std::async(std::launch::async, [&w] { return w.WaitForRoom(20'000); });
+  Ack(&w, m[0]);
+  ASSERT_EQ(waiter.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  EXPECT_TRUE(waiter.get());
+  EXPECT_EQ(w.AckedThrough(), 13);
 }
 
 TEST_F(PublishWindowTest, AFailedPublishWakesAWaiterOfAFullWindow) {
