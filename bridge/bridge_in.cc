@@ -165,13 +165,12 @@ Status BridgeIn::Subscribe() {
 Status BridgeIn::Write(std::uint64_t id, const Held& event) {
   if (takeover_) {
     EVBUS_RETURN_IF_ERROR(TakeOver(id, event));
-  } else if (event.missing) {
-    EVBUS_RETURN_IF_ERROR(MarkAbandoned(segment_.get(), id));
-    ++status_.lost;
   } else {
     std::uint64_t got = 0;
     for (;;) {
-      Status st = producer_->Publish(event.meta, event.body, kLocalPublishNs, &got);
+      // A marker claims its id with no bytes, gated like any claim.
+      Status st = event.missing ? producer_->PublishAbandoned(kLocalPublishNs, &got)
+                                : producer_->Publish(event.meta, event.body, kLocalPublishNs, &got);
       if (st.ok()) break;
       if (st.code() != Status::Code::kBackPressured) return st;
       if (options_.stop && options_.stop()) return Status::OK();
@@ -182,6 +181,7 @@ Status BridgeIn::Write(std::uint64_t id, const Held& event) {
                                 std::to_string(got) + " to origin event " + std::to_string(id) +
                                 ": another producer writes to it; only bridge in may");
     }
+    if (event.missing) ++status_.lost;
   }
   prefaulter_->Note();  // lock-free and cheap unless the tail nears the populated bytes
   ++status_.forwarded;

@@ -37,26 +37,4 @@ Status StartSegmentAt(shm::Segment* segment, std::uint64_t first) {
       ": it is another stream; destroy it (evbus destroy) or bridge into another sid");
 }
 
-Status MarkAbandoned(shm::Segment* segment, std::uint64_t id) {
-  auto* word = reinterpret_cast<shm::Pair64*>(segment->claim());
-  shm::Pair64 expected{id, shm::LoadHalfAcquire(&segment->claim()->tail)};
-  // SYNC POINT WRITE: claim word. Claims `id` with no bytes, as a producer's
-  // claim would; readers then find its entry not yet committed.
-  if (!shm::Cas128(word, &expected, shm::Pair64{id + 1, expected.hi})) {
-    return Status::Busy("local segment '" + segment->shm_name() + "' is at id " +
-                        std::to_string(expected.lo) + ", not " + std::to_string(id) +
-                        ": another producer writes to it; only bridge in may");
-  }
-  shm::IndexEntry* entry = segment->index_entry(id);
-  std::uint64_t stale = entry->commit.load(std::memory_order_acquire);
-  // SYNC POINT WRITE: record.commit. A reader that acquires AbandonedValue(id)
-  // skips the id (no bytes to read); a reader may have abandoned it first.
-  while (stale != shm::AbandonedValue(id) &&
-         !entry->commit.compare_exchange_weak(stale, shm::AbandonedValue(id),
-                                              std::memory_order_release,
-                                              std::memory_order_acquire)) {
-  }
-  return Status::OK();
-}
-
 }  // namespace evbus::bridge

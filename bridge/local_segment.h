@@ -1,9 +1,10 @@
 // The local segment bridge in writes: kept at the origin's ids. A segment
 // nobody has published to is moved to start at the origin's first id (its
 // claim word {0,0} -> {first,0} and SegmentHeader::first_id, as a stream
-// segment is moved after its store); an id the origin has no event for is
-// made an abandoned entry, so local readers report it as the origin's do.
-// See docs/multi-host.md ("Exactly once, in").
+// segment is moved after its store). (An id the origin has no event for is
+// claimed with no bytes and abandoned by bridge in's producer,
+// shm::Producer::PublishAbandoned, so local readers report it as the
+// origin's do.) See docs/multi-host.md ("Exactly once, in").
 //
 // Thread safety: any thread; the caller is the segment's only producer (bridge
 // in's), which the functions check through the claim word.
@@ -30,10 +31,6 @@ std::uint64_t SegmentHead(const shm::Segment& segment);
 // Moves a segment that has handed out no id yet to start at `first`. OK when
 // its head already is `first`; an error naming both ids otherwise.
 Status StartSegmentAt(shm::Segment* segment, std::uint64_t first);
-
-// Makes `id` (the segment's head) an abandoned entry: the claim word moves
-// to id + 1 with no bytes, the entry's commit word to AbandonedValue(id).
-Status MarkAbandoned(shm::Segment* segment, std::uint64_t id);
 
 }  // namespace evbus::bridge
 

@@ -207,15 +207,7 @@ PublishResult Producer::CommitClaim(const Claim& claim, const RecordMeta& meta,
     if (testing::PauseHook hook = g_pause_before_claimant_hook.load(std::memory_order_relaxed))
       hook(x);
   }
-  // Where x's bytes start, then who claimed x: for a reader that has to
-  // abandon it, and for a restarted producer taking a restartable claim over
-  // (a claimant tagged x proves data_pos is x's). SYNC POINT WRITE: claimant
-  // -- release: pairs with TakeOverClaim's and LiveClaimantMayExist's acquire.
-  claim.entry->data_pos = claim.start;
-  claim.entry->claimant.store(ClaimantValue(x, pid_) | claimant_bits_, std::memory_order_release);
-  // SYNC POINT WRITE: producer.state -- a recovery scan that acquires
-  // CLAIMED|x also sees the claimant stored above.
-  slot_->state.store(kStateClaimed | x, std::memory_order_release);
+  StoreClaimant(claim);
   // Seqlock writer side: the claim is ordered before the body/entry writes.
   ThreadFence(std::memory_order_release);
   if (testing::PauseHook hook = g_pause_hook.load(std::memory_order_relaxed)) hook(x);
@@ -241,6 +233,42 @@ PublishResult Producer::CommitClaim(const Claim& claim, const RecordMeta& meta,
   slot_->bytes.store(bytes_, std::memory_order_relaxed);
   WakeReadersAfterSeqCstCommit(*segment_, &wake_memo_);
   *id = x;
+  return PublishResult::kOk;
+}
+
+void Producer::StoreClaimant(const Claim& claim) noexcept {
+  const std::uint64_t x = claim.id;
+  // Where x's bytes start, then who claimed x: for a reader that has to
+  // abandon it, and for a restarted producer taking a restartable claim over
+  // (a claimant tagged x proves data_pos is x's). SYNC POINT WRITE: claimant
+  // -- release: pairs with TakeOverClaim's and LiveClaimantMayExist's acquire.
+  claim.entry->data_pos = claim.start;
+  claim.entry->claimant.store(ClaimantValue(x, pid_) | claimant_bits_, std::memory_order_release);
+  // SYNC POINT WRITE: producer.state -- a recovery scan that acquires
+  // CLAIMED|x also sees the claimant stored above.
+  slot_->state.store(kStateClaimed | x, std::memory_order_release);
+}
+
+void Producer::AbandonOwnClaim(const Claim& claim) noexcept {
+  // As a reader would abandon it (docs/shm_layout.md, section 7), so readers
+  // report it and move on; a reader may have abandoned it first.
+  std::uint64_t expected = claim.stale;
+  // SYNC POINT WRITE: entry.commit (abandoned) -- publishes the claimant.
+  claim.entry->commit.compare_exchange_strong(expected, AbandonedValue(claim.id),
+                                              std::memory_order_acq_rel, std::memory_order_relaxed);
+  slot_->state.store(kStateIdle, std::memory_order_release);
+  ++abandoned_;
+  slot_->abandoned.store(abandoned_, std::memory_order_relaxed);
+  WakeReaders(*segment_);
+}
+
+PublishResult Producer::TryPublishAbandoned(std::uint64_t* id) noexcept {
+  Claim claim;
+  const PublishResult claimed = ClaimNext(0, &claim);
+  if (claimed != PublishResult::kOk) return claimed;
+  StoreClaimant(claim);
+  AbandonOwnClaim(claim);
+  *id = claim.id;
   return PublishResult::kOk;
 }
 

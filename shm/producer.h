@@ -85,6 +85,13 @@ class Producer {
   Status Publish(const RecordMeta& meta, std::string_view body, std::int64_t timeout_ns,
                  std::uint64_t* id);
 
+  // Claims the next id with no bytes and marks it abandoned at once: a
+  // mirror's place for an id its origin never had (bridge in's marker).
+  // Gated like any claim (invariant 5): waits up to timeout_ns (<0: forever)
+  // while back-pressured, then BackPressured naming the blocker. Readers
+  // report kAbandoned with this producer's pid. Owner thread only.
+  Status PublishAbandoned(std::int64_t timeout_ns, std::uint64_t* id);
+
   std::uint32_t slot_index() const { return slot_index_; }
   const std::string& name() const { return name_; }
 
@@ -103,6 +110,16 @@ class Producer {
   PublishResult ClaimNext(std::uint64_t size, Claim* claim) noexcept;
   PublishResult CommitClaim(const Claim& claim, const RecordMeta& meta, std::string_view body,
                             std::uint64_t* id) noexcept;
+  // Stores where the claim's bytes start and who claimed it, then
+  // CLAIMED|id in the slot (before the body, or before abandoning it).
+  void StoreClaimant(const Claim& claim) noexcept;
+  // Marks this producer's own claim abandoned: nothing is committed for it.
+  void AbandonOwnClaim(const Claim& claim) noexcept;
+  [[nodiscard]] PublishResult TryPublishAbandoned(std::uint64_t* id) noexcept;
+  // Publish's loop: `attempt` again while back-pressured, up to timeout_ns
+  // (producer_publish.cc). `body_size` is for the TooLarge message.
+  template <typename Attempt>
+  Status RetryWhileBackPressured(Attempt attempt, std::int64_t timeout_ns, std::size_t body_size);
   // Big events (producer_big.cc): reserve room in the body budget, then
   // publish a reference whose claim writes the body file before committing.
   Status PublishBig(const RecordMeta& meta, std::string_view body, std::int64_t timeout_ns,

@@ -83,16 +83,7 @@ bool Producer::WriteBigBody(const Claim& claim) noexcept {
         Status::IOError("out of memory while writing the body file of event " + std::to_string(x));
   }
   if (big_status_.ok()) return true;
-  // Nothing may be committed for x: abandon it ourselves, as a reader would
-  // (docs/shm_layout.md, section 7), so readers report it and move on.
-  std::uint64_t expected = claim.stale;
-  // SYNC POINT WRITE: entry.commit (abandoned) -- publishes the claimant.
-  claim.entry->commit.compare_exchange_strong(expected, AbandonedValue(x),
-                                              std::memory_order_acq_rel, std::memory_order_relaxed);
-  slot_->state.store(kStateIdle, std::memory_order_release);
-  ++abandoned_;
-  slot_->abandoned.store(abandoned_, std::memory_order_relaxed);
-  WakeReaders(*segment_);
+  AbandonOwnClaim(claim);  // nothing may be committed for x
   big_status_ = Status::IOError(big_status_.message() + "; event id " + std::to_string(x) +
                                 " is reported abandoned");
   return false;

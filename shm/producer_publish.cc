@@ -1,5 +1,5 @@
-// Producer::Publish: TryPublish plus the bounded back-pressure wait, and the
-// errors that name what is blocking.
+// Producer::Publish and PublishAbandoned: an attempt plus the bounded
+// back-pressure wait, and the errors that name what is blocking.
 #include <climits>
 
 #include "shm/atomic128.h"
@@ -17,24 +17,22 @@ constexpr std::int64_t kSliceNs = 1'000'000;  // re-check abandonment this often
 
 }  // namespace
 
-Status Producer::Publish(const RecordMeta& meta, std::string_view body, std::int64_t timeout_ns,
-                         std::uint64_t* id) {
-  if (body.size() > max_record_size_ && big_body_ == nullptr) {
-    return PublishBig(meta, body, timeout_ns, id);
-  }
+template <typename Attempt>
+Status Producer::RetryWhileBackPressured(Attempt attempt, std::int64_t timeout_ns,
+                                         std::size_t body_size) {
   // The common case costs no clock read: the timeout starts at the first wait.
-  PublishResult result = TryPublish(meta, body, id);
+  PublishResult result = attempt();
   if (result == PublishResult::kOk) return Status::OK();
   const std::int64_t start = MonotonicNanos();
   const std::int64_t deadline = timeout_ns < 0 ? INT64_MAX : start + timeout_ns;
   std::uint64_t stalled_on = ~std::uint64_t{0};
   std::int64_t stalled_since = start;
-  for (;; result = TryPublish(meta, body, id)) {
+  for (;; result = attempt()) {
     switch (result) {
       case PublishResult::kOk:
         return Status::OK();
       case PublishResult::kTooLarge:
-        return Status::TooLarge("record body is " + std::to_string(body.size()) +
+        return Status::TooLarge("record body is " + std::to_string(body_size) +
                                 " bytes but segment '" + segment_->shm_name() + "' takes at most " +
                                 std::to_string(max_record_size_) +
                                 " (max_record_size); shrink the event or create the segment "
@@ -62,6 +60,19 @@ Status Producer::Publish(const RecordMeta& meta, std::string_view body, std::int
     if (MonotonicNanos() >= deadline) return Status::BackPressured(DescribeBlocker());
     WaitForProgress(deadline);
   }
+}
+
+Status Producer::Publish(const RecordMeta& meta, std::string_view body, std::int64_t timeout_ns,
+                         std::uint64_t* id) {
+  if (body.size() > max_record_size_ && big_body_ == nullptr) {
+    return PublishBig(meta, body, timeout_ns, id);
+  }
+  return RetryWhileBackPressured([&] { return TryPublish(meta, body, id); }, timeout_ns,
+                                 body.size());
+}
+
+Status Producer::PublishAbandoned(std::int64_t timeout_ns, std::uint64_t* id) {
+  return RetryWhileBackPressured([&] { return TryPublishAbandoned(id); }, timeout_ns, 0);
 }
 
 bool Producer::WaitForProgress(std::int64_t deadline_ns) {

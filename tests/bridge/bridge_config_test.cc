@@ -173,6 +173,41 @@ TEST_F(BridgeConfigTest, EventWithoutSourceCrossesTheBridge) {
   EXPECT_EQ(ring_a, ring_b);
 }
 
+// An id the origin never had (abandoned there) crosses as a marker and is
+// an abandoned id on B too, written through bridge in's producer (gated like
+// any claim), with the next event after it in place.
+TEST_F(BridgeConfigTest, AnIdAbandonedAtTheOriginIsAbandonedOnB) {
+  const std::string b = stream_ + "_B";
+  (void)shm::Segment::Remove(b, "");
+  {
+    auto segment = shm::Segment::Open(stream_, "");
+    ASSERT_TRUE(segment.ok());
+    auto producer = shm::Producer::Attach(segment->get(), "with-a-hole");
+    ASSERT_TRUE(producer.ok());
+    std::uint64_t id = 0;
+    ASSERT_TRUE((*producer)->PublishAbandoned(-1, &id).ok());
+    ASSERT_EQ(id, 5u);
+    ASSERT_TRUE((*producer)->Publish(shm::RecordMeta{}, "{\"message\":\"after\"}", -1, &id).ok());
+    ASSERT_EQ(id, 6u);
+  }
+  auto args = Auth();
+  args.insert(args.end(), {"--create-stream"});
+  auto out = StartBridge(server_->dir(), "out", stream_, args, "hole_out.log");
+  ASSERT_TRUE(WaitForLine(server_->dir() + "/hole_out.log", "resumes after"));
+  args = Auth();
+  args.insert(args.end(), {"--from", stream_});
+  auto in = StartBridge(server_->dir(), "in", b, args, "hole_in.log");
+  const bool arrived = WaitHead(b, 7, std::chrono::seconds(20));
+  const auto ring_a = ReadRing(stream_), ring_b = ReadRing(b);
+  (void)shm::Segment::Remove(b, "");
+  ASSERT_TRUE(arrived) << ReadFile(server_->dir() + "/hole_out.log")
+                       << ReadFile(server_->dir() + "/hole_in.log");
+  ASSERT_EQ(ring_b.size(), 7u);
+  EXPECT_EQ(ring_b[5].status, shm::ReadStatus::kAbandoned);
+  EXPECT_EQ(ring_b[6].body, "{\"message\":\"after\"}");
+  EXPECT_EQ(ring_a, ring_b);
+}
+
 // JetStream stores ids 2, 3, 4 before 0 and 1 (as after publishes that
 // failed during a node fault and were resent): bridge in still starts B at
 // the origin's first id (sent in Evbus-Meta), so B equals A.
