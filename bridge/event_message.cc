@@ -27,7 +27,7 @@ namespace evbus::bridge {
 namespace {
 
 // A header value built in place: the decimal numbers and tags of one message
-// without a heap allocation (natsMsgHeader_Set copies it).
+// without a heap allocation (the message takes a copy).
 class HeaderText {
  public:
   const char* c_str() {

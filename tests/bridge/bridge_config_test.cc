@@ -67,6 +67,50 @@ class BridgeConfigTest : public ::testing::Test {
     return {"--nats", server_->NodeUrl(0), "--nats-user", "bridge", "--nats-password", kPassword};
   }
 
+  // What CrossToB saw: whether B reached the head, both bridges' logs, and
+  // both rings (read before B is removed).
+  struct Crossed {
+    bool arrived = false;
+    std::string logs;
+    std::vector<RingEntry> a, b;
+  };
+  // A producer on stream_, with the segment it needs; null if either fails.
+  struct Origin {
+    std::unique_ptr<shm::Segment> segment;
+    std::unique_ptr<shm::Producer> producer;
+  };
+  Origin AttachOrigin(const std::string& name) const {
+    Origin o;
+    auto segment = shm::Segment::Open(stream_, "");
+    if (!segment.ok()) return o;
+    o.segment = std::move(*segment);
+    auto producer = shm::Producer::Attach(o.segment.get(), name);
+    if (producer.ok()) o.producer = std::move(*producer);
+    return o;
+  }
+
+  // Runs bridge out (creating the stream) from stream_ and bridge in into a
+  // new `b` until B's head is `head` (20 s at most).
+  Crossed CrossToB(const std::string& b, std::uint64_t head, const std::string& tag) {
+    (void)shm::Segment::Remove(b, "");
+    const std::string out_log = tag + "_out.log", in_log = tag + "_in.log";
+    auto args = Auth();
+    args.insert(args.end(), {"--create-stream"});
+    auto out = StartBridge(server_->dir(), "out", stream_, args, out_log);
+    Crossed c;
+    if (WaitForLine(server_->dir() + "/" + out_log, "resumes after")) {  // stream created
+      args = Auth();
+      args.insert(args.end(), {"--from", stream_});
+      auto in = StartBridge(server_->dir(), "in", b, args, in_log);
+      c.arrived = WaitHead(b, head, std::chrono::seconds(20));
+    }
+    c.a = ReadRing(stream_);
+    c.b = ReadRing(b);
+    (void)shm::Segment::Remove(b, "");
+    c.logs = ReadFile(server_->dir() + "/" + out_log) + ReadFile(server_->dir() + "/" + in_log);
+    return c;
+  }
+
   static NatsCluster* server_;
   static bool ready_;
   static inline int tests_ = 0;
@@ -144,68 +188,40 @@ TEST_F(BridgeConfigTest, PasswordNeverAppearsInLogOrStatus) {
 // An event with no source (and so no Evbus-Source value) crosses intact:
 // an empty header value used to reach bridge in with no headers at all.
 TEST_F(BridgeConfigTest, EventWithoutSourceCrossesTheBridge) {
-  const std::string b = stream_ + "_B";
-  (void)shm::Segment::Remove(b, "");
   {
-    auto segment = shm::Segment::Open(stream_, "");
-    ASSERT_TRUE(segment.ok());
-    auto producer = shm::Producer::Attach(segment->get(), "no-source");
-    ASSERT_TRUE(producer.ok());
+    Origin a = AttachOrigin("no-source");
+    ASSERT_NE(a.producer, nullptr);
     shm::RecordMeta meta;  // source none, type 0
     std::uint64_t id = 0;
-    ASSERT_TRUE((*producer)->Publish(meta, "{\"message\":\"no source\"}", -1, &id).ok());
+    ASSERT_TRUE(a.producer->Publish(meta, "{\"message\":\"no source\"}", -1, &id).ok());
     ASSERT_EQ(id, 5u);
   }
-  auto args = Auth();
-  args.insert(args.end(), {"--create-stream"});
-  auto out = StartBridge(server_->dir(), "out", stream_, args, "ns_out.log");
-  ASSERT_TRUE(WaitForLine(server_->dir() + "/ns_out.log", "resumes after"));  // stream created
-  args = Auth();
-  args.insert(args.end(), {"--from", stream_});
-  auto in = StartBridge(server_->dir(), "in", b, args, "ns_in.log");
-  const bool arrived = WaitHead(b, 6, std::chrono::seconds(20));
-  const auto ring_a = ReadRing(stream_), ring_b = ReadRing(b);
-  (void)shm::Segment::Remove(b, "");
-  ASSERT_TRUE(arrived) << ReadFile(server_->dir() + "/ns_out.log")
-                       << ReadFile(server_->dir() + "/ns_in.log");
-  ASSERT_EQ(ring_a.size(), 6u);
-  EXPECT_EQ(ring_a[5].source, 0);
-  EXPECT_EQ(ring_a, ring_b);
+  const Crossed c = CrossToB(stream_ + "_B", 6, "ns");
+  ASSERT_TRUE(c.arrived) << c.logs;
+  ASSERT_EQ(c.a.size(), 6u);
+  EXPECT_EQ(c.a[5].source, 0);
+  EXPECT_EQ(c.a, c.b);
 }
 
 // An id the origin never had (abandoned there) crosses as a marker and is
 // an abandoned id on B too, written through bridge in's producer (gated like
 // any claim), with the next event after it in place.
 TEST_F(BridgeConfigTest, AnIdAbandonedAtTheOriginIsAbandonedOnB) {
-  const std::string b = stream_ + "_B";
-  (void)shm::Segment::Remove(b, "");
   {
-    auto segment = shm::Segment::Open(stream_, "");
-    ASSERT_TRUE(segment.ok());
-    auto producer = shm::Producer::Attach(segment->get(), "with-a-hole");
-    ASSERT_TRUE(producer.ok());
+    Origin a = AttachOrigin("with-a-hole");
+    ASSERT_NE(a.producer, nullptr);
     std::uint64_t id = 0;
-    ASSERT_TRUE((*producer)->PublishAbandoned(-1, &id).ok());
+    ASSERT_TRUE(a.producer->PublishAbandoned(-1, &id).ok());
     ASSERT_EQ(id, 5u);
-    ASSERT_TRUE((*producer)->Publish(shm::RecordMeta{}, "{\"message\":\"after\"}", -1, &id).ok());
+    ASSERT_TRUE(a.producer->Publish(shm::RecordMeta{}, "{\"message\":\"after\"}", -1, &id).ok());
     ASSERT_EQ(id, 6u);
   }
-  auto args = Auth();
-  args.insert(args.end(), {"--create-stream"});
-  auto out = StartBridge(server_->dir(), "out", stream_, args, "hole_out.log");
-  ASSERT_TRUE(WaitForLine(server_->dir() + "/hole_out.log", "resumes after"));
-  args = Auth();
-  args.insert(args.end(), {"--from", stream_});
-  auto in = StartBridge(server_->dir(), "in", b, args, "hole_in.log");
-  const bool arrived = WaitHead(b, 7, std::chrono::seconds(20));
-  const auto ring_a = ReadRing(stream_), ring_b = ReadRing(b);
-  (void)shm::Segment::Remove(b, "");
-  ASSERT_TRUE(arrived) << ReadFile(server_->dir() + "/hole_out.log")
-                       << ReadFile(server_->dir() + "/hole_in.log");
-  ASSERT_EQ(ring_b.size(), 7u);
-  EXPECT_EQ(ring_b[5].status, shm::ReadStatus::kAbandoned);
-  EXPECT_EQ(ring_b[6].body, "{\"message\":\"after\"}");
-  EXPECT_EQ(ring_a, ring_b);
+  const Crossed c = CrossToB(stream_ + "_B", 7, "hole");
+  ASSERT_TRUE(c.arrived) << c.logs;
+  ASSERT_EQ(c.b.size(), 7u);
+  EXPECT_EQ(c.b[5].status, shm::ReadStatus::kAbandoned);
+  EXPECT_EQ(c.b[6].body, "{\"message\":\"after\"}");
+  EXPECT_EQ(c.a, c.b);
 }
 
 // JetStream stores ids 2, 3, 4 before 0 and 1 (as after publishes that
